@@ -1,0 +1,35 @@
+# The two commands of the README, plus bench. Everything else is CMake.
+BUILD_RELEASE ?= build/release
+BUILD_TEST    ?= build/asan
+JOBS          ?= $(shell nproc)
+HOST          ?= 127.0.0.1
+PORT          ?= 8080
+DATA          ?= ./data
+
+.PHONY: deps release run test bench format clean
+
+deps:
+	@bash scripts/install-deps
+
+release: deps
+	@cmake -S . -B $(BUILD_RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release -DTENANTD_BUILD_TESTS=OFF -DTENANTD_BUILD_BENCH=ON >/dev/null
+	@cmake --build $(BUILD_RELEASE) -j $(JOBS)
+
+run: release
+	@$(BUILD_RELEASE)/apps/tenantd/tenantd serve --host $(HOST) --port $(PORT) --data $(DATA)
+
+# One sanitizer build (ASan + UBSan) runs every suite, the binary under test included.
+test: deps
+	@cmake -S . -B $(BUILD_TEST) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTENANTD_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD_TEST) -j $(JOBS)
+	@cd $(BUILD_TEST) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 300
+
+bench: release
+	@bash scripts/bench.sh $(BUILD_RELEASE)
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf build

@@ -1,0 +1,173 @@
+#include "admin/admin_api.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "admin/tenant_json.h"
+#include "base/ids.h"
+#include "control/control_store.h"
+#include "http/json_body.h"
+#include "http/problem.h"
+
+namespace tenantd::admin {
+namespace {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::RequestContext;
+using http::Response;
+
+constexpr int kMaxPageSize = 500;
+constexpr int kDefaultPageSize = 50;
+
+Response JsonResponse(int status, const boost::json::value& v) {
+  return Response::Json(status, boost::json::serialize(v));
+}
+
+// Reads an optional string member into `out`; a wrong type is a field error.
+void ReadString(const boost::json::object& body, std::string_view field,
+                std::optional<std::string>& out, std::vector<base::FieldError>& errors) {
+  const auto* v = body.if_contains(field);
+  if (!v) return;
+  if (!v->is_string()) {
+    errors.push_back({std::string(field), "Must be a string."});
+    return;
+  }
+  out = std::string(v->as_string());
+}
+
+base::Result<int> ParseLimit(const Request& req) {
+  const auto raw = req.QueryParam("limit");
+  if (!raw) return kDefaultPageSize;
+  int v = 0;
+  const auto* end = raw->data() + raw->size();
+  const auto [p, ec] = std::from_chars(raw->data(), end, v);
+  if (ec != std::errc() || p != end || v < 1 || v > kMaxPageSize) {
+    return base::InvalidArgument("bad_request", "limit must be an integer from 1 to 500.");
+  }
+  return v;
+}
+
+awaitable<Response> CreateTenant(control::ControlStore& store, Request& req,
+                                 RequestContext& ctx) {
+  auto body = http::ParseJsonObject(req);
+  if (!body) co_return http::ErrorResponse(body.error(), ctx.request_id);
+  auto errors = http::UnknownFields(*body, {"slug", "name", "plan", "isolation"});
+  std::optional<std::string> slug, name, plan, isolation;
+  ReadString(*body, "slug", slug, errors);
+  ReadString(*body, "name", name, errors);
+  ReadString(*body, "plan", plan, errors);
+  ReadString(*body, "isolation", isolation, errors);
+  if (!errors.empty()) {
+    co_return http::ErrorResponse(base::ValidationFailed(std::move(errors)), ctx.request_id);
+  }
+  control::NewTenant t;
+  t.slug = slug.value_or("");
+  t.name = name.value_or("");
+  if (plan) t.plan = *plan;
+  if (isolation) t.isolation = *isolation;
+  auto created = store.CreateTenant(t);
+  if (!created) co_return http::ErrorResponse(created.error(), ctx.request_id);
+  boost::json::object out{
+      {"tenant", TenantToJson(created->tenant)},
+      {"credentials",
+       boost::json::object{{"app_key", created->tenant.app_key},
+                           {"app_secret", created->app_secret.Reveal()}}},
+  };
+  Response res = JsonResponse(201, out);
+  res.headers.Add("Location", "/admin/v1/tenants/" + created->tenant.id);
+  co_return res;
+}
+
+awaitable<Response> ListTenants(control::ControlStore& store, Request& req,
+                                RequestContext& ctx) {
+  control::TenantListQuery q;
+  auto limit = ParseLimit(req);
+  if (!limit) co_return http::ErrorResponse(limit.error(), ctx.request_id);
+  q.limit = *limit;
+  if (auto status = req.QueryParam("status")) {
+    q.status = control::ParseTenantStatus(*status);
+    if (!q.status) {
+      co_return http::ErrorResponse(
+          base::InvalidArgument("bad_request", "status must be active, suspended or deleted."),
+          ctx.request_id);
+    }
+  }
+  if (auto after = req.QueryParam("after")) {
+    if (!base::IsWellFormedId(*after, "ten")) {
+      co_return http::ErrorResponse(base::InvalidArgument("bad_request", "after is not a cursor."),
+                                    ctx.request_id);
+    }
+    q.after = *after;
+  }
+  auto page = store.ListTenants(q);
+  if (!page) co_return http::ErrorResponse(page.error(), ctx.request_id);
+  boost::json::array data;
+  for (const auto& t : page->items) data.push_back(TenantToJson(t));
+  boost::json::object out{{"data", std::move(data)}, {"next_cursor", nullptr}};
+  if (page->next_cursor) out["next_cursor"] = *page->next_cursor;
+  co_return JsonResponse(200, out);
+}
+
+awaitable<Response> ShowTenant(control::ControlStore& store, Request& req, RequestContext& ctx) {
+  auto found = store.FindTenant(req.PathParam("id"));
+  if (!found) co_return http::ErrorResponse(found.error(), ctx.request_id);
+  if (!*found) co_return http::ErrorResponse(base::NotFound("No such tenant."), ctx.request_id);
+  co_return JsonResponse(200, boost::json::object{{"tenant", TenantToJson(**found)}});
+}
+
+awaitable<Response> PatchTenant(control::ControlStore& store, Request& req,
+                                RequestContext& ctx) {
+  auto body = http::ParseJsonObject(req);
+  if (!body) co_return http::ErrorResponse(body.error(), ctx.request_id);
+  auto errors = http::UnknownFields(*body, {"name", "plan", "status"});
+  control::TenantPatch patch;
+  std::optional<std::string> status;
+  ReadString(*body, "name", patch.name, errors);
+  ReadString(*body, "plan", patch.plan, errors);
+  ReadString(*body, "status", status, errors);
+  if (status) {
+    patch.status = control::ParseTenantStatus(*status);
+    if (!patch.status) errors.push_back({"status", "Must be active or suspended."});
+  }
+  if (!errors.empty()) {
+    co_return http::ErrorResponse(base::ValidationFailed(std::move(errors)), ctx.request_id);
+  }
+  auto updated = store.UpdateTenant(req.PathParam("id"), patch);
+  if (!updated) co_return http::ErrorResponse(updated.error(), ctx.request_id);
+  co_return JsonResponse(200, boost::json::object{{"tenant", TenantToJson(*updated)}});
+}
+
+awaitable<Response> DeleteTenant(control::ControlStore& store, Request& req,
+                                 RequestContext& ctx) {
+  const auto purge = req.QueryParam("purge");
+  if (purge && *purge != "true" && *purge != "false") {
+    co_return http::ErrorResponse(base::InvalidArgument("bad_request", "purge must be true or false."),
+                                  ctx.request_id);
+  }
+  if (purge == "true") {
+    auto st = store.PurgeTenant(req.PathParam("id"));
+    if (!st) co_return http::ErrorResponse(st.error(), ctx.request_id);
+  } else {
+    auto deleted = store.DeleteTenant(req.PathParam("id"));
+    if (!deleted) co_return http::ErrorResponse(deleted.error(), ctx.request_id);
+  }
+  co_return Response::NoContent();
+}
+
+}  // namespace
+
+void RegisterAdminRoutes(http::Router& router, const http::Stage& auth,
+                         control::ControlStore& store) {
+  const std::vector<const http::Stage*> stages{&auth};
+  auto bind = [&store](auto fn) {
+    return [&store, fn](Request& req, RequestContext& ctx) { return fn(store, req, ctx); };
+  };
+  router.Add("POST", "/admin/v1/tenants", stages, bind(CreateTenant));
+  router.Add("GET", "/admin/v1/tenants", stages, bind(ListTenants));
+  router.Add("GET", "/admin/v1/tenants/{id}", stages, bind(ShowTenant));
+  router.Add("PATCH", "/admin/v1/tenants/{id}", stages, bind(PatchTenant));
+  router.Add("DELETE", "/admin/v1/tenants/{id}", stages, bind(DeleteTenant));
+}
+
+}  // namespace tenantd::admin

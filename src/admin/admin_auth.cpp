@@ -1,0 +1,44 @@
+#include "admin/admin_auth.h"
+
+#include <strings.h>
+
+#include "crypto/crypto.h"
+#include "http/problem.h"
+
+namespace tenantd::admin {
+namespace {
+
+http::Response Unauthorized(std::string_view code, std::string_view detail,
+                            std::string_view request_id) {
+  http::Response r = http::ProblemResponse(401, code, detail, request_id);
+  r.headers.Add("WWW-Authenticate", "Bearer realm=\"tenantd-admin\"");
+  return r;
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::optional<http::Response>> AdminAuth::OnRequest(
+    http::Request& req, http::RequestContext& ctx) const {
+  const auto auth = req.headers.Get("Authorization");
+  if (!auth || auth->empty()) {
+    co_return Unauthorized("missing_credentials", "Send Authorization: Bearer <admin token>.",
+                           ctx.request_id);
+  }
+  std::string_view value = *auth;
+  if (value.size() < 7 || strncasecmp(value.data(), "Bearer ", 7) != 0) {
+    co_return Unauthorized("invalid_credentials", "The admin token is not valid.", ctx.request_id);
+  }
+  value.remove_prefix(7);
+  // Constant-time over fixed-size digests: the comparison reveals nothing
+  // about how much of a guess was right, nor the token's length.
+  if (!crypto::ConstantTimeEqual(crypto::Sha256(value), token_sha256_)) {
+    co_return Unauthorized("invalid_credentials", "The admin token is not valid.", ctx.request_id);
+  }
+  co_return std::nullopt;
+}
+
+void AdminAuth::OnResponse(const http::RequestContext&, http::Response& res) const {
+  res.headers.Add("Cache-Control", "no-store");
+}
+
+}  // namespace tenantd::admin

@@ -1,0 +1,69 @@
+#include "app/public_api.h"
+
+#include <boost/json.hpp>
+
+#include "base/version.h"
+#include "control/control_store.h"
+#include "http/metrics.h"
+
+namespace tenantd::app {
+namespace {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::RequestContext;
+using http::Response;
+
+constexpr std::string_view kWelcomeHtml = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>tenantd</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}
+code{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px}</style></head>
+<body><h1>tenantd</h1>
+<p>A self-hosted multi-tenant backend. Version <code>{version}</code>.</p>
+<ul>
+<li><a href="/healthz">/healthz</a> &mdash; liveness</li>
+<li><a href="/readyz">/readyz</a> &mdash; readiness</li>
+<li><a href="/metrics">/metrics</a> &mdash; Prometheus metrics</li>
+<li>API documentation: <code>docs/api.md</code> in the source tree</li>
+</ul></body></html>
+)";
+
+bool WantsJson(const Request& req) {
+  const auto accept = req.headers.Get("Accept");
+  return accept && accept->find("application/json") != std::string_view::npos &&
+         accept->find("text/html") == std::string_view::npos;
+}
+
+}  // namespace
+
+void RegisterPublicRoutes(http::Router& router, control::ControlStore& store,
+                          const http::Metrics& metrics) {
+  router.Add("GET", "/", {}, [](Request& req, RequestContext&) -> awaitable<Response> {
+    if (WantsJson(req)) {
+      co_return Response::Json(
+          200, boost::json::serialize(boost::json::object{{"name", "tenantd"},
+                                                          {"version", base::kVersion}}));
+    }
+    std::string html(kWelcomeHtml);
+    html.replace(html.find("{version}"), 9, base::kVersion);
+    co_return Response::Text(200, "text/html; charset=utf-8", std::move(html));
+  });
+
+  router.Add("GET", "/healthz", {}, [](Request&, RequestContext&) -> awaitable<Response> {
+    co_return Response::Json(200, R"({"ok":true})");
+  });
+
+  router.Add("GET", "/readyz", {}, [&store](Request&, RequestContext&) -> awaitable<Response> {
+    auto ping = store.Ping();
+    boost::json::object checks{{"control_store", ping ? "ok" : "unavailable"}};
+    co_return Response::Json(ping ? 200 : 503,
+                             boost::json::serialize(boost::json::object{
+                                 {"ok", bool(ping)}, {"checks", std::move(checks)}}));
+  });
+
+  router.Add("GET", "/metrics", {}, [&metrics](Request&, RequestContext&) -> awaitable<Response> {
+    co_return Response::Text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render());
+  });
+}
+
+}  // namespace tenantd::app

@@ -1,0 +1,12 @@
+// The composition root of `tenantd serve`: builds every component from the
+// configuration, wires the routes, serves until SIGINT/SIGTERM, drains.
+#pragma once
+
+#include "config/config.h"
+
+namespace tenantd::app {
+
+// Returns the process exit code. Start-up failures print one line to stderr.
+int Serve(const config::Config& config);
+
+}  // namespace tenantd::app

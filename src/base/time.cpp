@@ -1,0 +1,50 @@
+#include "base/time.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace tenantd::base {
+
+std::string FormatRfc3339(TimePoint t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];  // roomy: -Wformat-truncation cannot prove the fields' ranges
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::optional<TimePoint> ParseRfc3339(std::string_view s) {
+  std::tm tm{};
+  int millis = 0;
+  std::string str(s);
+  int consumed = 0;
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
+      consumed != 19) {
+    return std::nullopt;
+  }
+  std::string_view rest = s.substr(19);
+  if (!rest.empty() && rest[0] == '.') {
+    if (rest.size() < 5) return std::nullopt;
+    for (int i = 1; i <= 3; ++i) {
+      if (rest[i] < '0' || rest[i] > '9') return std::nullopt;
+      millis = millis * 10 + (rest[i] - '0');
+    }
+    rest = rest.substr(4);
+  }
+  if (rest != "Z") return std::nullopt;
+  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t secs = timegm(&tm);
+  return std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(millis);
+}
+
+}  // namespace tenantd::base

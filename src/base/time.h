@@ -1,0 +1,20 @@
+// Wall-clock helpers. Times cross module boundaries as
+// std::chrono::system_clock::time_point; strings are RFC 3339 UTC.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tenantd::base {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// "2026-11-22T21:04:05.123Z" (millisecond precision, always UTC).
+std::string FormatRfc3339(TimePoint t);
+
+// Parses what FormatRfc3339 writes (and seconds-only "…:05Z"); nullopt otherwise.
+std::optional<TimePoint> ParseRfc3339(std::string_view s);
+
+}  // namespace tenantd::base

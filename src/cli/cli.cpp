@@ -1,0 +1,249 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "admin/tenant_json.h"
+#include "app/serve.h"
+#include "base/version.h"
+#include "config/config.h"
+#include "control/control_store.h"
+#include "crypto/secret_box.h"
+
+namespace tenantd::cli {
+namespace {
+
+// Options every command takes.
+struct Common {
+  std::string data;
+  std::string config_file;
+  bool json = false;
+};
+
+std::string FlagName(const config::SettingInfo& s) {
+  std::string f = "--" + s.name;
+  for (char& c : f) {
+    if (c == '_') c = '-';
+  }
+  return f;
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "tenantd: %s\n", message.c_str());
+  return 1;
+}
+
+base::Result<config::Config> LoadConfig(const Common& common, config::Values flags) {
+  if (!common.data.empty()) flags["data"] = common.data;
+  std::optional<std::filesystem::path> file;
+  if (!common.config_file.empty()) {
+    file = common.config_file;
+  } else if (const char* env = std::getenv("TENANTD_CONFIG"); env && *env) {
+    file = env;
+  }
+  return config::Load(flags, config::EnvironmentValues(), file);
+}
+
+// Opens the control store of the configured data directory (for the
+// commands that work on it directly, with or without a running server).
+struct Stores {
+  std::optional<crypto::SecretBox> box;
+  std::unique_ptr<control::ControlStore> control;
+};
+
+base::Result<Stores> OpenStores(const config::Config& cfg) {
+  TENANTD_TRY(auto key, crypto::LoadOrCreateMasterKey(cfg.master_key, cfg.data_dir));
+  Stores s;
+  TENANTD_TRY(auto box, crypto::SecretBox::Create(key));
+  s.box.emplace(std::move(box));
+  TENANTD_TRY(s.control, control::ControlStore::Open(cfg.data_dir, *s.box));
+  return s;
+}
+
+std::string Describe(const base::Error& e) {
+  std::string msg = e.public_message;
+  for (const auto& f : e.field_errors) msg += " " + f.field + ": " + f.message;
+  return msg;
+}
+
+void PrintTenant(const control::Tenant& t) {
+  std::printf("%-30s %s\n%-30s %s\n%-30s %s\n%-30s %s\n%-30s %s\n%-30s %s\n%-30s %s\n", "id",
+              t.id.c_str(), "slug", t.slug.c_str(), "name", t.name.c_str(), "plan", t.plan.c_str(),
+              "status", std::string(control::ToString(t.status)).c_str(), "isolation",
+              t.isolation.c_str(), "created_at", base::FormatRfc3339(t.created_at).c_str());
+}
+
+void PrintJson(const boost::json::value& v) { std::cout << boost::json::serialize(v) << "\n"; }
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed client or pipe is an error value, not a crash
+  CLI::App app{"tenantd: a self-hosted multi-tenant backend", "tenantd"};
+  app.require_subcommand(1);
+  Common common;
+  app.add_option("--data", common.data, "Data directory (default ./data, env TENANTD_DATA)");
+  app.add_option("--config", common.config_file, "TOML configuration file (env TENANTD_CONFIG)");
+  app.add_flag("--json", common.json, "Print one JSON document instead of human lines");
+  app.fallthrough();
+  std::string env_help = "\nEnvironment variables (flags > environment > TOML file > defaults):\n";
+  for (const auto& s : config::AllSettings()) {
+    env_help += "  " + s.env + std::string(s.env.size() < 26 ? 26 - s.env.size() : 1, ' ') +
+                s.help + (s.default_value.empty() ? "" : " [" + s.default_value + "]") + "\n";
+  }
+  app.footer(env_help);
+
+  // serve: every setting has a flag (except secrets, which argv would expose).
+  auto* serve = app.add_subcommand("serve", "Run the HTTP server");
+  config::Values flags;
+  std::map<std::string, std::string> raw;
+  std::map<std::string, bool> bools;
+  for (const auto& s : config::AllSettings()) {
+    if (!s.has_flag || s.name == "data") continue;
+    const std::string help = s.help + " (env " + s.env + ")";
+    if (s.default_value == "false" || s.default_value == "true") {
+      serve->add_flag(FlagName(s), bools[s.name], help);
+    } else {
+      serve->add_option(FlagName(s), raw[s.name], help)->default_str(s.default_value);
+    }
+  }
+
+  auto* tenant = app.add_subcommand("tenant", "Manage tenants in the control store");
+  tenant->require_subcommand(1);
+  std::string slug, name, plan = "free", id;
+  bool purge = false;
+  auto* create = tenant->add_subcommand("create", "Create a tenant; prints its credentials once");
+  create->add_option("--slug", slug, "3-63 chars of [a-z0-9-]")->required();
+  create->add_option("--name", name, "Display name")->required();
+  create->add_option("--plan", plan, "free | pro | enterprise")->default_str("free");
+  auto* list = tenant->add_subcommand("list", "List tenants");
+  std::string status_filter;
+  list->add_option("--status", status_filter, "active | suspended | deleted");
+  auto* show = tenant->add_subcommand("show", "Show one tenant");
+  auto* suspend = tenant->add_subcommand("suspend", "Suspend a tenant (its requests answer 403)");
+  auto* activate = tenant->add_subcommand("activate", "Activate a suspended tenant");
+  auto* del = tenant->add_subcommand("delete", "Delete a tenant (its credentials stop working)");
+  del->add_flag("--purge", purge, "Remove the tenant's record for good");
+  for (auto* c : {show, suspend, activate, del}) {
+    c->add_option("id", id, "Tenant id or slug")->required();
+  }
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  if (version->parsed()) {
+    if (common.json) {
+      PrintJson(boost::json::object{{"name", "tenantd"}, {"version", base::kVersion}});
+    } else {
+      std::printf("tenantd %s\n", base::kVersion);
+    }
+    return 0;
+  }
+
+  for (const auto& s : config::AllSettings()) {
+    if (auto it = raw.find(s.name); it != raw.end() && serve->count(FlagName(s)) > 0) {
+      flags[s.name] = it->second;
+    }
+    if (auto it = bools.find(s.name); it != bools.end() && it->second) flags[s.name] = "true";
+  }
+  auto cfg = LoadConfig(common, flags);
+  if (!cfg) return Fail(cfg.error().public_message);
+
+  if (serve->parsed()) return app::Serve(*cfg);
+
+  auto stores = OpenStores(*cfg);
+  if (!stores) return Fail(Describe(stores.error()));
+  control::ControlStore& store = *stores->control;
+
+  if (create->parsed()) {
+    control::NewTenant t;
+    t.slug = slug;
+    t.name = name;
+    t.plan = plan;
+    auto created = store.CreateTenant(t);
+    if (!created) return Fail(Describe(created.error()));
+    if (common.json) {
+      PrintJson(boost::json::object{
+          {"tenant", admin::TenantToJson(created->tenant)},
+          {"credentials", boost::json::object{{"app_key", created->tenant.app_key},
+                                              {"app_secret", created->app_secret.Reveal()}}}});
+    } else {
+      PrintTenant(created->tenant);
+      std::printf("%-30s %s\n%-30s %s\n\nThe app secret is shown only now: store it safely.\n",
+                  "app_key", created->tenant.app_key.c_str(), "app_secret",
+                  created->app_secret.Reveal().c_str());
+    }
+    return 0;
+  }
+
+  if (list->parsed()) {
+    control::TenantListQuery q;
+    q.limit = 500;
+    if (!status_filter.empty()) {
+      q.status = control::ParseTenantStatus(status_filter);
+      if (!q.status) return Fail("--status must be active, suspended or deleted");
+    }
+    boost::json::array data;
+    if (!common.json) {
+      std::printf("%-30s %-24s %-10s %-10s %s\n", "ID", "SLUG", "PLAN", "STATUS", "NAME");
+    }
+    for (;;) {
+      auto page = store.ListTenants(q);
+      if (!page) return Fail(Describe(page.error()));
+      for (const auto& t : page->items) {
+        if (common.json) {
+          data.push_back(admin::TenantToJson(t));
+        } else {
+          std::printf("%-30s %-24s %-10s %-10s %s\n", t.id.c_str(), t.slug.c_str(),
+                      t.plan.c_str(), std::string(control::ToString(t.status)).c_str(),
+                      t.name.c_str());
+        }
+      }
+      if (!page->next_cursor) break;
+      q.after = *page->next_cursor;
+    }
+    if (common.json) PrintJson(boost::json::object{{"data", std::move(data)}});
+    return 0;
+  }
+
+  base::Result<control::Tenant> result = base::NotFound("No such tenant.");
+  if (show->parsed()) {
+    auto found = store.FindTenant(id);
+    if (!found) return Fail(Describe(found.error()));
+    if (!*found) return Fail("no such tenant: " + id);
+    result = **found;
+  } else if (suspend->parsed() || activate->parsed()) {
+    control::TenantPatch patch;
+    patch.status = suspend->parsed() ? control::TenantStatus::kSuspended
+                                     : control::TenantStatus::kActive;
+    result = store.UpdateTenant(id, patch);
+  } else if (del->parsed()) {
+    if (purge) {
+      auto st = store.PurgeTenant(id);
+      if (!st) return Fail(Describe(st.error()));
+      if (common.json) {
+        PrintJson(boost::json::object{{"purged", id}});
+      } else {
+        std::printf("purged %s\n", id.c_str());
+      }
+      return 0;
+    }
+    result = store.DeleteTenant(id);
+  }
+  if (!result) return Fail(Describe(result.error()) + (result.error().code == base::ErrorCode::kNotFound ? " (" + id + ")" : ""));
+  if (common.json) {
+    PrintJson(boost::json::object{{"tenant", admin::TenantToJson(*result)}});
+  } else {
+    PrintTenant(*result);
+  }
+  return 0;
+}
+
+}  // namespace tenantd::cli

@@ -1,0 +1,552 @@
+#include "config/config.h"
+
+#include <toml.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace tenantd::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The kinds of TOML value a setting accepts besides a string. Strings feed
+// every setting because environment variables and flags are text too, so a
+// quoted `port = "9090"` is as good as `port = 9090`.
+enum class Kind { kString, kInteger, kBoolean };
+
+// One setting: its public row plus how its text becomes part of a Config.
+struct Setting {
+  SettingInfo info;
+  Kind kind = Kind::kString;
+  // Completes "invalid <name> (<ENV>): ", e.g. "must be an integer 0-65535".
+  std::string requirement;
+  // Stores `text` into `config`; false when the text breaks `requirement`.
+  std::function<bool(std::string_view text, Config& config)> store;
+  // A secret's value never appears in a message.
+  bool is_secret = false;
+};
+
+constexpr uint64_t kMaxTimeoutSeconds = 86400;  // one day: beyond it a typo is likelier
+
+base::Error ConfigError(std::string message) {
+  return base::InvalidArgument("invalid_config", std::move(message));
+}
+
+std::string ToLower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Quotes a rejected value for a one-line message: control characters and
+// quotes are escaped, so a value with a newline cannot split the line, and
+// long values are cut short.
+std::string Quote(std::string_view text) {
+  constexpr std::size_t kMaxShown = 80;
+  std::string out = "\"";
+  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > kMaxShown) out += "...";
+  out += '"';
+  return out;
+}
+
+// Strict: decimal digits only, the whole text, within [min, max]. from_chars
+// already refuses signs, blanks and hex prefixes for unsigned types; the
+// `ptr` check refuses trailing garbage such as "12abc".
+std::optional<uint64_t> ParseInteger(std::string_view text, uint64_t min, uint64_t max) {
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc{} || ptr != end) return std::nullopt;
+  if (value < min || value > max) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> ParseBoolean(std::string_view text) {
+  const std::string lower = ToLower(text);
+  if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
+  if (lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
+  return std::nullopt;
+}
+
+Setting IntegerSetting(std::string name, std::string env, std::string default_value,
+                       std::string help, uint64_t min, uint64_t max,
+                       std::function<void(Config&, uint64_t)> assign) {
+  Setting s;
+  s.info = {std::move(name), std::move(env), std::move(default_value), std::move(help)};
+  s.kind = Kind::kInteger;
+  s.requirement = "must be an integer " + std::to_string(min) + "-" + std::to_string(max);
+  s.store = [min, max, assign = std::move(assign)](std::string_view text, Config& config) {
+    const std::optional<uint64_t> value = ParseInteger(text, min, max);
+    if (!value) return false;
+    assign(config, *value);
+    return true;
+  };
+  return s;
+}
+
+Setting TimeoutSetting(std::string name, std::string env, std::string default_value,
+                       std::string help, std::chrono::seconds Config::*member) {
+  Setting s = IntegerSetting(
+      std::move(name), std::move(env), std::move(default_value), std::move(help), 1,
+      kMaxTimeoutSeconds,
+      [member](Config& config, uint64_t value) { config.*member = std::chrono::seconds(value); });
+  s.requirement = "must be a whole number of seconds 1-" + std::to_string(kMaxTimeoutSeconds);
+  return s;
+}
+
+// An empty path means "no TLS"; whether the file is readable is checked once
+// every layer has been applied (CheckTls), because a later layer may still
+// replace the path.
+Setting TlsPathSetting(std::string name, std::string env, std::string help,
+                       std::string Config::*member) {
+  Setting s;
+  s.info = {std::move(name), std::move(env), "", std::move(help)};
+  s.requirement = "must be a file path";
+  s.store = [member](std::string_view text, Config& config) {
+    config.*member = std::string(text);
+    return true;
+  };
+  return s;
+}
+
+// The one table. Its order is the order of Config's members, of `--help`
+// and of docs/configuration.md; default_value must match Config's
+// initializers (a unit test loads each default_value to check).
+const std::vector<Setting>& Table() {
+  static const std::vector<Setting> table = [] {
+    std::vector<Setting> t;
+
+    Setting host;
+    host.info = {"host", "APP_HOST", "127.0.0.1",
+                 "Address to listen on (IP address or host name; 0.0.0.0 for all IPv4)."};
+    host.requirement = "must be a host name or IP address";
+    host.store = [](std::string_view text, Config& config) {
+      const bool has_blank = std::any_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isspace(c) || std::iscntrl(c);
+      });
+      if (text.empty() || has_blank) return false;
+      config.host = std::string(text);
+      return true;
+    };
+    t.push_back(std::move(host));
+
+    t.push_back(IntegerSetting(
+        "port", "APP_PORT", "8080", "TCP port to listen on; 0 picks a free port and prints it.", 0,
+        65535, [](Config& config, uint64_t value) { config.port = static_cast<uint16_t>(value); }));
+
+    Setting data;
+    data.info = {"data", "TENANTD_DATA", "./data",
+                 "Data directory: control database, keys, tenant data, logs."};
+    data.requirement = "must be a non-empty directory path";
+    data.store = [](std::string_view text, Config& config) {
+      if (text.empty()) return false;
+      config.data_dir = fs::path(std::string(text));
+      return true;
+    };
+    t.push_back(std::move(data));
+
+    t.push_back(IntegerSetting(
+        "threads", "TENANTD_THREADS", "0", "Event-loop threads; 0 means one per CPU core.", 0, 256,
+        [](Config& config, uint64_t value) { config.threads = static_cast<unsigned>(value); }));
+    t.push_back(IntegerSetting("max_json_bytes", "TENANTD_MAX_JSON_BYTES", "1048576",
+                               "Largest JSON request body in bytes; a larger one is answered 413.",
+                               1, 1073741824, [](Config& config, uint64_t value) {
+                                 config.max_json_bytes = static_cast<std::size_t>(value);
+                               }));
+    t.push_back(TimeoutSetting("header_timeout", "TENANTD_HEADER_TIMEOUT", "10",
+                               "Seconds a client has to send the whole header block.",
+                               &Config::header_timeout));
+    t.push_back(TimeoutSetting("body_idle_timeout", "TENANTD_BODY_IDLE_TIMEOUT", "30",
+                               "Longest pause, in seconds, while a request body arrives.",
+                               &Config::body_idle_timeout));
+    t.push_back(TimeoutSetting("keepalive_timeout", "TENANTD_KEEPALIVE_TIMEOUT", "60",
+                               "Seconds an idle keep-alive connection stays open.",
+                               &Config::keepalive_timeout));
+    t.push_back(TimeoutSetting("shutdown_timeout", "TENANTD_SHUTDOWN_TIMEOUT", "10",
+                               "Seconds in-flight requests get to finish on SIGTERM/SIGINT.",
+                               &Config::shutdown_timeout));
+    t.push_back(TlsPathSetting("tls_cert", "TENANTD_TLS_CERT",
+                               "PEM certificate chain; set with tls_key to serve HTTPS.",
+                               &Config::tls_cert));
+    t.push_back(TlsPathSetting("tls_key", "TENANTD_TLS_KEY",
+                               "PEM private key; set with tls_cert to serve HTTPS.",
+                               &Config::tls_key));
+
+    Setting log_json;
+    log_json.info = {"log_json", "LOG_JSON", "false",
+                     "Also write every log line as one JSON object (1/0, true/false, "
+                     "yes/no, on/off)."};
+    log_json.kind = Kind::kBoolean;
+    log_json.requirement = "must be one of 1, 0, true, false, yes, no, on, off";
+    log_json.store = [](std::string_view text, Config& config) {
+      const std::optional<bool> value = ParseBoolean(text);
+      if (!value) return false;
+      config.log_json = *value;
+      return true;
+    };
+    t.push_back(std::move(log_json));
+
+    Setting log_level;
+    log_level.info = {"log_level", "TENANTD_LOG_LEVEL", "info",
+                      "Least severe level logged: trace, debug, info, warn or error."};
+    log_level.requirement = "must be one of trace, debug, info, warn, error";
+    log_level.store = [](std::string_view text, Config& config) {
+      const std::string lower = ToLower(text);
+      for (const char* level : {"trace", "debug", "info", "warn", "error"}) {
+        if (lower == level) {
+          config.log_level = lower;
+          return true;
+        }
+      }
+      return false;
+    };
+    t.push_back(std::move(log_level));
+
+    // Secrets have no flag (argv is visible to every user through `ps`) and
+    // an empty value means "not set", so a deployment template that expands
+    // an unset variable to "" gets the documented generated default.
+    Setting admin_token;
+    admin_token.info = {"admin_token", "TENANTD_ADMIN_TOKEN", "",
+                        "Bearer token for /admin (16+ characters); generated into "
+                        "<data>/admin.token when unset.",
+                        /*has_flag=*/false};
+    admin_token.requirement = "must be at least 16 characters";
+    admin_token.is_secret = true;
+    admin_token.store = [](std::string_view text, Config& config) {
+      // 16 characters is the floor below which online guessing stops being
+      // hopeless; generated tokens are much longer.
+      if (!text.empty() && text.size() < 16) return false;
+      config.admin_token = base::Secret(std::string(text));
+      return true;
+    };
+    t.push_back(std::move(admin_token));
+
+    Setting master_key;
+    master_key.info = {"master_key", "TENANTD_MASTER_KEY", "",
+                       "Base64 of 32 random bytes encrypting app secrets; generated into "
+                       "<data>/master.key when unset.",
+                       /*has_flag=*/false};
+    master_key.requirement = "must be base64 of 32 bytes";
+    master_key.is_secret = true;
+    // The crypto module decodes and checks the key, where a bad one can be
+    // reported without this module depending on it.
+    master_key.store = [](std::string_view text, Config& config) {
+      config.master_key = base::Secret(std::string(text));
+      return true;
+    };
+    t.push_back(std::move(master_key));
+
+    return t;
+  }();
+  return table;
+}
+
+const Setting* FindSetting(std::string_view name) {
+  for (const Setting& s : Table()) {
+    if (s.info.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string FlagName(const SettingInfo& info) {
+  std::string flag = "--" + info.name;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+// "invalid port (APP_PORT)" + where: every message names the setting and its
+// environment variable, so the reader finds the documentation row, and
+// `where` says which layer supplied the value ("" for the environment, whose
+// variable is already named).
+std::string Subject(const Setting& s, std::string_view where) {
+  return "invalid " + s.info.name + " (" + s.info.env + ")" + std::string(where);
+}
+
+base::Status ApplyText(const Setting& s, std::string_view text, std::string_view where,
+                       Config& config) {
+  if (s.store(text, config)) return {};
+  std::string message = Subject(s, where) + ": " + s.requirement;
+  if (!s.is_secret) message += ", got " + Quote(text);
+  return ConfigError(std::move(message));
+}
+
+enum class Layer { kEnvironment, kFlags };
+
+// Applies environment or flag values in table order, so the first error
+// reported does not depend on the map's order.
+base::Status ApplyValues(const Values& values, Layer layer, Config& config) {
+  for (const auto& [name, text] : values) {
+    const Setting* s = FindSetting(name);
+    // Callers build these maps from AllSettings(), so this is their bug, but
+    // it is still reported like any other configuration error.
+    if (s == nullptr) return ConfigError("unknown setting " + Quote(name));
+    if (layer == Layer::kFlags && !s->info.has_flag) {
+      return ConfigError(s->info.name + " has no command-line flag (it would show in `ps`); set " +
+                         s->info.env + " instead");
+    }
+  }
+  for (const Setting& s : Table()) {
+    const auto it = values.find(s.info.name);
+    if (it == values.end()) continue;
+    const std::string where = layer == Layer::kFlags ? " from " + FlagName(s.info) : "";
+    TENANTD_RETURN_IF_ERROR(ApplyText(s, it->second, where, config));
+  }
+  return {};
+}
+
+// toml11 reports "[error] toml::parse_table: invalid line format" followed by
+// lines quoting the file around the fault. Only the first line is kept: the
+// message must be one line, and the quoted lines could hold a secret.
+std::string FirstLineOf(std::string_view what) {
+  std::string_view line = what;
+  while (!line.empty()) {
+    const std::size_t eol = line.find('\n');
+    std::string_view candidate = line.substr(0, eol);
+    if (candidate.find_first_not_of(" \t\r") != std::string_view::npos) {
+      line = candidate;
+      break;
+    }
+    line = eol == std::string_view::npos ? std::string_view{} : line.substr(eol + 1);
+  }
+  constexpr std::string_view kErrorTag = "[error] ";
+  if (line.starts_with(kErrorTag)) line.remove_prefix(kErrorTag.size());
+  // Drop the parser function name ("toml::parse_table: "), which means
+  // nothing to someone editing the file.
+  const std::size_t colon = line.find(": ");
+  if (colon != std::string_view::npos &&
+      line.substr(0, colon).find_first_of(" \"'") == std::string_view::npos) {
+    line.remove_prefix(colon + 2);
+  }
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) {
+    line.remove_suffix(1);
+  }
+  return std::string(line);
+}
+
+std::string TomlTypeName(const toml::value& value) {
+  switch (value.type()) {
+    case toml::value_t::boolean:
+      return "a boolean";
+    case toml::value_t::integer:
+      return "an integer";
+    case toml::value_t::floating:
+      return "a float";
+    case toml::value_t::string:
+      return "a string";
+    case toml::value_t::offset_datetime:
+    case toml::value_t::local_datetime:
+    case toml::value_t::local_date:
+    case toml::value_t::local_time:
+      return "a date or time";
+    case toml::value_t::array:
+      return "an array";
+    case toml::value_t::table:
+      return "a table";
+    case toml::value_t::empty:
+      break;
+  }
+  return "an empty value";
+}
+
+// The text a TOML value stands for, or nullopt when its type does not suit
+// the setting (a float port, a boolean host).
+std::optional<std::string> TomlText(const toml::value& value, Kind kind) {
+  if (value.is_string()) return value.as_string().str;
+  if (kind == Kind::kInteger && value.is_integer()) return std::to_string(value.as_integer());
+  if (kind == Kind::kBoolean && value.is_boolean()) {
+    return std::string(value.as_boolean() ? "true" : "false");
+  }
+  return std::nullopt;
+}
+
+// Levenshtein distance, for "did you mean" on a misspelt key.
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// A likely intended setting for an unknown key: the flag or environment
+// spelling of a name ("max-json-bytes", "APP_PORT") or a near miss ("prot").
+std::string Suggestion(std::string_view key) {
+  std::string normalized = ToLower(key);
+  std::replace(normalized.begin(), normalized.end(), '-', '_');
+  const Setting* best = nullptr;
+  std::size_t best_distance = 3;  // further than two edits is not a typo
+  for (const Setting& s : Table()) {
+    if (normalized == s.info.name || normalized == ToLower(s.info.env)) return s.info.name;
+    const std::size_t distance = EditDistance(normalized, s.info.name);
+    if (distance < best_distance) {
+      best = &s;
+      best_distance = distance;
+    }
+  }
+  return best == nullptr ? std::string() : best->info.name;
+}
+
+base::Result<std::string> ReadConfigFile(const fs::path& file) {
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) {
+    return ConfigError("cannot read config file " + file.string() + ": it is a directory");
+  }
+  errno = 0;  // ifstream reports failure without a reason; open(2) leaves it in errno
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    const int error = errno;
+    return ConfigError("cannot read config file " + file.string() + ": " +
+                       (error != 0 ? std::strerror(error) : "cannot open"));
+  }
+  std::string content{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) {
+    return ConfigError("cannot read config file " + file.string() + ": read failed");
+  }
+  return content;
+}
+
+base::Status ApplyFile(const fs::path& file, Config& config) {
+  TENANTD_TRY(const std::string content, ReadConfigFile(file));
+  toml::value root;
+  try {
+    std::istringstream stream(content);
+    root = toml::parse(stream, file.string());
+  } catch (const toml::exception& e) {
+    std::string message =
+        "cannot parse config file " + file.string() + ": " + FirstLineOf(e.what());
+    if (e.location().line() > 0) message += " (line " + std::to_string(e.location().line()) + ")";
+    return ConfigError(std::move(message));
+  } catch (const std::exception& e) {
+    return ConfigError("cannot parse config file " + file.string() + ": " + FirstLineOf(e.what()));
+  }
+
+  // Unknown keys are reported in sorted order: toml11's table is unordered,
+  // and the same file must always give the same message.
+  std::vector<std::string> unknown;
+  for (const auto& [key, value] : root.as_table()) {
+    // `plans` is reserved for plan definitions, read and checked by their own loader.
+    if (key == "plans") continue;
+    if (FindSetting(key) == nullptr) unknown.push_back(key);
+  }
+  if (!unknown.empty()) {
+    std::sort(unknown.begin(), unknown.end());
+    std::string message = "unknown setting " + Quote(unknown.front()) + " in " + file.string();
+    const std::string suggestion = Suggestion(unknown.front());
+    if (!suggestion.empty()) message += " (did you mean \"" + suggestion + "\"?)";
+    return ConfigError(std::move(message));
+  }
+
+  const std::string where = " in " + file.string();
+  for (const Setting& s : Table()) {
+    const auto it = root.as_table().find(s.info.name);
+    if (it == root.as_table().end()) continue;
+    const std::optional<std::string> text = TomlText(it->second, s.kind);
+    if (!text) {
+      return ConfigError(Subject(s, where) + ": " + s.requirement + ", got " +
+                         TomlTypeName(it->second));
+    }
+    TENANTD_RETURN_IF_ERROR(ApplyText(s, *text, where, config));
+  }
+  return {};
+}
+
+// A TLS path must name a regular file this process can read; a directory
+// "opens" on Linux and fails only at the first read, so it is ruled out first.
+base::Status CheckReadableFile(const Setting& s, const std::string& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  std::string reason;
+  if (ec) {
+    reason = ec.message();
+  } else if (!fs::is_regular_file(status)) {
+    reason = "not a regular file";
+  } else {
+    errno = 0;
+    if (std::ifstream in(path, std::ios::binary); !in) {
+      reason = errno != 0 ? std::strerror(errno) : "cannot open";
+    }
+  }
+  if (reason.empty()) return {};
+  return ConfigError(Subject(s, "") + ": cannot read " + Quote(path) + ": " + reason);
+}
+
+// Checks that span settings or need the final value.
+base::Status CheckTls(const Config& config) {
+  const Setting& cert = *FindSetting("tls_cert");
+  const Setting& key = *FindSetting("tls_key");
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    const Setting& missing = config.tls_cert.empty() ? cert : key;
+    return ConfigError("missing " + missing.info.name + " (" + missing.info.env +
+                       "): tls_cert and tls_key must be set together");
+  }
+  if (config.tls_cert.empty()) return {};
+  TENANTD_RETURN_IF_ERROR(CheckReadableFile(cert, config.tls_cert));
+  return CheckReadableFile(key, config.tls_key);
+}
+
+}  // namespace
+
+const std::vector<SettingInfo>& AllSettings() {
+  static const std::vector<SettingInfo> settings = [] {
+    std::vector<SettingInfo> out;
+    for (const Setting& s : Table()) out.push_back(s.info);
+    return out;
+  }();
+  return settings;
+}
+
+Values EnvironmentValues() {
+  Values values;
+  for (const SettingInfo& info : AllSettings()) {
+    if (const char* value = std::getenv(info.env.c_str()); value != nullptr) {
+      values.emplace(info.name, value);
+    }
+  }
+  return values;
+}
+
+base::Result<Config> Load(const Values& flags, const Values& env,
+                          const std::optional<fs::path>& config_file) {
+  Config config;
+  if (config_file) TENANTD_RETURN_IF_ERROR(ApplyFile(*config_file, config));
+  TENANTD_RETURN_IF_ERROR(ApplyValues(env, Layer::kEnvironment, config));
+  TENANTD_RETURN_IF_ERROR(ApplyValues(flags, Layer::kFlags, config));
+  TENANTD_RETURN_IF_ERROR(CheckTls(config));
+  return config;
+}
+
+}  // namespace tenantd::config

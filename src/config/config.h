@@ -1,0 +1,76 @@
+// tenantd configuration: one table of settings drives the command-line
+// flags, the environment variables, the TOML keys, `--help` and
+// docs/configuration.md. Precedence: flags > environment > TOML file > defaults.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/secret.h"
+
+namespace tenantd::config {
+
+// The validated settings. Member initializers are the defaults; each equals
+// the default_value text of its AllSettings() row (a unit test checks).
+struct Config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;                        // 0 = any free port (printed at start)
+  std::filesystem::path data_dir = "./data";   // setting name "data"
+  unsigned threads = 0;                        // event-loop threads; 0 = one per core
+  std::size_t max_json_bytes = 1024 * 1024;    // JSON request bodies
+  std::chrono::seconds header_timeout{10};     // whole header block must arrive within
+  std::chrono::seconds body_idle_timeout{30};  // longest pause while a body arrives
+  std::chrono::seconds keepalive_timeout{60};  // idle keep-alive connection lifetime
+  std::chrono::seconds shutdown_timeout{10};   // drain time for in-flight requests
+  // PEM paths; both or neither, each a readable regular file when Load() ran.
+  std::string tls_cert;
+  std::string tls_key;
+  bool log_json = false;
+  std::string log_level = "info";  // trace|debug|info|warn|error, lower case
+  // Empty = generated into <data>/admin.token on first start; else 16+ chars.
+  base::Secret admin_token;
+  // Base64 of 32 bytes, checked where it is decoded; empty = <data>/master.key.
+  base::Secret master_key;
+};
+
+// One row of the settings table.
+struct SettingInfo {
+  std::string name;           // TOML key; flag is "--" + name with '_' -> '-'
+  std::string env;            // environment variable
+  std::string default_value;  // as text, for --help and docs
+  std::string help;           // one line, for --help
+  // Secrets have no flag: argv is visible to every user through `ps`.
+  bool has_flag = true;
+};
+
+// Every setting, in the order of Config's members. Built once; the
+// reference stays valid for the life of the process.
+const std::vector<SettingInfo>& AllSettings();
+
+// Raw setting values by setting name (SettingInfo::name).
+using Values = std::map<std::string, std::string>;
+
+// Reads the environment variables of AllSettings() (unset ones are absent).
+Values EnvironmentValues();
+
+// Builds the configuration: defaults, then `config_file`, then `env`, then
+// `flags`, each value validated as it is applied. `flags` and `env` are keyed
+// by setting name and hold only what was given; a flag for a setting without
+// one (a secret) is refused. `config_file` (from --config or TENANTD_CONFIG)
+// is optional; when given it must exist and parse, its keys must be setting
+// names (plus a `plans` table, left to its own loader). Every error has code
+// kInvalidArgument, problem_code "invalid_config" and a one-line
+// public_message naming the setting and its variable, e.g.
+// `invalid port (APP_PORT): must be an integer 0-65535, got "x"`; the value
+// of admin_token or master_key never appears in it.
+base::Result<Config> Load(const Values& flags, const Values& env,
+                          const std::optional<std::filesystem::path>& config_file);
+
+}  // namespace tenantd::config

@@ -1,0 +1,492 @@
+#include "control/control_store.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <mutex>
+#include <system_error>
+#include <utility>
+
+#include "base/ids.h"
+#include "crypto/crypto.h"
+#include "crypto/secret_box.h"
+#include "storage/sqlite.h"
+
+namespace tenantd::control {
+namespace {
+
+// Append-only: a released migration is never edited, a change is a new one.
+const std::vector<storage::Migration>& ControlMigrations() {
+  static const std::vector<storage::Migration> migrations = {
+      {1, "tenants, app credentials and settings",
+       // STRICT tables reject values of the wrong type instead of storing
+       // them. plan and isolation are checked in code, not by CHECK, because
+       // SQLite cannot alter a CHECK without rebuilding the table and both
+       // lists will grow; status is a closed set.
+       R"sql(
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'deleted')),
+  isolation TEXT NOT NULL,
+  -- Public identifier of the tenant's app credentials; stays the same when
+  -- the secret rotates (the secrets live in app_credentials).
+  app_key TEXT NOT NULL UNIQUE,
+  -- Where a PostgreSQL-hosted tenant's database lives (host, name, user,
+  -- password), sealed by the SecretBox; NULL for the embedded SQLite file.
+  db_location_sealed TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  deleted_at TEXT
+) STRICT;
+CREATE INDEX tenants_status_id ON tenants (status, id);
+
+-- Several secrets per tenant: rotation keeps the previous one valid until
+-- its expires_at (NULL = does not expire).
+CREATE TABLE app_credentials (
+  id INTEGER PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  secret_sealed TEXT NOT NULL,
+  secret_sha256 TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT
+) STRICT;
+CREATE INDEX app_credentials_tenant_id ON app_credentials (tenant_id);
+
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+)sql"},
+  };
+  return migrations;
+}
+
+constexpr std::size_t kSlugMinLength = 3;
+constexpr std::size_t kSlugMaxLength = 63;
+constexpr std::size_t kNameMaxBytes = 200;
+constexpr std::array<std::string_view, 3> kPlans = {"free", "pro", "enterprise"};
+constexpr std::string_view kIsolationDatabase = "database";
+constexpr std::size_t kAppKeyRandomChars = 24;
+// 43 base62 characters carry 43 * log2(62) ≈ 256 bits.
+constexpr std::size_t kAppSecretChars = 43;
+constexpr int kMaxListLimit = 500;
+
+// Columns read by ReadTenant, in its order.
+constexpr std::string_view kTenantColumns =
+    "t.id, t.slug, t.name, t.plan, t.status, t.isolation, t.app_key, t.created_at, t.updated_at";
+
+base::TimePoint Now() {
+  // Stored timestamps have millisecond precision; truncating here makes the
+  // Tenant returned by a write equal the one read back later.
+  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+std::string AppSecretAad(std::string_view tenant_id) {
+  return "tenant:" + std::string(tenant_id) + ":app_secret";
+}
+
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Decodes the code point starting at s[i] and advances i past it; false on
+// anything that is not well-formed UTF-8 (overlong forms, surrogates, values
+// beyond U+10FFFF, truncated sequences).
+bool NextCodePoint(std::string_view s, std::size_t& i, char32_t& cp) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char lead = byte(i);
+  std::size_t length = 0;
+  char32_t min = 0;
+  if (lead < 0x80) {
+    cp = lead;
+    i += 1;
+    return true;
+  } else if ((lead & 0xE0) == 0xC0) {
+    length = 2, cp = lead & 0x1F, min = 0x80;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3, cp = lead & 0x0F, min = 0x800;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4, cp = lead & 0x07, min = 0x10000;
+  } else {
+    return false;
+  }
+  if (i + length > s.size()) return false;
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return false;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+  i += length;
+  return true;
+}
+
+// Names end up in admin UIs, logs and terminals, where control characters
+// (C0, DEL, C1) could forge log lines or move the cursor.
+std::optional<base::FieldError> CheckName(std::string_view raw) {
+  const std::string_view name = Trim(raw);
+  if (name.empty()) return base::FieldError{"name", "Name is required."};
+  if (name.size() > kNameMaxBytes) {
+    return base::FieldError{"name", "Name must be at most 200 bytes long."};
+  }
+  for (std::size_t i = 0; i < name.size();) {
+    char32_t cp = 0;
+    if (!NextCodePoint(name, i, cp)) return base::FieldError{"name", "Name must be valid UTF-8."};
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+      return base::FieldError{"name", "Name must not contain control characters."};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<base::FieldError> CheckSlug(std::string_view slug) {
+  if (slug.size() < kSlugMinLength || slug.size() > kSlugMaxLength) {
+    return base::FieldError{"slug", "Slug must be 3 to 63 characters long."};
+  }
+  for (char c : slug) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+      return base::FieldError{"slug", "Slug may contain only a-z, 0-9 and '-'."};
+    }
+  }
+  if (slug.front() == '-' || slug.back() == '-') {
+    return base::FieldError{"slug", "Slug must not start or end with '-'."};
+  }
+  return std::nullopt;
+}
+
+std::optional<base::FieldError> CheckPlan(std::string_view plan) {
+  for (std::string_view known : kPlans) {
+    if (plan == known) return std::nullopt;
+  }
+  return base::FieldError{"plan", "Plan must be one of free, pro, enterprise."};
+}
+
+base::Error CorruptRow(std::string what) {
+  return base::Internal("control store: corrupt tenant row: " + std::move(what));
+}
+
+// Reads the kTenantColumns of the current row.
+base::Result<Tenant> ReadTenant(const storage::Statement& st) {
+  Tenant t;
+  t.id = st.ColumnText(0);
+  t.slug = st.ColumnText(1);
+  t.name = st.ColumnText(2);
+  t.plan = st.ColumnText(3);
+  const std::string status = st.ColumnText(4);
+  const std::optional<TenantStatus> parsed_status = ParseTenantStatus(status);
+  if (!parsed_status) return CorruptRow(t.id + " status '" + status + "'");
+  t.status = *parsed_status;
+  t.isolation = st.ColumnText(5);
+  t.app_key = st.ColumnText(6);
+  const std::optional<base::TimePoint> created = base::ParseRfc3339(st.ColumnText(7));
+  const std::optional<base::TimePoint> updated = base::ParseRfc3339(st.ColumnText(8));
+  if (!created || !updated) return CorruptRow(t.id + " timestamps");
+  t.created_at = *created;
+  t.updated_at = *updated;
+  return t;
+}
+
+// Ids and slugs cannot be confused: a slug has no '_'.
+base::Result<std::optional<Tenant>> LoadTenant(storage::Database& db, std::string_view id_or_slug) {
+  const bool by_id = base::IsWellFormedId(id_or_slug, "ten");
+  const std::string sql = "SELECT " + std::string(kTenantColumns) + " FROM tenants t WHERE " +
+                          (by_id ? "t.id = ?" : "t.slug = ?");
+  TENANTD_TRY(storage::Statement st, db.Prepare(sql));
+  st.Bind(1, id_or_slug);
+  TENANTD_TRY(bool row, st.Step());
+  if (!row) return std::optional<Tenant>();
+  TENANTD_TRY(Tenant t, ReadTenant(st));
+  return std::optional<Tenant>(std::move(t));
+}
+
+base::Error NoSuchTenant() { return base::NotFound("No such tenant."); }
+
+}  // namespace
+
+std::string_view ToString(TenantStatus s) {
+  switch (s) {
+    case TenantStatus::kActive:
+      return "active";
+    case TenantStatus::kSuspended:
+      return "suspended";
+    case TenantStatus::kDeleted:
+      return "deleted";
+  }
+  return "unknown";  // unreachable for valid enumerators
+}
+
+std::optional<TenantStatus> ParseTenantStatus(std::string_view s) {
+  if (s == "active") return TenantStatus::kActive;
+  if (s == "suspended") return TenantStatus::kSuspended;
+  if (s == "deleted") return TenantStatus::kDeleted;
+  return std::nullopt;
+}
+
+std::vector<base::FieldError> ValidateNewTenant(const NewTenant& t) {
+  std::vector<base::FieldError> errors;
+  if (auto e = CheckSlug(t.slug)) errors.push_back(std::move(*e));
+  if (auto e = CheckName(t.name)) errors.push_back(std::move(*e));
+  if (auto e = CheckPlan(t.plan)) errors.push_back(std::move(*e));
+  if (t.isolation != kIsolationDatabase) {
+    errors.push_back({"isolation",
+                      "Isolation must be \"database\"; other isolation modes are not available "
+                      "yet."});
+  }
+  return errors;
+}
+
+std::vector<base::FieldError> ValidatePatch(const TenantPatch& p) {
+  std::vector<base::FieldError> errors;
+  if (p.name) {
+    if (auto e = CheckName(*p.name)) errors.push_back(std::move(*e));
+  }
+  if (p.plan) {
+    if (auto e = CheckPlan(*p.plan)) errors.push_back(std::move(*e));
+  }
+  if (p.status && *p.status != TenantStatus::kActive && *p.status != TenantStatus::kSuspended) {
+    errors.push_back(
+        {"status", "Status must be active or suspended; use DELETE to delete a tenant."});
+  }
+  return errors;
+}
+
+struct ControlStore::Impl {
+  // One connection, one writer at a time inside this process; other
+  // processes are kept apart by SQLite's locks and the busy timeout.
+  std::mutex mu;
+  std::unique_ptr<storage::Database> db;
+  const crypto::SecretBox* box = nullptr;
+};
+
+ControlStore::ControlStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ControlStore::~ControlStore() = default;
+
+base::Result<std::unique_ptr<ControlStore>> ControlStore::Open(
+    const std::filesystem::path& data_dir, const crypto::SecretBox& box) {
+  std::error_code ec;
+  if (!std::filesystem::exists(data_dir, ec)) {
+    if (!std::filesystem::create_directories(data_dir, ec) && ec) {
+      return base::Internal("control store: cannot create " + data_dir.string() + ": " +
+                            ec.message());
+    }
+    // The directory will hold the master key, sealed secrets and every
+    // tenant's data: owner only. Permissions of an existing directory are
+    // the operator's choice and left alone.
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
+  TENANTD_TRY(std::unique_ptr<storage::Database> db,
+              storage::Database::Open(data_dir / "control.db"));
+  TENANTD_RETURN_IF_ERROR(storage::ApplyMigrations(*db, ControlMigrations()));
+  auto impl = std::make_unique<Impl>();
+  impl->db = std::move(db);
+  impl->box = &box;
+  return std::unique_ptr<ControlStore>(new ControlStore(std::move(impl)));
+}
+
+base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t) {
+  if (auto errors = ValidateNewTenant(t); !errors.empty()) {
+    return base::ValidationFailed(std::move(errors));
+  }
+  CreatedTenant created;
+  Tenant& tenant = created.tenant;
+  tenant.id = base::NewId("ten");
+  tenant.slug = t.slug;
+  tenant.name = std::string(Trim(t.name));
+  tenant.plan = t.plan;
+  tenant.status = TenantStatus::kActive;
+  tenant.isolation = t.isolation;
+  tenant.app_key = "ak_" + crypto::RandomBase62(kAppKeyRandomChars);
+  tenant.created_at = tenant.updated_at = Now();
+  created.app_secret = base::Secret(crypto::RandomBase62(kAppSecretChars));
+  // Sealed rather than hashed: mode B signatures need the secret itself. The
+  // digest serves mode A, which compares it in constant time.
+  const std::string sealed = impl_->box->Seal(created.app_secret.Reveal(), AppSecretAad(tenant.id));
+  const std::string digest = crypto::Sha256Hex(created.app_secret.Reveal());
+  const std::string now = base::FormatRfc3339(tenant.created_at);
+
+  std::lock_guard lock(impl_->mu);
+  storage::Database& db = *impl_->db;
+  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  {
+    TENANTD_TRY(storage::Statement st,
+                db.Prepare("INSERT INTO tenants (id, slug, name, plan, status, isolation, app_key,"
+                           " created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)"));
+    st.Bind(1, tenant.id)
+        .Bind(2, tenant.slug)
+        .Bind(3, tenant.name)
+        .Bind(4, tenant.plan)
+        .Bind(5, tenant.isolation)
+        .Bind(6, tenant.app_key)
+        .Bind(7, now)
+        .Bind(8, now);
+    if (auto step = st.Step(); !step) {
+      // The id and app key were just minted from 80+ random bits, so the
+      // slug is the only unique column that can collide. Deleted tenants keep their slug
+      // until purged, so links and logs never silently change owner.
+      if (storage::IsUniqueViolation(step.error())) {
+        return base::MakeError(base::ErrorCode::kAlreadyExists, "slug_taken",
+                               "A tenant with this slug already exists.");
+      }
+      return std::move(step).error();
+    }
+  }
+  {
+    TENANTD_TRY(storage::Statement st,
+                db.Prepare("INSERT INTO app_credentials (tenant_id, secret_sealed,"
+                           " secret_sha256, created_at) VALUES (?, ?, ?, ?)"));
+    st.Bind(1, tenant.id).Bind(2, sealed).Bind(3, digest).Bind(4, now);
+    TENANTD_RETURN_IF_ERROR(st.Step());
+  }
+  TENANTD_RETURN_IF_ERROR(tx.Commit());
+  return created;
+}
+
+base::Result<std::optional<Tenant>> ControlStore::FindTenant(std::string_view id_or_slug) {
+  std::lock_guard lock(impl_->mu);
+  return LoadTenant(*impl_->db, id_or_slug);
+}
+
+base::Result<TenantPage> ControlStore::ListTenants(const TenantListQuery& q) {
+  // The HTTP layer validates the limit; clamping keeps a caller that did not
+  // from asking SQLite for everything (or for nothing).
+  const int limit = std::clamp(q.limit, 1, kMaxListLimit);
+  std::string sql = "SELECT " + std::string(kTenantColumns) + " FROM tenants t WHERE t.id > ?";
+  if (q.status) sql += " AND t.status = ?";
+  sql += " ORDER BY t.id LIMIT ?";
+
+  std::lock_guard lock(impl_->mu);
+  TENANTD_TRY(storage::Statement st, impl_->db->Prepare(sql));
+  int index = 1;
+  st.Bind(index++, q.after);
+  if (q.status) st.Bind(index++, ToString(*q.status));
+  // One extra row tells whether another page follows without a count query.
+  st.Bind(index++, limit + 1);
+  TenantPage page;
+  for (;;) {
+    TENANTD_TRY(bool row, st.Step());
+    if (!row) break;
+    TENANTD_TRY(Tenant t, ReadTenant(st));
+    page.items.push_back(std::move(t));
+  }
+  if (page.items.size() > static_cast<std::size_t>(limit)) {
+    page.items.pop_back();
+    page.next_cursor = page.items.back().id;
+  }
+  return page;
+}
+
+base::Result<Tenant> ControlStore::UpdateTenant(std::string_view id_or_slug,
+                                                const TenantPatch& patch) {
+  if (auto errors = ValidatePatch(patch); !errors.empty()) {
+    return base::ValidationFailed(std::move(errors));
+  }
+  std::lock_guard lock(impl_->mu);
+  storage::Database& db = *impl_->db;
+  // The read and the write share one write transaction, so a concurrent
+  // DeleteTenant from another process cannot slip in between.
+  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  TENANTD_TRY(std::optional<Tenant> found, LoadTenant(db, id_or_slug));
+  if (!found) return NoSuchTenant();
+  Tenant tenant = std::move(*found);
+  if (tenant.status == TenantStatus::kDeleted) {
+    return base::MakeError(base::ErrorCode::kFailedPrecondition, "tenant_deleted",
+                           "The tenant is deleted.");
+  }
+  if (patch.name) tenant.name = std::string(Trim(*patch.name));
+  if (patch.plan) tenant.plan = *patch.plan;
+  if (patch.status) tenant.status = *patch.status;
+  tenant.updated_at = Now();
+  {
+    TENANTD_TRY(storage::Statement st,
+                db.Prepare("UPDATE tenants SET name = ?, plan = ?, status = ?, updated_at = ?"
+                           " WHERE id = ?"));
+    st.Bind(1, tenant.name)
+        .Bind(2, tenant.plan)
+        .Bind(3, ToString(tenant.status))
+        .Bind(4, base::FormatRfc3339(tenant.updated_at))
+        .Bind(5, tenant.id);
+    TENANTD_RETURN_IF_ERROR(st.Step());
+  }
+  TENANTD_RETURN_IF_ERROR(tx.Commit());
+  return tenant;
+}
+
+base::Result<Tenant> ControlStore::DeleteTenant(std::string_view id_or_slug) {
+  std::lock_guard lock(impl_->mu);
+  storage::Database& db = *impl_->db;
+  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  TENANTD_TRY(std::optional<Tenant> found, LoadTenant(db, id_or_slug));
+  if (!found) return NoSuchTenant();
+  Tenant tenant = std::move(*found);
+  // Idempotent: a repeated DELETE keeps the first deleted_at.
+  if (tenant.status == TenantStatus::kDeleted) return tenant;
+  tenant.status = TenantStatus::kDeleted;
+  tenant.updated_at = Now();
+  {
+    const std::string now = base::FormatRfc3339(tenant.updated_at);
+    TENANTD_TRY(storage::Statement st,
+                db.Prepare("UPDATE tenants SET status = 'deleted', deleted_at = ?, updated_at = ?"
+                           " WHERE id = ?"));
+    st.Bind(1, now).Bind(2, now).Bind(3, tenant.id);
+    TENANTD_RETURN_IF_ERROR(st.Step());
+  }
+  TENANTD_RETURN_IF_ERROR(tx.Commit());
+  return tenant;
+}
+
+base::Status ControlStore::PurgeTenant(std::string_view id_or_slug) {
+  const bool by_id = base::IsWellFormedId(id_or_slug, "ten");
+  std::lock_guard lock(impl_->mu);
+  storage::Database& db = *impl_->db;
+  // app_credentials go with the row through ON DELETE CASCADE.
+  TENANTD_TRY(storage::Statement st, db.Prepare(by_id ? "DELETE FROM tenants WHERE id = ?"
+                                                      : "DELETE FROM tenants WHERE slug = ?"));
+  st.Bind(1, id_or_slug);
+  TENANTD_RETURN_IF_ERROR(st.Step());
+  if (db.Changes() == 0) return NoSuchTenant();
+  return {};
+}
+
+base::Result<std::optional<std::string>> ControlStore::GetSetting(std::string_view key) {
+  std::lock_guard lock(impl_->mu);
+  TENANTD_TRY(storage::Statement st,
+              impl_->db->Prepare("SELECT value FROM settings WHERE key = ?"));
+  st.Bind(1, key);
+  TENANTD_TRY(bool row, st.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(st.ColumnText(0));
+}
+
+base::Status ControlStore::PutSetting(std::string_view key, std::string_view value) {
+  std::lock_guard lock(impl_->mu);
+  TENANTD_TRY(storage::Statement st,
+              impl_->db->Prepare("INSERT INTO settings (key, value) VALUES (?, ?)"
+                                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+  st.Bind(1, key).Bind(2, value);
+  TENANTD_RETURN_IF_ERROR(st.Step());
+  return {};
+}
+
+base::Status ControlStore::Ping() {
+  std::lock_guard lock(impl_->mu);
+  TENANTD_TRY(storage::Statement st, impl_->db->Prepare("SELECT 1"));
+  TENANTD_RETURN_IF_ERROR(st.Step());
+  return {};
+}
+
+base::Result<int> ControlStore::SchemaVersion() {
+  std::lock_guard lock(impl_->mu);
+  return storage::SchemaVersion(*impl_->db);
+}
+
+}  // namespace tenantd::control

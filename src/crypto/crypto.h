@@ -1,0 +1,38 @@
+// Hashes, MACs, encodings, randomness and constant-time comparison over
+// OpenSSL 3. Every function is thread-safe. "Raw" values are byte strings
+// held in std::string.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tenantd::crypto {
+
+std::string Sha256(std::string_view data);                            // raw 32 bytes
+std::string Sha256Hex(std::string_view data);                         // lowercase hex
+std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
+
+// Decoders are strict and return nullopt for: odd hex length or non-hex
+// characters; in base64, whitespace, characters outside the alphabet,
+// missing or misplaced padding, or non-zero unused bits in the last
+// character. Each byte string thus has exactly one accepted base64 spelling.
+std::string HexEncode(std::string_view raw);                        // lowercase
+std::optional<std::string> HexDecode(std::string_view hex);         // either case
+std::string Base64Encode(std::string_view raw);                     // standard, padded
+std::optional<std::string> Base64Decode(std::string_view text);     // padding required
+std::string Base64UrlEncode(std::string_view raw);                  // URL-safe, unpadded
+std::optional<std::string> Base64UrlDecode(std::string_view text);  // padding rejected
+
+// Cryptographically secure random bytes (aborts the process if the CSPRNG fails:
+// continuing without entropy would mint guessable secrets).
+std::string RandomBytes(std::size_t n);
+// `n` random characters of [0-9A-Za-z] without modulo bias (for secrets in URLs/headers).
+std::string RandomBase62(std::size_t n);
+
+// Compares in time that depends only on the lengths (the contents are
+// attacker-observable digests or MACs).
+bool ConstantTimeEqual(std::string_view a, std::string_view b);
+
+}  // namespace tenantd::crypto

@@ -1,0 +1,63 @@
+// Request and Response as handlers see them: plain values, no Beast types,
+// so handler code compiles without Boost.Beast headers.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tenantd::http {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+// Small ordered header list with case-insensitive lookup (a request carries
+// a dozen headers at most; a linear scan beats hashing here).
+class Headers {
+ public:
+  void Add(std::string name, std::string value) { items_.push_back({std::move(name), std::move(value)}); }
+  // First value of `name`, or nullopt.
+  std::optional<std::string_view> Get(std::string_view name) const;
+  const std::vector<Header>& items() const { return items_; }
+
+ private:
+  std::vector<Header> items_;
+};
+
+struct Request {
+  std::string method;  // upper case, as sent ("GET")
+  std::string target;  // path and query exactly as on the request line
+  Headers headers;
+  std::string body;
+  std::string remote_ip;
+  bool is_tls = false;
+  // Path parameters of the matched route, e.g. {"id", "ten_…"}.
+  std::vector<std::pair<std::string, std::string>> path_params;
+
+  std::string_view Path() const;   // target up to '?'
+  std::string_view Query() const;  // after '?', without it ("" if none)
+  // Percent-decoded value of query parameter `name` ('+' is a space); nullopt if absent.
+  std::optional<std::string> QueryParam(std::string_view name) const;
+  std::string_view PathParam(std::string_view name) const;  // "" if absent
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type;
+  Headers headers;  // besides Content-Type/Length, Date, X-Request-Id (set by the server)
+  std::string body;
+  bool close_connection = false;
+
+  static Response Json(int status, std::string body);
+  static Response Text(int status, std::string content_type, std::string body);
+  static Response NoContent();
+};
+
+// Decodes %XX and '+'; nullopt on a malformed escape.
+std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);
+
+}  // namespace tenantd::http

@@ -1,0 +1,111 @@
+#include "http/router.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace tenantd::http {
+namespace {
+
+// Splits "/a/b" into {"a","b"}; returns false on an empty segment or a path
+// not starting with '/'. "/" alone is zero segments.
+bool SplitPath(std::string_view path, std::vector<std::string_view>& out) {
+  out.clear();
+  if (path.empty() || path[0] != '/') return false;
+  if (path.size() == 1) return true;
+  std::size_t start = 1;
+  for (;;) {
+    const std::size_t slash = path.find('/', start);
+    const std::string_view seg = path.substr(start, slash - start);
+    if (seg.empty()) return false;
+    out.push_back(seg);
+    if (slash == std::string_view::npos) return true;
+    start = slash + 1;
+  }
+}
+
+bool IsParam(std::string_view seg) {
+  return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+}
+
+}  // namespace
+
+void Router::Add(std::string method, std::string pattern, std::vector<const Stage*> stages,
+                 Handler handler, RouteOptions options) {
+  std::vector<std::string_view> segs;
+  if (!SplitPath(pattern, segs)) {
+    std::fprintf(stderr, "router: malformed pattern %s\n", pattern.c_str());
+    std::abort();
+  }
+  for (const auto& r : routes_) {
+    if (r.method == method && r.pattern == pattern) {
+      std::fprintf(stderr, "router: duplicate route %s %s\n", method.c_str(), pattern.c_str());
+      std::abort();
+    }
+  }
+  Route route;
+  route.method = std::move(method);
+  route.stages = std::move(stages);
+  route.handler = std::move(handler);
+  route.options = options;
+  for (auto s : segs) route.segments.emplace_back(s);
+  auto it = std::find(patterns_.begin(), patterns_.end(), pattern);
+  route.pattern_index = static_cast<std::size_t>(it - patterns_.begin());
+  if (it == patterns_.end()) patterns_.push_back(pattern);
+  route.pattern = std::move(pattern);
+  routes_.push_back(std::move(route));
+}
+
+RouteMatch Router::Find(std::string_view method, std::string_view path) const {
+  RouteMatch match;
+  thread_local std::vector<std::string_view> segs;
+  if (!SplitPath(path, segs)) return match;
+
+  const Route* get_route = nullptr;
+  std::vector<std::pair<std::string, std::string>> get_params;
+  std::vector<std::string_view> allowed;
+  for (const auto& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    std::vector<std::pair<std::string, std::string>> params;
+    bool ok = true;
+    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
+      const std::string& p = r.segments[i];
+      if (IsParam(p)) {
+        auto decoded = PercentDecode(segs[i], /*plus_is_space=*/false);
+        if (!decoded || decoded->empty()) {
+          ok = false;
+        } else {
+          params.emplace_back(p.substr(1, p.size() - 2), std::move(*decoded));
+        }
+      } else {
+        ok = (p == segs[i]);
+      }
+    }
+    if (!ok) continue;
+    if (r.method == method) {
+      match.route = &r;
+      match.params = std::move(params);
+      return match;
+    }
+    if (r.method == "GET" && method == "HEAD" && !get_route) {
+      get_route = &r;
+      get_params = std::move(params);
+    }
+    allowed.push_back(r.method);
+    if (r.method == "GET") allowed.push_back("HEAD");
+  }
+  if (get_route) {
+    match.route = get_route;
+    match.params = std::move(get_params);
+    return match;
+  }
+  std::sort(allowed.begin(), allowed.end());
+  allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
+  for (auto m : allowed) {
+    if (!match.allow.empty()) match.allow += ", ";
+    match.allow += m;
+  }
+  return match;
+}
+
+}  // namespace tenantd::http

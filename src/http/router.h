@@ -1,0 +1,58 @@
+// Maps (method, path) to a route. Patterns are literal segments and
+// `{name}` parameters ("/admin/v1/tenants/{id}"); matching is exact (no
+// trailing-slash folding, no empty segments). Built at start-up, then
+// read-only and safe to share across threads.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/stage.h"
+
+namespace tenantd::http {
+
+struct RouteOptions {
+  // Largest accepted request body; 0 = use the server default (max_json_bytes).
+  std::size_t max_body_bytes = 0;
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  std::vector<const Stage*> stages;
+  Handler handler;
+  RouteOptions options;
+  std::size_t pattern_index = 0;  // same for every route of one pattern (metrics label)
+  std::vector<std::string> segments;  // pattern split on '/'
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;  // null: no route for this method
+  std::vector<std::pair<std::string, std::string>> params;
+  // When route is null but the path exists for other methods: "GET, HEAD, POST".
+  std::string allow;
+  bool path_exists() const { return route != nullptr || !allow.empty(); }
+};
+
+class Router {
+ public:
+  // Aborts on a malformed pattern or a duplicate (method, pattern): a
+  // start-up bug, not a runtime condition.
+  void Add(std::string method, std::string pattern, std::vector<const Stage*> stages,
+           Handler handler, RouteOptions options = {});
+
+  // HEAD matches a GET route when no HEAD route exists.
+  RouteMatch Find(std::string_view method, std::string_view path) const;
+
+  // Distinct patterns in registration order (metrics labels).
+  const std::vector<std::string>& patterns() const { return patterns_; }
+
+ private:
+  std::vector<Route> routes_;
+  std::vector<std::string> patterns_;
+};
+
+}  // namespace tenantd::http

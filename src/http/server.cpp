@@ -1,0 +1,506 @@
+#include "http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <atomic>
+#include <ctime>
+#include <list>
+#include <thread>
+#include <vector>
+
+#include "base/ids.h"
+#include "http/metrics.h"
+#include "http/problem.h"
+#include "http/router.h"
+
+namespace tenantd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t kMaxRequestLineBytes = 8 * 1024;  // api.md §1: 414 above
+constexpr std::size_t kMaxHeaderBytes = 16 * 1024;      // api.md §1: 431 above
+// Beast counts the request line into its header limit; allow both maxima
+// and classify the overflow ourselves.
+constexpr std::uint32_t kParserHeaderLimit = kMaxRequestLineBytes + kMaxHeaderBytes + 1024;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+// One event loop: an io_context run by exactly one thread, and the
+// connections it owns (touched only from that thread).
+struct Loop;
+struct Connection {
+  beast::tcp_stream* lowest = nullptr;
+  bool idle = false;  // waiting for the first byte of a request
+};
+struct Loop {
+  std::list<Connection*> connections;  // declared before ioc: outlives its handlers
+  asio::io_context ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
+};
+
+// RFC 9110 IMF-fixdate, cached per thread for the current second.
+std::string_view HttpDate() {
+  thread_local std::time_t cached_second = 0;
+  thread_local char buf[40];
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached_second = now;
+  }
+  return buf;
+}
+
+// A client-sent X-Request-Id is kept when it is 1..128 printable ASCII
+// characters; anything else is replaced so log lines stay parseable.
+bool IsSaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+// A request the server refuses itself, before any handler runs; turned into
+// problem+json once the request id is known.
+struct Rejection {
+  int status;
+  const char* code;
+  std::string detail;
+};
+
+bool IsTimeout(const boost::system::error_code& ec) { return ec == beast::error::timeout; }
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, const Router& router, Metrics& metrics, ServerHooks hooks)
+      : options_(std::move(options)), router_(router), metrics_(metrics), hooks_(std::move(hooks)) {
+    const unsigned n = std::max(1u, options_.threads);
+    for (unsigned i = 0; i < n; ++i) loops_.push_back(std::make_unique<Loop>());
+  }
+
+  base::Status Listen();
+  uint16_t port() const { return port_; }
+  bool is_tls() const { return tls_ != nullptr; }
+  void Run(bool handle_signals);
+  void Stop() {
+    asio::post(loops_[0]->ioc, [this] { BeginShutdown(); });
+  }
+
+ private:
+  asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> RunConnection(tcp::socket socket, Loop& loop);
+  template <class Stream>
+  asio::awaitable<void> Serve(Stream& stream, Loop& loop, const std::string& remote_ip);
+  template <class Stream>
+  asio::awaitable<std::size_t> Write(Stream& stream, const Request& req, unsigned version,
+                                     bool keep_alive, Response& res);
+  asio::awaitable<Response> Dispatch(const Route& route, Request& req, RequestContext& ctx);
+  void BeginShutdown();
+  asio::awaitable<void> Drain();
+  void ReportError(std::string_view request_id, std::string_view message) {
+    if (hooks_.on_error) hooks_.on_error(request_id, message);
+  }
+
+  ServerOptions options_;
+  const Router& router_;
+  Metrics& metrics_;
+  ServerHooks hooks_;
+  std::unique_ptr<asio::ssl::context> tls_;  // before loops_: streams refer to it
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  uint16_t port_ = 0;
+  std::size_t next_loop_ = 0;
+  std::atomic<bool> stopping_{false};
+  bool shutdown_started_ = false;  // loop 0 only
+};
+
+base::Status Server::Impl::Listen() {
+  const std::string where = options_.host + ":" + std::to_string(options_.port);
+  if (!options_.tls_cert.empty()) {
+    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    boost::system::error_code ec;
+    tls_->use_certificate_chain_file(options_.tls_cert, ec);
+    if (ec) {
+      return base::InvalidArgument("invalid_config",
+                                   "cannot load tls_cert " + options_.tls_cert + ": " + ec.message());
+    }
+    tls_->use_private_key_file(options_.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+      return base::InvalidArgument("invalid_config",
+                                   "cannot load tls_key " + options_.tls_key + ": " + ec.message());
+    }
+  }
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(options_.host, ec);
+  if (ec) return base::InvalidArgument("invalid_config", "invalid host " + options_.host);
+  const tcp::endpoint endpoint(address, options_.port);
+  acceptor_ = std::make_unique<tcp::acceptor>(loops_[0]->ioc);
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) {
+    port_ = acceptor_->local_endpoint().port();
+    return {};
+  }
+  return base::MakeError(base::ErrorCode::kUnavailable, "listen_failed",
+                         "cannot listen on " + where + ": " + ec.message());
+}
+
+void Server::Impl::Run(bool handle_signals) {
+  asio::signal_set signals(loops_[0]->ioc);
+  if (handle_signals) {
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) BeginShutdown();
+    });
+  }
+  asio::co_spawn(loops_[0]->ioc, AcceptLoop(), [this](std::exception_ptr e) {
+    if (e) ReportError("", "accept loop ended unexpectedly");
+  });
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < loops_.size(); ++i) {
+    threads.emplace_back([loop = loops_[i].get()] { loop->ioc.run(); });
+  }
+  loops_[0]->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+asio::awaitable<void> Server::Impl::AcceptLoop() {
+  for (;;) {
+    Loop& loop = *loops_[next_loop_];
+    next_loop_ = (next_loop_ + 1) % loops_.size();
+    auto [ec, socket] = co_await acceptor_->async_accept(loop.ioc, kAwait);
+    if (stopping_) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // Out of file descriptors or a transient network error: back off
+      // briefly rather than spin, and keep serving the connections we have.
+      ReportError("", "accept failed: " + ec.message());
+      asio::steady_timer t(acceptor_->get_executor(), 50ms);
+      co_await t.async_wait(kAwait);
+      continue;
+    }
+    asio::co_spawn(loop.ioc, RunConnection(std::move(socket), loop),
+                   [this](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       ReportError("", std::string("connection failed: ") + ex.what());
+                     }
+                   });
+  }
+}
+
+asio::awaitable<void> Server::Impl::RunConnection(tcp::socket socket, Loop& loop) {
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  const auto remote = socket.remote_endpoint(ec);
+  const std::string remote_ip = ec ? std::string("-") : remote.address().to_string();
+  metrics_.ConnectionOpened();
+  struct Closed {
+    Metrics& m;
+    ~Closed() { m.ConnectionClosed(); }
+  } closed{metrics_};
+
+  if (tls_) {
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_);
+    beast::get_lowest_layer(stream).expires_after(options_.header_timeout);
+    auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwait);
+    if (hs_ec) co_return;  // not TLS, or a scanner: nothing to answer
+    co_await Serve(stream, loop, remote_ip);
+    beast::get_lowest_layer(stream).expires_after(1s);
+    co_await stream.async_shutdown(kAwait);
+  } else {
+    beast::tcp_stream stream(std::move(socket));
+    co_await Serve(stream, loop, remote_ip);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
+                                          const std::string& remote_ip) {
+  beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
+  Connection conn{&lowest, false};
+  loop.connections.push_front(&conn);
+  struct Unregister {
+    Loop& loop;
+    std::list<Connection*>::iterator it;
+    ~Unregister() { loop.connections.erase(it); }
+  } unregister{loop, loop.connections.begin()};
+
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    // Phase 1: wait for the first byte. A new connection gets the header
+    // timeout, an idle keep-alive one the keep-alive timeout; on shutdown
+    // only connections parked here are closed at once.
+    if (stopping_) co_return;
+    if (buffer.size() == 0) {
+      lowest.expires_after(first ? options_.header_timeout : options_.keepalive_timeout);
+      conn.idle = true;
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kAwait);
+      conn.idle = false;
+      if (ec) co_return;  // EOF, idle timeout, reset, or shutdown
+      buffer.commit(n);
+    }
+    first = false;
+
+    // Phase 2: the header block, under one absolute deadline, so a client
+    // dribbling one byte a second cannot hold the connection open.
+    const auto started = std::chrono::steady_clock::now();
+    const auto started_wall = std::chrono::system_clock::now();
+    lowest.expires_after(options_.header_timeout);
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(kParserHeaderLimit);
+    parser.body_limit(boost::none);  // checked per route below
+
+    RequestContext ctx;
+    Request req;
+    req.remote_ip = remote_ip;
+    req.is_tls = tls_ != nullptr;
+    std::size_t pattern_index = SIZE_MAX;
+    bool keep_alive = true;
+    unsigned version = 11;
+    std::optional<Rejection> early;  // answered by the server itself, then close
+
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
+    if (hec) {
+      if (hec == bhttp::error::header_limit) {
+        // Which limit: a request line longer than 8 KiB, or the header block.
+        const std::string_view data(static_cast<const char*>(buffer.data().data()),
+                                    buffer.size());
+        const auto eol = data.find("\r\n");
+        early = (eol == std::string_view::npos || eol > kMaxRequestLineBytes)
+                    ? Rejection{414, "uri_too_long", "The request line exceeds 8 KiB."}
+                    : Rejection{431, "header_too_large", "The request header block exceeds 16 KiB."};
+      } else if (IsTimeout(hec)) {
+        early = Rejection{408, "request_timeout", "The request headers did not arrive in time."};
+      } else if (hec == bhttp::error::end_of_stream || hec == asio::error::eof ||
+                 hec == asio::error::operation_aborted || hec == asio::error::connection_reset) {
+        co_return;
+      } else {
+        early = Rejection{400, "bad_request", "The request is not valid HTTP/1.1."};
+      }
+    }
+
+    const Route* route = nullptr;
+    if (!early) {
+      auto& h = parser.get();
+      req.method = std::string(h.method_string());
+      req.target = std::string(h.target());
+      version = h.version();
+      keep_alive = h.keep_alive();
+      std::size_t header_bytes = 0;
+      for (const auto& f : h) {
+        header_bytes += f.name_string().size() + f.value().size() + 4;
+        req.headers.Add(std::string(f.name_string()), std::string(f.value()));
+      }
+      if (auto id = req.headers.Get("X-Request-Id"); id && IsSaneRequestId(*id)) {
+        ctx.request_id = std::string(*id);
+      }
+      if (req.target.size() > kMaxRequestLineBytes) {
+        early = Rejection{414, "uri_too_long", "The request line exceeds 8 KiB."};
+      } else if (header_bytes > kMaxHeaderBytes) {
+        early = Rejection{431, "header_too_large", "The request header block exceeds 16 KiB."};
+      }
+    }
+    if (ctx.request_id.empty()) ctx.request_id = base::NewId("req");
+
+    RouteMatch match;
+    if (!early) {
+      match = router_.Find(req.method, req.Path());
+      route = match.route;
+      if (route) pattern_index = route->pattern_index;
+      req.path_params = std::move(match.params);
+
+      // Phase 3: the body, with a size limit known before reading when the
+      // client sends Content-Length, and an idle deadline per read.
+      const std::size_t limit =
+          route && route->options.max_body_bytes ? route->options.max_body_bytes
+                                                 : options_.max_body_bytes;
+      const auto content_length = parser.content_length();
+      if (content_length && *content_length > limit) {
+        early = Rejection{413, "payload_too_large", "The request body exceeds " + std::to_string(limit) + " bytes."};
+      } else if (!parser.is_done()) {
+        parser.body_limit(limit);
+        if (auto expect = req.headers.Get("Expect");
+            expect && beast::iequals(*expect, "100-continue")) {
+          bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+          lowest.expires_after(options_.body_idle_timeout);
+          auto [wec, wn] = co_await bhttp::async_write(stream, cont, kAwait);
+          if (wec) co_return;
+        }
+        while (!parser.is_done()) {
+          lowest.expires_after(options_.body_idle_timeout);
+          auto [bec, bn] = co_await bhttp::async_read_some(stream, buffer, parser, kAwait);
+          if (!bec) continue;
+          if (bec == bhttp::error::body_limit) {
+            early = Rejection{413, "payload_too_large",
+                              "The request body exceeds " + std::to_string(limit) + " bytes."};
+          } else if (IsTimeout(bec)) {
+            early = Rejection{408, "request_timeout", "The request body stalled."};
+          } else if (bec == bhttp::error::partial_message || bec == asio::error::eof ||
+                     bec == asio::error::connection_reset ||
+                     bec == asio::error::operation_aborted) {
+            co_return;  // the client went away mid-body: nothing to answer
+          } else {
+            early = Rejection{400, "bad_request", "The request body is malformed."};
+          }
+          break;
+        }
+      }
+      if (!early) req.body = std::move(parser.get().body());
+    }
+
+    // Phase 4: answer.
+    Response res;
+    if (early) {
+      if (early->status == 408 && stopping_) co_return;
+      res = ProblemResponse(early->status, early->code, early->detail, ctx.request_id);
+      res.close_connection = true;  // the rest of the request was not read
+    } else if (!route) {
+      res = match.path_exists()
+                ? ProblemResponse(405, "method_not_allowed",
+                                  "This route does not support " + req.method + ".",
+                                  ctx.request_id)
+                : ProblemResponse(404, "not_found", "No such route.", ctx.request_id);
+      if (!match.allow.empty()) res.headers.Add("Allow", match.allow);
+    } else {
+      res = co_await Dispatch(*route, req, ctx);
+    }
+    res.headers.Add("X-Request-Id", ctx.request_id);
+    const bool keep = keep_alive && !res.close_connection && !stopping_;
+    lowest.expires_after(options_.body_idle_timeout);
+    const std::size_t body_size = co_await Write(stream, req, version, keep, res);
+
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    metrics_.RecordRequest(pattern_index, res.status, elapsed);
+    if (hooks_.on_access) {
+      AccessRecord rec;
+      rec.start = started_wall;
+      rec.status = res.status;
+      rec.method = req.method.empty() ? std::string_view("-") : std::string_view(req.method);
+      rec.target = req.target.empty() ? std::string_view("-") : std::string_view(req.target);
+      rec.duration = elapsed;
+      rec.bytes_sent = body_size;
+      rec.tenant = ctx.tenant_slug;
+      rec.request_id = ctx.request_id;
+      rec.remote_ip = remote_ip;
+      rec.user_agent = req.headers.Get("User-Agent").value_or("");
+      rec.referer = req.headers.Get("Referer").value_or("");
+      hooks_.on_access(rec);
+    }
+    if (body_size == SIZE_MAX || !keep) co_return;
+  }
+}
+
+template <class Stream>
+asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, const Request& req,
+                                                 unsigned version, bool keep_alive,
+                                                 Response& res) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+  out.set(bhttp::field::date, HttpDate());
+  if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
+  for (const auto& h : res.headers.items()) out.insert(h.name, h.value);
+  const std::size_t body_size = res.body.size();
+  const bool head = req.method == "HEAD";
+  if (res.status != 204 && res.status != 304 && res.status >= 200) {
+    out.content_length(body_size);
+  }
+  if (!head) out.body() = std::move(res.body);
+  out.keep_alive(keep_alive);
+  auto [ec, n] = co_await bhttp::async_write(stream, out, kAwait);
+  co_return ec ? SIZE_MAX : (head ? 0 : body_size);
+}
+
+asio::awaitable<Response> Server::Impl::Dispatch(const Route& route, Request& req,
+                                                 RequestContext& ctx) {
+  std::size_t passed = 0;
+  std::optional<Response> res;
+  try {
+    for (const Stage* stage : route.stages) {
+      res = co_await stage->OnRequest(req, ctx);
+      if (res) break;
+      ++passed;
+    }
+    if (!res) res = co_await route.handler(req, ctx);
+    for (std::size_t i = passed; i-- > 0;) route.stages[i]->OnResponse(ctx, *res);
+  } catch (const std::exception& e) {
+    // The last line of defence: a bug must cost one request, not the server,
+    // and must not leak its message to the client.
+    ReportError(ctx.request_id, std::string("unhandled exception in ") + route.method + " " +
+                                    route.pattern + ": " + e.what());
+    res = ProblemResponse(500, "internal_error", "The server could not complete the request.",
+                          ctx.request_id);
+  }
+  co_return std::move(*res);
+}
+
+void Server::Impl::BeginShutdown() {
+  if (shutdown_started_) return;
+  shutdown_started_ = true;
+  stopping_ = true;
+  boost::system::error_code ec;
+  if (acceptor_) acceptor_->close(ec);
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get()] {
+      for (Connection* c : l->connections) {
+        if (c->idle) c->lowest->cancel();
+      }
+    });
+  }
+  asio::co_spawn(loops_[0]->ioc, Drain(), asio::detached);
+}
+
+asio::awaitable<void> Server::Impl::Drain() {
+  const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_timeout;
+  asio::steady_timer timer(loops_[0]->ioc);
+  while (metrics_.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(20ms);
+    co_await timer.async_wait(kAwait);
+  }
+  // Whatever is still open is abandoned: destroying the io_contexts closes it.
+  for (auto& loop : loops_) {
+    loop->guard.reset();
+    loop->ioc.stop();
+  }
+}
+
+Server::Server(ServerOptions options, const Router& router, Metrics& metrics, ServerHooks hooks)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics, std::move(hooks))) {}
+Server::~Server() = default;
+base::Status Server::Listen() { return impl_->Listen(); }
+uint16_t Server::port() const { return impl_->port(); }
+bool Server::is_tls() const { return impl_->is_tls(); }
+void Server::Run(bool handle_signals) { impl_->Run(handle_signals); }
+void Server::Stop() { impl_->Stop(); }
+
+}  // namespace tenantd::http

@@ -1,0 +1,643 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace tenantd::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "tenantd_config_test_XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  fs::path Write(const std::string& name, const std::string& content) const {
+    const fs::path file = path_ / name;
+    std::ofstream(file, std::ios::binary) << content;
+    return file;
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Sets an environment variable for one scope, restoring what was there.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, std::optional<std::string> value) : name_(std::move(name)) {
+    if (const char* old = std::getenv(name_.c_str())) old_ = old;
+    Set(value);
+  }
+  ~ScopedEnv() { Set(old_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  void Set(const std::optional<std::string>& value) {
+    if (value) {
+      setenv(name_.c_str(), value->c_str(), 1);
+    } else {
+      unsetenv(name_.c_str());
+    }
+  }
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+const SettingInfo& Info(const std::string& name) {
+  for (const SettingInfo& info : AllSettings()) {
+    if (info.name == name) return info;
+  }
+  throw std::runtime_error("no setting " + name);
+}
+
+std::string FlagOf(const SettingInfo& info) {
+  std::string flag = "--" + info.name;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+// The message of a failed load; fails the test when the load succeeded.
+std::string ErrorMessage(const base::Result<Config>& result) {
+  if (result) {
+    ADD_FAILURE() << "expected an error, the load succeeded";
+    return {};
+  }
+  EXPECT_EQ(result.error().code, base::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(result.error().problem_code, "invalid_config");
+  EXPECT_EQ(result.error().public_message.find('\n'), std::string::npos)
+      << "not one line: " << result.error().public_message;
+  return result.error().public_message;
+}
+
+Config LoadOk(const Values& flags, const Values& env,
+              const std::optional<fs::path>& file = std::nullopt) {
+  base::Result<Config> result = Load(flags, env, file);
+  if (!result) {
+    ADD_FAILURE() << "load failed: " << result.error().public_message;
+    return {};
+  }
+  return *result;
+}
+
+// Fields compared one by one: Config has no operator== (Secret must not
+// grow one that could be misused as a non-constant-time compare).
+void ExpectSameConfig(const Config& a, const Config& b) {
+  EXPECT_EQ(a.host, b.host);
+  EXPECT_EQ(a.port, b.port);
+  EXPECT_EQ(a.data_dir, b.data_dir);
+  EXPECT_EQ(a.threads, b.threads);
+  EXPECT_EQ(a.max_json_bytes, b.max_json_bytes);
+  EXPECT_EQ(a.header_timeout, b.header_timeout);
+  EXPECT_EQ(a.body_idle_timeout, b.body_idle_timeout);
+  EXPECT_EQ(a.keepalive_timeout, b.keepalive_timeout);
+  EXPECT_EQ(a.shutdown_timeout, b.shutdown_timeout);
+  EXPECT_EQ(a.tls_cert, b.tls_cert);
+  EXPECT_EQ(a.tls_key, b.tls_key);
+  EXPECT_EQ(a.log_json, b.log_json);
+  EXPECT_EQ(a.log_level, b.log_level);
+  EXPECT_EQ(a.admin_token.Reveal(), b.admin_token.Reveal());
+  EXPECT_EQ(a.master_key.Reveal(), b.master_key.Reveal());
+}
+
+// ---- The table ----
+
+TEST(AllSettings, ListsEverySettingInConfigOrder) {
+  std::vector<std::string> names;
+  for (const SettingInfo& info : AllSettings()) names.push_back(info.name);
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "host", "port", "data", "threads", "max_json_bytes", "header_timeout",
+                       "body_idle_timeout", "keepalive_timeout", "shutdown_timeout", "tls_cert",
+                       "tls_key", "log_json", "log_level", "admin_token", "master_key"}));
+}
+
+TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
+  const std::map<std::string, std::string> expected = {
+      {"host", "APP_HOST"},
+      {"port", "APP_PORT"},
+      {"data", "TENANTD_DATA"},
+      {"threads", "TENANTD_THREADS"},
+      {"max_json_bytes", "TENANTD_MAX_JSON_BYTES"},
+      {"header_timeout", "TENANTD_HEADER_TIMEOUT"},
+      {"body_idle_timeout", "TENANTD_BODY_IDLE_TIMEOUT"},
+      {"keepalive_timeout", "TENANTD_KEEPALIVE_TIMEOUT"},
+      {"shutdown_timeout", "TENANTD_SHUTDOWN_TIMEOUT"},
+      {"tls_cert", "TENANTD_TLS_CERT"},
+      {"tls_key", "TENANTD_TLS_KEY"},
+      {"log_json", "LOG_JSON"},
+      {"log_level", "TENANTD_LOG_LEVEL"},
+      {"admin_token", "TENANTD_ADMIN_TOKEN"},
+      {"master_key", "TENANTD_MASTER_KEY"},
+  };
+  for (const SettingInfo& info : AllSettings()) {
+    EXPECT_EQ(info.env, expected.at(info.name));
+    EXPECT_FALSE(info.help.empty()) << info.name;
+  }
+}
+
+TEST(AllSettings, GivesSecretsNoFlagBecauseArgvShowsInPs) {
+  for (const SettingInfo& info : AllSettings()) {
+    const bool is_secret = info.name == "admin_token" || info.name == "master_key";
+    EXPECT_EQ(info.has_flag, !is_secret) << info.name;
+  }
+}
+
+TEST(AllSettings, DefaultValuesLoadToTheConfigDefaults) {
+  Values flags;
+  Values env;
+  for (const SettingInfo& info : AllSettings()) {
+    (info.has_flag ? flags : env)[info.name] = info.default_value;
+  }
+  ExpectSameConfig(LoadOk(flags, env), Config{});
+}
+
+// ---- Precedence ----
+
+TEST(ConfigLoad, UsesDefaultsWhenNothingIsGiven) {
+  const Config config = LoadOk({}, {});
+  ExpectSameConfig(config, Config{});
+  EXPECT_EQ(config.host, "127.0.0.1");
+  EXPECT_EQ(config.port, 8080);
+  EXPECT_EQ(config.data_dir, fs::path("./data"));
+  EXPECT_EQ(config.max_json_bytes, 1048576u);
+  EXPECT_EQ(config.log_level, "info");
+  EXPECT_FALSE(config.log_json);
+  EXPECT_TRUE(config.admin_token.empty());
+}
+
+TEST(ConfigLoad, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
+  TempDir dir;
+  const fs::path file = dir.Write("tenantd.toml",
+                                  "host = \"10.0.0.1\"\n"
+                                  "port = 9001\n"
+                                  "threads = 3\n"
+                                  "log_level = \"debug\"\n");
+  const Values env = {{"host", "10.0.0.2"}, {"port", "9002"}, {"threads", "5"}};
+  const Values flags = {{"host", "10.0.0.3"}};
+  const Config config = LoadOk(flags, env, file);
+  EXPECT_EQ(config.host, "10.0.0.3");              // flag over environment and file
+  EXPECT_EQ(config.port, 9002);                    // environment over file
+  EXPECT_EQ(config.threads, 5u);                   // environment over file
+  EXPECT_EQ(config.log_level, "debug");            // file over default
+  EXPECT_EQ(config.shutdown_timeout.count(), 10);  // default
+}
+
+TEST(ConfigLoad, FlagBeatsFileWithoutEnvironment) {
+  TempDir dir;
+  const fs::path file = dir.Write("t.toml", "max_json_bytes = 2048\nlog_json = true\n");
+  const Config config = LoadOk({{"max_json_bytes", "4096"}, {"log_json", "off"}}, {}, file);
+  EXPECT_EQ(config.max_json_bytes, 4096u);
+  EXPECT_FALSE(config.log_json);
+}
+
+TEST(ConfigLoad, EachLayerSetsEverySettingKind) {
+  TempDir dir;
+  const fs::path file = dir.Write("t.toml",
+                                  "data = \"/var/lib/tenantd\"\n"
+                                  "header_timeout = 11\n"
+                                  "body_idle_timeout = 31\n"
+                                  "keepalive_timeout = 61\n"
+                                  "shutdown_timeout = 12\n"
+                                  "admin_token = \"file-token-0123456789\"\n"
+                                  "master_key = \"file-master-key\"\n");
+  Config config = LoadOk({}, {}, file);
+  EXPECT_EQ(config.data_dir, fs::path("/var/lib/tenantd"));
+  EXPECT_EQ(config.header_timeout.count(), 11);
+  EXPECT_EQ(config.body_idle_timeout.count(), 31);
+  EXPECT_EQ(config.keepalive_timeout.count(), 61);
+  EXPECT_EQ(config.shutdown_timeout.count(), 12);
+  EXPECT_EQ(config.admin_token.Reveal(), "file-token-0123456789");
+  EXPECT_EQ(config.master_key.Reveal(), "file-master-key");
+
+  config = LoadOk({{"data", "/srv/flag"}, {"keepalive_timeout", "5"}},
+                  {{"data", "/srv/env"},
+                   {"header_timeout", "20"},
+                   {"admin_token", "env-token-0123456789"},
+                   {"master_key", "env-master-key"}},
+                  file);
+  EXPECT_EQ(config.data_dir, fs::path("/srv/flag"));
+  EXPECT_EQ(config.header_timeout.count(), 20);
+  EXPECT_EQ(config.keepalive_timeout.count(), 5);
+  EXPECT_EQ(config.body_idle_timeout.count(), 31);
+  EXPECT_EQ(config.admin_token.Reveal(), "env-token-0123456789");
+  EXPECT_EQ(config.master_key.Reveal(), "env-master-key");
+}
+
+TEST(ConfigLoad, RejectsInvalidValueEvenWhenALaterLayerReplacesIt) {
+  // Each value is checked as it is applied: a broken file is reported even
+  // if today's flags happen to cover it up.
+  TempDir dir;
+  const fs::path file = dir.Write("t.toml", "port = \"http\"\n");
+  const std::string message = ErrorMessage(Load({{"port", "80"}}, {}, file));
+  EXPECT_NE(message.find("invalid port (APP_PORT) in " + file.string()), std::string::npos)
+      << message;
+}
+
+// ---- Validation messages ----
+
+// A value each setting refuses, from every layer that can carry it.
+struct BadValue {
+  std::string setting;
+  std::string value;
+};
+
+TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
+  TempDir dir;
+  const fs::path pem = dir.Write("ok.pem", "pem");
+  const std::string missing = (dir.path() / "missing.pem").string();
+  const std::vector<BadValue> bad = {
+      {"host", ""},
+      {"port", "65536"},
+      {"data", ""},
+      {"threads", "257"},
+      {"max_json_bytes", "0"},
+      {"header_timeout", "0"},
+      {"body_idle_timeout", "86401"},
+      {"keepalive_timeout", "x"},
+      {"shutdown_timeout", "-1"},
+      {"tls_cert", missing},
+      {"tls_key", missing},
+      {"log_json", "maybe"},
+      {"log_level", "verbose"},
+      {"admin_token", "too-short"},
+  };
+  // master_key's content is checked by the crypto module, so any text loads.
+  std::vector<std::string> covered = {"master_key"};
+  for (const BadValue& b : bad) covered.push_back(b.setting);
+  for (const SettingInfo& info : AllSettings()) {
+    EXPECT_NE(std::find(covered.begin(), covered.end(), info.name), covered.end())
+        << info.name << " has no bad value in this test";
+  }
+
+  for (const BadValue& b : bad) {
+    const SettingInfo& info = Info(b.setting);
+    // The TLS pair is only valid together; give the other half a good file.
+    Values partner;
+    if (b.setting == "tls_cert") partner["tls_key"] = pem.string();
+    if (b.setting == "tls_key") partner["tls_cert"] = pem.string();
+    const std::string subject = info.name + " (" + info.env + ")";
+
+    Values env = partner;
+    env[b.setting] = b.value;
+    std::string message = ErrorMessage(Load({}, env, std::nullopt));
+    EXPECT_NE(message.find(subject), std::string::npos) << message;
+
+    if (info.has_flag) {
+      message = ErrorMessage(Load({{b.setting, b.value}}, partner, std::nullopt));
+      EXPECT_NE(message.find(subject), std::string::npos) << message;
+    }
+
+    std::string toml = info.name + " = " + "\"" + b.value + "\"\n";
+    for (const auto& [name, value] : partner) toml += name + " = \"" + value + "\"\n";
+    const fs::path file = dir.Write(info.name + ".toml", toml);
+    message = ErrorMessage(Load({}, {}, file));
+    EXPECT_NE(message.find(subject), std::string::npos) << message;
+  }
+}
+
+TEST(ConfigLoad, ExplainsTheRuleAndShowsTheRejectedValue) {
+  EXPECT_EQ(ErrorMessage(Load({}, {{"port", "x"}}, std::nullopt)),
+            "invalid port (APP_PORT): must be an integer 0-65535, got \"x\"");
+  EXPECT_EQ(ErrorMessage(Load({{"port", "x"}}, {}, std::nullopt)),
+            "invalid port (APP_PORT) from --port: must be an integer 0-65535, got \"x\"");
+  EXPECT_EQ(ErrorMessage(Load({{"max_json_bytes", "0"}}, {}, std::nullopt)),
+            "invalid max_json_bytes (TENANTD_MAX_JSON_BYTES) from --max-json-bytes: must be an "
+            "integer 1-1073741824, got \"0\"");
+  EXPECT_EQ(ErrorMessage(Load({}, {{"log_level", "loud"}}, std::nullopt)),
+            "invalid log_level (TENANTD_LOG_LEVEL): must be one of trace, debug, info, warn, "
+            "error, got \"loud\"");
+}
+
+TEST(ConfigLoad, EscapesControlCharactersSoTheMessageStaysOneLine) {
+  const std::string message = ErrorMessage(Load({}, {{"threads", "1\n2\"3"}}, std::nullopt));
+  EXPECT_NE(message.find(R"(got "1\x0a2\"3")"), std::string::npos) << message;
+}
+
+TEST(ConfigLoad, RejectsHostWithBlanks) {
+  EXPECT_FALSE(Load({{"host", "local host"}}, {}, std::nullopt));
+  EXPECT_EQ(LoadOk({{"host", "0.0.0.0"}}, {}).host, "0.0.0.0");
+  EXPECT_EQ(LoadOk({{"host", "::1"}}, {}).host, "::1");
+}
+
+// ---- Integers ----
+
+TEST(ConfigLoad, ParsesIntegersStrictly) {
+  for (const std::string text : {"12abc", "-1", "", " 12", "12 ", "+12", "1.5", "0x10", "1e3",
+                                 "1_000", "99999999999999999999999"}) {
+    const std::string message = ErrorMessage(Load({}, {{"threads", text}}, std::nullopt));
+    EXPECT_NE(message.find("invalid threads (TENANTD_THREADS)"), std::string::npos)
+        << "accepted \"" << text << "\"";
+  }
+  EXPECT_EQ(LoadOk({}, {{"threads", "007"}}).threads, 7u);
+}
+
+TEST(ConfigLoad, AcceptsIntegerRangeBoundsAndRejectsBeyond) {
+  EXPECT_EQ(LoadOk({{"port", "0"}}, {}).port, 0);
+  EXPECT_EQ(LoadOk({{"port", "65535"}}, {}).port, 65535);
+  EXPECT_FALSE(Load({{"port", "65536"}}, {}, std::nullopt));
+  EXPECT_EQ(LoadOk({{"threads", "256"}}, {}).threads, 256u);
+  EXPECT_FALSE(Load({{"threads", "257"}}, {}, std::nullopt));
+  EXPECT_EQ(LoadOk({{"max_json_bytes", "1"}}, {}).max_json_bytes, 1u);
+  EXPECT_EQ(LoadOk({{"max_json_bytes", "1073741824"}}, {}).max_json_bytes, 1073741824u);
+  EXPECT_FALSE(Load({{"max_json_bytes", "1073741825"}}, {}, std::nullopt));
+  for (const std::string name :
+       {"header_timeout", "body_idle_timeout", "keepalive_timeout", "shutdown_timeout"}) {
+    EXPECT_FALSE(Load({{name, "0"}}, {}, std::nullopt)) << name;
+    EXPECT_TRUE(Load({{name, "1"}}, {}, std::nullopt)) << name;
+    EXPECT_TRUE(Load({{name, "86400"}}, {}, std::nullopt)) << name;
+    EXPECT_FALSE(Load({{name, "86401"}}, {}, std::nullopt)) << name;
+  }
+}
+
+// ---- Booleans and levels ----
+
+TEST(ConfigLoad, AcceptsBooleanSpellingsInAnyCase) {
+  for (const std::string text : {"1", "true", "TRUE", "True", "yes", "YES", "on", "On"}) {
+    EXPECT_TRUE(LoadOk({}, {{"log_json", text}}).log_json) << text;
+  }
+  for (const std::string text : {"0", "false", "FALSE", "no", "No", "off", "OFF"}) {
+    EXPECT_FALSE(LoadOk({{"log_json", text}}, {{"log_json", "1"}}).log_json) << text;
+  }
+  for (const std::string text : {"", "2", "y", "n", "enabled", " true"}) {
+    const std::string message = ErrorMessage(Load({}, {{"log_json", text}}, std::nullopt));
+    EXPECT_NE(message.find("invalid log_json (LOG_JSON)"), std::string::npos) << text;
+  }
+}
+
+TEST(ConfigLoad, AcceptsLogLevelsInAnyCaseAndStoresLowerCase) {
+  for (const std::string level : {"trace", "debug", "info", "warn", "error"}) {
+    EXPECT_EQ(LoadOk({{"log_level", level}}, {}).log_level, level);
+  }
+  EXPECT_EQ(LoadOk({}, {{"log_level", "WARN"}}).log_level, "warn");
+  EXPECT_FALSE(Load({{"log_level", "warning"}}, {}, std::nullopt));
+}
+
+// ---- TLS ----
+
+TEST(ConfigLoad, LoadsTlsWhenBothFilesAreReadable) {
+  TempDir dir;
+  const fs::path cert = dir.Write("cert.pem", "cert");
+  const fs::path key = dir.Write("key.pem", "key");
+  const Config config = LoadOk({{"tls_cert", cert.string()}}, {{"tls_key", key.string()}});
+  EXPECT_EQ(config.tls_cert, cert.string());
+  EXPECT_EQ(config.tls_key, key.string());
+}
+
+TEST(ConfigLoad, RequiresTlsCertAndKeyTogether) {
+  TempDir dir;
+  const fs::path pem = dir.Write("x.pem", "pem");
+  EXPECT_EQ(ErrorMessage(Load({{"tls_cert", pem.string()}}, {}, std::nullopt)),
+            "missing tls_key (TENANTD_TLS_KEY): tls_cert and tls_key must be set together");
+  EXPECT_EQ(ErrorMessage(Load({}, {{"tls_key", pem.string()}}, std::nullopt)),
+            "missing tls_cert (TENANTD_TLS_CERT): tls_cert and tls_key must be set together");
+}
+
+TEST(ConfigLoad, RejectsTlsPathThatIsNotAReadableFile) {
+  TempDir dir;
+  const fs::path pem = dir.Write("x.pem", "pem");
+  const std::string missing = (dir.path() / "nope.pem").string();
+  std::string message =
+      ErrorMessage(Load({{"tls_cert", pem.string()}, {"tls_key", missing}}, {}, std::nullopt));
+  EXPECT_NE(message.find("invalid tls_key (TENANTD_TLS_KEY): cannot read \"" + missing),
+            std::string::npos)
+      << message;
+  message = ErrorMessage(
+      Load({{"tls_cert", dir.path().string()}, {"tls_key", pem.string()}}, {}, std::nullopt));
+  EXPECT_NE(message.find("invalid tls_cert (TENANTD_TLS_CERT)"), std::string::npos) << message;
+  EXPECT_NE(message.find("not a regular file"), std::string::npos) << message;
+}
+
+TEST(ConfigLoad, LaterLayerCanClearTlsWithEmptyPaths) {
+  TempDir dir;
+  const fs::path pem = dir.Write("x.pem", "pem");
+  const fs::path file = dir.Write(
+      "t.toml", "tls_cert = \"" + pem.string() + "\"\ntls_key = \"" + pem.string() + "\"\n");
+  const Config config = LoadOk({{"tls_cert", ""}, {"tls_key", ""}}, {}, file);
+  EXPECT_TRUE(config.tls_cert.empty());
+  EXPECT_TRUE(config.tls_key.empty());
+}
+
+// ---- TOML ----
+
+TEST(ConfigFile, AcceptsTypedValuesAndQuotedNumbers) {
+  TempDir dir;
+  const fs::path file = dir.Write("t.toml",
+                                  "# tenantd\n"
+                                  "host = \"0.0.0.0\"\n"
+                                  "port = \"9090\"\n"
+                                  "threads = 4\n"
+                                  "log_json = true\n"
+                                  "data = \"/var/lib/tenantd\"\n");
+  const Config config = LoadOk({}, {}, file);
+  EXPECT_EQ(config.host, "0.0.0.0");
+  EXPECT_EQ(config.port, 9090);
+  EXPECT_EQ(config.threads, 4u);
+  EXPECT_TRUE(config.log_json);
+  EXPECT_EQ(config.data_dir, fs::path("/var/lib/tenantd"));
+  EXPECT_TRUE(LoadOk({}, {}, dir.Write("b.toml", "log_json = \"yes\"\n")).log_json);
+}
+
+TEST(ConfigFile, RejectsValuesOfTheWrongTomlType) {
+  TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"port = 80.5\n", "invalid port (APP_PORT) in %: must be an integer 0-65535, got a float"},
+      {"port = true\n", "invalid port (APP_PORT) in %: must be an integer 0-65535, got a boolean"},
+      {"host = 5\n",
+       "invalid host (APP_HOST) in %: must be a host name or IP address, got an "
+       "integer"},
+      {"log_json = 1\n",
+       "invalid log_json (LOG_JSON) in %: must be one of 1, 0, true, false, yes, no, on, off, got "
+       "an integer"},
+      {"data = [\"a\"]\n",
+       "invalid data (TENANTD_DATA) in %: must be a non-empty directory "
+       "path, got an array"},
+      {"[log_level]\nx = 1\n",
+       "invalid log_level (TENANTD_LOG_LEVEL) in %: must be one of "
+       "trace, debug, info, warn, error, got a table"},
+      {"port = -1\n", "invalid port (APP_PORT) in %: must be an integer 0-65535, got \"-1\""},
+  };
+  for (const auto& [toml, expected] : cases) {
+    const fs::path file = dir.Write("t.toml", toml);
+    std::string want = expected;
+    want.replace(want.find('%'), 1, file.string());
+    EXPECT_EQ(ErrorMessage(Load({}, {}, file)), want) << toml;
+  }
+}
+
+TEST(ConfigFile, RejectsUnknownKeyNamingKeyAndFile) {
+  TempDir dir;
+  const fs::path file = dir.Write("tenantd.toml", "host = \"0.0.0.0\"\nfrobnicate = 1\n");
+  EXPECT_EQ(ErrorMessage(Load({}, {}, file)), "unknown setting \"frobnicate\" in " + file.string());
+}
+
+TEST(ConfigFile, SuggestsTheSettingAMisspeltKeyMeant) {
+  TempDir dir;
+  fs::path file = dir.Write("tenantd.toml", "prot = 9090\n");
+  EXPECT_EQ(ErrorMessage(Load({}, {}, file)),
+            "unknown setting \"prot\" in " + file.string() + " (did you mean \"port\"?)");
+  file = dir.Write("tenantd.toml", "max-json-bytes = 10\n");
+  EXPECT_NE(ErrorMessage(Load({}, {}, file)).find("did you mean \"max_json_bytes\"?"),
+            std::string::npos);
+  file = dir.Write("tenantd.toml", "APP_PORT = 10\n");
+  EXPECT_NE(ErrorMessage(Load({}, {}, file)).find("did you mean \"port\"?"), std::string::npos);
+}
+
+TEST(ConfigFile, RejectsSettingsNestedInATable) {
+  TempDir dir;
+  const fs::path file = dir.Write("t.toml", "[server]\nport = 9090\n");
+  EXPECT_EQ(ErrorMessage(Load({}, {}, file)), "unknown setting \"server\" in " + file.string());
+}
+
+TEST(ConfigFile, ToleratesPlansTable) {
+  TempDir dir;
+  const fs::path file = dir.Write("t.toml",
+                                  "port = 9191\n"
+                                  "[plans.free]\n"
+                                  "requests_per_minute = 60\n"
+                                  "[plans.pro]\n"
+                                  "requests_per_minute = 600\n");
+  EXPECT_EQ(LoadOk({}, {}, file).port, 9191);
+}
+
+TEST(ConfigFile, ReportsMissingFileInOneLineNamingIt) {
+  TempDir dir;
+  const fs::path file = dir.path() / "absent.toml";
+  EXPECT_EQ(ErrorMessage(Load({}, {}, file)),
+            "cannot read config file " + file.string() + ": No such file or directory");
+}
+
+TEST(ConfigFile, ReportsDirectoryInsteadOfFile) {
+  TempDir dir;
+  EXPECT_EQ(ErrorMessage(Load({}, {}, dir.path())),
+            "cannot read config file " + dir.path().string() + ": it is a directory");
+}
+
+TEST(ConfigFile, ReportsBadTomlInOneLineNamingFileAndLine) {
+  TempDir dir;
+  const fs::path file = dir.Write("t.toml", "host = \"0.0.0.0\"\nport = \n");
+  const std::string message = ErrorMessage(Load({}, {}, file));
+  EXPECT_EQ(message.rfind("cannot parse config file " + file.string() + ": ", 0), 0u) << message;
+  EXPECT_NE(message.find("(line 2)"), std::string::npos) << message;
+  EXPECT_EQ(message.find("[error]"), std::string::npos) << message;
+  EXPECT_EQ(message.find("toml::"), std::string::npos) << message;
+}
+
+TEST(ConfigFile, ReportsDuplicateKeyAsParseError) {
+  TempDir dir;
+  const fs::path file = dir.Write("t.toml", "port = 1\nport = 2\n");
+  const std::string message = ErrorMessage(Load({}, {}, file));
+  EXPECT_EQ(message.rfind("cannot parse config file " + file.string(), 0), 0u) << message;
+}
+
+// ---- Secrets ----
+
+TEST(ConfigLoad, NeverPutsSecretValuesInMessages) {
+  TempDir dir;
+  const std::string token = "tok-short";
+  // From the environment, from a (refused) flag, and from the file.
+  std::string message = ErrorMessage(Load({}, {{"admin_token", token}}, std::nullopt));
+  EXPECT_EQ(message, "invalid admin_token (TENANTD_ADMIN_TOKEN): must be at least 16 characters");
+  message = ErrorMessage(Load({{"admin_token", token}}, {}, std::nullopt));
+  EXPECT_EQ(message.find(token), std::string::npos) << message;
+  EXPECT_NE(message.find("TENANTD_ADMIN_TOKEN"), std::string::npos) << message;
+  message = ErrorMessage(Load({}, {}, dir.Write("a.toml", "admin_token = \"" + token + "\"\n")));
+  EXPECT_EQ(message.find(token), std::string::npos) << message;
+
+  const std::string master = "bWFzdGVyLWtleS1tYXN0ZXIta2V5LW1hc3Rlci1rZXk=";
+  message = ErrorMessage(Load({{"master_key", master}}, {}, std::nullopt));
+  EXPECT_EQ(message.find(master), std::string::npos) << message;
+  EXPECT_NE(message.find("TENANTD_MASTER_KEY"), std::string::npos) << message;
+
+  // toml11 quotes the offending line after its first line; only the first survives.
+  const std::string long_token = "0123456789abcdef-secret-token";
+  message = ErrorMessage(Load({}, {}, dir.Write("b.toml", "admin_token = \"" + long_token + "\n")));
+  EXPECT_EQ(message.find(long_token), std::string::npos) << message;
+  message =
+      ErrorMessage(Load({}, {}, dir.Write("c.toml", "master_key = \"" + master + "\" junk\n")));
+  EXPECT_EQ(message.find(master), std::string::npos) << message;
+}
+
+TEST(ConfigLoad, RefusesSecretsAsFlagsBecauseArgvShowsInPs) {
+  const std::string message =
+      ErrorMessage(Load({{"admin_token", "0123456789abcdef0123"}}, {}, std::nullopt));
+  EXPECT_NE(message.find("admin_token"), std::string::npos) << message;
+  EXPECT_NE(message.find("set TENANTD_ADMIN_TOKEN"), std::string::npos) << message;
+}
+
+TEST(ConfigLoad, KeepsAdminTokenOfSixteenOrMoreCharacters) {
+  EXPECT_EQ(LoadOk({}, {{"admin_token", "0123456789abcdef"}}).admin_token.Reveal(),
+            "0123456789abcdef");
+  EXPECT_FALSE(Load({}, {{"admin_token", "0123456789abcde"}}, std::nullopt));
+}
+
+TEST(ConfigLoad, TreatsEmptySecretsAsUnset) {
+  const Config config = LoadOk({}, {{"admin_token", ""}, {"master_key", ""}});
+  EXPECT_TRUE(config.admin_token.empty());
+  EXPECT_TRUE(config.master_key.empty());
+}
+
+TEST(ConfigLoad, RejectsUnknownSettingNamesFromCallers) {
+  EXPECT_EQ(ErrorMessage(Load({{"prot", "1"}}, {}, std::nullopt)), "unknown setting \"prot\"");
+  EXPECT_EQ(ErrorMessage(Load({}, {{"config", "x"}}, std::nullopt)), "unknown setting \"config\"");
+}
+
+// ---- Environment ----
+
+TEST(EnvironmentValues, ReadsEachSettingsVariableByName) {
+  std::vector<std::unique_ptr<ScopedEnv>> cleared;
+  for (const SettingInfo& info : AllSettings()) {
+    cleared.push_back(std::make_unique<ScopedEnv>(info.env, std::nullopt));
+  }
+  ScopedEnv port("APP_PORT", "9999");
+  ScopedEnv log_json("LOG_JSON", "");
+  ScopedEnv token("TENANTD_ADMIN_TOKEN", "env-token-0123456789");
+  const Values values = EnvironmentValues();
+  EXPECT_EQ(values,
+            (Values{{"port", "9999"}, {"log_json", ""}, {"admin_token", "env-token-0123456789"}}));
+}
+
+// ---- Documentation ----
+
+TEST(ConfigurationDocs, MentionEverySettingNameFlagAndVariable) {
+  const fs::path doc = fs::path(TENANTD_SOURCE_DIR) / "docs" / "configuration.md";
+  std::ifstream in(doc);
+  ASSERT_TRUE(in) << "cannot open " << doc;
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  for (const SettingInfo& info : AllSettings()) {
+    EXPECT_NE(text.find("`" + info.name + "`"), std::string::npos) << info.name;
+    EXPECT_NE(text.find("`" + info.env + "`"), std::string::npos) << info.env;
+    if (info.has_flag) {
+      EXPECT_NE(text.find("`" + FlagOf(info)), std::string::npos) << FlagOf(info);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tenantd::config
