@@ -50,7 +50,7 @@ base::Result<config::Config> LoadConfig(const Common& common, config::Values fla
 // Opens the control store of the configured data directory (for the
 // commands that work on it directly, with or without a running server).
 struct Stores {
-  std::optional<crypto::SecretBox> box;
+  std::unique_ptr<crypto::SecretBox> box;  // on the heap: the store keeps its address
   std::unique_ptr<control::ControlStore> control;
 };
 
@@ -58,7 +58,7 @@ base::Result<Stores> OpenStores(const config::Config& cfg) {
   TENANTD_TRY(auto key, crypto::LoadOrCreateMasterKey(cfg.master_key, cfg.data_dir));
   Stores s;
   TENANTD_TRY(auto box, crypto::SecretBox::Create(key));
-  s.box.emplace(std::move(box));
+  s.box = std::make_unique<crypto::SecretBox>(std::move(box));
   TENANTD_TRY(s.control, control::ControlStore::Open(cfg.data_dir, *s.box));
   return s;
 }

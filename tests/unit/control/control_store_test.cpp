@@ -502,9 +502,9 @@ TEST_F(ControlStoreTest, SecretIsStoredSealedAndAsDigestOnly) {
   auto db = RawDb();
   {
     auto st =
-        db->Prepare("SELECT secret_sealed, secret_sha256 FROM app_credentials WHERE app_key = ?");
+        db->Prepare("SELECT secret_sealed, secret_sha256 FROM app_credentials WHERE tenant_id = ?");
     ASSERT_TRUE(st);
-    st->Bind(1, created.tenant.app_key);
+    st->Bind(1, created.tenant.id);
     ASSERT_TRUE(*st->Step());
     const std::string sealed = st->ColumnText(0);
     EXPECT_EQ(st->ColumnText(1), digest);

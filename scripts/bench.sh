@@ -1,0 +1,563 @@
+#!/usr/bin/env bash
+# Usage: scripts/bench.sh BUILD_DIR        (run by `make bench` with build/release)
+#
+# Measures GET /healthz on tenantd against nginx `return 200` with the same
+# body, on this machine, in this run, with wrk on loopback; runs the Google
+# Benchmark hot-path benchmarks; writes docs/benchmarks.md.
+#
+# Exits non-zero when something cannot be built, started or measured. A
+# missed performance target is not a failure of the script: it prints a
+# WARNING line and says FAIL in the report.
+#
+# Knobs (environment): BENCH_RUNS (wrk runs per server, default 3),
+# BENCH_DURATION (seconds per wrk run, default 10), BENCH_WARMUP (seconds,
+# default 3), BENCH_MIN_TIME (Google Benchmark seconds per benchmark, default 0.1),
+# BENCH_QUIET_WAIT (longest wait, in seconds, for other work on the machine to
+# settle before measuring, default 60), BENCH_OUT (report path, default
+# docs/benchmarks.md, relative to the repository root).
+set -euo pipefail
+
+BUILD_DIR=${1:-}
+if [[ -z "$BUILD_DIR" ]]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+
+[[ -d "$BUILD_DIR" ]] || {
+  echo "bench: ERROR: build directory $BUILD_DIR not found (run: make release)" >&2
+  exit 1
+}
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+TENANTD="$BUILD_DIR/apps/tenantd/tenantd"
+HOT_BENCH="$BUILD_DIR/bench/hot_paths_bench"
+OUT=${BENCH_OUT:-docs/benchmarks.md}
+RUNS=${BENCH_RUNS:-3}
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-3}
+MIN_TIME=${BENCH_MIN_TIME:-0.1}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-60}
+THREADS=2
+CONNECTIONS=64
+TARGET_RATIO=0.80
+HOST=127.0.0.1  # all traffic stays on loopback
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+  printf 'bench: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+for tool in wrk nginx curl awk timeout; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed (run: make deps)"
+done
+[[ -x "$TENANTD" ]] || die "$TENANTD not found; build with -DTENANTD_BUILD_BENCH=ON (make release)"
+[[ -x "$HOT_BENCH" ]] || die "$HOT_BENCH not found; build with -DTENANTD_BUILD_BENCH=ON (make release)"
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
+[[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "BENCH_DURATION must be a positive integer (seconds)"
+[[ "$WARMUP" =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer (seconds)"
+[[ "$QUIET_WAIT" =~ ^[0-9]+$ ]] || die "BENCH_QUIET_WAIT must be a non-negative integer (seconds)"
+
+# --- processes and clean-up ------------------------------------------------
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tenantd-bench.XXXXXX")
+TENANTD_PID=""
+NGINX_PID=""
+KEEP_WORK=0
+CHILD_PID=""  # wrk or hot_paths_bench while one runs
+
+# run_child OUT ERR CMD...: runs CMD with stdout to OUT and stderr to ERR in the
+# background and waits for it, so that a signal to this script is handled at
+# once (the trap stops CMD) instead of after it.
+run_child() {
+  local rc=0 out=$1 err=$2
+  shift 2
+  "$@" >"$out" 2>"$err" &
+  CHILD_PID=$!
+  wait "$CHILD_PID" || rc=$?
+  CHILD_PID=""
+  return "$rc"
+}
+
+# Stops one process we started: TERM, up to 5 s, then KILL.
+stop_pid() {
+  local pid=$1 i
+  [[ -n "$pid" ]] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM ERR
+  stop_pid "$CHILD_PID"
+  stop_pid "$TENANTD_PID"
+  # nginx runs in the foreground ('daemon off'): TERM to the master stops its workers.
+  stop_pid "$NGINX_PID"
+  if [[ $rc -ne 0 || $KEEP_WORK -eq 1 ]]; then
+    log "logs kept in $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Sets PICKED_PORT to a free TCP port on 127.0.0.1 not handed out before in
+# this run (called in this shell, not in $(...), so USED_PORTS persists).
+USED_PORTS=" "
+PICKED_PORT=""
+free_port() {
+  local p i
+  for ((i = 0; i < 500; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    [[ "$USED_PORTS" == *" $p "* ]] && continue
+    if command -v ss >/dev/null 2>&1; then
+      [[ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]] || continue
+    elif (exec 3<>"/dev/tcp/$HOST/$p") 2>/dev/null; then
+      continue
+    fi
+    USED_PORTS+="$p "
+    PICKED_PORT=$p
+    return 0
+  done
+  return 1
+}
+
+# Waits (bounded) until GET /healthz answers 2xx; fails early if the process died.
+wait_healthy() {
+  local name=$1 pid=$2 port=$3 i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if curl -sf --max-time 1 -o /dev/null "http://$HOST:$port/healthz"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "$name did not answer /healthz within 10 s"
+  return 1
+}
+
+start_tenantd() {
+  local attempt
+  mkdir -p "$WORK/tenantd-data"
+  for attempt in 1 2 3; do
+    free_port || die "no free loopback port"
+    TENANTD_PORT=$PICKED_PORT
+    "$TENANTD" serve --host "$HOST" --port "$TENANTD_PORT" --data "$WORK/tenantd-data" \
+      >"$WORK/tenantd.out" 2>"$WORK/tenantd.err" </dev/null &
+    TENANTD_PID=$!
+    if wait_healthy tenantd "$TENANTD_PID" "$TENANTD_PORT"; then
+      return 0
+    fi
+    stop_pid "$TENANTD_PID"
+    TENANTD_PID=""
+    log "tenantd did not start on port $TENANTD_PORT (attempt $attempt):"
+    tail -n 5 "$WORK/tenantd.err" "$WORK/tenantd.out" >&2 || true
+  done
+  die "tenantd failed to start"
+}
+
+start_nginx() {
+  local attempt dir="$WORK/nginx"
+  mkdir -p "$dir/logs" "$dir/tmp"
+  for attempt in 1 2 3; do
+    free_port || die "no free loopback port"
+    NGINX_PORT=$PICKED_PORT
+    {
+      # As root, nginx would switch its workers to 'nobody'; keep the current user.
+      if [[ $EUID -eq 0 ]]; then echo "user root;"; fi
+      cat <<EOF
+worker_processes auto;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+
+events {
+  worker_connections 4096;
+}
+
+http {
+  # An access line of the same facts and about the same length as tenantd's
+  # text line, buffered like tenantd's asynchronous writer (which flushes every
+  # 50 ms or 256 KiB): both servers pay for an access log.
+  log_format tenantd_like '\$time_iso8601 \$status \$request_method \$request_uri '
+                          '\${request_time}s \${body_bytes_sent}B tenant=- id=\$request_id '
+                          'ip=\$remote_addr ua="\$http_user_agent" ref="\$http_referer"';
+  access_log $dir/logs/access.log tenantd_like buffer=256k flush=1s;
+
+  keepalive_requests 1000000;
+  keepalive_timeout 65s;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+
+  server {
+    listen $HOST:$NGINX_PORT;
+    location = /healthz {
+      default_type application/json;
+      return 200 '{"ok":true}';
+    }
+    location / {
+      return 404;
+    }
+  }
+}
+EOF
+    } >"$dir/nginx.conf"
+    if ! nginx -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" -t >"$dir/configtest.txt" 2>&1; then
+      cat "$dir/configtest.txt" >&2
+      die "nginx rejected the generated configuration ($dir/nginx.conf)"
+    fi
+    nginx -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" -g 'daemon off;' \
+      >"$dir/stdout.txt" 2>&1 </dev/null &
+    NGINX_PID=$!
+    if wait_healthy nginx "$NGINX_PID" "$NGINX_PORT"; then
+      return 0
+    fi
+    stop_pid "$NGINX_PID"
+    NGINX_PID=""
+    log "nginx did not start on port $NGINX_PORT (attempt $attempt):"
+    tail -n 5 "$dir/logs/error.log" "$dir/stdout.txt" >&2 || true
+  done
+  die "nginx failed to start"
+}
+
+# --- measuring -------------------------------------------------------------
+
+# Sum of utime+stime (clock ticks) of the given pids and their threads.
+cpu_ticks() {
+  local total=0 pid f
+  for pid in "$@"; do
+    f="/proc/$pid/stat"
+    [[ -r "$f" ]] || continue
+    # Fields 14 and 15, counted after the ')' that ends the command name.
+    total=$((total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$f")))
+  done
+  echo "$total"
+}
+
+# The pids whose CPU a server run is charged with (nginx: master and workers).
+server_pids() {
+  case $1 in
+    tenantd) echo "$TENANTD_PID" ;;
+    nginx) echo "$NGINX_PID $(ps -o pid= --ppid "$NGINX_PID" 2>/dev/null | tr '\n' ' ')" ;;
+  esac
+}
+
+# Converts a wrk latency ("812.00us", "1.23ms", "2.00s") to milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v; sub(/[a-z]+$/, "", n); u = v; sub(/^[0-9.]+/, "", u);
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
+    printf "%.2f", n }'
+}
+
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# server run rps p99_ms server_cpu_s requests socket_errors wrk_cpu_s other_cpu_s capacity_s
+RESULTS="$WORK/results.tsv"
+: >"$RESULTS"
+
+# run_wrk SERVER PORT SECONDS OUTFILE
+run_wrk() {
+  local name=$1 port=$2 secs=$3 out=$4
+  run_child "$out" "$out.err" timeout $((secs + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" \
+    -d"${secs}s" --latency "http://$HOST:$port/healthz" || {
+    cat "$out.err" >&2
+    cat "$out" >&2
+    die "wrk against $name failed"
+  }
+}
+
+# Busy and total ticks of the whole machine so far (first line of /proc/stat),
+# into MACHINE_BUSY and MACHINE_TOTAL; a builtin read, so no process is forked.
+machine_ticks() {
+  local _cpu user nice system idle iowait irq softirq steal _rest
+  read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
+  MACHINE_BUSY=$((user + nice + system + irq + softirq + steal))
+  MACHINE_TOTAL=$((MACHINE_BUSY + idle + iowait))
+}
+
+# CPU seconds (user + system) of the waited-for children of this shell so far,
+# into CHILDREN_CPU. `times` is a builtin: redirecting it forks nothing.
+children_cpu() {
+  times >"$WORK/times.txt"
+  CHILDREN_CPU=$(awk 'NR == 2 {
+    t = 0
+    for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+    printf "%.2f", t }' "$WORK/times.txt")
+}
+
+# Waits (bounded by BENCH_QUIET_WAIT seconds) until the machine is mostly idle
+# before measuring; other work on the CPUs would skew the figures.
+wait_quiet() {
+  local waited=0 busy b0 t0
+  for (( ; ; )); do
+    machine_ticks
+    b0=$MACHINE_BUSY t0=$MACHINE_TOTAL
+    sleep 2
+    machine_ticks
+    busy=$(((MACHINE_BUSY - b0) * 100 / (MACHINE_TOTAL - t0 > 0 ? MACHINE_TOTAL - t0 : 1)))
+    IDLE_BUSY_PCT=$busy
+    ((busy <= 25)) && return 0
+    if ((waited >= QUIET_WAIT)); then
+      log "note: the machine is still ${busy}% busy with other work; measuring anyway"
+      return 0
+    fi
+    log "the machine is ${busy}% busy with other work; waiting for it to settle (at most $((QUIET_WAIT - waited)) s more)"
+    waited=$((waited + 2))
+  done
+}
+
+measure() {
+  local name=$1 port=$2 run=$3 out="$WORK/wrk-$1-$3.txt" pids before after
+  local wrk0 busy0 total0 wrk_cpu machine_cpu other_cpu
+  pids=$(server_pids "$name")
+  # shellcheck disable=SC2086
+  before=$(cpu_ticks $pids)
+  children_cpu
+  wrk0=$CHILDREN_CPU
+  machine_ticks
+  busy0=$MACHINE_BUSY total0=$MACHINE_TOTAL
+  run_wrk "$name" "$port" "$DURATION" "$out"
+  machine_ticks
+  children_cpu
+  wrk_cpu=$(awk -v a="$CHILDREN_CPU" -v b="$wrk0" 'BEGIN { printf "%.2f", a - b }')
+  # shellcheck disable=SC2086
+  after=$(cpu_ticks $pids)
+  local rps p99 requests non2xx sockerr
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+  p99=$(awk '$1 == "99%" { print $2 }' "$out")
+  requests=$(awk '/requests in/ { print $1 }' "$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+  sockerr=$(awk '/Socket errors:/ { sub(/^.*Socket errors: /, ""); print }' "$out")
+  if [[ -z "$rps" || -z "$p99" || -z "$requests" ]]; then
+    cat "$out" >&2
+    die "could not parse the wrk output for $name"
+  fi
+  if [[ -n "$non2xx" ]]; then
+    cat "$out" >&2
+    die "$name answered $non2xx non-2xx responses to GET /healthz"
+  fi
+  local cpu cap
+  cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+  machine_cpu=$(awk -v t=$((MACHINE_BUSY - busy0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+  # Everything else that ran meanwhile (other processes, kernel work charged
+  # to neither): machine busy time - server - wrk.
+  other_cpu=$(awk -v m="$machine_cpu" -v s="$cpu" -v w="$wrk_cpu" \
+    'BEGIN { o = m - s - w; printf "%.2f", (o < 0 ? 0 : o) }')
+  cap=$(awk -v t=$((MACHINE_TOTAL - total0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$run" "$rps" "$(to_ms "$p99")" \
+    "$cpu" "$requests" "${sockerr:--}" "$wrk_cpu" "$other_cpu" "$cap" >>"$RESULTS"
+  log "$(printf '%-7s run %d: %8.0f req/s  p99 %7s ms  CPU s: server %5s wrk %5s other %5s (of %s)  %s' \
+    "$name" "$run" "$rps" "$(to_ms "$p99")" "$cpu" "$wrk_cpu" "$other_cpu" "$cap" \
+    "${sockerr:+socket errors: $sockerr}")"
+}
+
+# Median run of a server by req/s (the lower middle one for an even count);
+# prints "rps p99_ms cpu_s requests run".
+median_of() {
+  awk -F'\t' -v s="$1" '$1 == s { print $3 "\t" $4 "\t" $5 "\t" $6 "\t" $2 }' "$RESULTS" |
+    sort -t$'\t' -k1,1g | awk -F'\t' '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }'
+}
+
+# Peak and current resident memory of a process, in MiB.
+vm_field_mib() {
+  awk -v f="$2:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null
+}
+
+# --- run -------------------------------------------------------------------
+
+log "work directory $WORK"
+LOADAVG=$(awk '{ print $1 ", " $2 ", " $3 }' /proc/loadavg 2>/dev/null || echo unknown)
+IDLE_BUSY_PCT=0
+wait_quiet
+start_nginx
+log "nginx   pid $NGINX_PID on $HOST:$NGINX_PORT"
+start_tenantd
+log "tenantd pid $TENANTD_PID on $HOST:$TENANTD_PORT"
+
+TENANTD_RSS_IDLE=$(vm_field_mib "$TENANTD_PID" VmRSS)
+
+if ((WARMUP > 0)); then
+  log "warming up ${WARMUP}s each"
+  run_wrk nginx "$NGINX_PORT" "$WARMUP" "$WORK/warmup-nginx.txt"
+  run_wrk tenantd "$TENANTD_PORT" "$WARMUP" "$WORK/warmup-tenantd.txt"
+fi
+
+log "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $RUNS runs per server, alternating"
+for ((r = 1; r <= RUNS; r++)); do
+  measure nginx "$NGINX_PORT" "$r"
+  kill -0 "$NGINX_PID" 2>/dev/null || die "nginx exited during the run"
+  measure tenantd "$TENANTD_PORT" "$r"
+  kill -0 "$TENANTD_PID" 2>/dev/null || die "tenantd exited during the run"
+done
+
+TENANTD_HWM=$(vm_field_mib "$TENANTD_PID" VmHWM)
+TENANTD_RSS=$(vm_field_mib "$TENANTD_PID" VmRSS)
+NGINX_RSS=0
+for pid in $(server_pids nginx); do
+  NGINX_RSS=$(awk -v a="$NGINX_RSS" -v b="$(vm_field_mib "$pid" VmHWM)" 'BEGIN { printf "%.1f", a + b }')
+done
+ACCESS_LINES=$(wc -l <"$WORK/tenantd-data/storage/framework/log.txt" 2>/dev/null || echo 0)
+
+read -r N_RPS N_P99 N_CPU N_REQ N_RUN <<<"$(median_of nginx)"
+read -r T_RPS T_P99 T_CPU T_REQ T_RUN <<<"$(median_of tenantd)"
+RATIO=$(awk -v t="$T_RPS" -v n="$N_RPS" 'BEGIN { printf "%.2f", t / n }')
+P99_RATIO=$(awk -v t="$T_P99" -v n="$N_P99" 'BEGIN { printf "%.2f", (n > 0 ? t / n : 0) }')
+# CPU time the server spent per request, in microseconds.
+N_US=$(awk -v c="$N_CPU" -v q="$N_REQ" 'BEGIN { printf "%.1f", c * 1e6 / q }')
+T_US=$(awk -v c="$T_CPU" -v q="$T_REQ" 'BEGIN { printf "%.1f", c * 1e6 / q }')
+CPU_RATIO=$(awk -v t="$T_US" -v n="$N_US" 'BEGIN { printf "%.2f", (n > 0 ? t / n : 0) }')
+PASS=$(awk -v r="$RATIO" -v t="$TARGET_RATIO" 'BEGIN { print (r + 0 >= t + 0) ? "PASS" : "FAIL" }')
+
+stop_pid "$TENANTD_PID"
+TENANTD_PID=""
+stop_pid "$NGINX_PID"
+NGINX_PID=""
+
+log "hot paths: $HOT_BENCH --benchmark_min_time=$MIN_TIME"
+run_child "$WORK/hot_paths.txt" "$WORK/hot_paths.err" \
+  timeout 300 "$HOT_BENCH" --benchmark_min_time="$MIN_TIME" || {
+  cat "$WORK/hot_paths.err" "$WORK/hot_paths.txt" >&2
+  die "hot_paths_bench failed"
+}
+# The table: from the dashed line above the header to the end.
+HOT_TABLE=$(awk '/^----------+$/ && !seen { seen = 1 } seen' "$WORK/hot_paths.txt")
+[[ -n "$HOT_TABLE" ]] || die "could not find the table in the hot_paths_bench output"
+
+# --- report ----------------------------------------------------------------
+
+CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
+MEM_TOTAL=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null)
+TENANTD_VERSION=$( ("$TENANTD" version 2>/dev/null || true) | awk 'NR == 1 { print $NF }')
+NGINX_VERSION=$( (nginx -v 2>&1 || true) | sed -n '1s|^nginx version: nginx/||p')
+WRK_VERSION=$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $2 }')
+BENCHMARK_VERSION=$(dpkg-query -W -f='${Version}' libbenchmark-dev 2>/dev/null || echo unknown)
+COMPILER=$(awk -F= '/^CMAKE_CXX_COMPILER:/ { print $2 }' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null)
+COMPILER_VERSION=$( ("${COMPILER:-c++}" --version 2>/dev/null || true) | awk 'NR == 1')
+BUILD_TYPE=$(awk -F= '/^CMAKE_BUILD_TYPE:/ { print $2 }' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null)
+
+fmt_rps() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
+
+mkdir -p "$(dirname "$OUT")"
+TMP_OUT="$WORK/benchmarks.md"
+{
+  cat <<EOF
+# Benchmarks
+
+Written by \`make bench\` (\`scripts/bench.sh\`); do not edit by hand. Every
+figure below was measured in one run on one machine, so compare the ratios,
+not the absolute numbers, with other machines.
+
+- Date: $(date -u '+%Y-%m-%d %H:%M UTC')
+- Machine: $(nproc) CPUs, ${CPU_MODEL:-unknown CPU}, ${MEM_TOTAL:-unknown} RAM, Linux $(uname -r)
+- Load when the run started: load average (1, 5, 15 min) $LOADAVG; the
+  CPUs were ${IDLE_BUSY_PCT}% busy with other work just before the servers started
+- Versions: tenantd ${TENANTD_VERSION:-unknown} ($BUILD_TYPE build, ${COMPILER_VERSION:-unknown compiler}), nginx $NGINX_VERSION, wrk $WRK_VERSION, Google Benchmark $BENCHMARK_VERSION
+
+## GET /healthz: tenantd against nginx
+
+### Method
+
+- Both servers listen on 127.0.0.1 and run at the same time on this machine,
+  together with wrk; nothing is pinned to a CPU.
+- tenantd: \`tenantd serve --host 127.0.0.1 --port P --data <temp dir>\` with
+  the defaults (one event-loop thread per CPU, text access log to stdout,
+  redirected to a file, and to \`<data>/storage/framework/log.txt\`), answering
+  \`{"ok":true}\` (11 bytes, \`application/json\`).
+- nginx: generated configuration, \`worker_processes auto\`,
+  \`keepalive_requests 1000000\`, \`location = /healthz { default_type
+  application/json; return 200 '{"ok":true}'; }\` (the same 11-byte body), an
+  access log line of the same fields and about the same length as tenantd's,
+  buffered (\`buffer=256k flush=1s\`) as tenantd's writer buffers.
+- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency http://127.0.0.1:P/healthz\`
+  (keep-alive). After a ${WARMUP}-second warm-up of each server, $RUNS runs per
+  server, alternating nginx, tenantd, nginx, tenantd, ...
+- Figures: per server, the **median run by req/s** (the lower middle one for
+  an even count); its p99 is from that same run. Every run is listed below.
+- Server CPU: user + system time of the server process(es) during the run
+  (\`/proc/PID/stat\`), divided by the requests served.
+- Target (issue): tenantd at least **${TARGET_RATIO}** of nginx's req/s.
+
+### Results
+
+| server | req/s | p99 | ratio vs nginx (req/s) | target | result | server CPU per request |
+|---|---:|---:|---:|---:|:---:|---:|
+| nginx $NGINX_VERSION | $(fmt_rps "$N_RPS") | ${N_P99} ms | 1.00 | | | ${N_US} µs |
+| tenantd | $(fmt_rps "$T_RPS") | ${T_P99} ms | **${RATIO}** | ≥ ${TARGET_RATIO} | **${PASS}** | ${T_US} µs |
+
+- Median runs: nginx run ${N_RUN}, tenantd run ${T_RUN} (of ${RUNS} each).
+- p99 tenantd / nginx: ${P99_RATIO}; server CPU per request tenantd / nginx: ${CPU_RATIO}.
+
+All runs:
+
+| server | run | req/s | p99 | requests | socket errors | CPU s: server | wrk | other | capacity |
+|---|---:|---:|---:|---:|---|---:|---:|---:|---:|
+EOF
+  sort -t$'\t' -k1,1 -k2,2n "$RESULTS" | awk -F'\t' '{
+    printf "| %s | %s | %.0f | %s ms | %s | %s | %s | %s | %s | %s |\n",
+      $1, $2, $3, $4, $6, $7, $5, $8, $9, $10 }'
+  cat <<EOF
+
+CPU seconds per run: the server's processes, wrk, everything else (machine
+busy time from \`/proc/stat\` minus those two), and the capacity ($(nproc) CPUs
+× the run's length). Much "other" time means the run competed with unrelated
+work and is less reliable.
+EOF
+  cat <<EOF
+
+### Memory
+
+- tenantd peak resident memory (VmHWM, after all runs): **${TENANTD_HWM} MiB**
+  (${TENANTD_RSS_IDLE} MiB resident before the load, ${TENANTD_RSS} MiB after it).
+- nginx, master and workers together (sum of VmHWM): ${NGINX_RSS} MiB.
+- tenantd wrote ${ACCESS_LINES} access-log lines to \`log.txt\` during the run.
+
+## Hot paths (Google Benchmark)
+
+\`hot_paths_bench --benchmark_min_time=${MIN_TIME}\` (sources in \`bench/\`):
+\`Router::Find\` on tenantd's real routes, access-log formatting and masking,
+problem+json answers, SHA-256 / HMAC-SHA256 / constant-time compare of 32-byte
+values, request ids. Read the CPU column: Time is wall-clock and grows when
+other processes take the CPU. Debian's libbenchmark reports itself as a debug
+build; that concerns the harness library, not the code measured (built ${BUILD_TYPE}).
+
+\`\`\`
+$HOT_TABLE
+\`\`\`
+
+## Reproduce
+
+\`\`\`sh
+make bench    # builds Release with -DTENANTD_BUILD_BENCH=ON, then runs scripts/bench.sh build/release
+\`\`\`
+
+\`BENCH_RUNS\`, \`BENCH_DURATION\`, \`BENCH_WARMUP\` and \`BENCH_MIN_TIME\` change
+the number of wrk runs, their length, the warm-up and the Google Benchmark time.
+Close other load first: the servers and wrk share this machine's CPUs.
+EOF
+} >"$TMP_OUT"
+mv "$TMP_OUT" "$OUT"
+
+log "wrote $OUT"
+printf 'nginx   %10.0f req/s  p99 %s ms\n' "$N_RPS" "$N_P99"
+printf 'tenantd %10.0f req/s  p99 %s ms  ratio %s (target >= %s): %s  peak RSS %s MiB\n' \
+  "$T_RPS" "$T_P99" "$RATIO" "$TARGET_RATIO" "$PASS" "$TENANTD_HWM"
+if [[ "$PASS" != PASS ]]; then
+  echo "WARNING: tenantd served ${RATIO} of nginx's req/s on GET /healthz; the target is >= ${TARGET_RATIO}." >&2
+fi

@@ -1,0 +1,211 @@
+// The command line (api.md §9): `tenantd tenant …` and `tenantd version`
+// against a data dir, alone and next to a running server on the same dir.
+#include <boost/json.hpp>
+#include <filesystem>
+#include <string>
+
+#include "base/version.h"
+#include "support/problem.h"
+#include "support/test_server.h"
+
+namespace tenantd::test {
+namespace {
+
+namespace json = boost::json;
+
+class Cli : public ::testing::Test {
+ protected:
+  // `tenantd <args> --data DIR`
+  CommandResult Tenantd(std::vector<std::string> args) {
+    args.push_back("--data");
+    args.push_back(dir_.data_dir().string());
+    return RunTenantd(args);
+  }
+
+  // Runs a command that must succeed and print one JSON document.
+  json::value TenantdJson(std::vector<std::string> args) {
+    args.push_back("--json");
+    CommandResult r = Tenantd(args);
+    if (r.exit_code != 0) {
+      throw std::runtime_error("exit " + std::to_string(r.exit_code) + ": " + r.err + r.out);
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(r.out, ec);
+    if (ec) throw std::runtime_error("not one JSON document: " + r.out);
+    return v;
+  }
+
+  // The tenant object of `show --json` ({"tenant":{…}} or the bare object).
+  json::value Show(const std::string& id_or_slug) {
+    json::value v = TenantdJson({"tenant", "show", id_or_slug});
+    const json::value* tenant = FindPath(v, "tenant");
+    return tenant != nullptr ? *tenant : v;
+  }
+
+  std::vector<std::string> ListedSlugs() {
+    std::vector<std::string> slugs;
+    json::value v = TenantdJson({"tenant", "list"});
+    for (const json::value& t : v.at("data").as_array()) slugs.push_back(StringAt(t, "slug"));
+    return slugs;
+  }
+
+  TestServer dir_;  // used for its data dir; started only where a test says so
+};
+
+::testing::AssertionResult FailsWithOneLine(const CommandResult& r) {
+  if (r.timed_out) return ::testing::AssertionFailure() << "timed out";
+  if (r.exit_code == 0) return ::testing::AssertionFailure() << "exit code 0; stdout: " << r.out;
+  std::string err = r.err;
+  while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
+  if (err.empty() || err.find('\n') != std::string::npos) {
+    return ::testing::AssertionFailure() << "stderr is not one line:\n" << r.err;
+  }
+  return ::testing::AssertionSuccess() << err;
+}
+
+TEST(CliVersion, PrintsTheVersion) {
+  CommandResult r = RunTenantd({"version"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(base::kVersion), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, CreatePrintsTheCredentials) {
+  CommandResult r = Tenantd({"tenant", "create", "--slug", "human", "--name", "Human Co"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ak_"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("human"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, CreateWithJsonPrintsTenantAndCredentials) {
+  json::value v = TenantdJson({"tenant", "create", "--slug", "jsonco", "--name", "Json Co"});
+  EXPECT_TRUE(StringAt(v, "tenant.id").starts_with("ten_")) << v;
+  EXPECT_EQ(StringAt(v, "tenant.slug"), "jsonco");
+  EXPECT_EQ(StringAt(v, "tenant.name"), "Json Co");
+  EXPECT_EQ(StringAt(v, "tenant.plan"), "free");
+  EXPECT_EQ(StringAt(v, "tenant.status"), "active");
+  EXPECT_EQ(StringAt(v, "tenant.isolation"), "database");
+  EXPECT_TRUE(IsRfc3339Millis(StringAt(v, "tenant.created_at"))) << v;
+  EXPECT_TRUE(StringAt(v, "credentials.app_key").starts_with("ak_")) << v;
+  EXPECT_GE(StringAt(v, "credentials.app_secret").size(), 32u) << v;
+}
+
+TEST_F(Cli, CreateHonoursThePlan) {
+  json::value v =
+      TenantdJson({"tenant", "create", "--slug", "bigco", "--name", "Big", "--plan", "enterprise"});
+  EXPECT_EQ(StringAt(v, "tenant.plan"), "enterprise");
+}
+
+TEST_F(Cli, SecretIsShownOnlyOnceAndNotStored) {
+  json::value v = TenantdJson({"tenant", "create", "--slug", "once", "--name", "Once"});
+  std::string secret = StringAt(v, "credentials.app_secret");
+  ASSERT_FALSE(secret.empty());
+  const std::vector<std::vector<std::string>> commands = {{"tenant", "show", "once"},
+                                                          {"tenant", "show", "once", "--json"},
+                                                          {"tenant", "list"},
+                                                          {"tenant", "list", "--json"}};
+  for (const std::vector<std::string>& args : commands) {
+    CommandResult r = Tenantd(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.find(secret), std::string::npos) << args[1] << " printed the secret";
+  }
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.data_dir())) {
+    if (!entry.is_regular_file()) continue;
+    EXPECT_EQ(ReadFile(entry.path()).find(secret), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(Cli, ListShowsTenantsInCreationOrder) {
+  for (const char* slug : {"first", "second", "third"}) {
+    ASSERT_EQ(Tenantd({"tenant", "create", "--slug", slug, "--name", slug}).exit_code, 0);
+  }
+  EXPECT_EQ(ListedSlugs(), (std::vector<std::string>{"first", "second", "third"}));
+  CommandResult human = Tenantd({"tenant", "list"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  for (const char* slug : {"first", "second", "third"}) {
+    EXPECT_NE(human.out.find(slug), std::string::npos) << human.out;
+  }
+}
+
+TEST_F(Cli, ShowFindsATenantByIdOrSlug) {
+  json::value created = TenantdJson({"tenant", "create", "--slug", "showme", "--name", "Show"});
+  std::string id = StringAt(created, "tenant.id");
+  EXPECT_EQ(StringAt(Show(id), "slug"), "showme");
+  EXPECT_EQ(StringAt(Show("showme"), "id"), id);
+  CommandResult human = Tenantd({"tenant", "show", "showme"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_NE(human.out.find(id), std::string::npos) << human.out;
+}
+
+TEST_F(Cli, SuspendAndActivateChangeTheStatus) {
+  std::string id =
+      StringAt(TenantdJson({"tenant", "create", "--slug", "toggle", "--name", "T"}), "tenant.id");
+  ASSERT_EQ(Tenantd({"tenant", "suspend", id}).exit_code, 0);
+  EXPECT_EQ(StringAt(Show(id), "status"), "suspended");
+  ASSERT_EQ(Tenantd({"tenant", "activate", id}).exit_code, 0);
+  EXPECT_EQ(StringAt(Show(id), "status"), "active");
+}
+
+TEST_F(Cli, DeleteKeepsTheSlugUntilPurged) {
+  std::string id =
+      StringAt(TenantdJson({"tenant", "create", "--slug", "doomed", "--name", "D"}), "tenant.id");
+  ASSERT_EQ(Tenantd({"tenant", "delete", id}).exit_code, 0);
+  EXPECT_EQ(StringAt(Show(id), "status"), "deleted");
+  EXPECT_TRUE(FailsWithOneLine(Tenantd({"tenant", "create", "--slug", "doomed", "--name", "D"})));
+  ASSERT_EQ(Tenantd({"tenant", "delete", id, "--purge"}).exit_code, 0);
+  EXPECT_TRUE(FailsWithOneLine(Tenantd({"tenant", "show", id})));
+  EXPECT_EQ(Tenantd({"tenant", "create", "--slug", "doomed", "--name", "D"}).exit_code, 0);
+}
+
+TEST_F(Cli, UnknownTenantFailsWithAOneLineError) {
+  for (const char* command : {"show", "suspend", "activate", "delete"}) {
+    SCOPED_TRACE(command);
+    EXPECT_TRUE(FailsWithOneLine(Tenantd({"tenant", command, "no-such-tenant"})));
+  }
+}
+
+TEST_F(Cli, DuplicateSlugFailsWithAOneLineError) {
+  ASSERT_EQ(Tenantd({"tenant", "create", "--slug", "twice", "--name", "A"}).exit_code, 0);
+  CommandResult r = Tenantd({"tenant", "create", "--slug", "twice", "--name", "B"});
+  EXPECT_TRUE(FailsWithOneLine(r));
+  EXPECT_EQ(ListedSlugs(), std::vector<std::string>{"twice"});
+}
+
+TEST_F(Cli, InvalidSlugFailsWithAOneLineErrorNamingTheSlug) {
+  for (const char* slug : {"Bad_Slug", "ab", "-lead"}) {
+    SCOPED_TRACE(slug);
+    CommandResult r = Tenantd({"tenant", "create", "--slug", slug, "--name", "X"});
+    EXPECT_TRUE(FailsWithOneLine(r));
+    EXPECT_TRUE(ContainsIgnoreCase(r.err, "slug")) << r.err;
+  }
+  EXPECT_TRUE(ListedSlugs().empty());
+}
+
+TEST_F(Cli, CreateWithoutANameFails) {
+  CommandResult r = Tenantd({"tenant", "create", "--slug", "nameless"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(r.timed_out);
+}
+
+TEST_F(Cli, TenantCreatedByTheCliIsServedByARunningServer) {
+  ASSERT_TRUE(dir_.Start());
+  json::value created = TenantdJson({"tenant", "create", "--slug", "fromcli", "--name", "CLI"});
+  Response r = dir_.Admin("GET", "/admin/v1/tenants/fromcli");
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(StringAt(r.Json(), "tenant.id"), StringAt(created, "tenant.id"));
+}
+
+TEST_F(Cli, CliSeesAndChangesTenantsOfARunningServer) {
+  ASSERT_TRUE(dir_.Start());
+  Response created = dir_.CreateTenant("fromapi", "API");
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  std::string id = StringAt(created.Json(), "tenant.id");
+  EXPECT_EQ(StringAt(Show("fromapi"), "id"), id);
+  ASSERT_EQ(Tenantd({"tenant", "suspend", "fromapi"}).exit_code, 0);
+  Response r = dir_.Admin("GET", "/admin/v1/tenants/" + id);
+  EXPECT_EQ(StringAt(r.Json(), "tenant.status"), "suspended") << r.Describe();
+  // And the server's answers still agree with the CLI afterwards.
+  EXPECT_TRUE(IsProblem(dir_.CreateTenant("fromapi", "Again"), 409, "slug_taken"));
+}
+
+}  // namespace
+}  // namespace tenantd::test
