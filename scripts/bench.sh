@@ -356,14 +356,15 @@ measure() {
   local cpu cap
   cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
   machine_cpu=$(awk -v t=$((MACHINE_BUSY - busy0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
-  # Everything else that ran meanwhile (other processes, kernel work charged
-  # to neither): machine busy time - server - wrk.
+  # Everything else that ran meanwhile: machine busy time - server - wrk.
+  # (Loopback TCP work in softirq mostly lands in the two processes' times,
+  # so this is essentially other processes.)
   other_cpu=$(awk -v m="$machine_cpu" -v s="$cpu" -v w="$wrk_cpu" \
     'BEGIN { o = m - s - w; printf "%.2f", (o < 0 ? 0 : o) }')
   cap=$(awk -v t=$((MACHINE_TOTAL - total0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$run" "$rps" "$(to_ms "$p99")" \
-    "$cpu" "$requests" "${sockerr:--}" "$wrk_cpu" "$other_cpu" "$cap" >>"$RESULTS"
-  log "$(printf '%-7s run %d: %8.0f req/s  p99 %7s ms  CPU s: server %5s wrk %5s other %5s (of %s)  %s' \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$run" "$rps" \
+    "$(to_ms "$p99")" "$cpu" "$requests" "${sockerr:--}" "$wrk_cpu" "$other_cpu" "$cap" >>"$RESULTS"
+  log "$(printf '%-7s run %d: %6.0f req/s  p99 %6s ms  CPU s: server %5s wrk %5s other %5s (of %s)  %s' \
     "$name" "$run" "$rps" "$(to_ms "$p99")" "$cpu" "$wrk_cpu" "$other_cpu" "$cap" \
     "${sockerr:+socket errors: $sockerr}")"
 }
@@ -424,6 +425,14 @@ N_US=$(awk -v c="$N_CPU" -v q="$N_REQ" 'BEGIN { printf "%.1f", c * 1e6 / q }')
 T_US=$(awk -v c="$T_CPU" -v q="$T_REQ" 'BEGIN { printf "%.1f", c * 1e6 / q }')
 CPU_RATIO=$(awk -v t="$T_US" -v n="$N_US" 'BEGIN { printf "%.2f", (n > 0 ? t / n : 0) }')
 PASS=$(awk -v r="$RATIO" -v t="$TARGET_RATIO" 'BEGIN { print (r + 0 >= t + 0) ? "PASS" : "FAIL" }')
+# Share of the CPUs other processes took during the runs: above 10%, the
+# servers competed with unrelated work and the figures are unreliable.
+OTHER_PCT=$(awk -F'\t' '{ o += $9; c += $10 } END { printf "%.0f", (c > 0 ? 100 * o / c : 0) }' "$RESULTS")
+if ((OTHER_PCT > 10)); then
+  NOISE_NOTE="**Other processes took ${OTHER_PCT}% of the CPUs during the runs: the servers competed with unrelated work, so these figures are unreliable; run again on a quiet machine.**"
+else
+  NOISE_NOTE="Other processes took ${OTHER_PCT}% of the CPUs during the runs."
+fi
 
 stop_pid "$TENANTD_PID"
 TENANTD_PID=""
@@ -514,10 +523,9 @@ EOF
       $1, $2, $3, $4, $6, $7, $5, $8, $9, $10 }'
   cat <<EOF
 
-CPU seconds per run: the server's processes, wrk, everything else (machine
-busy time from \`/proc/stat\` minus those two), and the capacity ($(nproc) CPUs
-× the run's length). Much "other" time means the run competed with unrelated
-work and is less reliable.
+CPU seconds per run, from \`/proc\`: the server's processes, wrk, everything
+else on the machine (its busy time minus those two: other processes), and the
+capacity ($(nproc) CPUs × the run's length). ${NOISE_NOTE}
 EOF
   cat <<EOF
 
@@ -547,9 +555,12 @@ $HOT_TABLE
 make bench    # builds Release with -DTENANTD_BUILD_BENCH=ON, then runs scripts/bench.sh build/release
 \`\`\`
 
-\`BENCH_RUNS\`, \`BENCH_DURATION\`, \`BENCH_WARMUP\` and \`BENCH_MIN_TIME\` change
-the number of wrk runs, their length, the warm-up and the Google Benchmark time.
-Close other load first: the servers and wrk share this machine's CPUs.
+Environment knobs: \`BENCH_RUNS\` (wrk runs per server), \`BENCH_DURATION\`
+(seconds per run), \`BENCH_WARMUP\` (seconds), \`BENCH_MIN_TIME\` (Google
+Benchmark seconds per benchmark), \`BENCH_QUIET_WAIT\` (longest wait for the
+machine to go idle before measuring). Close other load first: the servers and
+wrk share this machine's CPUs, and the report flags runs that competed with
+other processes.
 EOF
 } >"$TMP_OUT"
 mv "$TMP_OUT" "$OUT"
@@ -558,6 +569,9 @@ log "wrote $OUT"
 printf 'nginx   %10.0f req/s  p99 %s ms\n' "$N_RPS" "$N_P99"
 printf 'tenantd %10.0f req/s  p99 %s ms  ratio %s (target >= %s): %s  peak RSS %s MiB\n' \
   "$T_RPS" "$T_P99" "$RATIO" "$TARGET_RATIO" "$PASS" "$TENANTD_HWM"
+if ((OTHER_PCT > 10)); then
+  echo "WARNING: other processes took ${OTHER_PCT}% of the CPUs during the runs; the figures are unreliable (run again on a quiet machine)." >&2
+fi
 if [[ "$PASS" != PASS ]]; then
   echo "WARNING: tenantd served ${RATIO} of nginx's req/s on GET /healthz; the target is >= ${TARGET_RATIO}." >&2
 fi

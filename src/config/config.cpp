@@ -201,7 +201,7 @@ const std::vector<Setting>& Table() {
 
     Setting log_json;
     log_json.info = {"log_json", "LOG_JSON", "false",
-                     "Also write every log line as one JSON object (1/0, true/false, "
+                     "Write every log line as one JSON object instead of text (1/0, true/false, "
                      "yes/no, on/off)."};
     log_json.kind = Kind::kBoolean;
     log_json.requirement = "must be one of 1, 0, true, false, yes, no, on, off";

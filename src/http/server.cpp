@@ -11,9 +11,11 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <array>
 #include <atomic>
 #include <ctime>
 #include <list>
@@ -87,6 +89,30 @@ struct Rejection {
   std::string detail;
 };
 
+void AppendNumber(std::string& out, uint64_t v) {
+  char buf[24];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.append(p, end);
+}
+
+// Handlers build header values from validated data; a CR or LF would still
+// split the response (header injection), so such a header is dropped.
+void AppendHeader(std::string& out, std::string_view name, std::string_view value) {
+  if (name.find_first_of("\r\n:") != std::string_view::npos ||
+      value.find_first_of("\r\n") != std::string_view::npos) {
+    return;
+  }
+  out += "\r\n";
+  out += name;
+  out += ": ";
+  out += value;
+}
+
 bool IsTimeout(const boost::system::error_code& ec) { return ec == beast::error::timeout; }
 
 }  // namespace
@@ -113,7 +139,8 @@ class Server::Impl {
   template <class Stream>
   asio::awaitable<void> Serve(Stream& stream, Loop& loop, const std::string& remote_ip);
   template <class Stream>
-  asio::awaitable<std::size_t> Write(Stream& stream, const Request& req, unsigned version,
+  asio::awaitable<std::size_t> Write(Stream& stream, std::string& head, const Request& req,
+                                     unsigned version,
                                      bool keep_alive, Response& res);
   asio::awaitable<Response> Dispatch(const Route& route, Request& req, RequestContext& ctx);
   void BeginShutdown();
@@ -238,6 +265,7 @@ asio::awaitable<void> Server::Impl::RunConnection(tcp::socket socket, Loop& loop
     beast::get_lowest_layer(stream).expires_after(1s);
     co_await stream.async_shutdown(kAwait);
   } else {
+    socket.non_blocking(true, ec);  // lets Write try a direct send first
     beast::tcp_stream stream(std::move(socket));
     co_await Serve(stream, loop, remote_ip);
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -257,6 +285,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
   } unregister{loop, loop.connections.begin()};
 
   beast::flat_buffer buffer;
+  std::string head_buffer;  // response header block, reused across requests
   bool first = true;
   for (;;) {
     // Phase 1: wait for the first byte. A new connection gets the header
@@ -398,8 +427,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     }
     res.headers.Add("X-Request-Id", ctx.request_id);
     const bool keep = keep_alive && !res.close_connection && !stopping_;
-    lowest.expires_after(options_.body_idle_timeout);
-    const std::size_t body_size = co_await Write(stream, req, version, keep, res);
+    const std::size_t body_size = co_await Write(stream, head_buffer, req, version, keep, res);
 
     const auto elapsed = std::chrono::steady_clock::now() - started;
     metrics_.RecordRequest(pattern_index, res.status, elapsed);
@@ -423,22 +451,51 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
 }
 
 template <class Stream>
-asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, const Request& req,
-                                                 unsigned version, bool keep_alive,
+asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& head,
+                                                 const Request& req, unsigned version, bool keep_alive,
                                                  Response& res) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
-  out.set(bhttp::field::date, HttpDate());
-  if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
-  for (const auto& h : res.headers.items()) out.insert(h.name, h.value);
+  // The header block is serialised by hand into the connection's reused
+  // buffer `head` (never shared: a write may suspend) and sent
+  // with the body in a single gather write: cheaper than Beast's serializer
+  // on the hot path, and the response shape here is simple.
+  head.clear();
+  head += "HTTP/1.1 ";
+  AppendNumber(head, static_cast<uint64_t>(res.status));
+  head += ' ';
+  head += ReasonPhrase(res.status);
+  head += "\r\nDate: ";
+  head += HttpDate();
+  if (!res.content_type.empty()) AppendHeader(head, "Content-Type", res.content_type);
+  for (const auto& h : res.headers.items()) AppendHeader(head, h.name, h.value);
   const std::size_t body_size = res.body.size();
-  const bool head = req.method == "HEAD";
   if (res.status != 204 && res.status != 304 && res.status >= 200) {
-    out.content_length(body_size);
+    head += "\r\nContent-Length: ";
+    AppendNumber(head, body_size);
   }
-  if (!head) out.body() = std::move(res.body);
-  out.keep_alive(keep_alive);
-  auto [ec, n] = co_await bhttp::async_write(stream, out, kAwait);
-  co_return ec ? SIZE_MAX : (head ? 0 : body_size);
+  if (!keep_alive) {
+    head += "\r\nConnection: close";
+  } else if (version == 10) {
+    head += "\r\nConnection: keep-alive";
+  }
+  head += "\r\n\r\n";
+  const bool is_head = req.method == "HEAD";
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(head), is_head ? asio::const_buffer() : asio::buffer(res.body)};
+  const std::size_t sent = is_head ? 0 : body_size;
+  beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    // Most answers fit the socket buffer: one non-blocking write, without
+    // arming a timer or suspending. Only what the kernel did not take waits,
+    // under the body-idle deadline, for a slow reader.
+    boost::system::error_code ec;
+    const std::size_t n = stream.socket().write_some(buffers, ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return SIZE_MAX;
+    if (!ec && n == beast::buffer_bytes(buffers)) co_return sent;
+    if (!ec) rest.consume(n);
+  }
+  beast::get_lowest_layer(stream).expires_after(options_.body_idle_timeout);
+  auto [ec, n] = co_await asio::async_write(stream, rest, kAwait);
+  co_return ec ? SIZE_MAX : sent;
 }
 
 asio::awaitable<Response> Server::Impl::Dispatch(const Route& route, Request& req,

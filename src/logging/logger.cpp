@@ -53,14 +53,57 @@ void AppendEscaped(std::string& out, std::string_view s, std::size_t max_chars) 
   }
 }
 
+void AppendUint(std::string& out, uint64_t v) {
+  char buf[24];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.append(p, end);
+}
+
+// "<whole>.<tenth>" from a value counted in tenths (integer math: this runs
+// once per request).
+void AppendTenths(std::string& out, uint64_t tenths) {
+  AppendUint(out, tenths / 10);
+  out += '.';
+  out += static_cast<char>('0' + tenths % 10);
+}
+
 void AppendSize(std::string& out, uint64_t bytes) {
   if (bytes < 1024) {
-    fmt::format_to(std::back_inserter(out), "{}B", bytes);
+    AppendUint(out, bytes);
+    out += 'B';
   } else if (bytes < 1024 * 1024) {
-    fmt::format_to(std::back_inserter(out), "{:.1f}KB", static_cast<double>(bytes) / 1024);
+    AppendTenths(out, (bytes * 10 + 512) / 1024);
+    out += "KB";
   } else {
-    fmt::format_to(std::back_inserter(out), "{:.1f}MB", static_cast<double>(bytes) / (1024 * 1024));
+    AppendTenths(out, (bytes * 10 + 512 * 1024) / (1024 * 1024));
+    out += "MB";
   }
+}
+
+// RFC 3339 with milliseconds; the part up to the seconds is formatted once
+// per second per thread.
+void AppendTimestamp(std::string& out, base::TimePoint t) {
+  thread_local int64_t cached_second = -1;
+  thread_local std::string cached_prefix;  // "2026-11-22T21:04:05."
+  const int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const int64_t second = ms / 1000;
+  if (second != cached_second) {
+    cached_prefix = base::FormatRfc3339(t);
+    cached_prefix.resize(20);
+    cached_second = second;
+  }
+  out += cached_prefix;
+  const int millis = static_cast<int>(ms % 1000);
+  out += static_cast<char>('0' + millis / 100);
+  out += static_cast<char>('0' + millis / 10 % 10);
+  out += static_cast<char>('0' + millis % 10);
+  out += 'Z';
 }
 
 std::string_view OrDash(std::string_view s) { return s.empty() ? std::string_view("-") : s; }
@@ -126,11 +169,21 @@ std::string MaskTarget(std::string_view target) {
 std::string FormatAccessText(const http::AccessRecord& rec) {
   std::string out;
   out.reserve(256);
-  out += base::FormatRfc3339(rec.start);
-  fmt::format_to(std::back_inserter(out), " {} {} ", rec.status, rec.method);
-  AppendEscaped(out, MaskTarget(rec.target), SIZE_MAX);
-  fmt::format_to(std::back_inserter(out), " {:.1f}ms ",
-                 std::chrono::duration<double, std::milli>(rec.duration).count());
+  AppendTimestamp(out, rec.start);
+  out += ' ';
+  AppendUint(out, static_cast<uint64_t>(rec.status));
+  out += ' ';
+  AppendEscaped(out, rec.method, SIZE_MAX);
+  out += ' ';
+  if (rec.target.find('?') == std::string_view::npos) {
+    AppendEscaped(out, rec.target, SIZE_MAX);
+  } else {
+    AppendEscaped(out, MaskTarget(rec.target), SIZE_MAX);
+  }
+  out += ' ';
+  // Rounded to a tenth of a millisecond.
+  AppendTenths(out, static_cast<uint64_t>((rec.duration.count() + 50'000) / 100'000));
+  out += "ms ";
   AppendSize(out, rec.bytes_sent);
   out += " tenant=";
   AppendEscaped(out, OrDash(rec.tenant), SIZE_MAX);
