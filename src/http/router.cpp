@@ -82,6 +82,7 @@ RouteMatch Router::Find(std::string_view method, std::string_view path) const {
       }
     }
     if (!ok) continue;
+    match.pattern_index = r.pattern_index;
     if (r.method == method) {
       match.route = &r;
       match.params = std::move(params);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +35,8 @@ struct RouteMatch {
   std::vector<std::pair<std::string, std::string>> params;
   // When route is null but the path exists for other methods: "GET, HEAD, POST".
   std::string allow;
+  // The matched pattern (also for 405 answers); SIZE_MAX when no path matched.
+  std::size_t pattern_index = SIZE_MAX;
   bool path_exists() const { return route != nullptr || !allow.empty(); }
 };
 

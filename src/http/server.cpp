@@ -367,7 +367,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     if (!early) {
       match = router_.Find(req.method, req.Path());
       route = match.route;
-      if (route) pattern_index = route->pattern_index;
+      pattern_index = match.pattern_index;
       req.path_params = std::move(match.params);
 
       // Phase 3: the body, with a size limit known before reading when the
