@@ -48,8 +48,7 @@ base::Result<int> ParseLimit(const Request& req) {
   return v;
 }
 
-awaitable<Response> CreateTenant(control::ControlStore& store, Request& req,
-                                 RequestContext& ctx) {
+awaitable<Response> CreateTenant(control::ControlStore& store, Request& req, RequestContext& ctx) {
   auto body = http::ParseJsonObject(req);
   if (!body) co_return http::ErrorResponse(body.error(), ctx.request_id);
   auto errors = http::UnknownFields(*body, {"slug", "name", "plan", "isolation"});
@@ -70,17 +69,15 @@ awaitable<Response> CreateTenant(control::ControlStore& store, Request& req,
   if (!created) co_return http::ErrorResponse(created.error(), ctx.request_id);
   boost::json::object out{
       {"tenant", TenantToJson(created->tenant)},
-      {"credentials",
-       boost::json::object{{"app_key", created->tenant.app_key},
-                           {"app_secret", created->app_secret.Reveal()}}},
+      {"credentials", boost::json::object{{"app_key", created->tenant.app_key},
+                                          {"app_secret", created->app_secret.Reveal()}}},
   };
   Response res = JsonResponse(201, out);
   res.headers.Add("Location", "/admin/v1/tenants/" + created->tenant.id);
   co_return res;
 }
 
-awaitable<Response> ListTenants(control::ControlStore& store, Request& req,
-                                RequestContext& ctx) {
+awaitable<Response> ListTenants(control::ControlStore& store, Request& req, RequestContext& ctx) {
   control::TenantListQuery q;
   auto limit = ParseLimit(req);
   if (!limit) co_return http::ErrorResponse(limit.error(), ctx.request_id);
@@ -116,8 +113,7 @@ awaitable<Response> ShowTenant(control::ControlStore& store, Request& req, Reque
   co_return JsonResponse(200, boost::json::object{{"tenant", TenantToJson(**found)}});
 }
 
-awaitable<Response> PatchTenant(control::ControlStore& store, Request& req,
-                                RequestContext& ctx) {
+awaitable<Response> PatchTenant(control::ControlStore& store, Request& req, RequestContext& ctx) {
   auto body = http::ParseJsonObject(req);
   if (!body) co_return http::ErrorResponse(body.error(), ctx.request_id);
   auto errors = http::UnknownFields(*body, {"name", "plan", "status"});
@@ -138,12 +134,11 @@ awaitable<Response> PatchTenant(control::ControlStore& store, Request& req,
   co_return JsonResponse(200, boost::json::object{{"tenant", TenantToJson(*updated)}});
 }
 
-awaitable<Response> DeleteTenant(control::ControlStore& store, Request& req,
-                                 RequestContext& ctx) {
+awaitable<Response> DeleteTenant(control::ControlStore& store, Request& req, RequestContext& ctx) {
   const auto purge = req.QueryParam("purge");
   if (purge && *purge != "true" && *purge != "false") {
-    co_return http::ErrorResponse(base::InvalidArgument("bad_request", "purge must be true or false."),
-                                  ctx.request_id);
+    co_return http::ErrorResponse(
+        base::InvalidArgument("bad_request", "purge must be true or false."), ctx.request_id);
   }
   if (purge == "true") {
     auto st = store.PurgeTenant(req.PathParam("id"));

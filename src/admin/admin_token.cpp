@@ -21,9 +21,9 @@ base::Status WritePrivateFile(const std::filesystem::path& path, std::string_vie
   if (fd < 0) {
     return base::Internal("cannot create " + tmp + ": " + std::strerror(errno));
   }
-  const bool ok = ::write(fd, content.data(), content.size()) ==
-                      static_cast<ssize_t>(content.size()) &&
-                  ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+      ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());

@@ -16,8 +16,8 @@ class ControlStore;
 namespace tenantd::admin {
 
 struct AdminToken {
-  std::string sha256;                  // raw digest the server compares against
-  std::filesystem::path written_to;    // set when this call generated the token
+  std::string sha256;                // raw digest the server compares against
+  std::filesystem::path written_to;  // set when this call generated the token
   bool from_environment = false;
 };
 

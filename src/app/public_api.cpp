@@ -40,9 +40,8 @@ void RegisterPublicRoutes(http::Router& router, control::ControlStore& store,
                           const http::Metrics& metrics) {
   router.Add("GET", "/", {}, [](Request& req, RequestContext&) -> awaitable<Response> {
     if (WantsJson(req)) {
-      co_return Response::Json(
-          200, boost::json::serialize(boost::json::object{{"name", "tenantd"},
-                                                          {"version", base::kVersion}}));
+      co_return Response::Json(200, boost::json::serialize(boost::json::object{
+                                        {"name", "tenantd"}, {"version", base::kVersion}}));
     }
     std::string html(kWelcomeHtml);
     html.replace(html.find("{version}"), 9, base::kVersion);

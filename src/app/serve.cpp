@@ -40,9 +40,8 @@ int Serve(const config::Config& config) {
   if (!box) return Fail(box.error().public_message);
   auto store = control::ControlStore::Open(config.data_dir, *box);
   if (!store) {
-    return Fail(store.error().public_message + (store.error().log_detail.empty()
-                                                    ? ""
-                                                    : " (" + store.error().log_detail + ")"));
+    return Fail(store.error().public_message +
+                (store.error().log_detail.empty() ? "" : " (" + store.error().log_detail + ")"));
   }
   auto token = admin::EnsureAdminToken(config.admin_token, config.data_dir, **store);
   if (!token) return Fail(token.error().public_message + " " + token.error().log_detail);
@@ -57,7 +56,8 @@ int Serve(const config::Config& config) {
   http::ServerOptions options;
   options.host = config.host;
   options.port = config.port;
-  options.threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  options.threads =
+      config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   options.max_body_bytes = config.max_json_bytes;
   options.header_timeout = config.header_timeout;
   options.body_idle_timeout = config.body_idle_timeout;

@@ -61,8 +61,8 @@ inline Error ValidationFailed(std::vector<FieldError> fields) {
   return e;
 }
 inline Error Internal(std::string log_detail) {
-  return MakeError(ErrorCode::kInternal, "internal_error", "The server could not complete the request.",
-                   std::move(log_detail));
+  return MakeError(ErrorCode::kInternal, "internal_error",
+                   "The server could not complete the request.", std::move(log_detail));
 }
 
 // Lets Result<T>::value() throw on error (used only where failure is a bug).
@@ -90,8 +90,8 @@ using Status = boost::system::result<void, Error>;
   TENANTD_TRY_IMPL_(co_return, TENANTD_CONCAT_(tenantd_try_, __LINE__), lhs, expr)
 
 // TENANTD_RETURN_IF_ERROR(status_expr);
-#define TENANTD_RETURN_IF_ERROR(expr)                             \
-  do {                                                            \
-    auto tenantd_status_ = (expr);                                \
+#define TENANTD_RETURN_IF_ERROR(expr)                                \
+  do {                                                               \
+    auto tenantd_status_ = (expr);                                   \
     if (!tenantd_status_) return std::move(tenantd_status_).error(); \
   } while (0)

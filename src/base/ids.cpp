@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <stdexcept>
 
 namespace tenantd::base {
@@ -26,12 +27,18 @@ void Increment(std::array<uint8_t, 10>& r) {
 }  // namespace
 
 std::string NewId(std::string_view prefix) {
-  thread_local Ulid last;
-  const uint64_t now = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  // One sequence per process, not per thread: tenants created on different
+  // event-loop threads in the same millisecond must still list in creation
+  // order. The critical section is a few instructions (RAND_bytes only when
+  // the millisecond changes).
+  static std::mutex mutex;
+  static Ulid last;
+  const uint64_t now =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
   Ulid u;
+  std::unique_lock lock(mutex);
   if (now <= last.millis) {
     u = last;
     Increment(u.random);
@@ -42,6 +49,7 @@ std::string NewId(std::string_view prefix) {
     }
   }
   last = u;
+  lock.unlock();
 
   // 128 bits -> 26 base32 chars (the first char carries only 3 bits).
   std::array<uint8_t, 16> bytes{};

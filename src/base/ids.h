@@ -9,7 +9,7 @@
 
 namespace tenantd::base {
 
-// Thread-safe. Ids minted in the same millisecond by one thread still sort
+// Thread-safe. Ids minted in the same millisecond, on any thread, still sort
 // by creation order (the random part is incremented, as ULID's monotonic mode).
 std::string NewId(std::string_view prefix);
 

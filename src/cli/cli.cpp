@@ -201,9 +201,8 @@ int Main(int argc, char** argv) {
         if (common.json) {
           data.push_back(admin::TenantToJson(t));
         } else {
-          std::printf("%-30s %-24s %-10s %-10s %s\n", t.id.c_str(), t.slug.c_str(),
-                      t.plan.c_str(), std::string(control::ToString(t.status)).c_str(),
-                      t.name.c_str());
+          std::printf("%-30s %-24s %-10s %-10s %s\n", t.id.c_str(), t.slug.c_str(), t.plan.c_str(),
+                      std::string(control::ToString(t.status)).c_str(), t.name.c_str());
         }
       }
       if (!page->next_cursor) break;
@@ -221,8 +220,8 @@ int Main(int argc, char** argv) {
     result = **found;
   } else if (suspend->parsed() || activate->parsed()) {
     control::TenantPatch patch;
-    patch.status = suspend->parsed() ? control::TenantStatus::kSuspended
-                                     : control::TenantStatus::kActive;
+    patch.status =
+        suspend->parsed() ? control::TenantStatus::kSuspended : control::TenantStatus::kActive;
     result = store.UpdateTenant(id, patch);
   } else if (del->parsed()) {
     if (purge) {
@@ -237,7 +236,9 @@ int Main(int argc, char** argv) {
     }
     result = store.DeleteTenant(id);
   }
-  if (!result) return Fail(Describe(result.error()) + (result.error().code == base::ErrorCode::kNotFound ? " (" + id + ")" : ""));
+  if (!result)
+    return Fail(Describe(result.error()) +
+                (result.error().code == base::ErrorCode::kNotFound ? " (" + id + ")" : ""));
   if (common.json) {
     PrintJson(boost::json::object{{"tenant", admin::TenantToJson(*result)}});
   } else {

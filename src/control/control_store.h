@@ -25,11 +25,11 @@ class SecretBox;
 namespace tenantd::control {
 
 enum class TenantStatus { kActive, kSuspended, kDeleted };
-std::string_view ToString(TenantStatus s);               // "active" | "suspended" | "deleted"
+std::string_view ToString(TenantStatus s);  // "active" | "suspended" | "deleted"
 std::optional<TenantStatus> ParseTenantStatus(std::string_view s);
 
 struct Tenant {
-  std::string id;    // "ten_" + ULID
+  std::string id;  // "ten_" + ULID
   std::string slug;
   std::string name;
   std::string plan;  // "free" | "pro" | "enterprise"

@@ -19,7 +19,9 @@ struct Header {
 // a dozen headers at most; a linear scan beats hashing here).
 class Headers {
  public:
-  void Add(std::string name, std::string value) { items_.push_back({std::move(name), std::move(value)}); }
+  void Add(std::string name, std::string value) {
+    items_.push_back({std::move(name), std::move(value)});
+  }
   // First value of `name`, or nullopt.
   std::optional<std::string_view> Get(std::string_view name) const;
   const std::vector<Header>& items() const { return items_; }

@@ -53,7 +53,8 @@ std::string Metrics::Render() const {
   };
   for (std::size_t i = 0; i < n_labels; ++i) {
     for (int c = 0; c < 5; ++c) {
-      const uint64_t n = sum(i, [c](const RouteStats& s) -> const auto& { return s.by_class[c]; });
+      const uint64_t n = sum(
+          i, [c](const RouteStats& s) -> const auto& { return s.by_class[c]; });
       if (n == 0) continue;
       fmt::format_to(std::back_inserter(out),
                      "tenantd_http_requests_total{{route=\"{}\",status_class=\"{}xx\"}} {}\n",
@@ -64,25 +65,27 @@ std::string Metrics::Render() const {
       "# HELP tenantd_http_request_duration_seconds Time from complete request headers to "
       "response written.\n# TYPE tenantd_http_request_duration_seconds histogram\n";
   for (std::size_t i = 0; i < n_labels; ++i) {
-    const uint64_t count = sum(i, [](const RouteStats& s) -> const auto& { return s.count; });
+    const uint64_t count = sum(
+        i, [](const RouteStats& s) -> const auto& { return s.count; });
     if (count == 0) continue;
     uint64_t cumulative = 0;
     for (std::size_t b = 0; b < kBuckets.size(); ++b) {
-      cumulative += sum(i, [b](const RouteStats& s) -> const auto& { return s.buckets[b]; });
+      cumulative += sum(
+          i, [b](const RouteStats& s) -> const auto& { return s.buckets[b]; });
       fmt::format_to(std::back_inserter(out),
                      "tenantd_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
                      labels_[i], kBuckets[b], cumulative);
     }
-    cumulative +=
-        sum(i, [](const RouteStats& s) -> const auto& { return s.buckets[kBuckets.size()]; });
-    const uint64_t sum_ns = sum(i, [](const RouteStats& s) -> const auto& { return s.sum_ns; });
+    cumulative += sum(
+        i, [](const RouteStats& s) -> const auto& { return s.buckets[kBuckets.size()]; });
+    const uint64_t sum_ns = sum(
+        i, [](const RouteStats& s) -> const auto& { return s.sum_ns; });
     fmt::format_to(std::back_inserter(out),
                    "tenantd_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n"
                    "tenantd_http_request_duration_seconds_sum{{route=\"{}\"}} {:.6f}\n"
                    "tenantd_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
-                   labels_[i], cumulative, labels_[i],
-                   static_cast<double>(sum_ns) / 1e9, labels_[i],
-                   count);
+                   labels_[i], cumulative, labels_[i], static_cast<double>(sum_ns) / 1e9,
+                   labels_[i], count);
   }
   fmt::format_to(std::back_inserter(out),
                  "# HELP tenantd_http_open_connections Client connections open now.\n"

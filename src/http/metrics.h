@@ -36,20 +36,19 @@ class Metrics {
   std::string Render() const;
 
  private:
-  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                      0.025,  0.05,  0.1,    0.25,  0.5,
-                                                      1,      2.5,   5,      10};
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   // Each thread records into its own shard (cache-line aligned), so two
   // event loops never bounce one counter's cache line between cores.
   static constexpr std::size_t kShards = 8;
   struct alignas(64) RouteStats {
-    std::array<std::atomic<uint64_t>, 5> by_class{};  // 1xx..5xx
+    std::array<std::atomic<uint64_t>, 5> by_class{};                   // 1xx..5xx
     std::array<std::atomic<uint64_t>, kBuckets.size() + 1> buckets{};  // last = +Inf
     std::atomic<uint64_t> sum_ns{0};
     std::atomic<uint64_t> count{0};
   };
 
-  std::vector<std::string> labels_;  // patterns + "unmatched"
+  std::vector<std::string> labels_;      // patterns + "unmatched"
   std::unique_ptr<RouteStats[]> stats_;  // kShards blocks of labels_.size()
   std::atomic<int64_t> open_connections_{0};
   std::vector<std::function<void(std::string&)>> collectors_;

@@ -26,7 +26,7 @@ struct Route {
   std::vector<const Stage*> stages;
   Handler handler;
   RouteOptions options;
-  std::size_t pattern_index = 0;  // same for every route of one pattern (metrics label)
+  std::size_t pattern_index = 0;      // same for every route of one pattern (metrics label)
   std::vector<std::string> segments;  // pattern split on '/'
 };
 

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -15,8 +17,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <array>
-#include <atomic>
 #include <ctime>
 #include <list>
 #include <thread>
@@ -140,8 +140,7 @@ class Server::Impl {
   asio::awaitable<void> Serve(Stream& stream, Loop& loop, const std::string& remote_ip);
   template <class Stream>
   asio::awaitable<std::size_t> Write(Stream& stream, std::string& head, const Request& req,
-                                     unsigned version,
-                                     bool keep_alive, Response& res);
+                                     unsigned version, bool keep_alive, Response& res);
   asio::awaitable<Response> Dispatch(const Route& route, Request& req, RequestContext& ctx);
   void BeginShutdown();
   asio::awaitable<void> Drain();
@@ -172,8 +171,8 @@ base::Status Server::Impl::Listen() {
     boost::system::error_code ec;
     tls_->use_certificate_chain_file(options_.tls_cert, ec);
     if (ec) {
-      return base::InvalidArgument("invalid_config",
-                                   "cannot load tls_cert " + options_.tls_cert + ": " + ec.message());
+      return base::InvalidArgument(
+          "invalid_config", "cannot load tls_cert " + options_.tls_cert + ": " + ec.message());
     }
     tls_->use_private_key_file(options_.tls_key, asio::ssl::context::pem, ec);
     if (ec) {
@@ -233,15 +232,14 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       co_await t.async_wait(kAwait);
       continue;
     }
-    asio::co_spawn(loop.ioc, RunConnection(std::move(socket), loop),
-                   [this](std::exception_ptr e) {
-                     if (!e) return;
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       ReportError("", std::string("connection failed: ") + ex.what());
-                     }
-                   });
+    asio::co_spawn(loop.ioc, RunConnection(std::move(socket), loop), [this](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        ReportError("", std::string("connection failed: ") + ex.what());
+      }
+    });
   }
 }
 
@@ -324,12 +322,12 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     if (hec) {
       if (hec == bhttp::error::header_limit) {
         // Which limit: a request line longer than 8 KiB, or the header block.
-        const std::string_view data(static_cast<const char*>(buffer.data().data()),
-                                    buffer.size());
+        const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
         const auto eol = data.find("\r\n");
-        early = (eol == std::string_view::npos || eol > kMaxRequestLineBytes)
-                    ? Rejection{414, "uri_too_long", "The request line exceeds 8 KiB."}
-                    : Rejection{431, "header_too_large", "The request header block exceeds 16 KiB."};
+        early =
+            (eol == std::string_view::npos || eol > kMaxRequestLineBytes)
+                ? Rejection{414, "uri_too_long", "The request line exceeds 8 KiB."}
+                : Rejection{431, "header_too_large", "The request header block exceeds 16 KiB."};
       } else if (IsTimeout(hec)) {
         early = Rejection{408, "request_timeout", "The request headers did not arrive in time."};
       } else if (hec == bhttp::error::end_of_stream || hec == asio::error::eof ||
@@ -372,12 +370,13 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
 
       // Phase 3: the body, with a size limit known before reading when the
       // client sends Content-Length, and an idle deadline per read.
-      const std::size_t limit =
-          route && route->options.max_body_bytes ? route->options.max_body_bytes
-                                                 : options_.max_body_bytes;
+      const std::size_t limit = route && route->options.max_body_bytes
+                                    ? route->options.max_body_bytes
+                                    : options_.max_body_bytes;
       const auto content_length = parser.content_length();
       if (content_length && *content_length > limit) {
-        early = Rejection{413, "payload_too_large", "The request body exceeds " + std::to_string(limit) + " bytes."};
+        early = Rejection{413, "payload_too_large",
+                          "The request body exceeds " + std::to_string(limit) + " bytes."};
       } else if (!parser.is_done()) {
         parser.body_limit(limit);
         if (auto expect = req.headers.Get("Expect");
@@ -418,8 +417,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     } else if (!route) {
       res = match.path_exists()
                 ? ProblemResponse(405, "method_not_allowed",
-                                  "This route does not support " + req.method + ".",
-                                  ctx.request_id)
+                                  "This route does not support " + req.method + ".", ctx.request_id)
                 : ProblemResponse(404, "not_found", "No such route.", ctx.request_id);
       if (!match.allow.empty()) res.headers.Add("Allow", match.allow);
     } else {
@@ -452,8 +450,8 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
 
 template <class Stream>
 asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& head,
-                                                 const Request& req, unsigned version, bool keep_alive,
-                                                 Response& res) {
+                                                 const Request& req, unsigned version,
+                                                 bool keep_alive, Response& res) {
   // The header block is serialised by hand into the connection's reused
   // buffer `head` (never shared: a write may suspend) and sent
   // with the body in a single gather write: cheaper than Beast's serializer

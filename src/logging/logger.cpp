@@ -4,12 +4,12 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <boost/json.hpp>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "base/time.h"
 
@@ -31,7 +31,8 @@ bool IsCredentialParam(std::string_view name) {
     if (IEquals(name, w)) return true;
     if (name.size() > w.size() + 1) {
       const char sep = name[name.size() - w.size() - 1];
-      if ((sep == '_' || sep == '-') && IEquals(name.substr(name.size() - w.size()), w)) return true;
+      if ((sep == '_' || sep == '-') && IEquals(name.substr(name.size() - w.size()), w))
+        return true;
     }
   }
   return false;
@@ -110,11 +111,16 @@ std::string_view OrDash(std::string_view s) { return s.empty() ? std::string_vie
 
 std::string_view LevelName(Level l) {
   switch (l) {
-    case Level::kTrace: return "trace";
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kTrace:
+      return "trace";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -225,9 +231,9 @@ base::Result<std::unique_ptr<Logger>> Logger::Open(const LoggerOptions& options)
     std::filesystem::create_directories(options.file.parent_path(), ec);
     fd = ::open(options.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0) {
-      return base::MakeError(base::ErrorCode::kUnavailable, "log_unavailable",
-                             "cannot open log file " + options.file.string() + ": " +
-                                 std::strerror(errno));
+      return base::MakeError(
+          base::ErrorCode::kUnavailable, "log_unavailable",
+          "cannot open log file " + options.file.string() + ": " + std::strerror(errno));
     }
   }
   return std::unique_ptr<Logger>(new Logger(options, fd));
