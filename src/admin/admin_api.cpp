@@ -17,36 +17,11 @@ using http::Request;
 using http::RequestContext;
 using http::Response;
 
-constexpr int kMaxPageSize = 500;
-constexpr int kDefaultPageSize = 50;
-
 Response JsonResponse(int status, const boost::json::value& v) {
   return Response::Json(status, boost::json::serialize(v));
 }
 
-// Reads an optional string member into `out`; a wrong type is a field error.
-void ReadString(const boost::json::object& body, std::string_view field,
-                std::optional<std::string>& out, std::vector<base::FieldError>& errors) {
-  const auto* v = body.if_contains(field);
-  if (!v) return;
-  if (!v->is_string()) {
-    errors.push_back({std::string(field), "Must be a string."});
-    return;
-  }
-  out = std::string(v->as_string());
-}
-
-base::Result<int> ParseLimit(const Request& req) {
-  const auto raw = req.QueryParam("limit");
-  if (!raw) return kDefaultPageSize;
-  int v = 0;
-  const auto* end = raw->data() + raw->size();
-  const auto [p, ec] = std::from_chars(raw->data(), end, v);
-  if (ec != std::errc() || p != end || v < 1 || v > kMaxPageSize) {
-    return base::InvalidArgument("bad_request", "limit must be an integer from 1 to 500.");
-  }
-  return v;
-}
+using http::ReadString;
 
 awaitable<Response> CreateTenant(control::ControlStore& store, Request& req, RequestContext& ctx) {
   auto body = http::ParseJsonObject(req);
@@ -79,7 +54,7 @@ awaitable<Response> CreateTenant(control::ControlStore& store, Request& req, Req
 
 awaitable<Response> ListTenants(control::ControlStore& store, Request& req, RequestContext& ctx) {
   control::TenantListQuery q;
-  auto limit = ParseLimit(req);
+  auto limit = http::ParseLimit(req);
   if (!limit) co_return http::ErrorResponse(limit.error(), ctx.request_id);
   q.limit = *limit;
   if (auto status = req.QueryParam("status")) {
@@ -90,13 +65,9 @@ awaitable<Response> ListTenants(control::ControlStore& store, Request& req, Requ
           ctx.request_id);
     }
   }
-  if (auto after = req.QueryParam("after")) {
-    if (!base::IsWellFormedId(*after, "ten")) {
-      co_return http::ErrorResponse(base::InvalidArgument("bad_request", "after is not a cursor."),
-                                    ctx.request_id);
-    }
-    q.after = *after;
-  }
+  auto after = http::ParseCursor(req, "ten");
+  if (!after) co_return http::ErrorResponse(after.error(), ctx.request_id);
+  q.after = std::move(*after);
   auto page = store.ListTenants(q);
   if (!page) co_return http::ErrorResponse(page.error(), ctx.request_id);
   boost::json::array data;
@@ -150,6 +121,30 @@ awaitable<Response> DeleteTenant(control::ControlStore& store, Request& req, Req
   co_return Response::NoContent();
 }
 
+// Longest grace a rotation may give the previous secret: 30 days.
+constexpr int64_t kMaxGraceSeconds = 30 * 86400;
+
+awaitable<Response> RotateCredentials(control::ControlStore& store, Request& req,
+                                      RequestContext& ctx) {
+  auto body = http::ParseOptionalJsonObject(req);
+  if (!body) co_return http::ErrorResponse(body.error(), ctx.request_id);
+  auto errors = http::UnknownFields(*body, {"grace_seconds"});
+  std::optional<int64_t> grace;
+  http::ReadInteger(*body, "grace_seconds", 0, kMaxGraceSeconds, grace, errors);
+  if (!errors.empty()) {
+    co_return http::ErrorResponse(base::ValidationFailed(std::move(errors)), ctx.request_id);
+  }
+  auto rotated =
+      store.RotateAppSecret(req.PathParam("id"), std::chrono::seconds(grace.value_or(0)));
+  if (!rotated) co_return http::ErrorResponse(rotated.error(), ctx.request_id);
+  co_return JsonResponse(
+      200, boost::json::object{
+               {"credentials", boost::json::object{{"app_key", rotated->app_key},
+                                                   {"app_secret", rotated->app_secret.Reveal()}}},
+               {"previous_secret_expires_at", base::FormatRfc3339(rotated->previous_expires_at)},
+           });
+}
+
 }  // namespace
 
 void RegisterAdminRoutes(http::Router& router, const http::Stage& auth,
@@ -163,6 +158,7 @@ void RegisterAdminRoutes(http::Router& router, const http::Stage& auth,
   router.Add("GET", "/admin/v1/tenants/{id}", stages, bind(ShowTenant));
   router.Add("PATCH", "/admin/v1/tenants/{id}", stages, bind(PatchTenant));
   router.Add("DELETE", "/admin/v1/tenants/{id}", stages, bind(DeleteTenant));
+  router.Add("POST", "/admin/v1/tenants/{id}/credentials/rotate", stages, bind(RotateCredentials));
 }
 
 }  // namespace tenantd::admin

@@ -6,7 +6,11 @@
 #include "admin/admin_api.h"
 #include "admin/admin_auth.h"
 #include "admin/admin_token.h"
+#include "app/housekeeping.h"
 #include "app/public_api.h"
+#include "auth/directory.h"
+#include "auth/replay_cache.h"
+#include "auth/tenant_auth.h"
 #include "base/version.h"
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
@@ -14,6 +18,10 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "logging/logger.h"
+#include "session/memory_session_store.h"
+#include "session/session_cookie.h"
+#include "session/sql_session_store.h"
+#include "tenant_api/tenant_routes.h"
 
 namespace tenantd::app {
 namespace {
@@ -46,12 +54,54 @@ int Serve(const config::Config& config) {
   auto token = admin::EnsureAdminToken(config.admin_token, config.data_dir, **store);
   if (!token) return Fail(token.error().public_message + " " + token.error().log_detail);
 
+  std::unique_ptr<session::SessionStore> sessions;
+  if (config.session_store == "memory") {
+    sessions = std::make_unique<session::MemorySessionStore>();
+  } else {
+    auto sql = session::SqlSessionStore::Open(config.data_dir / "control.db");
+    if (!sql) return Fail(sql.error().public_message + " " + sql.error().log_detail);
+    sessions = std::move(*sql);
+  }
+  // Each purpose its own subkey: a leak of one cannot forge another.
+  const session::SessionCookies cookies(box->DeriveKey("session-cookie-signing"),
+                                        box->DeriveKey("session-id-pepper"));
+  auth::Directory directory(**store);
+  auth::ReplayCache replays(config.signature_skew);
+  auth::AuthFailureCounters auth_failures;
+  auth::TenantAuthOptions auth_options;
+  auth_options.base_domain = config.base_domain;
+  auth_options.dev_mode = config.dev_mode;
+  auth_options.session_ttl = config.session_ttl;
+  auth_options.force_secure_cookies = config.force_secure_cookies;
+  auth_options.signature_skew = config.signature_skew;
+  const auth::TenantAuth tenant_auth(auth_options, directory, *sessions, cookies, replays,
+                                     auth_failures);
+
   http::Metrics metrics;
   http::Router router;
   admin::AdminAuth admin_auth(token->sha256);
   RegisterPublicRoutes(router, **store, metrics);
   admin::RegisterAdminRoutes(router, admin_auth, **store);
+  const tenant_api::TenantRoutes tenant_routes(tenant_auth, auth_failures, directory, **store,
+                                               *sessions);
+  tenant_routes.Register(router);
   metrics.SetRoutes(router.patterns());
+  metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
+
+  Housekeeping housekeeping({
+      {"flush API key last use", std::chrono::seconds(5),
+       [&] {
+         if (auto st = directory.FlushKeyUses(); !st) {
+           log.Warn("could not record API key use: " + st.error().log_detail);
+         }
+       }},
+      {"purge expired sessions", std::chrono::seconds(60),
+       [&] {
+         if (auto n = sessions->PurgeExpired(std::chrono::system_clock::now()); !n) {
+           log.Warn("could not purge expired sessions: " + n.error().log_detail);
+         }
+       }},
+  });
 
   http::ServerOptions options;
   options.host = config.host;
@@ -84,6 +134,7 @@ int Serve(const config::Config& config) {
            std::to_string(server.port()) + " with " + std::to_string(options.threads) +
            " event-loop threads, data in " + config.data_dir.string());
   server.Run(/*handle_signals=*/true);
+  housekeeping.Stop();
   log.Info("tenantd stopped");
   log.Flush();
   return 0;

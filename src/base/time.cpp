@@ -48,4 +48,67 @@ std::optional<TimePoint> ParseRfc3339(std::string_view s) {
   return std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(millis);
 }
 
+namespace {
+
+constexpr const char* kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+bool ParseDigits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string FormatImfFixdate(TimePoint t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kWeekdays[tm.tm_wday],
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return buf;
+}
+
+std::optional<TimePoint> ParseImfFixdate(std::string_view s) {
+  // "Sun, 22 Nov 2026 21:04:05 GMT": 29 characters at fixed positions.
+  if (s.size() != 29 || s.substr(3, 2) != ", " || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+      s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT") {
+    return std::nullopt;
+  }
+  int weekday = -1;
+  for (int i = 0; i < 7; ++i) {
+    if (s.substr(0, 3) == kWeekdays[i]) weekday = i;
+  }
+  int month = -1;
+  for (int i = 0; i < 12; ++i) {
+    if (s.substr(8, 3) == kMonths[i]) month = i;
+  }
+  std::tm tm{};
+  if (weekday < 0 || month < 0 || !ParseDigits(s, 5, 2, tm.tm_mday) ||
+      !ParseDigits(s, 12, 4, tm.tm_year) || !ParseDigits(s, 17, 2, tm.tm_hour) ||
+      !ParseDigits(s, 20, 2, tm.tm_min) || !ParseDigits(s, 23, 2, tm.tm_sec)) {
+    return std::nullopt;
+  }
+  if (tm.tm_mday < 1 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) return std::nullopt;
+  const int year = tm.tm_year;
+  tm.tm_year -= 1900;
+  tm.tm_mon = month;
+  const std::time_t secs = timegm(&tm);
+  // timegm normalises "31 Feb" into March: a real date survives the round trip.
+  std::tm check{};
+  gmtime_r(&secs, &check);
+  if (check.tm_mday != tm.tm_mday || check.tm_mon != month || check.tm_year + 1900 != year ||
+      check.tm_wday != weekday) {
+    return std::nullopt;
+  }
+  return std::chrono::system_clock::from_time_t(secs);
+}
+
 }  // namespace tenantd::base

@@ -17,4 +17,9 @@ std::string FormatRfc3339(TimePoint t);
 // Parses what FormatRfc3339 writes (and seconds-only "…:05Z"); nullopt otherwise.
 std::optional<TimePoint> ParseRfc3339(std::string_view s);
 
+// HTTP's IMF-fixdate (RFC 9110 §5.6.7): "Sun, 22 Nov 2026 21:04:05 GMT".
+std::string FormatImfFixdate(TimePoint t);
+// Strict: exactly the IMF-fixdate shape, a real date, the right weekday.
+std::optional<TimePoint> ParseImfFixdate(std::string_view s);
+
 }  // namespace tenantd::base

@@ -121,6 +121,21 @@ Setting TimeoutSetting(std::string name, std::string env, std::string default_va
   return s;
 }
 
+Setting BooleanSetting(std::string name, std::string env, std::string default_value,
+                       std::string help, bool Config::*member) {
+  Setting s;
+  s.info = {std::move(name), std::move(env), std::move(default_value), std::move(help)};
+  s.kind = Kind::kBoolean;
+  s.requirement = "must be one of 1, 0, true, false, yes, no, on, off";
+  s.store = [member](std::string_view text, Config& config) {
+    const std::optional<bool> value = ParseBoolean(text);
+    if (!value) return false;
+    config.*member = *value;
+    return true;
+  };
+  return s;
+}
+
 // An empty path means "no TLS"; whether the file is readable is checked once
 // every layer has been applied (CheckTls), because a later layer may still
 // replace the path.
@@ -199,19 +214,10 @@ const std::vector<Setting>& Table() {
                                "PEM private key; set with tls_cert to serve HTTPS.",
                                &Config::tls_key));
 
-    Setting log_json;
-    log_json.info = {"log_json", "LOG_JSON", "false",
-                     "Write every log line as one JSON object instead of text (1/0, true/false, "
-                     "yes/no, on/off)."};
-    log_json.kind = Kind::kBoolean;
-    log_json.requirement = "must be one of 1, 0, true, false, yes, no, on, off";
-    log_json.store = [](std::string_view text, Config& config) {
-      const std::optional<bool> value = ParseBoolean(text);
-      if (!value) return false;
-      config.log_json = *value;
-      return true;
-    };
-    t.push_back(std::move(log_json));
+    t.push_back(BooleanSetting("log_json", "LOG_JSON", "false",
+                               "Also write every access line as one JSON object (1/0, true/false, "
+                               "yes/no, on/off).",
+                               &Config::log_json));
 
     Setting log_level;
     log_level.info = {"log_level", "TENANTD_LOG_LEVEL", "info",
@@ -262,6 +268,57 @@ const std::vector<Setting>& Table() {
       return true;
     };
     t.push_back(std::move(master_key));
+
+    Setting base_domain;
+    base_domain.info = {"base_domain", "TENANTD_BASE_DOMAIN", "",
+                        "Domain under which <slug>.<domain> identifies a tenant (e.g. "
+                        "api.example.com); empty = off."};
+    base_domain.requirement = "must be a domain name such as api.example.com";
+    base_domain.store = [](std::string_view text, Config& config) {
+      const std::string lower = ToLower(text);
+      const bool valid = std::all_of(lower.begin(), lower.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '-' || c == '.';
+      });
+      if (!valid || (!lower.empty() && (lower.front() == '.' || lower.back() == '.'))) {
+        return false;
+      }
+      config.base_domain = lower;
+      return true;
+    };
+    t.push_back(std::move(base_domain));
+
+    t.push_back(BooleanSetting("dev_mode", "TENANTD_DEV_MODE", "false",
+                               "Development conveniences: ?tenant=<slug> identifies a tenant.",
+                               &Config::dev_mode));
+    t.push_back(IntegerSetting(
+        "session_ttl_ms", "SESSION_TTL_MS", "7200000",
+        "Session lifetime in milliseconds, sliding: use in the second half extends it.", 60000,
+        31536000000ULL, [](Config& config, uint64_t value) {
+          config.session_ttl = std::chrono::milliseconds(value);
+        }));
+    t.push_back(BooleanSetting("force_secure_cookies", "FORCE_SECURE_COOKIES", "false",
+                               "Mark the session cookie Secure also over plain HTTP (behind a "
+                               "TLS-terminating proxy).",
+                               &Config::force_secure_cookies));
+    t.push_back(
+        IntegerSetting("signature_skew", "TENANTD_SIGNATURE_SKEW", "300",
+                       "Seconds a signed request's X-Date may differ from the server clock.", 1,
+                       3600, [](Config& config, uint64_t value) {
+                         config.signature_skew = std::chrono::seconds(value);
+                       }));
+
+    Setting session_store;
+    session_store.info = {"session_store", "TENANTD_SESSION_STORE", "control",
+                          "Where sessions live: control (control database, survives restarts) or "
+                          "memory (this process only)."};
+    session_store.requirement = "must be control or memory";
+    session_store.store = [](std::string_view text, Config& config) {
+      const std::string lower = ToLower(text);
+      if (lower != "control" && lower != "memory") return false;
+      config.session_store = lower;
+      return true;
+    };
+    t.push_back(std::move(session_store));
 
     return t;
   }();

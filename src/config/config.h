@@ -38,6 +38,13 @@ struct Config {
   base::Secret admin_token;
   // Base64 of 32 bytes, checked where it is decoded; empty = <data>/master.key.
   base::Secret master_key;
+  // Tenant identification and sessions (api.md §4).
+  std::string base_domain;  // "" = subdomains identify nothing; else lower case, no dots at ends
+  bool dev_mode = false;    // allows ?tenant=<slug>
+  std::chrono::milliseconds session_ttl{7200000};
+  bool force_secure_cookies = false;
+  std::chrono::seconds signature_skew{300};
+  std::string session_store = "control";  // control | memory
 };
 
 // One row of the settings table.

@@ -1,5 +1,7 @@
 #include "control/control_store.h"
 
+#include "control/control_store_impl.h"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -60,6 +62,81 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 ) STRICT;
 )sql"},
+      {2, "API keys, sessions and the cache epoch",
+       R"sql(
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('secret', 'restricted')),
+  environment TEXT NOT NULL CHECK (environment IN ('live', 'test')),
+  scopes TEXT NOT NULL,  -- space-separated; empty for secret keys (every scope)
+  prefix TEXT NOT NULL,  -- first 12 characters of the current secret
+  created_at TEXT NOT NULL,
+  expires_at TEXT,
+  revoked_at TEXT,
+  last_used_at TEXT
+) STRICT;
+CREATE INDEX api_keys_tenant_id ON api_keys (tenant_id, id);
+
+-- Only HMAC-SHA256(pepper, secret) is stored: a copy of this file alone
+-- cannot confirm a guessed key. A rotated-out secret keeps working until
+-- its expires_at.
+CREATE TABLE api_key_secrets (
+  secret_hash TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT
+) STRICT;
+CREATE INDEX api_key_secrets_key_id ON api_key_secrets (key_id);
+
+-- Sessions of the control-store session store. id is the public "ses_"
+-- id; the cookie's secret token is stored only as id_hash (keyed hash).
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  id_hash TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  auth_mode TEXT NOT NULL,
+  key_id TEXT,
+  created_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  user_agent TEXT NOT NULL
+) STRICT;
+CREATE INDEX sessions_tenant_id ON sessions (tenant_id, id);
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+-- Bumped by every change a credential cache may hold, so a server notices
+-- what another process (the CLI) changed. Sessions and last_used_at are
+-- not watched: they change on every request and are not cached that way.
+CREATE TABLE cache_epoch (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+) STRICT;
+INSERT INTO cache_epoch (id, value) VALUES (1, 0);
+CREATE TRIGGER tenants_insert_epoch AFTER INSERT ON tenants
+  BEGIN UPDATE cache_epoch SET value = value + 1; END;
+CREATE TRIGGER tenants_update_epoch AFTER UPDATE ON tenants
+  BEGIN UPDATE cache_epoch SET value = value + 1; END;
+CREATE TRIGGER tenants_delete_epoch AFTER DELETE ON tenants
+  BEGIN UPDATE cache_epoch SET value = value + 1; END;
+CREATE TRIGGER app_credentials_insert_epoch AFTER INSERT ON app_credentials
+  BEGIN UPDATE cache_epoch SET value = value + 1; END;
+CREATE TRIGGER app_credentials_update_epoch AFTER UPDATE ON app_credentials
+  BEGIN UPDATE cache_epoch SET value = value + 1; END;
+CREATE TRIGGER app_credentials_delete_epoch AFTER DELETE ON app_credentials
+  BEGIN UPDATE cache_epoch SET value = value + 1; END;
+CREATE TRIGGER api_keys_update_epoch
+  AFTER UPDATE OF name, type, scopes, expires_at, revoked_at ON api_keys
+  BEGIN UPDATE cache_epoch SET value = value + 1; END;
+CREATE TRIGGER api_keys_delete_epoch AFTER DELETE ON api_keys
+  BEGIN UPDATE cache_epoch SET value = value + 1; END;
+CREATE TRIGGER api_key_secrets_update_epoch AFTER UPDATE ON api_key_secrets
+  BEGIN UPDATE cache_epoch SET value = value + 1; END;
+CREATE TRIGGER api_key_secrets_delete_epoch AFTER DELETE ON api_key_secrets
+  BEGIN UPDATE cache_epoch SET value = value + 1; END;
+)sql"},
   };
   return migrations;
 }
@@ -70,23 +147,11 @@ constexpr std::size_t kNameMaxBytes = 200;
 constexpr std::array<std::string_view, 3> kPlans = {"free", "pro", "enterprise"};
 constexpr std::string_view kIsolationDatabase = "database";
 constexpr std::size_t kAppKeyRandomChars = 24;
-// 43 base62 characters carry 43 * log2(62) ≈ 256 bits.
-constexpr std::size_t kAppSecretChars = 43;
 constexpr int kMaxListLimit = 500;
 
 // Columns read by ReadTenant, in its order.
 constexpr std::string_view kTenantColumns =
     "t.id, t.slug, t.name, t.plan, t.status, t.isolation, t.app_key, t.created_at, t.updated_at";
-
-base::TimePoint Now() {
-  // Stored timestamps have millisecond precision; truncating here makes the
-  // Tenant returned by a write equal the one read back later.
-  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
-std::string AppSecretAad(std::string_view tenant_id) {
-  return "tenant:" + std::string(tenant_id) + ":app_secret";
-}
 
 bool IsAsciiSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -129,6 +194,8 @@ bool NextCodePoint(std::string_view s, std::size_t& i, char32_t& cp) {
   return true;
 }
 
+}  // namespace
+
 // Names end up in admin UIs, logs and terminals, where control characters
 // (C0, DEL, C1) could forge log lines or move the cursor.
 std::optional<base::FieldError> CheckName(std::string_view raw) {
@@ -146,6 +213,8 @@ std::optional<base::FieldError> CheckName(std::string_view raw) {
   }
   return std::nullopt;
 }
+
+namespace {
 
 std::optional<base::FieldError> CheckSlug(std::string_view slug) {
   if (slug.size() < kSlugMinLength || slug.size() > kSlugMaxLength) {
@@ -194,6 +263,14 @@ base::Result<Tenant> ReadTenant(const storage::Statement& st) {
   return t;
 }
 
+}  // namespace
+
+base::TimePoint Now() {
+  // Stored timestamps have millisecond precision; truncating here makes the
+  // records returned by a write equal the ones read back later.
+  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
 // Ids and slugs cannot be confused: a slug has no '_'.
 base::Result<std::optional<Tenant>> LoadTenant(storage::Database& db, std::string_view id_or_slug) {
   const bool by_id = base::IsWellFormedId(id_or_slug, "ten");
@@ -209,7 +286,9 @@ base::Result<std::optional<Tenant>> LoadTenant(storage::Database& db, std::strin
 
 base::Error NoSuchTenant() { return base::NotFound("No such tenant."); }
 
-}  // namespace
+std::string AppSecretAad(std::string_view tenant_id) {
+  return "tenant:" + std::string(tenant_id) + ":app_secret";
+}
 
 std::string_view ToString(TenantStatus s) {
   switch (s) {
@@ -258,14 +337,6 @@ std::vector<base::FieldError> ValidatePatch(const TenantPatch& p) {
   return errors;
 }
 
-struct ControlStore::Impl {
-  // One connection, one writer at a time inside this process; other
-  // processes are kept apart by SQLite's locks and the busy timeout.
-  std::mutex mu;
-  std::unique_ptr<storage::Database> db;
-  const crypto::SecretBox* box = nullptr;
-};
-
 ControlStore::ControlStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ControlStore::~ControlStore() = default;
@@ -290,6 +361,7 @@ base::Result<std::unique_ptr<ControlStore>> ControlStore::Open(
   auto impl = std::make_unique<Impl>();
   impl->db = std::move(db);
   impl->box = &box;
+  impl->api_key_pepper = box.DeriveKey("api-key-pepper");
   return std::unique_ptr<ControlStore>(new ControlStore(std::move(impl)));
 }
 
@@ -348,6 +420,7 @@ base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t) {
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
   TENANTD_RETURN_IF_ERROR(tx.Commit());
+  impl_->Changed();
   return created;
 }
 
@@ -418,6 +491,7 @@ base::Result<Tenant> ControlStore::UpdateTenant(std::string_view id_or_slug,
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
   TENANTD_RETURN_IF_ERROR(tx.Commit());
+  impl_->Changed();
   return tenant;
 }
 
@@ -441,6 +515,7 @@ base::Result<Tenant> ControlStore::DeleteTenant(std::string_view id_or_slug) {
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
   TENANTD_RETURN_IF_ERROR(tx.Commit());
+  impl_->Changed();
   return tenant;
 }
 
@@ -454,7 +529,43 @@ base::Status ControlStore::PurgeTenant(std::string_view id_or_slug) {
   st.Bind(1, id_or_slug);
   TENANTD_RETURN_IF_ERROR(st.Step());
   if (db.Changes() == 0) return NoSuchTenant();
+  impl_->Changed();
   return {};
+}
+
+uint64_t ControlStore::Generation() {
+  // Another process's change shows only in the database: poll cache_epoch,
+  // at most once a millisecond and by one thread at a time (the others go
+  // on with the generation they have), so the hot path pays an atomic load.
+  constexpr int64_t kPollIntervalNs = 1'000'000;
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = impl_->last_epoch_poll_ns.load(std::memory_order_relaxed);
+  if (now - last >= kPollIntervalNs &&
+      impl_->last_epoch_poll_ns.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+    std::unique_lock lock(impl_->mu, std::try_to_lock);
+    if (lock.owns_lock()) {
+      auto st = impl_->db->Prepare("SELECT value FROM cache_epoch WHERE id = 1");
+      auto row = st ? st->Step() : base::Result<bool>(false);
+      if (row && *row) {
+        const int64_t epoch = st->ColumnInt64(0);
+        if (epoch != impl_->last_epoch) {
+          impl_->last_epoch = epoch;
+          impl_->Changed();
+        }
+      }
+    }
+  }
+  return impl_->generation.load(std::memory_order_acquire);
+}
+
+base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(const storage::Statement& st,
+                                                                int column) {
+  if (st.ColumnIsNull(column)) return std::optional<base::TimePoint>();
+  const std::optional<base::TimePoint> t = base::ParseRfc3339(st.ColumnText(column));
+  if (!t) return base::Internal("control store: unparseable timestamp");
+  return std::optional<base::TimePoint>(*t);
 }
 
 base::Result<std::optional<std::string>> ControlStore::GetSetting(std::string_view key) {

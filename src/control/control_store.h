@@ -3,15 +3,18 @@
 // versioned migrations applied transactionally by Open().
 //
 // Thread-safe: one connection behind a mutex. Admin operations are rare and
-// short; hot-path lookups get in-memory caches in front of this (later issue).
+// short; hot-path lookups go through the caches of auth::Directory, which
+// watch Generation().
 // The CLI and a running server may use the same file at once (WAL + busy timeout).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -69,6 +72,75 @@ struct TenantPage {
   std::optional<std::string> next_cursor;  // set when more items may follow
 };
 
+// One app secret of a tenant. Rotation keeps the previous secret valid until
+// its expires_at; the current one has none.
+struct AppSecret {
+  std::string sha256;   // raw SHA-256 of the secret (mode A compares it)
+  base::Secret secret;  // the secret itself (mode B signs with it)
+  std::optional<base::TimePoint> expires_at;
+};
+
+// What a request's X-App-Key leads to.
+struct AppCredentials {
+  std::string tenant_id;
+  std::vector<AppSecret> secrets;  // unexpired as of the lookup, newest first
+};
+
+struct RotatedAppSecret {
+  std::string app_key;
+  base::Secret app_secret;  // shown once
+  // When the previous secret(s) stop working (now for grace 0).
+  base::TimePoint previous_expires_at;
+};
+
+// API keys (api.md §4). A key keeps its id, name and scopes across
+// rotations; each rotation adds a secret and retires the previous one.
+struct ApiKey {
+  std::string id;  // "key_" + ULID
+  std::string tenant_id;
+  std::string name;
+  std::string type;                 // "secret" | "restricted"
+  std::string environment;          // "live" | "test"
+  std::vector<std::string> scopes;  // restricted keys only; secret keys hold every scope
+  std::string prefix;               // first 12 characters of the current secret
+  base::TimePoint created_at;
+  std::optional<base::TimePoint> expires_at;
+  std::optional<base::TimePoint> revoked_at;
+  std::optional<base::TimePoint> last_used_at;
+};
+
+struct NewApiKey {
+  std::string tenant_id;
+  std::string name;
+  std::string type = "secret";
+  std::string environment = "live";
+  std::vector<std::string> scopes;
+  std::optional<base::TimePoint> expires_at;
+};
+
+struct CreatedApiKey {
+  ApiKey key;
+  base::Secret secret;  // "sk_live_…", shown once
+};
+
+// A presented secret's key, and until when that particular secret works
+// (set once the secret was rotated out).
+struct ApiKeyMatch {
+  ApiKey key;
+  std::optional<base::TimePoint> secret_expires_at;
+};
+
+struct ApiKeyPage {
+  std::vector<ApiKey> items;
+  std::optional<std::string> next_cursor;
+};
+
+// Every scope a secret key or app credential holds, sorted.
+const std::vector<std::string>& AllScopes();
+// "<resource>:<read|write>" of a known resource.
+bool IsKnownScope(std::string_view scope);
+std::vector<base::FieldError> ValidateNewApiKey(const NewApiKey& k, base::TimePoint now);
+
 // Field validation shared by the HTTP API and the CLI. Each returns the
 // field errors found (empty = valid).
 std::vector<base::FieldError> ValidateNewTenant(const NewTenant& t);
@@ -105,6 +177,48 @@ class ControlStore {
   base::Result<Tenant> DeleteTenant(std::string_view id_or_slug);
   // Removes the tenant row and its credentials for good. kNotFound when absent.
   base::Status PurgeTenant(std::string_view id_or_slug);
+
+  // ---- App credentials (control/app_credentials.cpp) ----
+
+  // The tenant and live secrets behind an app key; nullopt when unknown.
+  base::Result<std::optional<AppCredentials>> FindAppCredentials(std::string_view app_key);
+
+  // Issues a new app secret; the current ones stay valid for `grace` (0 =
+  // they stop now). kNotFound for an unknown tenant, "tenant_deleted" for a
+  // deleted one.
+  base::Result<RotatedAppSecret> RotateAppSecret(std::string_view id_or_slug,
+                                                 std::chrono::seconds grace);
+
+  // ---- API keys (control/api_keys.cpp) ----
+
+  // Validates (validation_failed) and stores only HMAC(pepper, secret).
+  base::Result<CreatedApiKey> CreateApiKey(const NewApiKey& k);
+  // A tenant's keys, revoked ones included, by id (= creation order).
+  base::Result<ApiKeyPage> ListApiKeys(std::string_view tenant_id, std::string_view after,
+                                       int limit);
+  // nullopt when the key does not exist or belongs to another tenant.
+  base::Result<std::optional<ApiKey>> FindApiKey(std::string_view tenant_id,
+                                                 std::string_view key_id);
+  // By the hash of a presented secret (see ApiKeySecretHash); nullopt when unknown.
+  base::Result<std::optional<ApiKeyMatch>> FindApiKeyBySecretHash(std::string_view secret_hash);
+  // New secret for the key; the previous one stays valid for `grace`.
+  // kNotFound for another tenant's or an unknown key; "key_revoked" (409)
+  // for a revoked one.
+  base::Result<CreatedApiKey> RotateApiKey(std::string_view tenant_id, std::string_view key_id,
+                                           std::chrono::seconds grace);
+  // Marks the key revoked (idempotent: the first revoked_at stays).
+  base::Result<ApiKey> RevokeApiKey(std::string_view tenant_id, std::string_view key_id);
+  // Records last use times in one transaction (never moves a time backwards).
+  base::Status RecordApiKeyUse(const std::vector<std::pair<std::string, base::TimePoint>>& uses);
+  // Hex HMAC-SHA256 under the API-key pepper: what is stored and looked up.
+  std::string ApiKeySecretHash(std::string_view secret) const;
+
+  // ---- Change detection ----
+
+  // A number that changes after every change to tenants, app credentials or
+  // API keys, made by this process (at once) or by another one sharing the
+  // file, such as the CLI (seen within a millisecond). Caches compare it.
+  uint64_t Generation();
 
   // Platform settings (e.g. "admin_token_sha256").
   base::Result<std::optional<std::string>> GetSetting(std::string_view key);

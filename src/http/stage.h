@@ -7,15 +7,46 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "http/message.h"
 
 namespace tenantd::http {
 
+// Who a tenant request runs for and how it proved it (api.md §4), filled
+// in by the authentication stage.
+struct AuthFacts {
+  std::string tenant_id;  // empty = not authenticated
+  std::string mode;       // "session" | "app_secret" | "signature" | "api_key"
+  std::string key_id;     // the API key behind the request (also via a session)
+  bool all_scopes = false;
+  std::vector<std::string> scopes;  // when !all_scopes
+  std::string session_id;           // public id of the session bound to this answer, if any
+  std::string session_hash;         // its store hash (to destroy it)
+  std::string set_cookie;           // a Set-Cookie value to send with the answer
+
+  // "x:read" is also granted by "x:write".
+  bool HasScope(std::string_view scope) const {
+    if (all_scopes) return true;
+    for (const std::string& s : scopes) {
+      if (s == scope) return true;
+      const std::size_t colon = scope.find(':');
+      if (colon != std::string_view::npos && scope.substr(colon) == ":read" &&
+          s.size() == colon + 6 && s.compare(0, colon, scope.substr(0, colon)) == 0 &&
+          s.compare(colon, 6, ":write") == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
 // Per-request state that stages fill in and handlers read. Nothing global.
 struct RequestContext {
   std::string request_id;
   std::string tenant_slug;  // for the access log; empty = not a tenant request
+  AuthFacts auth;
 };
 
 // Built once at start-up, immutable, shared across event-loop threads.

@@ -254,7 +254,16 @@ Logger::~Logger() {
 
 void Logger::Access(const http::AccessRecord& rec) {
   if (options_.level > Level::kInfo) return;
-  Append(options_.json ? FormatAccessJson(rec) : FormatAccessText(rec));
+  // api.md §8: LOG_JSON=1 *also* writes the facts as JSON, so the text line
+  // stays for people and the JSON one is there for collectors.
+  if (options_.json) {
+    std::string both = FormatAccessText(rec);
+    both += '\n';
+    both += FormatAccessJson(rec);
+    Append(both);
+    return;
+  }
+  Append(FormatAccessText(rec));
 }
 
 void Logger::Log(Level level, std::string_view request_id, std::string_view message) {

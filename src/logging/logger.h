@@ -1,6 +1,7 @@
 // The access and error log of api.md §8: one line per request on the
-// console and appended to <data>/storage/framework/log.txt, as text or, with
-// LOG_JSON=1, as one JSON object per line.
+// console and appended to <data>/storage/framework/log.txt, as text; with
+// LOG_JSON=1 each access line is followed by the same facts as one JSON
+// object, and other messages are JSON only.
 //
 // Writing is asynchronous: callers append to a buffer under a short lock and
 // a background thread writes it out in large write(2) calls every 50 ms (or

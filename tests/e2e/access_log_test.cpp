@@ -230,10 +230,10 @@ void ExpectJsonAccessLine(const TestServer& server, const std::string& id) {
     EXPECT_NE(FindPath(v, "ref"), nullptr) << *line;
     EXPECT_EQ(line->find("tokval"), std::string::npos) << *line;
   }
-  // The JSON object replaces the text line.
+  // api.md §8: the JSON object comes in addition to the text line.
   for (const std::string& text : {server.LogText(), server.StdoutText()}) {
-    EXPECT_EQ(CountLinesContaining(text, id), 1) << text;
-    EXPECT_EQ(text.find("id=" + id), std::string::npos) << text;
+    EXPECT_EQ(CountLinesContaining(text, "\"" + id + "\""), 1) << text;
+    EXPECT_EQ(CountLinesContaining(text, "id=" + id + " "), 1) << text;
   }
 }
 

@@ -125,6 +125,12 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.log_level, b.log_level);
   EXPECT_EQ(a.admin_token.Reveal(), b.admin_token.Reveal());
   EXPECT_EQ(a.master_key.Reveal(), b.master_key.Reveal());
+  EXPECT_EQ(a.base_domain, b.base_domain);
+  EXPECT_EQ(a.dev_mode, b.dev_mode);
+  EXPECT_EQ(a.session_ttl, b.session_ttl);
+  EXPECT_EQ(a.force_secure_cookies, b.force_secure_cookies);
+  EXPECT_EQ(a.signature_skew, b.signature_skew);
+  EXPECT_EQ(a.session_store, b.session_store);
 }
 
 // ---- The table ----
@@ -132,10 +138,27 @@ void ExpectSameConfig(const Config& a, const Config& b) {
 TEST(AllSettings, ListsEverySettingInConfigOrder) {
   std::vector<std::string> names;
   for (const SettingInfo& info : AllSettings()) names.push_back(info.name);
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "host", "port", "data", "threads", "max_json_bytes", "header_timeout",
-                       "body_idle_timeout", "keepalive_timeout", "shutdown_timeout", "tls_cert",
-                       "tls_key", "log_json", "log_level", "admin_token", "master_key"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"host",
+                                             "port",
+                                             "data",
+                                             "threads",
+                                             "max_json_bytes",
+                                             "header_timeout",
+                                             "body_idle_timeout",
+                                             "keepalive_timeout",
+                                             "shutdown_timeout",
+                                             "tls_cert",
+                                             "tls_key",
+                                             "log_json",
+                                             "log_level",
+                                             "admin_token",
+                                             "master_key",
+                                             "base_domain",
+                                             "dev_mode",
+                                             "session_ttl_ms",
+                                             "force_secure_cookies",
+                                             "signature_skew",
+                                             "session_store"}));
 }
 
 TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
@@ -155,6 +178,12 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"log_level", "TENANTD_LOG_LEVEL"},
       {"admin_token", "TENANTD_ADMIN_TOKEN"},
       {"master_key", "TENANTD_MASTER_KEY"},
+      {"base_domain", "TENANTD_BASE_DOMAIN"},
+      {"dev_mode", "TENANTD_DEV_MODE"},
+      {"session_ttl_ms", "SESSION_TTL_MS"},
+      {"force_secure_cookies", "FORCE_SECURE_COOKIES"},
+      {"signature_skew", "TENANTD_SIGNATURE_SKEW"},
+      {"session_store", "TENANTD_SESSION_STORE"},
   };
   for (const SettingInfo& info : AllSettings()) {
     EXPECT_EQ(info.env, expected.at(info.name));

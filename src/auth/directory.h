@@ -1,0 +1,60 @@
+// The hot-path lookups of authentication: tenant by id or slug, app key to
+// tenant and secrets, API-key secret to key. Served from memory after the
+// first miss; the whole cache is dropped whenever the control store's
+// Generation() moves (any change to tenants or credentials, by this
+// process at once, by another process within a millisecond), so
+// suspension, deletion, revocation and rotation apply to the next request.
+//
+// API keys' last use is collected here and written in batches (Flush), so
+// a request never writes to the control store just for bookkeeping.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/error.h"
+#include "control/control_store.h"
+
+namespace tenantd::auth {
+
+class Directory {
+ public:
+  explicit Directory(control::ControlStore& store) : store_(store) {}
+
+  // nullptr when unknown (or purged).
+  base::Result<std::shared_ptr<const control::Tenant>> Tenant(std::string_view id_or_slug);
+  base::Result<std::shared_ptr<const control::AppCredentials>> AppKey(std::string_view app_key);
+  base::Result<std::shared_ptr<const control::ApiKeyMatch>> ApiKeyBySecret(std::string_view secret);
+  base::Result<std::shared_ptr<const control::ApiKey>> ApiKeyById(std::string_view tenant_id,
+                                                                  std::string_view key_id);
+
+  // Notes that API key `key_id` was used now. Thread-safe, no I/O.
+  void RecordKeyUse(const std::string& key_id, base::TimePoint at);
+  // The last use noted but not yet written, if any (for listings).
+  std::optional<base::TimePoint> PendingKeyUse(const std::string& key_id);
+  // Writes the noted uses to the control store.
+  base::Status FlushKeyUses();
+
+ private:
+  template <class Map, class Load>
+  base::Result<typename Map::mapped_type> Lookup(Map Directory::*map, const std::string& key,
+                                                 Load load);
+  void SyncGeneration();
+
+  control::ControlStore& store_;
+  std::shared_mutex mu_;
+  uint64_t generation_ = 0;  // guarded by mu_
+  std::unordered_map<std::string, std::shared_ptr<const control::Tenant>> tenants_;
+  std::unordered_map<std::string, std::shared_ptr<const control::AppCredentials>> app_keys_;
+  std::unordered_map<std::string, std::shared_ptr<const control::ApiKeyMatch>> api_keys_;
+  std::unordered_map<std::string, std::shared_ptr<const control::ApiKey>> keys_by_id_;
+
+  std::mutex uses_mu_;
+  std::unordered_map<std::string, base::TimePoint> uses_;
+};
+
+}  // namespace tenantd::auth

@@ -1,0 +1,47 @@
+// Signatures accepted inside the skew window (api.md §4 "Mode B"): a second
+// request with the same signature is a replay. Keyed by the first 16 bytes
+// of the HMAC (uniformly random, so collisions are negligible), kept in two
+// generations that rotate every 2 × skew + 1 s: an entry lives at least as
+// long as its signature could still pass the date check, memory stays
+// bounded by the traffic of two windows, and forgetting is O(1).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+#include <unordered_set>
+
+namespace tenantd::auth {
+
+class ReplayCache {
+ public:
+  explicit ReplayCache(std::chrono::seconds skew) : period_(2 * skew + std::chrono::seconds(1)) {}
+
+  // Records `signature` (raw bytes, at least 16) as seen at `now`; false
+  // when it was already seen (a replay). Thread-safe.
+  bool Insert(std::string_view signature, std::chrono::steady_clock::time_point now);
+
+  std::size_t size() const;
+
+ private:
+  struct Key {
+    uint64_t hi, lo;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const { return static_cast<std::size_t>(k.hi ^ k.lo); }
+  };
+  static constexpr std::size_t kShards = 16;
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_set<Key, KeyHash> current, previous;
+    std::chrono::steady_clock::time_point rotated_at{};
+  };
+
+  const std::chrono::steady_clock::duration period_;
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace tenantd::auth

@@ -1,0 +1,496 @@
+#include "auth/tenant_auth.h"
+
+#include <strings.h>
+
+#include <variant>
+
+#include "auth/directory.h"
+#include "auth/replay_cache.h"
+#include "base/ids.h"
+#include "base/time.h"
+#include "control/control_store.h"
+#include "crypto/crypto.h"
+#include "http/problem.h"
+#include "session/session_cookie.h"
+#include "session/session_store.h"
+
+namespace tenantd::auth {
+namespace {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::RequestContext;
+using http::Response;
+
+constexpr std::size_t kMaxUserAgentChars = 200;
+constexpr std::size_t kMaxNonceChars = 64;
+constexpr std::size_t kMaxHintChars = 128;
+
+// A refusal: status + problem code + a detail that names what to fix and
+// never echoes a presented secret.
+struct Refusal {
+  int status;
+  std::string_view code;
+  std::string detail;
+};
+
+// What verified credentials (or a session) establish.
+struct Principal {
+  std::string tenant_id;
+  std::string mode;  // app_secret | signature | api_key | session
+  std::string key_id;
+  bool all_scopes = true;
+  std::vector<std::string> scopes;
+};
+
+using Verdict = std::variant<Principal, Refusal>;
+
+Refusal Unauthorized(std::string_view code, std::string detail) {
+  return Refusal{401, code, std::move(detail)};
+}
+
+bool IsPrintableAscii(std::string_view s) {
+  for (char c : s) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+bool IsLowerHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool IsLive(const control::AppSecret& s, base::TimePoint now) {
+  return !s.expires_at || *s.expires_at > now;
+}
+
+// Mode A: the SHA-256 of the presented secret against each live secret's, in
+// constant time (every live secret is compared, match or not).
+Verdict VerifyAppSecret(const control::AppCredentials& creds, std::string_view presented,
+                        base::TimePoint now) {
+  const std::string digest = crypto::Sha256(presented);
+  bool match = false;
+  for (const control::AppSecret& s : creds.secrets) {
+    match |= IsLive(s, now) && crypto::ConstantTimeEqual(digest, s.sha256);
+  }
+  if (!match) return Unauthorized("invalid_credentials", "The app key or secret is not valid.");
+  return Principal{creds.tenant_id, "app_secret", "", true, {}};
+}
+
+}  // namespace
+
+// ---- failure counters ----------------------------------------------------
+
+void AuthFailureCounters::Count(std::string_view reason) {
+  for (std::size_t i = 0; i < kReasons.size(); ++i) {
+    if (reason == kReasons[i]) {
+      counts_[i].fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+}
+
+void AuthFailureCounters::Render(std::string& out) const {
+  out += "# HELP tenantd_auth_failures_total Refused tenant authentications by reason.\n";
+  out += "# TYPE tenantd_auth_failures_total counter\n";
+  for (std::size_t i = 0; i < kReasons.size(); ++i) {
+    out += "tenantd_auth_failures_total{reason=\"";
+    out += kReasons[i];
+    out += "\"} ";
+    out += std::to_string(counts_[i].load(std::memory_order_relaxed));
+    out += '\n';
+  }
+}
+
+// ---- the stage -------------------------------------------------------------
+
+TenantAuth::TenantAuth(TenantAuthOptions options, Directory& directory,
+                       session::SessionStore& sessions, const session::SessionCookies& cookies,
+                       ReplayCache& replays, AuthFailureCounters& failures)
+    : options_(std::move(options)),
+      directory_(directory),
+      sessions_(sessions),
+      cookies_(cookies),
+      replays_(replays),
+      failures_(failures) {}
+
+namespace {
+
+// Everything the resolution needs, gathered once per request.
+struct Resolution {
+  const TenantAuthOptions& options;
+  Directory& directory;
+  session::SessionStore& sessions;
+  const session::SessionCookies& cookies;
+  ReplayCache& replays;
+  const Request& req;
+  base::TimePoint now;
+};
+
+// Mode B (api.md §4 "Mode B signature"). Checks run cheapest first; the
+// replay cache records the signature only once everything else passed, so
+// a refused request cannot burn a signature for its legitimate sender.
+base::Result<Verdict> VerifySignature(const Resolution& r, std::string_view app_key,
+                                      std::string_view signature) {
+  const Request& req = r.req;
+  const auto date = req.headers.Get("X-Date");
+  const auto content_sha = req.headers.Get("X-Content-Sha256");
+  const auto nonce = req.headers.Get("X-Nonce");
+  if (!date || !content_sha) {
+    return Verdict(Unauthorized("invalid_signature",
+                                "A signed request needs X-Date and X-Content-Sha256 headers."));
+  }
+  const std::optional<base::TimePoint> sent = base::ParseImfFixdate(*date);
+  if (!sent) {
+    return Verdict(
+        Unauthorized("invalid_signature",
+                     "X-Date must be an IMF-fixdate such as Sun, 22 Nov 2026 21:04:05 GMT."));
+  }
+  const auto skew = r.now > *sent ? r.now - *sent : *sent - r.now;
+  if (skew > r.options.signature_skew) {
+    return Verdict(Unauthorized("request_expired",
+                                "X-Date is more than " +
+                                    std::to_string(r.options.signature_skew.count()) +
+                                    " seconds from the server clock; sign each request afresh "
+                                    "and check the client's clock."));
+  }
+  if (content_sha->size() != 64 || !IsLowerHex(*content_sha)) {
+    return Verdict(Unauthorized("invalid_signature",
+                                "X-Content-Sha256 must be the lowercase hex SHA-256 of the body."));
+  }
+  if (nonce && (nonce->empty() || nonce->size() > kMaxNonceChars || !IsPrintableAscii(*nonce))) {
+    return Verdict(
+        Unauthorized("invalid_signature", "X-Nonce must be 1-64 printable ASCII characters."));
+  }
+  const std::optional<std::string> presented = crypto::HexDecode(signature);
+  if (!presented || presented->size() != 32) {
+    return Verdict(Unauthorized("invalid_signature",
+                                "X-App-Signature must be the hex HMAC-SHA256 of the canonical "
+                                "request."));
+  }
+  TENANTD_TRY(std::shared_ptr<const control::AppCredentials> creds, r.directory.AppKey(app_key));
+  if (!creds) return Verdict(Unauthorized("invalid_credentials", "The app key is not valid."));
+
+  std::string canonical;
+  canonical.reserve(req.method.size() + req.target.size() + date->size() + 80);
+  canonical += req.method;
+  canonical += '\n';
+  canonical += req.target;
+  canonical += '\n';
+  canonical += *date;
+  canonical += '\n';
+  canonical += *content_sha;
+  if (nonce) {
+    canonical += '\n';
+    canonical += *nonce;
+  }
+  bool match = false;
+  for (const control::AppSecret& s : creds->secrets) {
+    match |= IsLive(s, r.now) && crypto::ConstantTimeEqual(
+                                     crypto::HmacSha256(s.secret.Reveal(), canonical), *presented);
+  }
+  if (!match) {
+    return Verdict(Unauthorized("invalid_signature",
+                                "The signature does not match the request; see docs/api.md for "
+                                "the canonical string."));
+  }
+  if (!crypto::ConstantTimeEqual(crypto::Sha256Hex(req.body), *content_sha)) {
+    return Verdict(Unauthorized("content_hash_mismatch",
+                                "The body received does not match X-Content-Sha256."));
+  }
+  if (!r.replays.Insert(*presented, std::chrono::steady_clock::now())) {
+    return Verdict(Unauthorized("replayed_request",
+                                "This signature was already used; sign each request afresh (add "
+                                "X-Nonce to send identical requests within one second)."));
+  }
+  return Verdict(Principal{creds->tenant_id, "signature", "", true, {}});
+}
+
+// API keys: "Bearer sk_live_…" and friends.
+base::Result<Verdict> VerifyApiKey(const Resolution& r, std::string_view secret) {
+  const bool well_formed = (secret.starts_with("sk_live_") || secret.starts_with("sk_test_") ||
+                            secret.starts_with("rk_live_") || secret.starts_with("rk_test_")) &&
+                           secret.size() <= 128 && IsPrintableAscii(secret);
+  if (!well_formed)
+    return Verdict(Unauthorized("invalid_credentials", "The API key is not valid."));
+  TENANTD_TRY(std::shared_ptr<const control::ApiKeyMatch> match,
+              r.directory.ApiKeyBySecret(secret));
+  if (!match) return Verdict(Unauthorized("invalid_credentials", "The API key is not valid."));
+  const control::ApiKey& key = match->key;
+  if (key.revoked_at) return Verdict(Unauthorized("key_revoked", "The API key was revoked."));
+  if (match->secret_expires_at && *match->secret_expires_at <= r.now) {
+    return Verdict(Unauthorized("key_revoked",
+                                "This secret of the API key was rotated out; use the new one."));
+  }
+  if (key.expires_at && *key.expires_at <= r.now) {
+    return Verdict(Unauthorized("key_expired", "The API key has expired."));
+  }
+  r.directory.RecordKeyUse(key.id, r.now);
+  return Verdict(Principal{key.tenant_id, "api_key", key.id, key.type == "secret", key.scopes});
+}
+
+// A session bound to an API key is worth what the key is worth now.
+base::Result<Verdict> FromSession(const Resolution& r, const session::SessionRecord& s) {
+  Principal p{s.tenant_id, "session", "", true, {}};
+  if (!s.key_id.empty()) {
+    TENANTD_TRY(std::shared_ptr<const control::ApiKey> key,
+                r.directory.ApiKeyById(s.tenant_id, s.key_id));
+    if (!key || key->revoked_at || (key->expires_at && *key->expires_at <= r.now)) {
+      return Verdict(Unauthorized("missing_credentials",
+                                  "The session's API key is no longer valid; authenticate again."));
+    }
+    p.key_id = key->id;
+    p.all_scopes = key->type == "secret";
+    p.scopes = key->scopes;
+  }
+  return Verdict(std::move(p));
+}
+
+// The credentials of §4 methods 2-4, when the request presents any.
+base::Result<std::optional<Verdict>> VerifyCredentials(const Resolution& r) {
+  const Request& req = r.req;
+  const auto app_key = req.headers.Get("X-App-Key");
+  const auto app_secret = req.headers.Get("X-App-Secret");
+  const auto signature = req.headers.Get("X-App-Signature");
+  if (app_key || app_secret || signature) {
+    if (!app_key) {
+      return std::optional<Verdict>(Unauthorized(
+          "invalid_credentials", "X-App-Secret and X-App-Signature need an X-App-Key."));
+    }
+    if (app_secret) {
+      TENANTD_TRY(std::shared_ptr<const control::AppCredentials> creds,
+                  r.directory.AppKey(*app_key));
+      if (!creds) {
+        return std::optional<Verdict>(
+            Unauthorized("invalid_credentials", "The app key or secret is not valid."));
+      }
+      return std::optional<Verdict>(VerifyAppSecret(*creds, *app_secret, r.now));
+    }
+    if (signature) {
+      TENANTD_TRY(Verdict v, VerifySignature(r, *app_key, *signature));
+      return std::optional<Verdict>(std::move(v));
+    }
+    return std::optional<Verdict>(Unauthorized(
+        "invalid_credentials", "X-App-Key needs X-App-Secret or a signature (X-App-Signature)."));
+  }
+  if (const auto authorization = req.headers.Get("Authorization")) {
+    std::string_view value = *authorization;
+    if (value.size() < 7 || strncasecmp(value.data(), "Bearer ", 7) != 0) {
+      return std::optional<Verdict>(
+          Unauthorized("invalid_credentials", "Authorization must be Bearer <API key>."));
+    }
+    value.remove_prefix(7);
+    TENANTD_TRY(Verdict v, VerifyApiKey(r, value));
+    return std::optional<Verdict>(std::move(v));
+  }
+  return std::optional<Verdict>();
+}
+
+// §4 methods 5-7: what names a tenant without proving anything; "" = nothing.
+std::string TenantHint(const Resolution& r) {
+  const Request& req = r.req;
+  if (!r.options.base_domain.empty()) {
+    if (const auto host_header = req.headers.Get("Host")) {
+      std::string host(host_header->substr(0, host_header->rfind(':') == std::string_view::npos
+                                                  ? host_header->size()
+                                                  : host_header->rfind(':')));
+      for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string suffix = "." + r.options.base_domain;
+      if (host.size() > suffix.size() && host.ends_with(suffix)) {
+        std::string label = host.substr(0, host.size() - suffix.size());
+        if (label.find('.') == std::string::npos) return label;
+      }
+    }
+  }
+  if (const auto header = req.headers.Get("X-Tenant-ID"); header && !header->empty()) {
+    return std::string(header->substr(0, kMaxHintChars));
+  }
+  if (r.options.dev_mode) {
+    if (auto q = req.QueryParam("tenant"); q && !q->empty()) return q->substr(0, kMaxHintChars);
+  }
+  return "";
+}
+
+Response RefusalResponse(const Refusal& refusal, std::string_view request_id) {
+  Response res = http::ProblemResponse(refusal.status, refusal.code, refusal.detail, request_id);
+  if (refusal.status == 401) {
+    res.headers.Add("WWW-Authenticate", "Bearer realm=\"tenantd\"");
+  }
+  return res;
+}
+
+}  // namespace
+
+awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestContext& ctx) const {
+  const Resolution r{
+      options_, directory_, sessions_, cookies_, replays_, req, std::chrono::system_clock::now()};
+  auto refuse = [&](const Refusal& refusal) {
+    failures_.Count(refusal.code);
+    return std::optional<Response>(RefusalResponse(refusal, ctx.request_id));
+  };
+  auto fail = [&](const base::Error& e) {
+    return std::optional<Response>(http::ErrorResponse(e, ctx.request_id));
+  };
+
+  // 1. The session cookie, if correctly signed and live. A bad one is
+  // ignored as if absent (api.md §4).
+  std::optional<std::string> presented_hash;
+  std::optional<session::SessionRecord> live;
+  if (const auto cookie = req.headers.Get("Cookie")) {
+    presented_hash = cookies_.VerifiedIdHash(*cookie);
+    if (presented_hash) {
+      auto found = sessions_.FindLive(*presented_hash, r.now);
+      if (!found) co_return fail(found.error());
+      live = std::move(*found);
+    }
+  }
+
+  // 2-4. Presented credentials are verified even next to a live session.
+  auto credentials = VerifyCredentials(r);
+  if (!credentials) co_return fail(credentials.error());
+  Principal principal;
+  if (*credentials) {
+    if (const auto* refusal = std::get_if<Refusal>(&**credentials)) co_return refuse(*refusal);
+    principal = std::get<Principal>(std::move(**credentials));
+  } else if (live) {
+    auto from_session = FromSession(r, *live);
+    if (!from_session) co_return fail(from_session.error());
+    if (const auto* refusal = std::get_if<Refusal>(&*from_session)) co_return refuse(*refusal);
+    principal = std::get<Principal>(std::move(*from_session));
+  } else {
+    co_return refuse(Unauthorized(
+        "missing_credentials",
+        "Authenticate with X-App-Key and X-App-Secret, a signature, an API key or a session "
+        "cookie."));
+  }
+
+  // The tenant itself: deleted is as if unknown; suspended is refused.
+  auto tenant = directory_.Tenant(principal.tenant_id);
+  if (!tenant) co_return fail(tenant.error());
+  if (!*tenant || (*tenant)->status == control::TenantStatus::kDeleted) {
+    co_return refuse(Unauthorized("invalid_credentials", "The credentials are not valid."));
+  }
+  if ((*tenant)->status == control::TenantStatus::kSuspended) {
+    co_return refuse(Refusal{403, "tenant_suspended", "The tenant is suspended."});
+  }
+
+  // 5-7. A subdomain, X-Tenant-ID or ?tenant= only identifies; it must
+  // name the tenant the credentials belong to.
+  if (const std::string hint = TenantHint(r);
+      !hint.empty() && hint != (*tenant)->slug && hint != (*tenant)->id) {
+    co_return refuse(Refusal{403, "tenant_mismatch",
+                             "The credentials belong to another tenant than the one named by the "
+                             "host, X-Tenant-ID or ?tenant=."});
+  }
+
+  ctx.tenant_slug = (*tenant)->slug;
+  http::AuthFacts& auth = ctx.auth;
+  auth.tenant_id = principal.tenant_id;
+  auth.mode = principal.mode;
+  auth.key_id = principal.key_id;
+  auth.all_scopes = principal.all_scopes;
+  auth.scopes = std::move(principal.scopes);
+
+  // Sessions: a cookie-only request slides its session; credentials keep a
+  // session of the same tenant and mode, rotate one of another, and (app
+  // credentials only) start one when there is none.
+  if (principal.mode == "session") {
+    auth.session_id = live->id;
+    auth.session_hash = live->id_hash;
+    const auto ttl = std::chrono::duration_cast<base::TimePoint::duration>(options_.session_ttl);
+    if (live->expires_at - r.now < ttl / 2) {
+      if (auto st = sessions_.Extend(live->id_hash, r.now, r.now + ttl); !st) {
+        co_return fail(st.error());
+      }
+      const auto cookie = session::FindCookie(*req.headers.Get("Cookie"), session::kCookieName);
+      auth.set_cookie = session::SessionCookies::SetCookie(
+          *cookie, std::chrono::duration_cast<std::chrono::seconds>(options_.session_ttl),
+          SecureCookies(req));
+    }
+    co_return std::nullopt;
+  }
+  const std::string bound_mode = principal.mode;
+  if (live && live->tenant_id == auth.tenant_id && live->auth_mode == bound_mode &&
+      live->key_id == auth.key_id) {
+    auth.session_id = live->id;
+    auth.session_hash = live->id_hash;
+    co_return std::nullopt;
+  }
+  if (live || bound_mode != "api_key") {
+    if (auto st =
+            BindSession(req, ctx, live ? std::optional<std::string>(live->id_hash) : std::nullopt);
+        !st) {
+      co_return fail(st.error());
+    }
+  }
+  co_return std::nullopt;
+}
+
+base::Status TenantAuth::BindSession(const Request& req, RequestContext& ctx,
+                                     const std::optional<std::string>& previous_hash) const {
+  if (previous_hash) {
+    // Rotation: the old id stops working the moment the new one is issued.
+    TENANTD_RETURN_IF_ERROR(sessions_.Destroy(*previous_hash));
+  }
+  const base::TimePoint now =
+      std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  const session::SessionCookies::Minted minted = cookies_.Mint();
+  session::SessionRecord s;
+  s.id = base::NewId("ses");
+  s.id_hash = minted.id_hash;
+  s.tenant_id = ctx.auth.tenant_id;
+  s.auth_mode = ctx.auth.mode;
+  s.key_id = ctx.auth.key_id;
+  s.created_at = s.last_seen_at = now;
+  s.expires_at = now + std::chrono::duration_cast<base::TimePoint::duration>(options_.session_ttl);
+  s.ip = req.remote_ip;
+  s.user_agent =
+      std::string(req.headers.Get("User-Agent").value_or("").substr(0, kMaxUserAgentChars));
+  TENANTD_RETURN_IF_ERROR(sessions_.Create(s));
+  ctx.auth.session_id = s.id;
+  ctx.auth.session_hash = s.id_hash;
+  ctx.auth.set_cookie = session::SessionCookies::SetCookie(
+      minted.cookie_value, std::chrono::duration_cast<std::chrono::seconds>(options_.session_ttl),
+      SecureCookies(req));
+  return {};
+}
+
+base::Status TenantAuth::StartSession(const Request& req, RequestContext& ctx) const {
+  if (ctx.auth.mode == "session") return {};    // nothing new was proven
+  if (!ctx.auth.set_cookie.empty()) return {};  // OnRequest just started one
+  // Signing in again replaces the session (fresh id: no session fixation).
+  const std::optional<std::string> previous =
+      ctx.auth.session_hash.empty() ? std::nullopt
+                                    : std::optional<std::string>(ctx.auth.session_hash);
+  return BindSession(req, ctx, previous);
+}
+
+base::Status TenantAuth::EndSession(const Request& req, RequestContext& ctx) const {
+  if (!ctx.auth.session_hash.empty()) {
+    TENANTD_RETURN_IF_ERROR(sessions_.Destroy(ctx.auth.session_hash));
+  }
+  ctx.auth.session_id.clear();
+  ctx.auth.session_hash.clear();
+  ctx.auth.set_cookie = session::SessionCookies::ClearCookie(SecureCookies(req));
+  return {};
+}
+
+void TenantAuth::OnResponse(const RequestContext& ctx, Response& res) const {
+  if (!ctx.auth.set_cookie.empty()) {
+    res.headers.Add("Set-Cookie", ctx.auth.set_cookie);
+    // An answer that sets a session cookie must never sit in a shared cache.
+    res.headers.Add("Cache-Control", "no-store");
+  }
+}
+
+awaitable<std::optional<Response>> RequireScope::OnRequest(Request&, RequestContext& ctx) const {
+  if (ctx.auth.HasScope(scope_)) co_return std::nullopt;
+  failures_.Count("insufficient_scope");
+  co_return http::ProblemResponse(403, "insufficient_scope",
+                                  "This route needs the " + scope_ + " scope.", ctx.request_id);
+}
+
+}  // namespace tenantd::auth

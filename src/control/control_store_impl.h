@@ -1,0 +1,61 @@
+// Internals shared by the control store's source files (tenants, app
+// credentials, API keys). Not part of the module's interface.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "base/secret.h"
+#include "base/time.h"
+#include "control/control_store.h"
+#include "storage/sqlite.h"
+
+namespace tenantd::crypto {
+class SecretBox;
+}
+
+namespace tenantd::control {
+
+struct ControlStore::Impl {
+  // One connection, one writer at a time inside this process; other
+  // processes are kept apart by SQLite's locks and the busy timeout.
+  std::mutex mu;
+  std::unique_ptr<storage::Database> db;
+  const crypto::SecretBox* box = nullptr;
+  base::Secret api_key_pepper;  // HKDF subkey of the master key
+
+  // Change detection for the caches in front of the store (see Generation()).
+  std::atomic<uint64_t> generation{1};
+  std::atomic<int64_t> last_epoch_poll_ns{0};
+  int64_t last_epoch = -1;  // guarded by mu
+
+  // Call after committing a change that a cache may hold.
+  void Changed() { generation.fetch_add(1, std::memory_order_release); }
+};
+
+// 43 base62 characters carry 43 * log2(62) ≈ 256 bits.
+inline constexpr std::size_t kAppSecretChars = 43;
+
+// Now, truncated to the millisecond precision of stored timestamps.
+base::TimePoint Now();
+base::Result<std::optional<Tenant>> LoadTenant(storage::Database& db, std::string_view id_or_slug);
+base::Error NoSuchTenant();
+std::string AppSecretAad(std::string_view tenant_id);
+std::optional<base::FieldError> CheckName(std::string_view raw);
+
+inline std::optional<std::string> FormatOptional(const std::optional<base::TimePoint>& t) {
+  if (!t) return std::nullopt;
+  return base::FormatRfc3339(*t);
+}
+
+// A NULL column is nullopt; an unparseable one is an error.
+base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(const storage::Statement& st,
+                                                                int column);
+
+}  // namespace tenantd::control

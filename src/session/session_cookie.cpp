@@ -1,0 +1,73 @@
+#include "session/session_cookie.h"
+
+#include "crypto/crypto.h"
+
+namespace tenantd::session {
+namespace {
+
+constexpr std::size_t kTokenBytes = 32;
+constexpr std::size_t kEncodedTokenChars = 43;  // base64url of 32 bytes, unpadded
+
+}  // namespace
+
+std::string SessionCookies::Sign(std::string_view token) const {
+  return crypto::Base64UrlEncode(crypto::HmacSha256(signing_key_.Reveal(), token));
+}
+
+std::string SessionCookies::IdHash(std::string_view token) const {
+  return crypto::HexEncode(crypto::HmacSha256(id_pepper_.Reveal(), token));
+}
+
+SessionCookies::Minted SessionCookies::Mint() const {
+  const std::string token = crypto::Base64UrlEncode(crypto::RandomBytes(kTokenBytes));
+  return Minted{token + "." + Sign(token), IdHash(token)};
+}
+
+std::optional<std::string> SessionCookies::VerifiedIdHash(std::string_view cookie_header) const {
+  const std::optional<std::string_view> value = FindCookie(cookie_header, kCookieName);
+  if (!value) return std::nullopt;
+  const std::size_t dot = value->find('.');
+  if (dot != kEncodedTokenChars) return std::nullopt;
+  const std::string_view token = value->substr(0, dot);
+  const std::string_view signature = value->substr(dot + 1);
+  if (!crypto::ConstantTimeEqual(Sign(token), signature)) return std::nullopt;
+  return IdHash(token);
+}
+
+std::string SessionCookies::SetCookie(std::string_view cookie_value, std::chrono::seconds max_age,
+                                      bool secure) {
+  std::string out(kCookieName);
+  out += '=';
+  out += cookie_value;
+  out += "; Max-Age=";
+  out += std::to_string(max_age.count());
+  out += "; Path=/; HttpOnly; SameSite=Lax";
+  if (secure) out += "; Secure";
+  return out;
+}
+
+std::string SessionCookies::ClearCookie(bool secure) {
+  return SetCookie("", std::chrono::seconds(0), secure);
+}
+
+std::optional<std::string_view> FindCookie(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const std::size_t semi = header.find(';');
+    std::string_view pair = header.substr(0, semi);
+    while (!pair.empty() && (pair.front() == ' ' || pair.front() == '\t')) pair.remove_prefix(1);
+    while (!pair.empty() && (pair.back() == ' ' || pair.back() == '\t')) pair.remove_suffix(1);
+    const std::size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      std::string_view value = pair.substr(eq + 1);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      return value;
+    }
+    if (semi == std::string_view::npos) break;
+    header.remove_prefix(semi + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace tenantd::session

@@ -1,0 +1,61 @@
+// Where sessions live (api.md §4 "Sessions"). Two implementations: the
+// control database (durable across restarts, the default) and process
+// memory; Redis joins them later. Records hold only a keyed hash of the
+// cookie's secret token, never the token.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "base/time.h"
+
+namespace tenantd::session {
+
+struct SessionRecord {
+  std::string id;         // public "ses_" id, used to list and revoke
+  std::string id_hash;    // hex HMAC-SHA256(session pepper, cookie token)
+  std::string tenant_id;  // the tenant the session is bound to
+  std::string auth_mode;  // how it was started: app_secret | signature | api_key
+  std::string key_id;     // the API key, for auth_mode api_key; else ""
+  base::TimePoint created_at;
+  base::TimePoint last_seen_at;
+  base::TimePoint expires_at;
+  std::string ip;
+  std::string user_agent;
+};
+
+struct SessionPage {
+  std::vector<SessionRecord> items;
+  std::optional<std::string> next_cursor;
+};
+
+// Thread-safe.
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+
+  virtual base::Status Create(const SessionRecord& s) = 0;
+  // The live session (expires_at > now) with this hash, else nullopt.
+  virtual base::Result<std::optional<SessionRecord>> FindLive(std::string_view id_hash,
+                                                              base::TimePoint now) = 0;
+  // Slides a session: new last_seen_at and expires_at.
+  virtual base::Status Extend(std::string_view id_hash, base::TimePoint last_seen,
+                              base::TimePoint expires_at) = 0;
+  // Removes the session with this hash; false when there was none.
+  virtual base::Result<bool> Destroy(std::string_view id_hash) = 0;
+  // The tenant's live sessions by id, `limit` at most, after cursor `after`.
+  virtual base::Result<SessionPage> ListLive(std::string_view tenant_id, base::TimePoint now,
+                                             std::string_view after, int limit) = 0;
+  // Revokes one session of the tenant by public id; false when none matched.
+  virtual base::Result<bool> Revoke(std::string_view tenant_id, std::string_view id) = 0;
+  // Revokes every session of the tenant; how many.
+  virtual base::Result<int64_t> RevokeAll(std::string_view tenant_id) = 0;
+  // Drops sessions expired at `now`; how many.
+  virtual base::Result<int64_t> PurgeExpired(base::TimePoint now) = 0;
+};
+
+}  // namespace tenantd::session

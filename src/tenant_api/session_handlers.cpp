@@ -1,0 +1,91 @@
+#include "tenant_api/session_handlers.h"
+
+#include "http/json_body.h"
+#include "http/problem.h"
+#include "session/session_cookie.h"
+#include "tenant_api/json.h"
+
+namespace tenantd::tenant_api {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::RequestContext;
+using http::Response;
+
+namespace {
+
+base::Error NoSession() {
+  return base::NotFound(
+      "This request has no session; app credentials or POST /v1/session start one.");
+}
+
+}  // namespace
+
+awaitable<Response> SessionHandlers::Current(Request&, RequestContext& ctx) const {
+  if (ctx.auth.session_hash.empty()) co_return http::ErrorResponse(NoSession(), ctx.request_id);
+  auto found = sessions.FindLive(ctx.auth.session_hash, std::chrono::system_clock::now());
+  if (!found) co_return http::ErrorResponse(found.error(), ctx.request_id);
+  if (!*found) co_return http::ErrorResponse(NoSession(), ctx.request_id);
+  co_return JsonResponse(200, boost::json::object{{"session", SessionJson(**found, true)}});
+}
+
+awaitable<Response> SessionHandlers::Start(Request& req, RequestContext& ctx) const {
+  const bool cookie_only = ctx.auth.mode == "session";
+  if (auto st = auth.StartSession(req, ctx); !st) {
+    co_return http::ErrorResponse(st.error(), ctx.request_id);
+  }
+  auto found = sessions.FindLive(ctx.auth.session_hash, std::chrono::system_clock::now());
+  if (!found) co_return http::ErrorResponse(found.error(), ctx.request_id);
+  if (!*found) co_return http::ErrorResponse(NoSession(), ctx.request_id);
+  Response res = JsonResponse(cookie_only ? 200 : 201,
+                              boost::json::object{{"session", SessionJson(**found, true)}});
+  co_return res;
+}
+
+awaitable<Response> SessionHandlers::End(Request& req, RequestContext& ctx) const {
+  if (auto st = auth.EndSession(req, ctx); !st) {
+    co_return http::ErrorResponse(st.error(), ctx.request_id);
+  }
+  co_return Response::NoContent();
+}
+
+awaitable<Response> SessionHandlers::List(Request& req, RequestContext& ctx) const {
+  auto limit = http::ParseLimit(req);
+  if (!limit) co_return http::ErrorResponse(limit.error(), ctx.request_id);
+  auto after = http::ParseCursor(req, "ses");
+  if (!after) co_return http::ErrorResponse(after.error(), ctx.request_id);
+  auto page =
+      sessions.ListLive(ctx.auth.tenant_id, std::chrono::system_clock::now(), *after, *limit);
+  if (!page) co_return http::ErrorResponse(page.error(), ctx.request_id);
+  boost::json::array data;
+  for (const auto& s : page->items) data.push_back(SessionJson(s, s.id == ctx.auth.session_id));
+  boost::json::object out{{"data", std::move(data)}, {"next_cursor", nullptr}};
+  if (page->next_cursor) out["next_cursor"] = *page->next_cursor;
+  co_return JsonResponse(200, out);
+}
+
+awaitable<Response> SessionHandlers::Revoke(Request& req, RequestContext& ctx) const {
+  const std::string id(req.PathParam("id"));
+  auto revoked = sessions.Revoke(ctx.auth.tenant_id, id);
+  if (!revoked) co_return http::ErrorResponse(revoked.error(), ctx.request_id);
+  if (!*revoked) co_return http::ErrorResponse(base::NotFound("No such session."), ctx.request_id);
+  if (id == ctx.auth.session_id) {
+    ctx.auth.session_id.clear();
+    ctx.auth.session_hash.clear();
+    ctx.auth.set_cookie = session::SessionCookies::ClearCookie(auth.SecureCookies(req));
+  }
+  co_return Response::NoContent();
+}
+
+awaitable<Response> SessionHandlers::RevokeAll(Request& req, RequestContext& ctx) const {
+  auto revoked = sessions.RevokeAll(ctx.auth.tenant_id);
+  if (!revoked) co_return http::ErrorResponse(revoked.error(), ctx.request_id);
+  if (!ctx.auth.session_id.empty()) {
+    ctx.auth.session_id.clear();
+    ctx.auth.session_hash.clear();
+    ctx.auth.set_cookie = session::SessionCookies::ClearCookie(auth.SecureCookies(req));
+  }
+  co_return JsonResponse(200, boost::json::object{{"revoked", *revoked}});
+}
+
+}  // namespace tenantd::tenant_api

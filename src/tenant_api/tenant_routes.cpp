@@ -1,0 +1,80 @@
+#include "tenant_api/tenant_routes.h"
+
+#include <boost/json.hpp>
+
+#include "auth/directory.h"
+#include "control/control_store.h"
+#include "http/json_body.h"
+#include "http/problem.h"
+#include "session/session_store.h"
+#include "tenant_api/api_key_handlers.h"
+#include "tenant_api/json.h"
+#include "tenant_api/session_handlers.h"
+
+namespace tenantd::tenant_api {
+namespace {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::RequestContext;
+using http::Response;
+
+awaitable<Response> WhoAmI(auth::Directory& directory, Request&, RequestContext& ctx) {
+  auto tenant = directory.Tenant(ctx.auth.tenant_id);
+  if (!tenant) co_return http::ErrorResponse(tenant.error(), ctx.request_id);
+  if (!*tenant) co_return http::ErrorResponse(base::NotFound("No such tenant."), ctx.request_id);
+  const control::Tenant& t = **tenant;
+  boost::json::object auth{{"mode", ctx.auth.mode}, {"scopes", ScopesJson(ctx.auth)}};
+  if (!ctx.auth.key_id.empty()) auth["key_id"] = ctx.auth.key_id;
+  if (!ctx.auth.session_id.empty()) auth["session_id"] = ctx.auth.session_id;
+  co_return JsonResponse(
+      200,
+      boost::json::object{{"tenant", boost::json::object{{"id", t.id},
+                                                         {"slug", t.slug},
+                                                         {"name", t.name},
+                                                         {"plan", t.plan},
+                                                         {"status", control::ToString(t.status)}}},
+                          {"auth", std::move(auth)}});
+}
+
+}  // namespace
+
+TenantRoutes::TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
+                           auth::Directory& directory, control::ControlStore& store,
+                           session::SessionStore& sessions)
+    : auth_(auth),
+      directory_(directory),
+      store_(store),
+      sessions_(sessions),
+      keys_read_("keys:read", failures),
+      keys_write_("keys:write", failures),
+      sessions_read_("sessions:read", failures),
+      sessions_write_("sessions:write", failures) {}
+
+void TenantRoutes::Register(http::Router& router) const {
+  const http::Stage* a = &auth_;
+  auto& directory = directory_;
+  router.Add("GET", "/v1/whoami", {a}, [&directory](Request& req, RequestContext& ctx) {
+    return WhoAmI(directory, req, ctx);
+  });
+
+  const SessionHandlers sessions{auth_, sessions_};
+  router.Add("GET", "/v1/session", {a}, sessions.Bind(&SessionHandlers::Current));
+  router.Add("POST", "/v1/session", {a}, sessions.Bind(&SessionHandlers::Start));
+  router.Add("DELETE", "/v1/session", {a}, sessions.Bind(&SessionHandlers::End));
+  router.Add("GET", "/v1/sessions", {a, &sessions_read_}, sessions.Bind(&SessionHandlers::List));
+  router.Add("DELETE", "/v1/sessions", {a, &sessions_write_},
+             sessions.Bind(&SessionHandlers::RevokeAll));
+  router.Add("DELETE", "/v1/sessions/{id}", {a, &sessions_write_},
+             sessions.Bind(&SessionHandlers::Revoke));
+
+  const ApiKeyHandlers keys{store_, directory_};
+  router.Add("POST", "/v1/api-keys", {a, &keys_write_}, keys.Bind(&ApiKeyHandlers::Create));
+  router.Add("GET", "/v1/api-keys", {a, &keys_read_}, keys.Bind(&ApiKeyHandlers::List));
+  router.Add("GET", "/v1/api-keys/{id}", {a, &keys_read_}, keys.Bind(&ApiKeyHandlers::Show));
+  router.Add("POST", "/v1/api-keys/{id}/rotate", {a, &keys_write_},
+             keys.Bind(&ApiKeyHandlers::Rotate));
+  router.Add("DELETE", "/v1/api-keys/{id}", {a, &keys_write_}, keys.Bind(&ApiKeyHandlers::Revoke));
+}
+
+}  // namespace tenantd::tenant_api

@@ -1,0 +1,35 @@
+// The tenant routes of api.md §4: /v1/whoami, the session routes and the
+// API-key routes. Every route runs behind the TenantAuth stage; routes
+// that need a scope add a RequireScope stage.
+#pragma once
+
+#include "auth/tenant_auth.h"
+#include "http/router.h"
+
+namespace tenantd::control {
+class ControlStore;
+}
+namespace tenantd::session {
+class SessionStore;
+}
+
+namespace tenantd::tenant_api {
+
+class TenantRoutes {
+ public:
+  // Everything passed must outlive the router the routes are added to.
+  TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
+               auth::Directory& directory, control::ControlStore& store,
+               session::SessionStore& sessions);
+  // Adds the routes; this object must outlive `router` (it owns the scope stages).
+  void Register(http::Router& router) const;
+
+ private:
+  const auth::TenantAuth& auth_;
+  auth::Directory& directory_;
+  control::ControlStore& store_;
+  session::SessionStore& sessions_;
+  auth::RequireScope keys_read_, keys_write_, sessions_read_, sessions_write_;
+};
+
+}  // namespace tenantd::tenant_api
