@@ -19,6 +19,14 @@ std::string FormatRfc3339(TimePoint t) {
 }
 
 std::optional<TimePoint> ParseRfc3339(std::string_view s) {
+  // Fixed layout "YYYY-MM-DDTHH:MM:SS": sscanf alone would also take signs
+  // and space padding ("21:04:-5").
+  constexpr std::string_view kLayout = "dddd-dd-ddTdd:dd:dd";
+  if (s.size() < kLayout.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kLayout.size(); ++i) {
+    const bool ok = kLayout[i] == 'd' ? (s[i] >= '0' && s[i] <= '9') : s[i] == kLayout[i];
+    if (!ok) return std::nullopt;
+  }
   std::tm tm{};
   int millis = 0;
   std::string str(s);
@@ -38,13 +46,20 @@ std::optional<TimePoint> ParseRfc3339(std::string_view s) {
     rest = rest.substr(4);
   }
   if (rest != "Z") return std::nullopt;
-  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
+  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60) {
     return std::nullopt;
   }
+  const bool leap = tm.tm_year % 4 == 0 && (tm.tm_year % 100 != 0 || tm.tm_year % 400 == 0);
+  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (tm.tm_mday > kDays[tm.tm_mon - 1] + (tm.tm_mon == 2 && leap ? 1 : 0)) return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   const std::time_t secs = timegm(&tm);
+  // TimePoint counts nanoseconds: years outside ~1678-2261 would overflow it.
+  using std::chrono::seconds;
+  constexpr auto kMax = std::chrono::duration_cast<seconds>(TimePoint::duration::max()).count();
+  if (secs <= -kMax || secs >= kMax) return std::nullopt;
   return std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(millis);
 }
 

@@ -5,7 +5,21 @@
 namespace tenantd::http {
 
 void Metrics::SetRoutes(const std::vector<std::string>& patterns) {
-  labels_ = patterns;
+  // Label values escaped once, as the text format requires (\\, \", \n).
+  labels_.clear();
+  for (const auto& p : patterns) {
+    std::string& label = labels_.emplace_back();
+    for (char c : p) {
+      if (c == '\\' || c == '"') {
+        label += '\\';
+        label += c;
+      } else if (c == '\n') {
+        label += "\\n";
+      } else {
+        label += c;
+      }
+    }
+  }
   labels_.emplace_back(kUnmatchedRoute);
   stats_ = std::make_unique<RouteStats[]>(labels_.size() * kShards);
 }

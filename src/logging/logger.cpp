@@ -29,7 +29,7 @@ bool IsCredentialParam(std::string_view name) {
                                                 "key",       "secret", "password"};
   for (auto w : kWords) {
     if (IEquals(name, w)) return true;
-    if (name.size() > w.size() + 1) {
+    if (name.size() > w.size()) {  // "_token" too: a separator, then the word
       const char sep = name[name.size() - w.size() - 1];
       if ((sep == '_' || sep == '-') && IEquals(name.substr(name.size() - w.size()), w))
         return true;
