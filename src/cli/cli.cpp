@@ -127,7 +127,15 @@ int Main(int argc, char** argv) {
   auto* activate = tenant->add_subcommand("activate", "Activate a suspended tenant");
   auto* del = tenant->add_subcommand("delete", "Delete a tenant (its credentials stop working)");
   del->add_flag("--purge", purge, "Remove the tenant's record for good");
-  for (auto* c : {show, suspend, activate, del}) {
+  auto* rotate = tenant->add_subcommand(
+      "rotate-secret", "Issue a new app secret; prints it once (the old one works for the grace)");
+  int64_t grace_seconds = 0;
+  rotate
+      ->add_option("--grace-seconds", grace_seconds,
+                   "How long the previous secret keeps working (0 = stops now)")
+      ->default_str("0")
+      ->check(CLI::Range(int64_t{0}, int64_t{30 * 86400}));
+  for (auto* c : {show, suspend, activate, del, rotate}) {
     c->add_option("id", id, "Tenant id or slug")->required();
   }
   auto* version = app.add_subcommand("version", "Print the version");
@@ -209,6 +217,28 @@ int Main(int argc, char** argv) {
       q.after = *page->next_cursor;
     }
     if (common.json) PrintJson(boost::json::object{{"data", std::move(data)}});
+    return 0;
+  }
+
+  if (rotate->parsed()) {
+    auto rotated = store.RotateAppSecret(id, std::chrono::seconds(grace_seconds));
+    if (!rotated) {
+      return Fail(Describe(rotated.error()) +
+                  (rotated.error().code == base::ErrorCode::kNotFound ? " (" + id + ")" : ""));
+    }
+    const std::string expires = base::FormatRfc3339(rotated->previous_expires_at);
+    if (common.json) {
+      PrintJson(boost::json::object{
+          {"credentials", boost::json::object{{"app_key", rotated->app_key},
+                                              {"app_secret", rotated->app_secret.Reveal()}}},
+          {"previous_secret_expires_at", expires}});
+    } else {
+      std::printf(
+          "%-30s %s\n%-30s %s\n%-30s %s\n\nThe app secret is shown only now: store it "
+          "safely.\n",
+          "app_key", rotated->app_key.c_str(), "app_secret", rotated->app_secret.Reveal().c_str(),
+          "previous secret works until", expires.c_str());
+    }
     return 0;
   }
 

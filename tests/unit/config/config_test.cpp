@@ -316,6 +316,12 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"log_json", "maybe"},
       {"log_level", "verbose"},
       {"admin_token", "too-short"},
+      {"base_domain", "bad domain"},
+      {"dev_mode", "perhaps"},
+      {"session_ttl_ms", "59999"},
+      {"force_secure_cookies", "2"},
+      {"signature_skew", "0"},
+      {"session_store", "redis"},
   };
   // master_key's content is checked by the crypto module, so any text loads.
   std::vector<std::string> covered = {"master_key"};

@@ -103,17 +103,17 @@ TEST_F(ControlStoreTest, OpenCreatesOwnerOnlyDataDirAndMigratesOnce) {
   EXPECT_TRUE(fs::exists(DataDir() / "control.db"));
   auto version = store_->SchemaVersion();
   ASSERT_TRUE(version);
-  EXPECT_EQ(*version, 1);
+  EXPECT_EQ(*version, 2);
   EXPECT_TRUE(store_->Ping());
 
   store_.reset();
   store_ = OpenStore();
   ASSERT_TRUE(store_);
-  EXPECT_EQ(*store_->SchemaVersion(), 1);
+  EXPECT_EQ(*store_->SchemaVersion(), 2);
   auto db = RawDb();
   auto rows = db->Prepare("SELECT count(*) FROM schema_migrations");
   ASSERT_TRUE(rows && *rows->Step());
-  EXPECT_EQ(rows->ColumnInt64(0), 1);
+  EXPECT_EQ(rows->ColumnInt64(0), 2);
 }
 
 TEST_F(ControlStoreTest, CreateMintsIdAppKeyAndSecret) {
