@@ -108,3 +108,27 @@ TEST(ParseRfc3339, RejectsYearsTimePointCannotHold) {
 
 }  // namespace
 }  // namespace tenantd::base
+
+namespace tenantd::base {
+namespace {
+
+TEST(ImfFixdate, FormatsAndParsesBack) {
+  const auto t = ParseRfc3339("2026-11-22T21:04:05Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(FormatImfFixdate(*t), "Sun, 22 Nov 2026 21:04:05 GMT");
+  EXPECT_EQ(ParseImfFixdate("Sun, 22 Nov 2026 21:04:05 GMT"), t);
+}
+
+TEST(ImfFixdate, RejectsAnythingElse) {
+  for (const char* bad :
+       {"", "Sun, 22 Nov 2026 21:04:05", "Sun, 22 Nov 2026 21:04:05 UTC",
+        "Mon, 22 Nov 2026 21:04:05 GMT",  // wrong weekday
+        "Sun, 31 Feb 2026 21:04:05 GMT", "Sun, 22 Xyz 2026 21:04:05 GMT",
+        "Sunday, 22-Nov-26 21:04:05 GMT", "Sun Nov 22 21:04:05 2026",
+        "Sun, 22 Nov 2026 25:04:05 GMT", "Sun, 2a Nov 2026 21:04:05 GMT", "2026-11-22T21:04:05Z"}) {
+    EXPECT_FALSE(ParseImfFixdate(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace tenantd::base
