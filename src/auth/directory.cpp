@@ -1,5 +1,6 @@
 #include "auth/directory.h"
 
+#include <atomic>
 #include <utility>
 #include <vector>
 
@@ -12,50 +13,62 @@ constexpr std::size_t kMaxEntriesPerMap = 200'000;
 
 }  // namespace
 
-void Directory::SyncGeneration() {
-  const uint64_t current = store_.Generation();
-  {
-    std::shared_lock lock(mu_);
-    if (current == generation_) return;
+struct Directory::ThreadCache {
+  uint64_t instance = 0;
+  uint64_t generation = 0;
+  std::unordered_map<std::string, std::shared_ptr<const control::Tenant>> tenants;
+  std::unordered_map<std::string, std::shared_ptr<const control::AppCredentials>> app_keys;
+  std::unordered_map<std::string, std::shared_ptr<const control::ApiKeyMatch>> api_keys;
+  std::unordered_map<std::string, std::shared_ptr<const control::ApiKey>> keys_by_id;
+  // Last use noted per key by this thread, to the second: RecordKeyUse
+  // takes the shared lock at most once a second per key and thread.
+  std::unordered_map<std::string, int64_t> noted_use;
+
+  void Clear() {
+    tenants.clear();
+    app_keys.clear();
+    api_keys.clear();
+    keys_by_id.clear();
   }
-  std::unique_lock lock(mu_);
-  if (current == generation_) return;
-  tenants_.clear();
-  app_keys_.clear();
-  api_keys_.clear();
-  keys_by_id_.clear();
-  generation_ = current;
+};
+
+Directory::Directory(control::ControlStore& store)
+    : store_(store), instance_([] {
+        static std::atomic<uint64_t> next{1};
+        return next.fetch_add(1);
+      }()) {}
+
+Directory::ThreadCache& Directory::Cache() {
+  thread_local ThreadCache cache;
+  const uint64_t generation = store_.Generation();
+  if (cache.instance != instance_ || cache.generation != generation) {
+    cache.Clear();
+    if (cache.instance != instance_) cache.noted_use.clear();
+    cache.instance = instance_;
+    cache.generation = generation;
+  }
+  return cache;
 }
 
 template <class Map, class Load>
-base::Result<typename Map::mapped_type> Directory::Lookup(Map Directory::*map,
-                                                          const std::string& key, Load load) {
-  SyncGeneration();
-  uint64_t generation = 0;
-  {
-    std::shared_lock lock(mu_);
-    const auto it = (this->*map).find(key);
-    if (it != (this->*map).end()) return it->second;
-    generation = generation_;
-  }
+base::Result<typename Map::mapped_type> Directory::Lookup(Map& map, const std::string& key,
+                                                          Load load) {
+  if (const auto it = map.find(key); it != map.end()) return it->second;
+  const uint64_t generation = store_.Generation();
   TENANTD_TRY(typename Map::mapped_type value, load());
-  // Cache hits and misses alike, unless the store changed meanwhile (the
-  // value might predate that change). Unknown keys are not cached, so a
-  // flood of random keys cannot fill memory.
-  if (value) {
-    std::unique_lock lock(mu_);
-    if (generation == generation_) {
-      Map& m = this->*map;
-      if (m.size() >= kMaxEntriesPerMap) m.clear();
-      m.emplace(key, value);
-    }
+  // Cached unless the store changed meanwhile (the value might predate that
+  // change). Unknown keys are not cached, so a flood of random keys cannot
+  // fill memory.
+  if (value && store_.Generation() == generation) {
+    if (map.size() >= kMaxEntriesPerMap) map.clear();
+    map.emplace(key, value);
   }
   return value;
 }
 
 base::Result<std::shared_ptr<const control::Tenant>> Directory::Tenant(
     std::string_view id_or_slug) {
-  return Lookup(&Directory::tenants_, std::string(id_or_slug),
+  return Lookup(Cache().tenants, std::string(id_or_slug),
                 [&]() -> base::Result<std::shared_ptr<const control::Tenant>> {
                   TENANTD_TRY(std::optional<control::Tenant> t, store_.FindTenant(id_or_slug));
                   if (!t) return std::shared_ptr<const control::Tenant>();
@@ -65,7 +78,7 @@ base::Result<std::shared_ptr<const control::Tenant>> Directory::Tenant(
 
 base::Result<std::shared_ptr<const control::AppCredentials>> Directory::AppKey(
     std::string_view app_key) {
-  return Lookup(&Directory::app_keys_, std::string(app_key),
+  return Lookup(Cache().app_keys, std::string(app_key),
                 [&]() -> base::Result<std::shared_ptr<const control::AppCredentials>> {
                   TENANTD_TRY(std::optional<control::AppCredentials> c,
                               store_.FindAppCredentials(app_key));
@@ -78,13 +91,12 @@ base::Result<std::shared_ptr<const control::ApiKeyMatch>> Directory::ApiKeyBySec
     std::string_view secret) {
   // Keyed by the keyed hash, so the cache never holds presented secrets.
   const std::string hash = store_.ApiKeySecretHash(secret);
-  return Lookup(&Directory::api_keys_, hash,
-                [&]() -> base::Result<std::shared_ptr<const control::ApiKeyMatch>> {
-                  TENANTD_TRY(std::optional<control::ApiKeyMatch> m,
-                              store_.FindApiKeyBySecretHash(hash));
-                  if (!m) return std::shared_ptr<const control::ApiKeyMatch>();
-                  return std::make_shared<const control::ApiKeyMatch>(std::move(*m));
-                });
+  return Lookup(
+      Cache().api_keys, hash, [&]() -> base::Result<std::shared_ptr<const control::ApiKeyMatch>> {
+        TENANTD_TRY(std::optional<control::ApiKeyMatch> m, store_.FindApiKeyBySecretHash(hash));
+        if (!m) return std::shared_ptr<const control::ApiKeyMatch>();
+        return std::make_shared<const control::ApiKeyMatch>(std::move(*m));
+      });
 }
 
 base::Result<std::shared_ptr<const control::ApiKey>> Directory::ApiKeyById(
@@ -92,16 +104,22 @@ base::Result<std::shared_ptr<const control::ApiKey>> Directory::ApiKeyById(
   std::string cache_key(tenant_id);
   cache_key += '/';
   cache_key += key_id;
-  return Lookup(&Directory::keys_by_id_, cache_key,
-                [&]() -> base::Result<std::shared_ptr<const control::ApiKey>> {
-                  TENANTD_TRY(std::optional<control::ApiKey> k,
-                              store_.FindApiKey(tenant_id, key_id));
-                  if (!k) return std::shared_ptr<const control::ApiKey>();
-                  return std::make_shared<const control::ApiKey>(std::move(*k));
-                });
+  return Lookup(
+      Cache().keys_by_id, cache_key, [&]() -> base::Result<std::shared_ptr<const control::ApiKey>> {
+        TENANTD_TRY(std::optional<control::ApiKey> k, store_.FindApiKey(tenant_id, key_id));
+        if (!k) return std::shared_ptr<const control::ApiKey>();
+        return std::make_shared<const control::ApiKey>(std::move(*k));
+      });
 }
 
 void Directory::RecordKeyUse(const std::string& key_id, base::TimePoint at) {
+  const int64_t second =
+      std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
+  ThreadCache& cache = Cache();
+  if (cache.noted_use.size() >= kMaxEntriesPerMap) cache.noted_use.clear();
+  int64_t& noted = cache.noted_use[key_id];
+  if (noted == second) return;
+  noted = second;
   std::lock_guard lock(uses_mu_);
   base::TimePoint& slot = uses_[key_id];
   if (slot < at) slot = at;

@@ -139,7 +139,7 @@ std::vector<base::FieldError> ValidateNewApiKey(const NewApiKey& k, base::TimePo
 }
 
 std::string ControlStore::ApiKeySecretHash(std::string_view secret) const {
-  return crypto::HexEncode(crypto::HmacSha256(impl_->api_key_pepper.Reveal(), secret));
+  return crypto::HexEncode(impl_->api_key_pepper->Mac(secret));
 }
 
 base::Result<CreatedApiKey> ControlStore::CreateApiKey(const NewApiKey& k) {

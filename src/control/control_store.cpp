@@ -361,7 +361,8 @@ base::Result<std::unique_ptr<ControlStore>> ControlStore::Open(
   auto impl = std::make_unique<Impl>();
   impl->db = std::move(db);
   impl->box = &box;
-  impl->api_key_pepper = box.DeriveKey("api-key-pepper");
+  impl->api_key_pepper =
+      std::make_unique<crypto::HmacSha256Key>(box.DeriveKey("api-key-pepper").Reveal());
   return std::unique_ptr<ControlStore>(new ControlStore(std::move(impl)));
 }
 

@@ -18,7 +18,8 @@
 
 namespace tenantd::crypto {
 class SecretBox;
-}
+class HmacSha256Key;
+}  // namespace tenantd::crypto
 
 namespace tenantd::control {
 
@@ -28,7 +29,7 @@ struct ControlStore::Impl {
   std::mutex mu;
   std::unique_ptr<storage::Database> db;
   const crypto::SecretBox* box = nullptr;
-  base::Secret api_key_pepper;  // HKDF subkey of the master key
+  std::unique_ptr<crypto::HmacSha256Key> api_key_pepper;  // HKDF subkey of the master key
 
   // Change detection for the caches in front of the store (see Generation()).
   std::atomic<uint64_t> generation{1};

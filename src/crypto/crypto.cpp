@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -182,6 +183,59 @@ std::string Sha256(std::string_view data) {
 }
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
+
+namespace {
+
+std::string FinishMac(EVP_MAC_CTX* ctx, std::string_view data) {
+  if (EVP_MAC_update(ctx, Bytes(data), data.size()) != 1) Die("EVP_MAC_update(HMAC-SHA2-256)");
+  std::string out(kSha256Bytes, '\0');
+  std::size_t len = 0;
+  if (EVP_MAC_final(ctx, Bytes(out), &len, out.size()) != 1 || len != kSha256Bytes) {
+    Die("EVP_MAC_final(HMAC-SHA2-256)");
+  }
+  return out;
+}
+
+}  // namespace
+
+HmacSha256Key::HmacSha256Key(std::string_view key) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1);
+  MacCtx ctx(EVP_MAC_CTX_dup(HmacSha256Template()));
+  static constexpr unsigned char kNoKeyBytes = 0;
+  const unsigned char* key_bytes = key.empty() ? &kNoKeyBytes : Bytes(key);
+  if (!ctx || EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) != 1) {
+    Die("HMAC-SHA2-256 keyed setup");
+  }
+  keyed_ = ctx.release();
+}
+
+HmacSha256Key::~HmacSha256Key() { EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(keyed_)); }
+
+std::string HmacSha256Key::Mac(std::string_view data) const {
+  // A few keyed contexts per thread (tenantd has a handful of keys); a key
+  // not among them replaces the oldest slot.
+  struct Slot {
+    uint64_t id = 0;
+    MacCtx ctx;
+  };
+  thread_local std::array<Slot, 4> slots;
+  thread_local std::size_t next_victim = 0;
+  Slot* slot = nullptr;
+  for (Slot& s : slots) {
+    if (s.id == id_) slot = &s;
+  }
+  if (slot == nullptr) {
+    slot = &slots[next_victim];
+    next_victim = (next_victim + 1) % slots.size();
+    slot->ctx.reset(EVP_MAC_CTX_dup(static_cast<const EVP_MAC_CTX*>(keyed_)));
+    if (!slot->ctx) Die("EVP_MAC_CTX_dup(keyed HMAC-SHA2-256)");
+    slot->id = id_;
+  }
+  // A null key re-initialises with the key already set.
+  if (EVP_MAC_init(slot->ctx.get(), nullptr, 0, nullptr) != 1) Die("EVP_MAC_init(reinit)");
+  return FinishMac(slot->ctx.get(), data);
+}
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   MacCtx ctx(EVP_MAC_CTX_dup(HmacSha256Template()));

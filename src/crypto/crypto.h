@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,25 @@ namespace tenantd::crypto {
 std::string Sha256(std::string_view data);                            // raw 32 bytes
 std::string Sha256Hex(std::string_view data);                         // lowercase hex
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
+
+// A fixed HMAC-SHA256 key used for many MACs (a pepper, a signing key).
+// Keying costs two SHA-256 blocks; this does it once, and each thread then
+// resets its own keyed context per call instead of building a new one.
+// Thread-safe; must outlive the threads that use it only as far as they
+// call Mac().
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::string_view key);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+
+  std::string Mac(std::string_view data) const;  // raw 32 bytes, = HmacSha256(key, data)
+
+ private:
+  void* keyed_;  // EVP_MAC_CTX*, never modified after construction
+  uint64_t id_;  // tells this key's per-thread contexts from another key's
+};
 
 // Decoders are strict and return nullopt for: odd hex length or non-hex
 // characters; in base64, whitespace, characters outside the alphabet,

@@ -11,11 +11,11 @@ constexpr std::size_t kEncodedTokenChars = 43;  // base64url of 32 bytes, unpadd
 }  // namespace
 
 std::string SessionCookies::Sign(std::string_view token) const {
-  return crypto::Base64UrlEncode(crypto::HmacSha256(signing_key_.Reveal(), token));
+  return crypto::Base64UrlEncode(signing_key_.Mac(token));
 }
 
 std::string SessionCookies::IdHash(std::string_view token) const {
-  return crypto::HexEncode(crypto::HmacSha256(id_pepper_.Reveal(), token));
+  return crypto::HexEncode(id_pepper_.Mac(token));
 }
 
 SessionCookies::Minted SessionCookies::Mint() const {

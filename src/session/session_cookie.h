@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "base/secret.h"
+#include "crypto/crypto.h"
 
 namespace tenantd::session {
 
@@ -18,8 +19,8 @@ inline constexpr std::string_view kCookieName = "sid";
 
 class SessionCookies {
  public:
-  SessionCookies(base::Secret signing_key, base::Secret id_pepper)
-      : signing_key_(std::move(signing_key)), id_pepper_(std::move(id_pepper)) {}
+  SessionCookies(const base::Secret& signing_key, const base::Secret& id_pepper)
+      : signing_key_(signing_key.Reveal()), id_pepper_(id_pepper.Reveal()) {}
 
   struct Minted {
     std::string cookie_value;  // "<token>.<signature>": goes to the client only
@@ -40,8 +41,8 @@ class SessionCookies {
   std::string Sign(std::string_view token) const;
   std::string IdHash(std::string_view token) const;
 
-  base::Secret signing_key_;
-  base::Secret id_pepper_;
+  crypto::HmacSha256Key signing_key_;
+  crypto::HmacSha256Key id_pepper_;
 };
 
 // The value of cookie `name` in a Cookie request header ("a=1; sid=x"), or nullopt.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -209,6 +210,43 @@ TEST(ConstantTimeEqual, FalseForDifferentLengths) {
 TEST(ConstantTimeEqual, TrueForTwoEmptyStrings) {
   EXPECT_TRUE(ConstantTimeEqual("", ""));
   EXPECT_TRUE(ConstantTimeEqual(std::string_view(), std::string_view()));
+}
+
+}  // namespace
+}  // namespace tenantd::crypto
+
+namespace tenantd::crypto {
+namespace {
+
+TEST(HmacSha256Key, MatchesTheOneShotMacForEveryKeyAndThread) {
+  const std::string long_key(100, 'k');  // longer than a block: hashed first
+  for (const std::string& key : {std::string(), std::string("key"), long_key}) {
+    const HmacSha256Key prepared(key);
+    for (const std::string& data : {std::string(), std::string("abc"), std::string(1000, 'x')}) {
+      EXPECT_EQ(prepared.Mac(data), HmacSha256(key, data)) << key.size() << "/" << data.size();
+      EXPECT_EQ(prepared.Mac(data), HmacSha256(key, data)) << "second use of the thread's context";
+    }
+  }
+  // More keys than a thread keeps contexts for, used alternately.
+  std::vector<std::unique_ptr<HmacSha256Key>> keys;
+  for (int i = 0; i < 9; ++i)
+    keys.push_back(std::make_unique<HmacSha256Key>("k" + std::to_string(i)));
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 9; ++i) {
+      EXPECT_EQ(keys[i]->Mac("data"), HmacSha256("k" + std::to_string(i), "data"));
+    }
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        if (keys[i % 9]->Mac("m") != HmacSha256("k" + std::to_string(i % 9), "m")) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 }  // namespace
