@@ -3,7 +3,9 @@
 // of the HMAC (uniformly random, so collisions are negligible), kept in two
 // generations that rotate every 2 × skew + 1 s: an entry lives at least as
 // long as its signature could still pass the date check, memory stays
-// bounded by the traffic of two windows, and forgetting is O(1).
+// bounded by the traffic of two windows, and forgetting is O(1). Each
+// generation is a flat open-addressing table (16-32 bytes an entry, no
+// allocation per insert).
 #pragma once
 
 #include <array>
@@ -11,7 +13,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string_view>
-#include <unordered_set>
+#include <vector>
 
 namespace tenantd::auth {
 
@@ -27,16 +29,26 @@ class ReplayCache {
 
  private:
   struct Key {
-    uint64_t hi, lo;
+    uint64_t hi = 0, lo = 0;  // all zero = empty slot
+    bool empty() const { return hi == 0 && lo == 0; }
     bool operator==(const Key&) const = default;
   };
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const { return static_cast<std::size_t>(k.hi ^ k.lo); }
+  // Linear probing, at most half full.
+  class Table {
+   public:
+    bool Contains(const Key& k) const;
+    bool Insert(const Key& k);  // false when present
+    std::size_t size() const { return size_; }
+
+   private:
+    void Grow();
+    std::vector<Key> slots_;
+    std::size_t size_ = 0;
   };
   static constexpr std::size_t kShards = 16;
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_set<Key, KeyHash> current, previous;
+    Table current, previous;
     std::chrono::steady_clock::time_point rotated_at{};
   };
 

@@ -189,8 +189,7 @@ base::Result<Verdict> VerifySignature(const Resolution& r, std::string_view app_
   }
   bool match = false;
   for (const control::AppSecret& s : creds->secrets) {
-    match |= IsLive(s, r.now) && crypto::ConstantTimeEqual(
-                                     crypto::HmacSha256(s.secret.Reveal(), canonical), *presented);
+    match |= IsLive(s, r.now) && crypto::ConstantTimeEqual(s.mac->Mac(canonical), *presented);
   }
   if (!match) {
     return Verdict(Unauthorized("invalid_signature",

@@ -30,6 +30,7 @@ base::Result<std::optional<AppCredentials>> ControlStore::FindAppCredentials(
     }
     AppSecret secret;
     TENANTD_TRY(secret.secret, impl_->box->Open(st.ColumnText(1), AppSecretAad(found->tenant_id)));
+    secret.mac = std::make_shared<const crypto::HmacSha256Key>(secret.secret.Reveal());
     std::optional<std::string> digest = crypto::HexDecode(st.ColumnText(2));
     if (!digest) return base::Internal("control store: corrupt app secret digest");
     secret.sha256 = std::move(*digest);

@@ -23,7 +23,8 @@
 
 namespace tenantd::crypto {
 class SecretBox;
-}
+class HmacSha256Key;
+}  // namespace tenantd::crypto
 
 namespace tenantd::control {
 
@@ -77,6 +78,7 @@ struct TenantPage {
 struct AppSecret {
   std::string sha256;   // raw SHA-256 of the secret (mode A compares it)
   base::Secret secret;  // the secret itself (mode B signs with it)
+  std::shared_ptr<const crypto::HmacSha256Key> mac;  // keyed with `secret`, for mode B
   std::optional<base::TimePoint> expires_at;
 };
 
