@@ -290,7 +290,7 @@ series_request() {
       WRK_PATH=/v1/whoami
       WRK_OPTS=(-s "$ROOT/bench/wrk/signed_whoami.lua")
       WRK_ENV=(TENANTD_APP_KEY="$APP_KEY" TENANTD_APP_SECRET="$APP_SECRET")
-      if [[ $1 == signed ]]; then WRK_ENV+=(KEEP_COOKIE=1); fi
+      if [[ $1 == signed ]]; then WRK_ENV+=(SESSION_COOKIE="$SESSION_COOKIE"); fi
       ;;
     *) die "unknown series $1" ;;
   esac
@@ -429,7 +429,17 @@ APP_SECRET=$(json_field app_secret <<<"$CREATED")
 API_KEY=$(curl -sf -X POST "http://$HOST:$TENANTD_PORT/v1/api-keys" \
   -H "X-App-Key: $APP_KEY" -H "X-App-Secret: $APP_SECRET" -H 'Content-Type: application/json' \
   -d '{"name":"bench"}' | json_field secret) || die "could not create the bench API key"
-[[ -n "$APP_KEY" && -n "$APP_SECRET" && -n "$API_KEY" ]] || die "could not read the bench credentials"
+# The session a signed request starts, for the series that keeps its cookie.
+X_DATE=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')
+EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+SIGNATURE=$(printf 'GET\n/v1/whoami\n%s\n%s\nbench-cookie' "$X_DATE" "$EMPTY_SHA256" |
+  openssl dgst -sha256 -hmac "$APP_SECRET" -r | cut -d' ' -f1)
+SESSION_COOKIE=$(curl -sf -o /dev/null -D - "http://$HOST:$TENANTD_PORT/v1/whoami" \
+  -H "X-App-Key: $APP_KEY" -H "X-Date: $X_DATE" -H "X-Content-Sha256: $EMPTY_SHA256" \
+  -H "X-Nonce: bench-cookie" -H "X-App-Signature: $SIGNATURE" |
+  sed -n 's/^[Ss]et-[Cc]ookie: \(sid=[^;]*\).*/\1/p') || die "could not start the bench session"
+[[ -n "$APP_KEY" && -n "$APP_SECRET" && -n "$API_KEY" && -n "$SESSION_COOKIE" ]] ||
+  die "could not read the bench credentials"
 SERIES=(nginx tenantd apikey signed signed_fresh)
 
 TENANTD_RSS_IDLE=$(vm_field_mib "$TENANTD_PID" VmRSS)
@@ -609,8 +619,8 @@ EOF
 - **API key**: \`Authorization: Bearer sk_live_…\` (a secret key).
 - **Signed, keeping the cookie**: mode B, every request signed afresh with a
   unique \`X-Nonce\` (\`bench/wrk/signed_whoami.lua\`, HMAC through
-  OpenSSL via LuaJIT's FFI); each wrk thread sends back the \`sid\` cookie it
-  got, as a client with a cookie jar does.
+  OpenSSL via LuaJIT's FFI), sending the \`sid\` cookie of an earlier signed
+  request, as a client with a cookie jar does (one session for the run).
 - **Signed, ignoring cookies**: the same, but the client never sends the
   cookie back, so every request starts (and stores) a new session, as
   api.md §4 requires for a mode B request without one.
