@@ -14,6 +14,7 @@
 #include "control/control_store.h"
 #include "crypto/crypto.h"
 #include "crypto/secret_box.h"
+#include "temp_dir.h"
 
 namespace tenantd::admin {
 namespace {
@@ -22,22 +23,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kSettingKey = "admin_token_sha256";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tenantd_admin_token_test_XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 std::string ReadFileBytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

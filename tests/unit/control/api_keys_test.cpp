@@ -7,6 +7,7 @@
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
 #include "storage/sqlite.h"
+#include "temp_dir.h"
 
 namespace tenantd::control {
 namespace {
@@ -17,9 +18,6 @@ using std::chrono::seconds;
 class ApiKeysTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "tenantd_keys_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     auto box = crypto::SecretBox::Create(base::Secret(std::string(32, 'k')));
     ASSERT_TRUE(box);
     box_.emplace(std::move(*box));
@@ -36,11 +34,7 @@ class ApiKeysTest : public ::testing::Test {
       secrets_.push_back(created->app_secret.Reveal());
     }
   }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void TearDown() override { store_.reset(); }
 
   CreatedApiKey MustCreate(NewApiKey k) {
     auto created = store_->CreateApiKey(k);
@@ -59,7 +53,8 @@ class ApiKeysTest : public ::testing::Test {
     return m ? *m : std::nullopt;
   }
 
-  fs::path dir_;
+  test::TempDir tmp_;
+  const fs::path dir_ = tmp_.path();
   std::optional<crypto::SecretBox> box_;
   std::unique_ptr<ControlStore> store_;
   std::vector<Tenant> tenants_;

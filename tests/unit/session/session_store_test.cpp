@@ -9,6 +9,7 @@
 #include "crypto/secret_box.h"
 #include "session/memory_session_store.h"
 #include "session/sql_session_store.h"
+#include "temp_dir.h"
 
 namespace tenantd::session {
 namespace {
@@ -23,9 +24,6 @@ const base::TimePoint kT0 =
 class SessionStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "tenantd_sessions_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     auto box = crypto::SecretBox::Create(base::Secret(std::string(32, 'k')));
     ASSERT_TRUE(box);
     box_.emplace(std::move(*box));
@@ -51,8 +49,6 @@ class SessionStoreTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     store_.reset();
     control_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   SessionRecord Make(int tenant, std::string hash, base::TimePoint expires = kT0 + hours(2)) {
@@ -69,7 +65,8 @@ class SessionStoreTest : public ::testing::TestWithParam<std::string> {
     return s;
   }
 
-  fs::path dir_;
+  test::TempDir tmp_;
+  const fs::path dir_ = tmp_.path();
   std::optional<crypto::SecretBox> box_;
   std::unique_ptr<control::ControlStore> control_;
   std::vector<std::string> tenants_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "temp_dir.h"
 
 namespace tenantd::storage {
 namespace {
@@ -16,22 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tenantd_sqlite_test_XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 class SqliteTest : public ::testing::Test {
  protected:
