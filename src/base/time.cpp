@@ -91,7 +91,21 @@ std::string FormatImfFixdate(TimePoint t) {
   return buf;
 }
 
+static std::optional<TimePoint> ParseImfFixdateUncached(std::string_view s);
+
 std::optional<TimePoint> ParseImfFixdate(std::string_view s) {
+  // Signed requests of one second share their X-Date: remember the last
+  // parse per thread (timegm and gmtime_r are not cheap).
+  thread_local std::string last_text;
+  thread_local std::optional<TimePoint> last_result;
+  if (s == last_text) return last_result;
+  std::optional<TimePoint> result = ParseImfFixdateUncached(s);
+  last_text.assign(s);
+  last_result = result;
+  return result;
+}
+
+static std::optional<TimePoint> ParseImfFixdateUncached(std::string_view s) {
   // "Sun, 22 Nov 2026 21:04:05 GMT": 29 characters at fixed positions.
   if (s.size() != 29 || s.substr(3, 2) != ", " || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
       s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT") {

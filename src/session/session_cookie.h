@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,8 +20,7 @@ inline constexpr std::string_view kCookieName = "sid";
 
 class SessionCookies {
  public:
-  SessionCookies(const base::Secret& signing_key, const base::Secret& id_pepper)
-      : signing_key_(signing_key.Reveal()), id_pepper_(id_pepper.Reveal()) {}
+  SessionCookies(const base::Secret& signing_key, const base::Secret& id_pepper);
 
   struct Minted {
     std::string cookie_value;  // "<token>.<signature>": goes to the client only
@@ -43,6 +43,7 @@ class SessionCookies {
 
   crypto::HmacSha256Key signing_key_;
   crypto::HmacSha256Key id_pepper_;
+  uint64_t id_;  // tells this object's per-thread memory of verified cookies from another's
 };
 
 // The value of cookie `name` in a Cookie request header ("a=1; sid=x"), or nullopt.

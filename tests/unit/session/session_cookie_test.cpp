@@ -50,6 +50,17 @@ TEST(SessionCookies, RefusesACookieSignedWithAnotherKey) {
   EXPECT_FALSE(Cookies().VerifiedIdHash("sid=" + value));
 }
 
+TEST(SessionCookies, AVerifiedCookieIsNotTrustedByAnotherKeysInstance) {
+  // Verification results are remembered per thread: they must stay per key.
+  const SessionCookies a = Cookies(std::string(32, 'a'));
+  const std::string value = a.Mint().cookie_value;
+  ASSERT_TRUE(a.VerifiedIdHash("sid=" + value));
+  ASSERT_TRUE(a.VerifiedIdHash("sid=" + value)) << "remembered";
+  const SessionCookies b = Cookies(std::string(32, 'b'));
+  EXPECT_FALSE(b.VerifiedIdHash("sid=" + value));
+  EXPECT_TRUE(a.VerifiedIdHash("sid=" + value));
+}
+
 TEST(SessionCookies, FindsSidAmongOtherCookies) {
   const SessionCookies c = Cookies();
   const auto minted = c.Mint();
