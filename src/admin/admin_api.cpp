@@ -8,6 +8,7 @@
 #include "control/control_store.h"
 #include "http/json_body.h"
 #include "http/problem.h"
+#include "tenant_db/provisioning.h"
 
 namespace tenantd::admin {
 namespace {
@@ -23,7 +24,7 @@ Response JsonResponse(int status, const boost::json::value& v) {
 
 using http::ReadString;
 
-awaitable<Response> CreateTenant(control::ControlStore& store, Request& req, RequestContext& ctx) {
+awaitable<Response> CreateTenant(const AdminDeps& deps, Request& req, RequestContext& ctx) {
   auto body = http::ParseJsonObject(req);
   if (!body) co_return http::ErrorResponse(body.error(), ctx.request_id);
   auto errors = http::UnknownFields(*body, {"slug", "name", "plan", "isolation"});
@@ -40,7 +41,8 @@ awaitable<Response> CreateTenant(control::ControlStore& store, Request& req, Req
   t.name = name.value_or("");
   if (plan) t.plan = *plan;
   if (isolation) t.isolation = *isolation;
-  auto created = store.CreateTenant(t);
+  // The database is created and migrated before the answer (a few ms).
+  auto created = tenant_db::CreateTenant(deps.store, deps.databases, t);
   if (!created) co_return http::ErrorResponse(created.error(), ctx.request_id);
   boost::json::object out{
       {"tenant", TenantToJson(created->tenant)},
@@ -105,17 +107,18 @@ awaitable<Response> PatchTenant(control::ControlStore& store, Request& req, Requ
   co_return JsonResponse(200, boost::json::object{{"tenant", TenantToJson(*updated)}});
 }
 
-awaitable<Response> DeleteTenant(control::ControlStore& store, Request& req, RequestContext& ctx) {
+awaitable<Response> DeleteTenant(const AdminDeps& deps, Request& req, RequestContext& ctx) {
   const auto purge = req.QueryParam("purge");
   if (purge && *purge != "true" && *purge != "false") {
     co_return http::ErrorResponse(
         base::InvalidArgument("bad_request", "purge must be true or false."), ctx.request_id);
   }
   if (purge == "true") {
-    auto st = store.PurgeTenant(req.PathParam("id"));
-    if (!st) co_return http::ErrorResponse(st.error(), ctx.request_id);
+    auto purged =
+        tenant_db::PurgeTenant(deps.store, deps.databases, &deps.pool, req.PathParam("id"));
+    if (!purged) co_return http::ErrorResponse(purged.error(), ctx.request_id);
   } else {
-    auto deleted = store.DeleteTenant(req.PathParam("id"));
+    auto deleted = deps.store.DeleteTenant(req.PathParam("id"));
     if (!deleted) co_return http::ErrorResponse(deleted.error(), ctx.request_id);
   }
   co_return Response::NoContent();
@@ -147,17 +150,20 @@ awaitable<Response> RotateCredentials(control::ControlStore& store, Request& req
 
 }  // namespace
 
-void RegisterAdminRoutes(http::Router& router, const http::Stage& auth,
-                         control::ControlStore& store) {
+void RegisterAdminRoutes(http::Router& router, const http::Stage& auth, const AdminDeps& deps) {
   const std::vector<const http::Stage*> stages{&auth};
+  control::ControlStore& store = deps.store;
   auto bind = [&store](auto fn) {
     return [&store, fn](Request& req, RequestContext& ctx) { return fn(store, req, ctx); };
   };
-  router.Add("POST", "/admin/v1/tenants", stages, bind(CreateTenant));
+  auto bind_deps = [deps](auto fn) {
+    return [deps, fn](Request& req, RequestContext& ctx) { return fn(deps, req, ctx); };
+  };
+  router.Add("POST", "/admin/v1/tenants", stages, bind_deps(CreateTenant));
   router.Add("GET", "/admin/v1/tenants", stages, bind(ListTenants));
   router.Add("GET", "/admin/v1/tenants/{id}", stages, bind(ShowTenant));
   router.Add("PATCH", "/admin/v1/tenants/{id}", stages, bind(PatchTenant));
-  router.Add("DELETE", "/admin/v1/tenants/{id}", stages, bind(DeleteTenant));
+  router.Add("DELETE", "/admin/v1/tenants/{id}", stages, bind_deps(DeleteTenant));
   router.Add("POST", "/admin/v1/tenants/{id}/credentials/rotate", stages, bind(RotateCredentials));
 }
 

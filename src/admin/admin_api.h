@@ -1,5 +1,5 @@
 // Routes of the platform administration API (api.md §3) that exist so far:
-// tenant create / list / show / patch / delete.
+// tenant create / list / show / patch / delete, credential rotation.
 #pragma once
 
 #include "http/router.h"
@@ -7,11 +7,20 @@
 namespace tenantd::control {
 class ControlStore;
 }
+namespace tenantd::tenant_db {
+class TenantDatabases;
+class TenantDbPool;
+}  // namespace tenantd::tenant_db
 
 namespace tenantd::admin {
 
-// `auth` and `store` must outlive the router.
-void RegisterAdminRoutes(http::Router& router, const http::Stage& auth,
-                         control::ControlStore& store);
+// What the admin routes work on; everything must outlive the router.
+struct AdminDeps {
+  control::ControlStore& store;
+  const tenant_db::TenantDatabases& databases;  // created with, purged with the tenant
+  tenant_db::TenantDbPool& pool;                // closed before a purge
+};
+
+void RegisterAdminRoutes(http::Router& router, const http::Stage& auth, const AdminDeps& deps);
 
 }  // namespace tenantd::admin

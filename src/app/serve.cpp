@@ -1,5 +1,7 @@
 #include "app/serve.h"
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <thread>
 
@@ -22,6 +24,9 @@
 #include "session/session_cookie.h"
 #include "session/sql_session_store.h"
 #include "tenant_api/tenant_routes.h"
+#include "tenant_db/pool.h"
+#include "tenant_db/provisioning.h"
+#include "tenant_db/tenant_databases.h"
 
 namespace tenantd::app {
 namespace {
@@ -31,9 +36,20 @@ int Fail(std::string_view message) {
   return 1;
 }
 
+// Every pooled tenant database holds three descriptors and every connection
+// one: the soft limit (often 1024) would be the first thing to run out.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
-int Serve(const config::Config& config) {
+int Serve(const config::Config& config, const std::vector<storage::Migration>& tenant_migrations) {
+  RaiseOpenFileLimit();
   logging::LoggerOptions log_options;
   log_options.file = config.data_dir / "storage" / "framework" / "log.txt";
   log_options.json = config.log_json;
@@ -53,6 +69,21 @@ int Serve(const config::Config& config) {
   }
   auto token = admin::EnsureAdminToken(config.admin_token, config.data_dir, **store);
   if (!token) return Fail(token.error().public_message + " " + token.error().log_detail);
+
+  const tenant_db::TenantDatabases databases(config.data_dir, tenant_migrations);
+  // A crash while a tenant was being created or purged can leave a database
+  // file no tenant owns; it goes before anything is served.
+  auto orphans = tenant_db::RemoveOrphanDatabases(**store, databases);
+  if (!orphans) return Fail(orphans.error().public_message + " " + orphans.error().log_detail);
+  for (const std::string& name : *orphans) {
+    log.Warn("removed tenants/" + name +
+             ": no tenant owns it (left by an interrupted create or "
+             "purge)");
+  }
+  tenant_db::PoolOptions pool_options;
+  pool_options.capacity = config.tenant_db_pool_size;
+  pool_options.idle_ttl = config.tenant_db_idle_ttl;
+  tenant_db::TenantDbPool pool(databases, pool_options);
 
   std::unique_ptr<session::SessionStore> sessions;
   if (config.session_store == "memory") {
@@ -81,12 +112,13 @@ int Serve(const config::Config& config) {
   http::Router router;
   admin::AdminAuth admin_auth(token->sha256);
   RegisterPublicRoutes(router, **store, metrics);
-  admin::RegisterAdminRoutes(router, admin_auth, **store);
+  admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool});
   const tenant_api::TenantRoutes tenant_routes(tenant_auth, auth_failures, directory, **store,
-                                               *sessions);
+                                               *sessions, pool);
   tenant_routes.Register(router);
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
+  metrics.AddCollector([&pool](std::string& out) { pool.Render(out); });
 
   Housekeeping housekeeping({
       {"flush API key last use", std::chrono::seconds(5),
@@ -95,6 +127,8 @@ int Serve(const config::Config& config) {
            log.Warn("could not record API key use: " + st.error().log_detail);
          }
        }},
+      {"close idle tenant databases", std::chrono::seconds(30),
+       [&] { pool.CloseIdle(std::chrono::steady_clock::now()); }},
       {"purge expired sessions", std::chrono::seconds(60),
        [&] {
          if (auto n = sessions->PurgeExpired(std::chrono::system_clock::now()); !n) {

@@ -12,6 +12,8 @@
 #include "config/config.h"
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
+#include "tenant_db/provisioning.h"
+#include "tenant_db/tenant_databases.h"
 
 namespace tenantd::cli {
 namespace {
@@ -80,7 +82,7 @@ void PrintJson(const boost::json::value& v) { std::cout << boost::json::serializ
 
 }  // namespace
 
-int Main(int argc, char** argv) {
+int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_migrations) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed client or pipe is an error value, not a crash
   CLI::App app{"tenantd: a self-hosted multi-tenant backend", "tenantd"};
   app.require_subcommand(1);
@@ -164,18 +166,19 @@ int Main(int argc, char** argv) {
   auto cfg = LoadConfig(common, flags);
   if (!cfg) return Fail(cfg.error().public_message);
 
-  if (serve->parsed()) return app::Serve(*cfg);
+  if (serve->parsed()) return app::Serve(*cfg, tenant_migrations);
 
   auto stores = OpenStores(*cfg);
   if (!stores) return Fail(Describe(stores.error()));
   control::ControlStore& store = *stores->control;
+  const tenant_db::TenantDatabases databases(cfg->data_dir, tenant_migrations);
 
   if (create->parsed()) {
     control::NewTenant t;
     t.slug = slug;
     t.name = name;
     t.plan = plan;
-    auto created = store.CreateTenant(t);
+    auto created = tenant_db::CreateTenant(store, databases, t);
     if (!created) return Fail(Describe(created.error()));
     if (common.json) {
       PrintJson(boost::json::object{
@@ -255,8 +258,14 @@ int Main(int argc, char** argv) {
     result = store.UpdateTenant(id, patch);
   } else if (del->parsed()) {
     if (purge) {
-      auto st = store.PurgeTenant(id);
-      if (!st) return Fail(Describe(st.error()));
+      // A running server may still hold the database open; it cannot
+      // serve it any more (the tenant is gone), and its handles close at
+      // their idle TTL.
+      auto purged = tenant_db::PurgeTenant(store, databases, nullptr, id);
+      if (!purged) {
+        return Fail(Describe(purged.error()) +
+                    (purged.error().code == base::ErrorCode::kNotFound ? " (" + id + ")" : ""));
+      }
       if (common.json) {
         PrintJson(boost::json::object{{"purged", id}});
       } else {

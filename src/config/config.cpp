@@ -320,6 +320,17 @@ const std::vector<Setting>& Table() {
     };
     t.push_back(std::move(session_store));
 
+    t.push_back(IntegerSetting(
+        "tenant_db_pool_size", "TENANTD_TENANT_DB_POOL_SIZE", "1024",
+        "Tenant database handles kept open (3 file descriptors each); least recently used close "
+        "first.",
+        1, 1000000, [](Config& config, uint64_t value) { config.tenant_db_pool_size = value; }));
+    t.push_back(IntegerSetting("tenant_db_idle_ttl", "TENANTD_TENANT_DB_IDLE_TTL", "300",
+                               "Seconds an unused tenant database handle stays open.", 1, 86400,
+                               [](Config& config, uint64_t value) {
+                                 config.tenant_db_idle_ttl = std::chrono::seconds(value);
+                               }));
+
     return t;
   }();
   return table;

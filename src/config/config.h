@@ -45,6 +45,9 @@ struct Config {
   bool force_secure_cookies = false;
   std::chrono::seconds signature_skew{300};
   std::string session_store = "control";  // control | memory
+  // Tenant databases (connection manager).
+  std::size_t tenant_db_pool_size = 1024;
+  std::chrono::seconds tenant_db_idle_ttl{300};
 };
 
 // One row of the settings table.

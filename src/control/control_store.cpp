@@ -290,6 +290,10 @@ std::string AppSecretAad(std::string_view tenant_id) {
   return "tenant:" + std::string(tenant_id) + ":app_secret";
 }
 
+std::string DbLocationAad(std::string_view tenant_id) {
+  return "tenant:" + std::string(tenant_id) + ":db_location";
+}
+
 std::string_view ToString(TenantStatus s) {
   switch (s) {
     case TenantStatus::kActive:
@@ -366,7 +370,8 @@ base::Result<std::unique_ptr<ControlStore>> ControlStore::Open(
   return std::unique_ptr<ControlStore>(new ControlStore(std::move(impl)));
 }
 
-base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t) {
+base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
+                                                       const TenantProvisioning& provisioning) {
   if (auto errors = ValidateNewTenant(t); !errors.empty()) {
     return base::ValidationFailed(std::move(errors));
   }
@@ -420,9 +425,60 @@ base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t) {
     st.Bind(1, tenant.id).Bind(2, sealed).Bind(3, digest).Bind(4, now);
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
-  TENANTD_RETURN_IF_ERROR(tx.Commit());
+  if (!provisioning.create) {
+    TENANTD_RETURN_IF_ERROR(tx.Commit());
+    impl_->Changed();
+    return created;
+  }
+  // The row is written but not committed: the slug is known to be free,
+  // and until the commit no other connection sees the tenant. If anything
+  // below fails, the rollback takes the row and `undo` the database.
+  TENANTD_TRY(std::string location, provisioning.create(tenant));
+  auto committed = [&]() -> base::Status {
+    TENANTD_TRY(storage::Statement st,
+                db.Prepare("UPDATE tenants SET db_location_sealed = ? WHERE id = ?"));
+    st.Bind(1, impl_->box->Seal(location, DbLocationAad(tenant.id))).Bind(2, tenant.id);
+    TENANTD_RETURN_IF_ERROR(st.Step());
+    return tx.Commit();
+  }();
+  if (!committed) {
+    if (provisioning.undo) provisioning.undo(tenant);
+    return std::move(committed).error();
+  }
   impl_->Changed();
   return created;
+}
+
+base::Result<std::optional<std::string>> ControlStore::DatabaseLocation(
+    std::string_view tenant_id) {
+  std::lock_guard lock(impl_->mu);
+  TENANTD_TRY(storage::Statement st,
+              impl_->db->Prepare("SELECT db_location_sealed FROM tenants WHERE id = ?"));
+  st.Bind(1, tenant_id);
+  TENANTD_TRY(bool row, st.Step());
+  if (!row) return NoSuchTenant();
+  const std::optional<std::string> sealed = st.ColumnOptionalText(0);
+  if (!sealed) return std::optional<std::string>();
+  TENANTD_TRY(base::Secret location, impl_->box->Open(*sealed, DbLocationAad(tenant_id)));
+  return std::optional<std::string>(location.Reveal());
+}
+
+base::Status ControlStore::WithTenantIdsLocked(
+    const std::function<base::Status(const std::unordered_set<std::string>&)>& fn) {
+  std::lock_guard lock(impl_->mu);
+  storage::Database& db = *impl_->db;
+  // BEGIN IMMEDIATE holds SQLite's write lock: no process can create a
+  // tenant (whose row commits only after its database is in place) until
+  // `fn` is done. Nothing is written; the transaction rolls back.
+  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  std::unordered_set<std::string> ids;
+  TENANTD_TRY(storage::Statement st, db.Prepare("SELECT id FROM tenants"));
+  for (;;) {
+    TENANTD_TRY(bool row, st.Step());
+    if (!row) break;
+    ids.insert(st.ColumnText(0));
+  }
+  return fn(ids);
 }
 
 base::Result<std::optional<Tenant>> ControlStore::FindTenant(std::string_view id_or_slug) {
@@ -520,18 +576,19 @@ base::Result<Tenant> ControlStore::DeleteTenant(std::string_view id_or_slug) {
   return tenant;
 }
 
-base::Status ControlStore::PurgeTenant(std::string_view id_or_slug) {
-  const bool by_id = base::IsWellFormedId(id_or_slug, "ten");
+base::Result<Tenant> ControlStore::PurgeTenant(std::string_view id_or_slug) {
   std::lock_guard lock(impl_->mu);
   storage::Database& db = *impl_->db;
-  // app_credentials go with the row through ON DELETE CASCADE.
-  TENANTD_TRY(storage::Statement st, db.Prepare(by_id ? "DELETE FROM tenants WHERE id = ?"
-                                                      : "DELETE FROM tenants WHERE slug = ?"));
-  st.Bind(1, id_or_slug);
+  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  TENANTD_TRY(std::optional<Tenant> tenant, LoadTenant(db, id_or_slug));
+  if (!tenant) return NoSuchTenant();
+  // app_credentials, api keys and sessions go with the row (ON DELETE CASCADE).
+  TENANTD_TRY(storage::Statement st, db.Prepare("DELETE FROM tenants WHERE id = ?"));
+  st.Bind(1, tenant->id);
   TENANTD_RETURN_IF_ERROR(st.Step());
-  if (db.Changes() == 0) return NoSuchTenant();
+  TENANTD_RETURN_IF_ERROR(tx.Commit());
   impl_->Changed();
-  return {};
+  return std::move(*tenant);
 }
 
 uint64_t ControlStore::Generation() {

@@ -10,10 +10,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -148,6 +150,17 @@ std::vector<base::FieldError> ValidateNewApiKey(const NewApiKey& k, base::TimePo
 std::vector<base::FieldError> ValidateNewTenant(const NewTenant& t);
 std::vector<base::FieldError> ValidatePatch(const TenantPatch& p);
 
+// What a new tenant needs outside the control store (its database), made
+// while the tenant's row is written but not yet committed, so that a tenant
+// is never visible without it.
+struct TenantProvisioning {
+  // Makes the resources; returns the database location record (sealed into
+  // the row). An error rolls the row back; `create` cleans up after itself.
+  std::function<base::Result<std::string>(const Tenant&)> create;
+  // Undoes a successful `create` when the row then fails to commit.
+  std::function<void(const Tenant&)> undo;
+};
+
 class ControlStore {
  public:
   // Opens or creates <data_dir>/control.db (creating data_dir if needed) and
@@ -163,7 +176,11 @@ class ControlStore {
   // secret (43 base62 chars), stores the secret sealed by the SecretBox with aad
   // "tenant:<id>:app_secret" plus its SHA-256 hex digest. Duplicate slug, also
   // of a deleted-but-not-purged tenant: kAlreadyExists "slug_taken".
-  base::Result<CreatedTenant> CreateTenant(const NewTenant& t);
+  // With `provisioning`, its create runs inside the transaction (holding the
+  // control store's write lock) after the row is in place, and the row
+  // commits only when it succeeded.
+  base::Result<CreatedTenant> CreateTenant(const NewTenant& t,
+                                           const TenantProvisioning& provisioning = {});
 
   // By id ("ten_…") or slug; deleted tenants are found too (status tells).
   base::Result<std::optional<Tenant>> FindTenant(std::string_view id_or_slug);
@@ -177,8 +194,21 @@ class ControlStore {
 
   // Marks the tenant deleted (idempotent). kNotFound when absent.
   base::Result<Tenant> DeleteTenant(std::string_view id_or_slug);
-  // Removes the tenant row and its credentials for good. kNotFound when absent.
-  base::Status PurgeTenant(std::string_view id_or_slug);
+  // Removes the tenant row and its credentials for good and returns what
+  // it was; the caller then removes its data (a crash in between leaves an
+  // orphan database, which TenantDatabases::RemoveOrphans deletes).
+  // kNotFound when absent.
+  base::Result<Tenant> PurgeTenant(std::string_view id_or_slug);
+
+  // The tenant's database location record (unsealed), nullopt for a tenant
+  // created before locations were recorded. kNotFound for an unknown id.
+  base::Result<std::optional<std::string>> DatabaseLocation(std::string_view tenant_id);
+
+  // Runs `fn` with the ids of every tenant (deleted ones too) while holding
+  // the control store's write lock, so no tenant is created or purged, by
+  // this process or another, until it returns.
+  base::Status WithTenantIdsLocked(
+      const std::function<base::Status(const std::unordered_set<std::string>&)>& fn);
 
   // ---- App credentials (control/app_credentials.cpp) ----
 

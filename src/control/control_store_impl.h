@@ -48,6 +48,7 @@ base::TimePoint Now();
 base::Result<std::optional<Tenant>> LoadTenant(storage::Database& db, std::string_view id_or_slug);
 base::Error NoSuchTenant();
 std::string AppSecretAad(std::string_view tenant_id);
+std::string DbLocationAad(std::string_view tenant_id);
 std::optional<base::FieldError> CheckName(std::string_view raw);
 
 inline std::optional<std::string> FormatOptional(const std::optional<base::TimePoint>& t) {

@@ -413,6 +413,9 @@ base::Result<int> ApplyMigrations(Database& db, const std::vector<Migration>& mi
     if (auto status = db.Exec(m.sql); !status) {
       return WithContext(std::move(status).error(), context);
     }
+    // Mirrored into the file header, where a reader finds it with one
+    // page read (tenant connections check it before serving).
+    TENANTD_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(m.version)));
     {
       TENANTD_TRY(Statement record,
                   db.Prepare("INSERT INTO schema_migrations (version, name, applied_at) "

@@ -203,7 +203,8 @@ struct Migration {
 // missing), in version order, each in its own transaction together with its
 // schema_migrations row, so a failing migration leaves the database at the
 // previous version. Safe to run from several processes at once: each
-// migration is re-checked under the write lock. Returns how many were applied.
+// migration is re-checked under the write lock. Each migration's transaction
+// also sets PRAGMA user_version to its version. Returns how many were applied.
 //
 // Fails with kFailedPrecondition "schema_too_new" when the database records a
 // version newer than the newest in `migrations` (a newer tenantd wrote it),

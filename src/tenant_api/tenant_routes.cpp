@@ -73,11 +73,12 @@ awaitable<Response> WhoAmI(auth::Directory& directory, Request&, RequestContext&
 
 TenantRoutes::TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
                            auth::Directory& directory, control::ControlStore& store,
-                           session::SessionStore& sessions)
+                           session::SessionStore& sessions, tenant_db::TenantDbPool& pool)
     : auth_(auth),
       directory_(directory),
       store_(store),
       sessions_(sessions),
+      pool_(pool),
       keys_read_("keys:read", failures),
       keys_write_("keys:write", failures),
       sessions_read_("sessions:read", failures),

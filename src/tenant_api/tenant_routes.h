@@ -12,6 +12,9 @@ class ControlStore;
 namespace tenantd::session {
 class SessionStore;
 }
+namespace tenantd::tenant_db {
+class TenantDbPool;
+}
 
 namespace tenantd::tenant_api {
 
@@ -20,7 +23,7 @@ class TenantRoutes {
   // Everything passed must outlive the router the routes are added to.
   TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
                auth::Directory& directory, control::ControlStore& store,
-               session::SessionStore& sessions);
+               session::SessionStore& sessions, tenant_db::TenantDbPool& pool);
   // Adds the routes; this object must outlive `router` (it owns the scope stages).
   void Register(http::Router& router) const;
 
@@ -29,6 +32,7 @@ class TenantRoutes {
   auth::Directory& directory_;
   control::ControlStore& store_;
   session::SessionStore& sessions_;
+  tenant_db::TenantDbPool& pool_;
   auth::RequireScope keys_read_, keys_write_, sessions_read_, sessions_write_;
 };
 

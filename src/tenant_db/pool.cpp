@@ -1,0 +1,254 @@
+#include "tenant_db/pool.h"
+
+#include <functional>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+#include "tenant_db/tenant_databases.h"
+
+namespace tenantd::tenant_db {
+namespace {
+
+// Enough shards that event-loop threads rarely meet on one mutex, few
+// enough that a shard's LRU approximates the global order.
+constexpr std::size_t kShards = 64;
+
+using Handle = std::unique_ptr<storage::Database>;
+
+base::Error Migrating(std::string log_detail) {
+  return base::MakeError(base::ErrorCode::kUnavailable, "tenant_migrating",
+                         "The tenant's database is being migrated; retry shortly.",
+                         std::move(log_detail));
+}
+
+}  // namespace
+
+struct TenantDbPool::Entry {
+  std::string tenant_id;
+  std::vector<Handle> idle;
+  std::size_t leased = 0;
+  bool evicted = false;  // handles coming back are closed, not kept
+  std::chrono::steady_clock::time_point last_used;
+};
+
+struct TenantDbPool::Shard {
+  std::mutex mu;
+  std::list<Entry> lru;  // most recently used first
+  // Keys view the tenant_id of their list node (list nodes never move).
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> index;
+};
+
+TenantDbPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(std::exchange(other.pool_, nullptr)),
+      shard_(other.shard_),
+      tenant_id_(std::move(other.tenant_id_)),
+      db_(std::move(other.db_)) {}
+
+TenantDbPool::Lease::~Lease() {
+  if (pool_ && db_) pool_->Return(*shard_, tenant_id_, std::move(db_));
+}
+
+TenantDbPool::TenantDbPool(const TenantDatabases& databases, PoolOptions options)
+    : databases_(databases), options_(options) {
+  if (options_.capacity == 0) options_.capacity = 1;
+  shards_.reserve(kShards);
+  for (std::size_t i = 0; i < kShards; ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+TenantDbPool::~TenantDbPool() = default;
+
+TenantDbPool::Shard& TenantDbPool::ShardFor(std::string_view tenant_id) const {
+  return *shards_[std::hash<std::string_view>{}(tenant_id) % shards_.size()];
+}
+
+base::Result<TenantDbPool::Lease> TenantDbPool::Acquire(std::string_view tenant_id) {
+  Shard& shard = ShardFor(tenant_id);
+  Handle db;
+  {
+    std::lock_guard lock(shard.mu);
+    if (auto it = shard.index.find(tenant_id); it != shard.index.end()) {
+      Entry& e = *it->second;
+      if (!e.idle.empty()) {
+        db = std::move(e.idle.back());
+        e.idle.pop_back();
+        ++e.leased;
+        shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
+      }
+    }
+  }
+  if (db) {
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    leased_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    // Opening takes tens of microseconds: outside the shard's lock.
+    auto opened = databases_.Open(tenant_id);
+    if (!opened) {
+      if (opened.error().problem_code == "tenant_database_missing") {
+        return Migrating(opened.error().log_detail + " (run `tenantd migrate`)");
+      }
+      return std::move(opened).error();
+    }
+    db = std::move(*opened);
+    std::vector<Handle> closing;
+    {
+      std::lock_guard lock(shard.mu);
+      auto it = shard.index.find(tenant_id);
+      if (it == shard.index.end()) {
+        shard.lru.push_front(Entry{std::string(tenant_id), {}, 0, false, {}});
+        it = shard.index.emplace(shard.lru.front().tenant_id, shard.lru.begin()).first;
+      } else {
+        shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
+      }
+      ++it->second->leased;
+      open_.fetch_add(1, std::memory_order_relaxed);
+      leased_.fetch_add(1, std::memory_order_relaxed);
+      TrimLocked(shard, closing);
+    }
+  }
+  Lease lease(this, &shard, std::string(tenant_id), std::move(db));
+  TENANTD_TRY(bool ready, Ready(lease.db()));
+  if (!ready) {
+    return Migrating("tenant " + std::string(tenant_id) + " is below schema version " +
+                     std::to_string(databases_.LatestVersion()));
+  }
+  return lease;
+}
+
+base::Result<bool> TenantDbPool::Ready(storage::Database& db) const {
+  // user_version lives in the file header: one page read, no table scan.
+  TENANTD_TRY(storage::Statement st, db.Prepare("PRAGMA user_version"));
+  TENANTD_TRY(bool row, st.Step());
+  if (!row) return base::Internal("tenant database: PRAGMA user_version returned no row");
+  return st.ColumnInt64(0) >= databases_.LatestVersion();
+}
+
+void TenantDbPool::Return(Shard& shard, const std::string& tenant_id, Handle db) {
+  std::vector<Handle> closing;
+  {
+    std::lock_guard lock(shard.mu);
+    leased_.fetch_sub(1, std::memory_order_relaxed);
+    auto it = shard.index.find(tenant_id);
+    if (it == shard.index.end()) {
+      closing.push_back(std::move(db));
+    } else {
+      Entry& e = *it->second;
+      --e.leased;
+      if (e.evicted) {
+        closing.push_back(std::move(db));
+        if (e.leased == 0 && e.idle.empty()) {
+          shard.lru.erase(it->second);
+          shard.index.erase(it);
+        }
+      } else {
+        e.idle.push_back(std::move(db));
+        e.last_used = std::chrono::steady_clock::now();
+      }
+    }
+    TrimLocked(shard, closing);
+  }
+  open_.fetch_sub(closing.size(), std::memory_order_relaxed);
+  // `closing` closes its handles here, outside the lock.
+}
+
+void TenantDbPool::TrimLocked(Shard& shard, std::vector<Handle>& closing) {
+  // Over capacity, the least recently used idle handles of this shard go.
+  // If all of them are leased the pool stays over capacity until they
+  // come back: refusing a request would be worse than a few extra files.
+  auto it = shard.lru.end();
+  while (open_.load(std::memory_order_relaxed) - closing.size() > options_.capacity &&
+         it != shard.lru.begin()) {
+    --it;
+    Entry& e = *it;
+    while (!e.idle.empty() &&
+           open_.load(std::memory_order_relaxed) - closing.size() > options_.capacity) {
+      closing.push_back(std::move(e.idle.back()));
+      e.idle.pop_back();
+      evictions_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (e.idle.empty() && e.leased == 0) {
+      shard.index.erase(e.tenant_id);
+      it = shard.lru.erase(it);
+    }
+  }
+}
+
+void TenantDbPool::Evict(std::string_view tenant_id) {
+  Shard& shard = ShardFor(tenant_id);
+  std::vector<Handle> closing;
+  {
+    std::lock_guard lock(shard.mu);
+    auto it = shard.index.find(tenant_id);
+    if (it == shard.index.end()) return;
+    Entry& e = *it->second;
+    closing = std::move(e.idle);
+    e.idle.clear();
+    if (e.leased == 0) {
+      shard.lru.erase(it->second);
+      shard.index.erase(it);
+    } else {
+      e.evicted = true;
+    }
+  }
+  evictions_.fetch_add(closing.size(), std::memory_order_relaxed);
+  open_.fetch_sub(closing.size(), std::memory_order_relaxed);
+}
+
+std::size_t TenantDbPool::CloseIdle(std::chrono::steady_clock::time_point now) {
+  std::size_t closed = 0;
+  for (auto& shard_ptr : shards_) {
+    Shard& shard = *shard_ptr;
+    std::vector<Handle> closing;
+    {
+      std::lock_guard lock(shard.mu);
+      for (auto it = shard.lru.begin(); it != shard.lru.end();) {
+        Entry& e = *it;
+        if (e.leased == 0 && now - e.last_used >= options_.idle_ttl) {
+          for (Handle& h : e.idle) closing.push_back(std::move(h));
+          shard.index.erase(e.tenant_id);
+          it = shard.lru.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    closed += closing.size();
+    open_.fetch_sub(closing.size(), std::memory_order_relaxed);
+  }
+  evictions_.fetch_add(closed, std::memory_order_relaxed);
+  return closed;
+}
+
+PoolStats TenantDbPool::Stats() const {
+  PoolStats s;
+  s.open = open_.load(std::memory_order_relaxed);
+  s.leased = leased_.load(std::memory_order_relaxed);
+  s.hits = hits_.load(std::memory_order_relaxed);
+  s.misses = misses_.load(std::memory_order_relaxed);
+  s.evictions = evictions_.load(std::memory_order_relaxed);
+  return s;
+}
+
+void TenantDbPool::Render(std::string& out) const {
+  const PoolStats s = Stats();
+  out += "# HELP tenantd_tenant_db_handles Open tenant database handles.\n";
+  out += "# TYPE tenantd_tenant_db_handles gauge\n";
+  out += "tenantd_tenant_db_handles{state=\"open\"} " + std::to_string(s.open) + "\n";
+  out += "tenantd_tenant_db_handles{state=\"leased\"} " + std::to_string(s.leased) + "\n";
+  out += "# HELP tenantd_tenant_db_capacity Tenant database handles kept at most.\n";
+  out += "# TYPE tenantd_tenant_db_capacity gauge\n";
+  out += "tenantd_tenant_db_capacity " + std::to_string(options_.capacity) + "\n";
+  const std::pair<const char*, uint64_t> counters[] = {
+      {"hits", s.hits}, {"misses", s.misses}, {"evictions", s.evictions}};
+  const char* help[] = {"Leases served by an idle open handle.", "Leases that opened a handle.",
+                        "Handles closed for capacity, idle TTL or tenant removal."};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string name = std::string("tenantd_tenant_db_") + counters[i].first + "_total";
+    out += "# HELP " + name + " " + help[i] + "\n# TYPE " + name + " counter\n";
+    out += name + " " + std::to_string(counters[i].second) + "\n";
+  }
+}
+
+}  // namespace tenantd::tenant_db

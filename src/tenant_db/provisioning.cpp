@@ -1,0 +1,53 @@
+#include "tenant_db/provisioning.h"
+
+#include <boost/json.hpp>
+
+#include "base/crash_point.h"
+#include "tenant_db/pool.h"
+#include "tenant_db/tenant_databases.h"
+
+namespace tenantd::tenant_db {
+
+base::Result<control::CreatedTenant> CreateTenant(control::ControlStore& store,
+                                                  const TenantDatabases& databases,
+                                                  const control::NewTenant& t) {
+  control::TenantProvisioning provisioning;
+  provisioning.create = [&databases](const control::Tenant& tenant) -> base::Result<std::string> {
+    base::CrashPoint("tenant_create.after_row");
+    TENANTD_RETURN_IF_ERROR(databases.Provision(tenant.id));
+    base::CrashPoint("tenant_create.after_database");
+    // The location record has the shape PostgreSQL tenants will need
+    // (engine, where, credentials); for SQLite it is the file.
+    return boost::json::serialize(boost::json::object{
+        {"engine", "sqlite"}, {"path", TenantDatabases::RelativePath(tenant.id)}});
+  };
+  provisioning.undo = [&databases](const control::Tenant& tenant) {
+    (void)databases.Remove(tenant.id);
+  };
+  return store.CreateTenant(t, provisioning);
+}
+
+base::Result<control::Tenant> PurgeTenant(control::ControlStore& store,
+                                          const TenantDatabases& databases, TenantDbPool* pool,
+                                          std::string_view id_or_slug) {
+  TENANTD_TRY(control::Tenant purged, store.PurgeTenant(id_or_slug));
+  base::CrashPoint("tenant_purge.after_row");
+  if (pool) pool->Evict(purged.id);
+  TENANTD_RETURN_IF_ERROR(databases.Remove(purged.id));
+  return purged;
+}
+
+base::Result<std::vector<std::string>> RemoveOrphanDatabases(control::ControlStore& store,
+                                                             const TenantDatabases& databases) {
+  std::vector<std::string> removed;
+  TENANTD_RETURN_IF_ERROR(
+      store.WithTenantIdsLocked([&](const std::unordered_set<std::string>& ids) -> base::Status {
+        TENANTD_TRY(removed, databases.RemoveOrphans([&ids](std::string_view id) {
+          return ids.contains(std::string(id));
+        }));
+        return {};
+      }));
+  return removed;
+}
+
+}  // namespace tenantd::tenant_db
