@@ -107,6 +107,7 @@ base::Result<TenantDbPool::Lease> TenantDbPool::Acquire(std::string_view tenant_
       leased_.fetch_add(1, std::memory_order_relaxed);
       TrimLocked(shard, closing);
     }
+    open_.fetch_sub(closing.size(), std::memory_order_relaxed);
   }
   Lease lease(this, &shard, std::string(tenant_id), std::move(db));
   TENANTD_TRY(bool ready, Ready(lease.db()));

@@ -1,0 +1,186 @@
+#include "tenant_db/pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tenant_db/tenant_databases.h"
+#include "temp_dir.h"
+
+namespace tenantd::tenant_db {
+namespace {
+
+using test::TempDir;
+
+// True when the statement produced a row.
+bool Row(storage::Statement& st) {
+  auto row = st.Step();
+  return row && *row;
+}
+
+std::vector<storage::Migration> Schema() {
+  return {{1, "counters", "CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+                          "INSERT INTO counters VALUES (1, 0);"}};
+}
+
+std::string TenantId(int i) {
+  std::string digits = std::to_string(i);
+  return "ten_01JPOOL" + std::string(17 - digits.size(), '0') + digits;
+}
+
+class PoolTest : public ::testing::Test {
+ protected:
+  void Provision(int count) {
+    for (int i = 0; i < count; ++i) ASSERT_TRUE(dbs_.Provision(TenantId(i)));
+  }
+  TempDir dir_;
+  TenantDatabases dbs_{dir_.path(), Schema()};
+};
+
+TEST_F(PoolTest, ASecondLeaseOfATenantReusesTheHandle) {
+  Provision(1);
+  TenantDbPool pool(dbs_, {});
+  storage::Database* first = nullptr;
+  {
+    auto lease = pool.Acquire(TenantId(0));
+    ASSERT_TRUE(lease) << lease.error().log_detail;
+    first = &lease->db();
+    EXPECT_EQ(pool.Stats().leased, 1u);
+  }
+  auto lease = pool.Acquire(TenantId(0));
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(&lease->db(), first);
+  const PoolStats s = pool.Stats();
+  EXPECT_EQ(s.misses, 1u);
+  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.open, 1u);
+}
+
+TEST_F(PoolTest, TwoLeasesAtOnceGetTwoHandles) {
+  Provision(1);
+  TenantDbPool pool(dbs_, {});
+  auto a = pool.Acquire(TenantId(0));
+  auto b = pool.Acquire(TenantId(0));
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(&a->db(), &b->db());
+  EXPECT_EQ(pool.Stats().open, 2u);
+  EXPECT_EQ(pool.Stats().leased, 2u);
+}
+
+TEST_F(PoolTest, CapacityClosesTheLeastRecentlyUsedIdleHandles) {
+  Provision(40);
+  TenantDbPool pool(dbs_, {.capacity = 8});
+  for (int i = 0; i < 40; ++i) {
+    auto lease = pool.Acquire(TenantId(i));
+    ASSERT_TRUE(lease);
+  }
+  const PoolStats s = pool.Stats();
+  EXPECT_LE(s.open, 8u);
+  EXPECT_EQ(s.evictions, 40u - s.open);
+  EXPECT_EQ(s.misses, 40u);
+}
+
+TEST_F(PoolTest, LeasedHandlesAreNeverClosedForCapacity) {
+  Provision(4);
+  TenantDbPool pool(dbs_, {.capacity = 1});
+  std::vector<TenantDbPool::Lease> held;
+  for (int i = 0; i < 4; ++i) {
+    auto lease = pool.Acquire(TenantId(i));
+    ASSERT_TRUE(lease);
+    held.push_back(std::move(*lease));
+  }
+  // Over capacity while all are in use, and every handle still works.
+  EXPECT_EQ(pool.Stats().open, 4u);
+  for (auto& lease : held) EXPECT_TRUE(lease.db().Exec("UPDATE counters SET n = n + 1"));
+  held.clear();
+  EXPECT_EQ(pool.Stats().open, 1u);
+}
+
+TEST_F(PoolTest, CloseIdleClosesHandlesPastTheTtlOnly) {
+  Provision(2);
+  TenantDbPool pool(dbs_, {.capacity = 16, .idle_ttl = std::chrono::seconds(60)});
+  { ASSERT_TRUE(pool.Acquire(TenantId(0))); }
+  auto busy = pool.Acquire(TenantId(1));
+  ASSERT_TRUE(busy);
+  const auto now = std::chrono::steady_clock::now();
+  EXPECT_EQ(pool.CloseIdle(now), 0u);
+  EXPECT_EQ(pool.CloseIdle(now + std::chrono::seconds(61)), 1u);
+  EXPECT_EQ(pool.Stats().open, 1u);  // the leased one stays
+}
+
+TEST_F(PoolTest, EvictClosesIdleHandlesNowAndLeasedOnesOnReturn) {
+  Provision(1);
+  TenantDbPool pool(dbs_, {});
+  { ASSERT_TRUE(pool.Acquire(TenantId(0))); }
+  auto held = pool.Acquire(TenantId(0));
+  ASSERT_TRUE(held);
+  auto second = pool.Acquire(TenantId(0));
+  ASSERT_TRUE(second);
+  { auto drop = std::move(*second); }  // back to idle
+  EXPECT_EQ(pool.Stats().open, 2u);
+  pool.Evict(TenantId(0));
+  EXPECT_EQ(pool.Stats().open, 1u);
+  { auto drop = std::move(*held); }
+  EXPECT_EQ(pool.Stats().open, 0u);
+  // The tenant can be leased again afresh.
+  EXPECT_TRUE(pool.Acquire(TenantId(0)));
+}
+
+TEST_F(PoolTest, ADatabaseBelowTheLatestVersionIsRefusedAsMigrating) {
+  Provision(1);
+  std::vector<storage::Migration> newer = Schema();
+  newer.push_back({2, "more", "CREATE TABLE more (x);"});
+  TenantDatabases next(dir_.path(), newer);
+  TenantDbPool pool(next, {});
+  auto lease = pool.Acquire(TenantId(0));
+  ASSERT_FALSE(lease);
+  EXPECT_EQ(lease.error().code, base::ErrorCode::kUnavailable);
+  EXPECT_EQ(lease.error().problem_code, "tenant_migrating");
+  // Migrated meanwhile by another connection (as `tenantd migrate` would):
+  // served at once, by the same pooled handle.
+  ASSERT_TRUE(next.Migrate(TenantId(0)));
+  auto after = pool.Acquire(TenantId(0));
+  ASSERT_TRUE(after) << after.error().log_detail;
+  EXPECT_EQ(pool.Stats().misses, 1u);
+}
+
+TEST_F(PoolTest, AMissingDatabaseIsRefusedAsMigrating) {
+  TenantDbPool pool(dbs_, {});
+  auto lease = pool.Acquire(TenantId(7));
+  ASSERT_FALSE(lease);
+  EXPECT_EQ(lease.error().problem_code, "tenant_migrating");
+  EXPECT_EQ(pool.Stats().open, 0u);
+}
+
+TEST_F(PoolTest, ManyThreadsNeverShareAHandle) {
+  Provision(8);
+  TenantDbPool pool(dbs_, {.capacity = 4});
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        auto lease = pool.Acquire(TenantId((i + t) % 8));
+        if (!lease || !lease->db().Exec("UPDATE counters SET n = n + 1")) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  int64_t total = 0;
+  for (int i = 0; i < 8; ++i) {
+    auto db = dbs_.Open(TenantId(i));
+    ASSERT_TRUE(db);
+    auto st = (*db)->Prepare("SELECT n FROM counters");
+    ASSERT_TRUE(st && Row(*st));
+    total += st->ColumnInt64(0);
+  }
+  EXPECT_EQ(total, 1200);
+  EXPECT_EQ(pool.Stats().leased, 0u);
+}
+
+}  // namespace
+}  // namespace tenantd::tenant_db
