@@ -3,9 +3,12 @@
 #
 # Measures GET /healthz on tenantd against nginx `return 200` with the same
 # body, and authenticated GET /v1/whoami (API key; mode B signature with and
-# without the session cookie) against tenantd's own /healthz, on this
-# machine, in this run, with wrk on loopback; runs the Google Benchmark
-# hot-path benchmarks; writes docs/benchmarks.md.
+# without the session cookie) against tenantd's own /healthz, and
+# GET /v1/products/{id} over BENCH_TENANTS tenants (a random tenant per
+# request) against nginx `return 200` with a product-sized body, on this
+# machine, in this run, with wrk on loopback; times creating and migrating
+# BENCH_PROVISION_TENANTS tenants (bench/provisioning.py); runs the Google
+# Benchmark hot-path benchmarks; writes docs/benchmarks.md.
 #
 # Exits non-zero when something cannot be built, started or measured. A
 # missed performance target is not a failure of the script: it prints a
@@ -15,7 +18,9 @@
 # BENCH_DURATION (seconds per wrk run, default 10), BENCH_WARMUP (seconds,
 # default 3), BENCH_MIN_TIME (Google Benchmark seconds per benchmark, default 0.1),
 # BENCH_QUIET_WAIT (longest wait, in seconds, for other work on the machine to
-# settle before measuring, default 60), BENCH_OUT (report path, default
+# settle before measuring, default 60), BENCH_TENANTS (tenants of the
+# product-read series, default 1000), BENCH_PROVISION_TENANTS (tenants
+# created and migrated, default 10000), BENCH_OUT (report path, default
 # docs/benchmarks.md, relative to the repository root).
 set -euo pipefail
 
@@ -35,16 +40,22 @@ cd "$ROOT"
 
 TENANTD="$BUILD_DIR/apps/tenantd/tenantd"
 HOT_BENCH="$BUILD_DIR/bench/hot_paths_bench"
+TENANTD_NEXT="$BUILD_DIR/tests/next_release/tenantd_next"
 OUT=${BENCH_OUT:-docs/benchmarks.md}
 RUNS=${BENCH_RUNS:-3}
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-3}
 MIN_TIME=${BENCH_MIN_TIME:-0.1}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-60}
+READ_TENANTS=${BENCH_TENANTS:-1000}
+PROVISION_TENANTS=${BENCH_PROVISION_TENANTS:-10000}
 THREADS=2
 CONNECTIONS=64
 TARGET_RATIO=0.80
 AUTH_TARGET_RATIO=0.85  # authenticated whoami vs tenantd's own /healthz
+PRODUCT_TARGET_RATIO=0.60  # product read over many tenants vs nginx return 200
+PRODUCT_TARGET_P99_MS=5
+PROVISION_TARGET_S=60  # create, and migrate, 10,000 tenants
 HOST=127.0.0.1  # all traffic stays on loopback
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -53,11 +64,14 @@ die() {
   exit 1
 }
 
-for tool in wrk nginx curl awk timeout; do
+for tool in wrk nginx curl awk timeout python3; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed (run: make deps)"
 done
 [[ -x "$TENANTD" ]] || die "$TENANTD not found; build with -DTENANTD_BUILD_BENCH=ON (make release)"
 [[ -x "$HOT_BENCH" ]] || die "$HOT_BENCH not found; build with -DTENANTD_BUILD_BENCH=ON (make release)"
+[[ -x "$TENANTD_NEXT" ]] || die "$TENANTD_NEXT not found; build with -DTENANTD_BUILD_BENCH=ON (make release)"
+[[ "$READ_TENANTS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_TENANTS must be a positive integer"
+[[ "$PROVISION_TENANTS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_PROVISION_TENANTS must be a positive integer"
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "BENCH_DURATION must be a positive integer (seconds)"
 [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer (seconds)"
@@ -174,6 +188,10 @@ start_tenantd() {
   die "tenantd failed to start"
 }
 
+# The baseline of the product reads: a product answer of the shape and size
+# tenantd sends (tenantd's exact size is in the report).
+NGINX_PRODUCT_BODY='{"product":{"id":"prd_01JBENCHBENCHBENCHBENCHBEN","sku":"SKU-1","name":"Widget of reader 123","price_cents":1999,"currency":"EUR","attributes":{"colour":"blue","size":"M"},"version":1,"created_at":"2026-11-23T05:00:00.000Z","updated_at":"2026-11-23T05:00:00.000Z"}}'
+
 start_nginx() {
   local attempt dir="$WORK/nginx"
   mkdir -p "$dir/logs" "$dir/tmp"
@@ -214,6 +232,10 @@ http {
     location = /healthz {
       default_type application/json;
       return 200 '{"ok":true}';
+    }
+    location = /product {
+      default_type application/json;
+      return 200 '$NGINX_PRODUCT_BODY';
     }
     location / {
       return 404;
@@ -257,8 +279,8 @@ cpu_ticks() {
 # The pids whose CPU a server run is charged with (nginx: master and workers).
 server_pids() {
   case $1 in
-    tenantd | apikey | signed | signed_fresh) echo "$TENANTD_PID" ;;
-    nginx) echo "$NGINX_PID $(ps -o pid= --ppid "$NGINX_PID" 2>/dev/null | tr '\n' ' ')" ;;
+    tenantd | apikey | signed | signed_fresh | products) echo "$TENANTD_PID" ;;
+    nginx | nginx_product) echo "$NGINX_PID $(ps -o pid= --ppid "$NGINX_PID" 2>/dev/null | tr '\n' ' ')" ;;
   esac
 }
 
@@ -282,6 +304,12 @@ series_request() {
   WRK_ENV=()
   case $1 in
     nginx | tenantd) WRK_PATH=/healthz ;;
+    nginx_product) WRK_PATH=/product ;;
+    products)
+      WRK_PATH=/
+      WRK_OPTS=(-s "$ROOT/bench/wrk/products_random.lua")
+      WRK_ENV=(PRODUCTS_FILE="$WORK/products.lua")
+      ;;
     apikey)
       WRK_PATH=/v1/whoami
       WRK_OPTS=(-H "Authorization: Bearer $API_KEY")
@@ -440,7 +468,11 @@ SESSION_COOKIE=$(curl -sf -o /dev/null -D - "http://$HOST:$TENANTD_PORT/v1/whoam
   sed -n 's/^[Ss]et-[Cc]ookie: \(sid=[^;]*\).*/\1/p') || die "could not start the bench session"
 [[ -n "$APP_KEY" && -n "$APP_SECRET" && -n "$API_KEY" && -n "$SESSION_COOKIE" ]] ||
   die "could not read the bench credentials"
-SERIES=(nginx tenantd apikey signed signed_fresh)
+log "setting up $READ_TENANTS tenants, each with an API key and a product"
+PRODUCT_BYTES=$(python3 "$ROOT/bench/setup_products.py" "$TENANTD_PORT" "$ADMIN_TOKEN" \
+  "$READ_TENANTS" "$WORK/products.lua") || die "could not set up the product-read tenants"
+NGINX_PRODUCT_BYTES=${#NGINX_PRODUCT_BODY}
+SERIES=(nginx tenantd apikey signed signed_fresh nginx_product products)
 
 TENANTD_RSS_IDLE=$(vm_field_mib "$TENANTD_PID" VmRSS)
 
@@ -448,7 +480,7 @@ if ((WARMUP > 0)); then
   log "warming up ${WARMUP}s each"
   for series in "${SERIES[@]}"; do
     port=$TENANTD_PORT
-    if [[ $series == nginx ]]; then port=$NGINX_PORT; fi
+    if [[ $series == nginx* ]]; then port=$NGINX_PORT; fi
     run_wrk "$series" "$port" "$WARMUP" "$WORK/warmup-$series.txt"
   done
 fi
@@ -461,7 +493,11 @@ for ((r = 1; r <= RUNS; r++)); do
     measure "$series" "$TENANTD_PORT" "$r"
     kill -0 "$TENANTD_PID" 2>/dev/null || die "tenantd exited during the run ($series)"
   done
+  measure nginx_product "$NGINX_PORT" "$r"
+  measure products "$TENANTD_PORT" "$r"
+  kill -0 "$TENANTD_PID" 2>/dev/null || die "tenantd exited during the run (products)"
 done
+POOL_METRICS=$(curl -sf "http://$HOST:$TENANTD_PORT/metrics" | grep '^tenantd_tenant_db_' || true)
 if command -v sqlite3 >/dev/null 2>&1; then
   SESSIONS_CREATED=$(sqlite3 "$WORK/tenantd-data/control.db" 'SELECT count(*) FROM sessions' 2>/dev/null || echo unknown)
 else
@@ -497,6 +533,18 @@ auth_row() {
 read -r A_RPS A_P99 A_RATIO A_US A_PASS A_RUN <<<"$(auth_row apikey)"
 read -r S_RPS S_P99 S_RATIO S_US S_PASS S_RUN <<<"$(auth_row signed)"
 read -r F_RPS F_P99 F_RATIO F_US F_PASS F_RUN <<<"$(auth_row signed_fresh)"
+read -r NP_RPS NP_P99 NP_CPU NP_REQ NP_RUN <<<"$(median_of nginx_product)"
+read -r P_RPS P_P99 P_CPU P_REQ P_RUN <<<"$(median_of products)"
+P_RATIO=$(awk -v t="$P_RPS" -v n="$NP_RPS" 'BEGIN { printf "%.2f", t / n }')
+NP_US=$(awk -v c="$NP_CPU" -v q="$NP_REQ" 'BEGIN { printf "%.1f", c * 1e6 / q }')
+P_US=$(awk -v c="$P_CPU" -v q="$P_REQ" 'BEGIN { printf "%.1f", c * 1e6 / q }')
+P_PASS=$(awk -v r="$P_RATIO" -v t="$PRODUCT_TARGET_RATIO" 'BEGIN { print (r + 0 >= t + 0) ? "PASS" : "FAIL" }')
+P_P99_PASS=$(awk -v p="$P_P99" -v t="$PRODUCT_TARGET_P99_MS" 'BEGIN { print (p + 0 < t + 0) ? "PASS" : "FAIL" }')
+pool_metric() { awk -v m="$1" '$1 == m { print $2 }' <<<"$POOL_METRICS"; }
+POOL_OPEN=$(pool_metric 'tenantd_tenant_db_handles{state="open"}')
+POOL_HITS=$(pool_metric tenantd_tenant_db_hits_total)
+POOL_MISSES=$(pool_metric tenantd_tenant_db_misses_total)
+POOL_EVICTIONS=$(pool_metric tenantd_tenant_db_evictions_total)
 # Share of the CPUs other processes took during the runs: above 10%, the
 # servers competed with unrelated work and the figures are unreliable.
 OTHER_PCT=$(awk -F'\t' '{ o += $9; c += $10 } END { printf "%.0f", (c > 0 ? 100 * o / c : 0) }' "$RESULTS")
@@ -510,6 +558,29 @@ stop_pid "$TENANTD_PID"
 TENANTD_PID=""
 stop_pid "$NGINX_PID"
 NGINX_PID=""
+
+log "provisioning: create and migrate $PROVISION_TENANTS tenants"
+wait_quiet
+run_child "$WORK/provisioning.json" "$WORK/provisioning.err" timeout 900 \
+  python3 "$ROOT/bench/provisioning.py" "$TENANTD" "$TENANTD_NEXT" "$WORK" "$PROVISION_TENANTS" || {
+  cat "$WORK/provisioning.err" >&2
+  die "the provisioning benchmark failed"
+}
+prov() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/provisioning.json" "$1"; }
+PV_CREATE_S=$(prov create_seconds)
+PV_CREATE_RATE=$(prov create_per_second)
+PV_CONNECTIONS=$(prov connections)
+PV_SERVER_RSS=$(prov server_peak_rss_mib)
+PV_MIGRATE_S=$(prov migrate_seconds)
+PV_MIGRATE_RATE=$(prov migrate_per_second)
+PV_MIGRATE_RSS=$(prov migrate_peak_rss_mib)
+PV_JOBS=$(prov migrate_jobs)
+PV_RERUN_S=$(prov rerun_seconds)
+target_s() { awk -v s="$1" -v t="$PROVISION_TARGET_S" -v n="$PROVISION_TENANTS" 'BEGIN {
+  # The target is for 10,000 tenants; smaller runs are scaled to it.
+  print (s * 10000 / n < t) ? "PASS" : "FAIL" }'; }
+PV_CREATE_PASS=$(target_s "$PV_CREATE_S")
+PV_MIGRATE_PASS=$(target_s "$PV_MIGRATE_S")
 
 log "hot paths: $HOT_BENCH --benchmark_min_time=$MIN_TIME"
 run_child "$WORK/hot_paths.txt" "$WORK/hot_paths.err" \
@@ -643,6 +714,62 @@ EOF
   batches; see docs/api.md).
 - Every run of every series is in the "All runs" table above.
 
+## Tenant reads: GET /v1/products/{id} over ${READ_TENANTS} tenants against nginx
+
+### Method
+
+- ${READ_TENANTS} tenants, each with its own SQLite database, one secret API
+  key and one product, created through the HTTP API before the runs
+  (\`bench/setup_products.py\`).
+- Load: \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s\` with
+  \`bench/wrk/products_random.lua\`: every request picks a tenant at random
+  and reads its product with its API key, so each request resolves the key,
+  checks the tenant, leases that tenant's database handle from the pool and
+  reads one row. The answer is ${PRODUCT_BYTES} bytes of JSON.
+- Baseline: the same nginx, \`return 200\` with a ${NGINX_PRODUCT_BYTES}-byte
+  product document at \`/product\`, measured in turn with tenantd in the
+  same runs.
+- Targets (issue): at least **${PRODUCT_TARGET_RATIO}** of nginx's req/s, and
+  p99 under **${PRODUCT_TARGET_P99_MS} ms** at ${CONNECTIONS} connections.
+
+### Results
+
+| server | req/s | p99 | ratio vs nginx | target | result | p99 target | result | server CPU per request |
+|---|---:|---:|---:|---:|:---:|---:|:---:|---:|
+| nginx \`return 200\` | $(fmt_rps "$NP_RPS") | ${NP_P99} ms | 1.00 | | | | | ${NP_US} µs |
+| tenantd, random tenant | $(fmt_rps "$P_RPS") | ${P_P99} ms | **${P_RATIO}** | ≥ ${PRODUCT_TARGET_RATIO} | **${P_PASS}** | < ${PRODUCT_TARGET_P99_MS} ms | **${P_P99_PASS}** | ${P_US} µs |
+
+- Tenant database pool after the runs: ${POOL_OPEN:-?} handles open,
+  ${POOL_HITS:-?} hits, ${POOL_MISSES:-?} misses, ${POOL_EVICTIONS:-?}
+  evictions (default capacity 1024 handles).
+- tenantd's peak resident memory, in the Memory section above, includes
+  these ${READ_TENANTS} open tenant databases.
+
+## Provisioning and migrating ${PROVISION_TENANTS} tenants
+
+### Method
+
+- \`bench/provisioning.py\`: a fresh \`tenantd serve\` on an empty data
+  directory; ${PROVISION_TENANTS} \`POST /admin/v1/tenants\` over
+  ${PV_CONNECTIONS} keep-alive connections. Each answer comes after the
+  tenant's database is created, migrated, flushed to disk (fsync) and its
+  control row committed.
+- Then, the server stopped, \`tenantd_next migrate --all --jobs ${PV_JOBS}\`:
+  tenantd with one more migration (\`ALTER TABLE products ADD COLUMN
+  archived_at\` and an index, from \`tests/next_release\`), applied to every
+  tenant database; then the same command again, which finds nothing to do.
+- Peak resident memory: the server's VmHWM after the creates; the migrate
+  process's ru_maxrss.
+- Targets (issue): each under **${PROVISION_TARGET_S} s** for 10,000 tenants.
+
+### Results
+
+| step | time | rate | target | result | peak RSS |
+|---|---:|---:|---:|:---:|---:|
+| create ${PROVISION_TENANTS} tenants | ${PV_CREATE_S} s | ${PV_CREATE_RATE} /s | < ${PROVISION_TARGET_S} s | **${PV_CREATE_PASS}** | ${PV_SERVER_RSS} MiB (server) |
+| migrate ${PROVISION_TENANTS} tenant databases | ${PV_MIGRATE_S} s | ${PV_MIGRATE_RATE} /s | < ${PROVISION_TARGET_S} s | **${PV_MIGRATE_PASS}** | ${PV_MIGRATE_RSS} MiB (migrate) |
+| migrate again (nothing to do) | ${PV_RERUN_S} s | | | | |
+
 ## Hot paths (Google Benchmark)
 
 \`hot_paths_bench --benchmark_min_time=${MIN_TIME}\` (sources in \`bench/\`):
@@ -663,7 +790,9 @@ make bench    # builds Release with -DTENANTD_BUILD_BENCH=ON, then runs scripts/
 \`\`\`
 
 Environment knobs: \`BENCH_RUNS\` (wrk runs per server), \`BENCH_DURATION\`
-(seconds per run), \`BENCH_WARMUP\` (seconds), \`BENCH_MIN_TIME\` (Google
+(seconds per run), \`BENCH_WARMUP\` (seconds), \`BENCH_TENANTS\` (tenants
+of the product reads), \`BENCH_PROVISION_TENANTS\` (tenants created and
+migrated), \`BENCH_MIN_TIME\` (Google
 Benchmark seconds per benchmark), \`BENCH_QUIET_WAIT\` (longest wait for the
 machine to go idle before measuring). Close other load first: the servers and
 wrk share this machine's CPUs, and the report flags runs that competed with
@@ -681,6 +810,10 @@ if ((OTHER_PCT > 10)); then
 fi
 printf 'whoami  api key %s, signed+cookie %s, signed fresh %s of /healthz (target >= %s)\n' \
   "$A_RATIO" "$S_RATIO" "$F_RATIO" "$AUTH_TARGET_RATIO"
+printf 'product read over %s tenants: %s of nginx (target >= %s), p99 %s ms (target < %s)\n' \
+  "$READ_TENANTS" "$P_RATIO" "$PRODUCT_TARGET_RATIO" "$P_P99" "$PRODUCT_TARGET_P99_MS"
+printf 'provisioning %s tenants: create %s s, migrate %s s (target < %s s each for 10,000)\n' \
+  "$PROVISION_TENANTS" "$PV_CREATE_S" "$PV_MIGRATE_S" "$PROVISION_TARGET_S"
 if [[ "$PASS" != PASS ]]; then
   echo "WARNING: tenantd served ${RATIO} of nginx's req/s on GET /healthz; the target is >= ${TARGET_RATIO}." >&2
 fi
