@@ -4,11 +4,12 @@
 #include <boost/json.hpp>
 #include <csignal>
 #include <cstdio>
-#include <iostream>
 
 #include "admin/tenant_json.h"
 #include "app/serve.h"
 #include "base/version.h"
+#include "cli/migrate_command.h"
+#include "cli/output.h"
 #include "config/config.h"
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
@@ -31,11 +32,6 @@ std::string FlagName(const config::SettingInfo& s) {
     if (c == '_') c = '-';
   }
   return f;
-}
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "tenantd: %s\n", message.c_str());
-  return 1;
 }
 
 base::Result<config::Config> LoadConfig(const Common& common, config::Values flags) {
@@ -65,20 +61,12 @@ base::Result<Stores> OpenStores(const config::Config& cfg) {
   return s;
 }
 
-std::string Describe(const base::Error& e) {
-  std::string msg = e.public_message;
-  for (const auto& f : e.field_errors) msg += " " + f.field + ": " + f.message;
-  return msg;
-}
-
 void PrintTenant(const control::Tenant& t) {
   std::printf("%-30s %s\n%-30s %s\n%-30s %s\n%-30s %s\n%-30s %s\n%-30s %s\n%-30s %s\n", "id",
               t.id.c_str(), "slug", t.slug.c_str(), "name", t.name.c_str(), "plan", t.plan.c_str(),
               "status", std::string(control::ToString(t.status)).c_str(), "isolation",
               t.isolation.c_str(), "created_at", base::FormatRfc3339(t.created_at).c_str());
 }
-
-void PrintJson(const boost::json::value& v) { std::cout << boost::json::serialize(v) << "\n"; }
 
 }  // namespace
 
@@ -140,12 +128,19 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
   for (auto* c : {show, suspend, activate, del, rotate}) {
     c->add_option("id", id, "Tenant id or slug")->required();
   }
+  MigrateCommand migrate(app);
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (migrate.parsed()) {
+    if (std::string usage = migrate.UsageError(); !usage.empty()) {
+      std::fprintf(stderr, "tenantd: %s\n", usage.c_str());
+      return 2;
+    }
   }
 
   if (version->parsed()) {
@@ -172,6 +167,7 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
   if (!stores) return Fail(Describe(stores.error()));
   control::ControlStore& store = *stores->control;
   const tenant_db::TenantDatabases databases(cfg->data_dir, tenant_migrations);
+  if (migrate.parsed()) return migrate.Run(store, databases, common.json);
 
   if (create->parsed()) {
     control::NewTenant t;

@@ -1,4 +1,4 @@
-// The tenantd command line (api.md §9): serve, tenant …, version.
+// The tenantd command line (api.md §9): serve, tenant …, migrate …, version.
 #pragma once
 
 #include <vector>

@@ -61,6 +61,15 @@ base::Result<std::map<std::string, std::string>> TenantDatabases::ReferenceSchem
 base::Result<std::vector<std::string>> TenantDatabases::Drift(std::string_view tenant_id) const {
   TENANTD_TRY(std::unique_ptr<storage::Database> db, Open(tenant_id));
   TENANTD_TRY(int version, storage::SchemaVersion(*db));
+  if (version > LatestVersion()) {
+    // The reference would stop at our latest version and report every
+    // later change as drift.
+    return base::MakeError(base::ErrorCode::kFailedPrecondition, "schema_too_new",
+                           "The database was written by a newer version of tenantd.",
+                           "drift: " + PathOf(tenant_id).string() + " is at version " +
+                               std::to_string(version) + ", newest known is " +
+                               std::to_string(LatestVersion()));
+  }
   TENANTD_TRY(auto actual, SchemaObjects(*db));
   TENANTD_TRY(auto expected, ReferenceSchema(version));
   std::vector<std::string> differences;

@@ -75,7 +75,9 @@ class TenantDatabases {
 
   // How the tenant's schema differs from what its recorded version should
   // look like (tables, indexes, views and triggers, compared by their SQL
-  // with whitespace normalised). Empty = no drift.
+  // with whitespace normalised). Empty = no drift. kFailedPrecondition
+  // "schema_too_new" when a newer tenantd migrated it (its schema cannot be
+  // judged by this binary's migrations).
   base::Result<std::vector<std::string>> Drift(std::string_view tenant_id) const;
 
   // Deletes leftover temporaries and databases of tenants `is_known` does

@@ -306,26 +306,49 @@ Response TestServer::CreateTenant(std::string_view slug, std::string_view name,
   return Admin("POST", "/admin/v1/tenants", body);
 }
 
+BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv, const Env& env)
+    : dir_(MakeTempDir("tenantd-e2e-cmd")) {
+  pid_ = Spawn(argv, env, dir_ / "out", dir_ / "err", spawn_error_);
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  if (pid_ > 0 && exit_status_ == kStillRunning) {
+    ::kill(pid_, SIGKILL);
+    WaitChild(pid_, std::chrono::seconds(10));
+  }
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+void BackgroundCommand::Signal(int signal) {
+  if (pid_ > 0 && exit_status_ == kStillRunning) ::kill(pid_, signal);
+}
+
+int BackgroundCommand::Wait(std::chrono::milliseconds timeout) {
+  if (pid_ > 0 && exit_status_ == kStillRunning) exit_status_ = WaitChild(pid_, timeout);
+  return exit_status_;
+}
+
+std::string BackgroundCommand::Out() const { return ReadFile(dir_ / "out"); }
+
+std::string BackgroundCommand::Err() const {
+  return started() ? ReadFile(dir_ / "err") : spawn_error_;
+}
+
 CommandResult RunCommand(const std::vector<std::string>& argv, const Env& env,
                          std::chrono::milliseconds timeout) {
   CommandResult result;
-  fs::path dir = MakeTempDir("tenantd-e2e-cmd");
-  std::string error;
-  pid_t pid = Spawn(argv, env, dir / "out", dir / "err", error);
-  if (pid < 0) {
-    result.err = error;
-  } else {
-    result.exit_code = WaitChild(pid, timeout);
+  BackgroundCommand command(argv, env);
+  if (command.started()) {
+    result.exit_code = command.Wait(timeout);
     if (result.exit_code == kStillRunning) {
       result.timed_out = true;
-      ::kill(pid, SIGKILL);
-      WaitChild(pid, std::chrono::seconds(10));
+      command.Signal(SIGKILL);
+      command.Wait(std::chrono::seconds(10));
     }
-    result.out = ReadFile(dir / "out");
-    result.err = ReadFile(dir / "err");
+    result.out = command.Out();
   }
-  std::error_code ec;
-  fs::remove_all(dir, ec);
+  result.err = command.Err();
   return result;
 }
 

@@ -125,6 +125,35 @@ struct CommandResult {
   bool timed_out = false;  // killed after the timeout
 };
 
+// A command running in the background, its stdout and stderr going to
+// files that can be read while it runs (e.g. to act on a progress line).
+// The destructor SIGKILLs it if it still runs and removes the files.
+class BackgroundCommand {
+ public:
+  // Starts argv[0] (looked up in PATH) with `env` added to the scrubbed
+  // environment; on failure started() is false and Err() says why.
+  explicit BackgroundCommand(const std::vector<std::string>& argv, const Env& env = {});
+  ~BackgroundCommand();
+  BackgroundCommand(const BackgroundCommand&) = delete;
+  BackgroundCommand& operator=(const BackgroundCommand&) = delete;
+
+  bool started() const { return pid_ > 0; }
+  // Sends `signal` unless the command has exited (and been waited for).
+  void Signal(int signal);
+  // Waits up to `timeout` for the command to exit; its exit status as for
+  // TestServer::WaitForExit.
+  int Wait(std::chrono::milliseconds timeout);
+  // What it has printed so far.
+  std::string Out() const;
+  std::string Err() const;
+
+ private:
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  int exit_status_ = kStillRunning;
+  std::string spawn_error_;
+};
+
 // Runs argv[0] (looked up in PATH) with `env` added to the scrubbed
 // environment; kills it after `timeout`.
 CommandResult RunCommand(const std::vector<std::string>& argv, const Env& env = {},
