@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/ids.h"
+#include "base/text.h"
 #include "crypto/crypto.h"
 #include "crypto/secret_box.h"
 #include "storage/sqlite.h"
@@ -153,65 +154,11 @@ constexpr int kMaxListLimit = 500;
 constexpr std::string_view kTenantColumns =
     "t.id, t.slug, t.name, t.plan, t.status, t.isolation, t.app_key, t.created_at, t.updated_at";
 
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Decodes the code point starting at s[i] and advances i past it; false on
-// anything that is not well-formed UTF-8 (overlong forms, surrogates, values
-// beyond U+10FFFF, truncated sequences).
-bool NextCodePoint(std::string_view s, std::size_t& i, char32_t& cp) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char lead = byte(i);
-  std::size_t length = 0;
-  char32_t min = 0;
-  if (lead < 0x80) {
-    cp = lead;
-    i += 1;
-    return true;
-  } else if ((lead & 0xE0) == 0xC0) {
-    length = 2, cp = lead & 0x1F, min = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3, cp = lead & 0x0F, min = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4, cp = lead & 0x07, min = 0x10000;
-  } else {
-    return false;
-  }
-  if (i + length > s.size()) return false;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return false;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-  i += length;
-  return true;
-}
-
 }  // namespace
 
-// Names end up in admin UIs, logs and terminals, where control characters
-// (C0, DEL, C1) could forge log lines or move the cursor.
+// The same rules for every name a client gives (base/text.h).
 std::optional<base::FieldError> CheckName(std::string_view raw) {
-  const std::string_view name = Trim(raw);
-  if (name.empty()) return base::FieldError{"name", "Name is required."};
-  if (name.size() > kNameMaxBytes) {
-    return base::FieldError{"name", "Name must be at most 200 bytes long."};
-  }
-  for (std::size_t i = 0; i < name.size();) {
-    char32_t cp = 0;
-    if (!NextCodePoint(name, i, cp)) return base::FieldError{"name", "Name must be valid UTF-8."};
-    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
-      return base::FieldError{"name", "Name must not contain control characters."};
-    }
-  }
-  return std::nullopt;
+  return base::CheckName(raw, kNameMaxBytes);
 }
 
 namespace {
@@ -379,7 +326,7 @@ base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
   Tenant& tenant = created.tenant;
   tenant.id = base::NewId("ten");
   tenant.slug = t.slug;
-  tenant.name = std::string(Trim(t.name));
+  tenant.name = std::string(base::TrimAsciiSpace(t.name));
   tenant.plan = t.plan;
   tenant.status = TenantStatus::kActive;
   tenant.isolation = t.isolation;
@@ -532,7 +479,7 @@ base::Result<Tenant> ControlStore::UpdateTenant(std::string_view id_or_slug,
     return base::MakeError(base::ErrorCode::kFailedPrecondition, "tenant_deleted",
                            "The tenant is deleted.");
   }
-  if (patch.name) tenant.name = std::string(Trim(*patch.name));
+  if (patch.name) tenant.name = std::string(base::TrimAsciiSpace(*patch.name));
   if (patch.plan) tenant.plan = *patch.plan;
   if (patch.status) tenant.status = *patch.status;
   tenant.updated_at = Now();

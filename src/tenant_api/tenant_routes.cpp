@@ -9,6 +9,7 @@
 #include "session/session_store.h"
 #include "tenant_api/api_key_handlers.h"
 #include "tenant_api/json.h"
+#include "tenant_api/product_handlers.h"
 #include "tenant_api/session_handlers.h"
 
 namespace tenantd::tenant_api {
@@ -82,7 +83,9 @@ TenantRoutes::TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounte
       keys_read_("keys:read", failures),
       keys_write_("keys:write", failures),
       sessions_read_("sessions:read", failures),
-      sessions_write_("sessions:write", failures) {}
+      sessions_write_("sessions:write", failures),
+      products_read_("products:read", failures),
+      products_write_("products:write", failures) {}
 
 void TenantRoutes::Register(http::Router& router) const {
   const http::Stage* a = &auth_;
@@ -108,6 +111,17 @@ void TenantRoutes::Register(http::Router& router) const {
   router.Add("POST", "/v1/api-keys/{id}/rotate", {a, &keys_write_},
              keys.Bind(&ApiKeyHandlers::Rotate));
   router.Add("DELETE", "/v1/api-keys/{id}", {a, &keys_write_}, keys.Bind(&ApiKeyHandlers::Revoke));
+
+  const ProductHandlers products{pool_};
+  router.Add("POST", "/v1/products", {a, &products_write_},
+             products.Bind(&ProductHandlers::Create));
+  router.Add("GET", "/v1/products", {a, &products_read_}, products.Bind(&ProductHandlers::List));
+  router.Add("GET", "/v1/products/{id}", {a, &products_read_},
+             products.Bind(&ProductHandlers::Show));
+  router.Add("PATCH", "/v1/products/{id}", {a, &products_write_},
+             products.Bind(&ProductHandlers::Update));
+  router.Add("DELETE", "/v1/products/{id}", {a, &products_write_},
+             products.Bind(&ProductHandlers::Remove));
 }
 
 }  // namespace tenantd::tenant_api

@@ -1,5 +1,5 @@
-// The tenant routes of api.md §4: /v1/whoami, the session routes and the
-// API-key routes. Every route runs behind the TenantAuth stage; routes
+// The tenant routes of api.md §4 and §5: /v1/whoami, the session routes,
+// the API-key routes and the product routes. Every route runs behind the TenantAuth stage; routes
 // that need a scope add a RequireScope stage.
 #pragma once
 
@@ -34,6 +34,7 @@ class TenantRoutes {
   session::SessionStore& sessions_;
   tenant_db::TenantDbPool& pool_;
   auth::RequireScope keys_read_, keys_write_, sessions_read_, sessions_write_;
+  auth::RequireScope products_read_, products_write_;
 };
 
 }  // namespace tenantd::tenant_api

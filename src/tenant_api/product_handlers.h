@@ -1,0 +1,41 @@
+// /v1/products (api.md §5, docs/api.md "Products"). Each handler leases
+// the tenant's database from the pool for the span of one synchronous
+// store call and gives it back before answering, so no lease is held
+// across a suspension point.
+#pragma once
+
+#include "http/stage.h"
+
+namespace tenantd::tenant_db {
+class TenantDbPool;
+}
+
+namespace tenantd::tenant_api {
+
+struct ProductHandlers {
+  tenant_db::TenantDbPool& pool;
+
+  using Fn = boost::asio::awaitable<http::Response> (ProductHandlers::*)(
+      http::Request&, http::RequestContext&) const;
+  http::Handler Bind(Fn fn) const {
+    return [self = *this, fn](http::Request& req, http::RequestContext& ctx) {
+      return (self.*fn)(req, ctx);
+    };
+  }
+
+  // POST /v1/products, honouring Idempotency-Key.
+  boost::asio::awaitable<http::Response> Create(http::Request& req,
+                                                http::RequestContext& ctx) const;
+  // GET /v1/products?limit&after&sku
+  boost::asio::awaitable<http::Response> List(http::Request& req, http::RequestContext& ctx) const;
+  // GET /v1/products/{id}, honouring If-None-Match.
+  boost::asio::awaitable<http::Response> Show(http::Request& req, http::RequestContext& ctx) const;
+  // PATCH /v1/products/{id}, honouring If-Match.
+  boost::asio::awaitable<http::Response> Update(http::Request& req,
+                                                http::RequestContext& ctx) const;
+  // DELETE /v1/products/{id}, honouring If-Match.
+  boost::asio::awaitable<http::Response> Remove(http::Request& req,
+                                                http::RequestContext& ctx) const;
+};
+
+}  // namespace tenantd::tenant_api
