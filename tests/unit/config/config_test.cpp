@@ -136,7 +136,9 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "session_ttl_ms",
                                              "force_secure_cookies",
                                              "signature_skew",
-                                             "session_store"}));
+                                             "session_store",
+                                             "tenant_db_pool_size",
+                                             "tenant_db_idle_ttl"}));
 }
 
 TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
@@ -162,6 +164,8 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"force_secure_cookies", "FORCE_SECURE_COOKIES"},
       {"signature_skew", "TENANTD_SIGNATURE_SKEW"},
       {"session_store", "TENANTD_SESSION_STORE"},
+      {"tenant_db_pool_size", "TENANTD_TENANT_DB_POOL_SIZE"},
+      {"tenant_db_idle_ttl", "TENANTD_TENANT_DB_IDLE_TTL"},
   };
   for (const SettingInfo& info : AllSettings()) {
     EXPECT_EQ(info.env, expected.at(info.name));
@@ -300,6 +304,8 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"force_secure_cookies", "2"},
       {"signature_skew", "0"},
       {"session_store", "redis"},
+      {"tenant_db_pool_size", "0"},
+      {"tenant_db_idle_ttl", "0"},
   };
   // master_key's content is checked by the crypto module, so any text loads.
   std::vector<std::string> covered = {"master_key"};

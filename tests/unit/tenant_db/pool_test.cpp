@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "tenant_db/tenant_databases.h"
 #include "temp_dir.h"
+#include "tenant_db/tenant_databases.h"
 
 namespace tenantd::tenant_db {
 namespace {
@@ -22,8 +22,9 @@ bool Row(storage::Statement& st) {
 }
 
 std::vector<storage::Migration> Schema() {
-  return {{1, "counters", "CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
-                          "INSERT INTO counters VALUES (1, 0);"}};
+  return {{1, "counters",
+           "CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+           "INSERT INTO counters VALUES (1, 0);"}};
 }
 
 std::string TenantId(int i) {

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "crypto/secret_box.h"
+#include "temp_dir.h"
 #include "tenant_db/pool.h"
 #include "tenant_db/tenant_databases.h"
-#include "temp_dir.h"
 
 namespace tenantd::tenant_db {
 namespace {

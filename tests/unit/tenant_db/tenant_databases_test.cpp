@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "tenant_db/migrations.h"
 #include "temp_dir.h"
+#include "tenant_db/migrations.h"
 
 namespace tenantd::tenant_db {
 namespace {
@@ -65,7 +65,8 @@ TEST(TenantDatabases, ProvisionCreatesAFullyMigratedDatabaseAndNothingElse) {
   ASSERT_TRUE(version);
   EXPECT_EQ(*version, dbs.LatestVersion());
   // No temporary, no WAL left behind: the file alone is the database.
-  EXPECT_EQ(FilesIn(dir.path() / "tenants"), std::vector<std::string>{std::string(kTenant) + ".db"});
+  EXPECT_EQ(FilesIn(dir.path() / "tenants"),
+            std::vector<std::string>{std::string(kTenant) + ".db"});
 }
 
 TEST(TenantDatabases, ProvisionRefusesToOverwriteAnExistingDatabase) {
@@ -188,8 +189,9 @@ TEST(TenantDatabases, DriftNamesMissingChangedAndUnexpectedObjects) {
   {
     auto db = dbs.Open(kTenant);
     ASSERT_TRUE(db);
-    ASSERT_TRUE((*db)->Exec("DROP INDEX things_name; CREATE TABLE extra (x);"
-                            "ALTER TABLE things ADD COLUMN colour TEXT;"));
+    ASSERT_TRUE(
+        (*db)->Exec("DROP INDEX things_name; CREATE TABLE extra (x);"
+                    "ALTER TABLE things ADD COLUMN colour TEXT;"));
   }
   auto drift = dbs.Drift(kTenant);
   ASSERT_TRUE(drift);
