@@ -13,6 +13,13 @@ namespace {
 
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+// Ids are checked on every request that names one: a table, not a search.
+constexpr std::array<bool, 256> kIsCrockford = [] {
+  std::array<bool, 256> table{};
+  for (const char* p = kCrockford; *p; ++p) table[static_cast<unsigned char>(*p)] = true;
+  return table;
+}();
+
 struct Ulid {
   uint64_t millis = 0;
   std::array<uint8_t, 10> random{};
@@ -72,9 +79,7 @@ bool IsWellFormedId(std::string_view id, std::string_view prefix) {
   if (id.size() != prefix.size() + 1 + 26) return false;
   if (id.substr(0, prefix.size()) != prefix || id[prefix.size()] != '_') return false;
   for (char c : id.substr(prefix.size() + 1)) {
-    bool ok = false;
-    for (const char* p = kCrockford; *p; ++p) ok |= (*p == c);
-    if (!ok) return false;
+    if (!kIsCrockford[static_cast<unsigned char>(c)]) return false;
   }
   return true;
 }

@@ -30,6 +30,11 @@ struct TenantDbPool::Entry {
   std::vector<Handle> idle;
   std::size_t leased = 0;
   bool evicted = false;  // handles coming back are closed, not kept
+  // Set once a handle of this entry saw the latest schema version. Each
+  // migration commits together with its user_version, and versions only go
+  // up, so a tenant seen migrated stays migrated: later leases skip the
+  // check (one read transaction and two file locks fewer per request).
+  bool migrated = false;
   std::chrono::steady_clock::time_point last_used;
 };
 
@@ -66,10 +71,12 @@ TenantDbPool::Shard& TenantDbPool::ShardFor(std::string_view tenant_id) const {
 base::Result<TenantDbPool::Lease> TenantDbPool::Acquire(std::string_view tenant_id) {
   Shard& shard = ShardFor(tenant_id);
   Handle db;
+  bool migrated = false;
   {
     std::lock_guard lock(shard.mu);
     if (auto it = shard.index.find(tenant_id); it != shard.index.end()) {
       Entry& e = *it->second;
+      migrated = e.migrated;
       if (!e.idle.empty()) {
         db = std::move(e.idle.back());
         e.idle.pop_back();
@@ -96,8 +103,9 @@ base::Result<TenantDbPool::Lease> TenantDbPool::Acquire(std::string_view tenant_
     {
       std::lock_guard lock(shard.mu);
       auto it = shard.index.find(tenant_id);
-      if (it == shard.index.end()) {
-        shard.lru.push_front(Entry{std::string(tenant_id), {}, 0, false, {}});
+      const bool first_handle = it == shard.index.end();
+      if (first_handle) {
+        shard.lru.push_front(Entry{std::string(tenant_id), {}, 0, false, false, {}});
         it = shard.index.emplace(shard.lru.front().tenant_id, shard.lru.begin()).first;
       } else {
         shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
@@ -105,15 +113,22 @@ base::Result<TenantDbPool::Lease> TenantDbPool::Acquire(std::string_view tenant_
       ++it->second->leased;
       open_.fetch_add(1, std::memory_order_relaxed);
       leased_.fetch_add(1, std::memory_order_relaxed);
-      TrimLocked(shard, closing);
+      // A tenant's extra handle is trimmed when it comes back (see Return),
+      // not by evicting another tenant now.
+      if (first_handle) TrimLocked(shard, closing);
     }
     open_.fetch_sub(closing.size(), std::memory_order_relaxed);
   }
   Lease lease(this, &shard, std::string(tenant_id), std::move(db));
+  if (migrated) return lease;
   TENANTD_TRY(bool ready, Ready(lease.db()));
   if (!ready) {
     return Migrating("tenant " + std::string(tenant_id) + " is below schema version " +
                      std::to_string(databases_.LatestVersion()));
+  }
+  {
+    std::lock_guard lock(shard.mu);
+    if (auto it = shard.index.find(tenant_id); it != shard.index.end()) it->second->migrated = true;
   }
   return lease;
 }
@@ -143,6 +158,17 @@ void TenantDbPool::Return(Shard& shard, const std::string& tenant_id, Handle db)
           shard.lru.erase(it->second);
           shard.index.erase(it);
         }
+      } else if ((!e.idle.empty() || e.leased > 0) &&
+                 open_.load(std::memory_order_relaxed) >= options_.capacity) {
+        // With the pool full, a tenant's extra handle (opened because two
+        // requests met) goes rather than stays: kept, it would make the
+        // next miss evict another tenant's only handle, whose next request
+        // would evict another… Closing it is cheap (another handle keeps
+        // the WAL), while evicting a tenant makes its next request create
+        // the WAL and shared-memory files again.
+        closing.push_back(std::move(db));
+        evictions_.fetch_add(1, std::memory_order_relaxed);
+        e.last_used = std::chrono::steady_clock::now();
       } else {
         e.idle.push_back(std::move(db));
         e.last_used = std::chrono::steady_clock::now();

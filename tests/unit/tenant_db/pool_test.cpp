@@ -84,6 +84,27 @@ TEST_F(PoolTest, CapacityClosesTheLeastRecentlyUsedIdleHandles) {
   EXPECT_EQ(s.misses, 40u);
 }
 
+TEST_F(PoolTest, AFullPoolClosesATenantsExtraHandleRatherThanEvictAnotherTenant) {
+  Provision(2);
+  TenantDbPool pool(dbs_, {.capacity = 2});
+  {
+    auto a = pool.Acquire(TenantId(0));
+    auto b = pool.Acquire(TenantId(0));  // two requests met: a second handle
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(pool.Stats().open, 2u);
+  }
+  // The pool was full, so one of the two went back closed.
+  EXPECT_EQ(pool.Stats().open, 1u);
+  EXPECT_EQ(pool.Stats().evictions, 1u);
+  { ASSERT_TRUE(pool.Acquire(TenantId(1))); }
+  { ASSERT_TRUE(pool.Acquire(TenantId(0))); }
+  const PoolStats s = pool.Stats();
+  EXPECT_EQ(s.open, 2u);
+  EXPECT_EQ(s.evictions, 1u);  // tenant 0 kept its handle for tenant 1
+  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.misses, 3u);
+}
+
 TEST_F(PoolTest, LeasedHandlesAreNeverClosedForCapacity) {
   Provision(4);
   TenantDbPool pool(dbs_, {.capacity = 1});
