@@ -11,10 +11,6 @@
 namespace tenantd::tenant_db {
 namespace {
 
-// Enough shards that event-loop threads rarely meet on one mutex, few
-// enough that a shard's LRU approximates the global order.
-constexpr std::size_t kShards = 64;
-
 using Handle = std::unique_ptr<storage::Database>;
 
 base::Error Migrating(std::string log_detail) {
@@ -58,8 +54,9 @@ TenantDbPool::Lease::~Lease() {
 TenantDbPool::TenantDbPool(const TenantDatabases& databases, PoolOptions options)
     : databases_(databases), options_(options) {
   if (options_.capacity == 0) options_.capacity = 1;
-  shards_.reserve(kShards);
-  for (std::size_t i = 0; i < kShards; ++i) shards_.push_back(std::make_unique<Shard>());
+  if (options_.shards == 0) options_.shards = 1;
+  shards_.reserve(options_.shards);
+  for (std::size_t i = 0; i < options_.shards; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
 TenantDbPool::~TenantDbPool() = default;
@@ -141,7 +138,17 @@ base::Result<bool> TenantDbPool::Ready(storage::Database& db) const {
   return st.ColumnInt64(0) >= databases_.LatestVersion();
 }
 
+bool TenantDbPool::ColdTailLocked(const Shard& shard, const Entry& returning,
+                                  std::chrono::steady_clock::time_point now) const {
+  // The returning tenant itself at the tail: no other tenant here would
+  // be evicted for its extra handle.
+  if (shard.lru.empty() || &shard.lru.back() == &returning) return true;
+  const Entry& tail = shard.lru.back();
+  return tail.leased == 0 && now - tail.last_used >= options_.cold_after;
+}
+
 void TenantDbPool::Return(Shard& shard, const std::string& tenant_id, Handle db) {
+  const auto now = std::chrono::steady_clock::now();
   std::vector<Handle> closing;
   {
     std::lock_guard lock(shard.mu);
@@ -159,19 +166,18 @@ void TenantDbPool::Return(Shard& shard, const std::string& tenant_id, Handle db)
           shard.index.erase(it);
         }
       } else if ((!e.idle.empty() || e.leased > 0) &&
-                 open_.load(std::memory_order_relaxed) >= options_.capacity) {
-        // With the pool full, a tenant's extra handle (opened because two
-        // requests met) goes rather than stays: kept, it would make the
-        // next miss evict another tenant's only handle, whose next request
-        // would evict another… Closing it is cheap (another handle keeps
-        // the WAL), while evicting a tenant makes its next request create
-        // the WAL and shared-memory files again.
+                 open_.load(std::memory_order_relaxed) >= options_.capacity &&
+                 !ColdTailLocked(shard, e, now)) {
+        // The pool is full and every tenant in reach is warm: this extra
+        // handle goes (cheap: another handle keeps the WAL open) rather
+        // than evict a tenant that would, on its next request, create its
+        // WAL and shared-memory files again and evict another in turn.
         closing.push_back(std::move(db));
         evictions_.fetch_add(1, std::memory_order_relaxed);
-        e.last_used = std::chrono::steady_clock::now();
+        e.last_used = now;
       } else {
         e.idle.push_back(std::move(db));
-        e.last_used = std::chrono::steady_clock::now();
+        e.last_used = now;
       }
     }
     TrimLocked(shard, closing);

@@ -36,6 +36,14 @@ struct PoolOptions {
   std::size_t capacity = 1024;
   // An idle handle unused this long is closed by CloseIdle().
   std::chrono::seconds idle_ttl{300};
+  // With the pool full, a tenant's extra handle (two requests met on it)
+  // stays only if the least recently used tenant of its shard has been
+  // unused this long: evicting a cold tenant is cheap, evicting a warm one
+  // makes it evict another on its next request, and so on.
+  std::chrono::milliseconds cold_after{1000};
+  // Enough shards that event-loop threads rarely meet on one mutex, few
+  // enough that a shard's LRU approximates the global order.
+  std::size_t shards = 64;
 };
 
 struct PoolStats {
@@ -102,6 +110,8 @@ class TenantDbPool {
   void TrimLocked(Shard& shard, std::vector<std::unique_ptr<storage::Database>>& closing);
   // Checks the schema version; true when the handle may be served.
   base::Result<bool> Ready(storage::Database& db) const;
+  bool ColdTailLocked(const Shard& shard, const Entry& returning,
+                      std::chrono::steady_clock::time_point now) const;
 
   const TenantDatabases& databases_;
   PoolOptions options_;

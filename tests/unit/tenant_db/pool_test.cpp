@@ -84,25 +84,50 @@ TEST_F(PoolTest, CapacityClosesTheLeastRecentlyUsedIdleHandles) {
   EXPECT_EQ(s.misses, 40u);
 }
 
-TEST_F(PoolTest, AFullPoolClosesATenantsExtraHandleRatherThanEvictAnotherTenant) {
+TEST_F(PoolTest, AFullPoolClosesATenantsExtraHandleRatherThanEvictAWarmTenant) {
   Provision(2);
-  TenantDbPool pool(dbs_, {.capacity = 2});
+  TenantDbPool pool(dbs_, {.capacity = 2, .cold_after = std::chrono::hours(1), .shards = 1});
+  { ASSERT_TRUE(pool.Acquire(TenantId(1))); }  // warm: used within the hour
   {
     auto a = pool.Acquire(TenantId(0));
     auto b = pool.Acquire(TenantId(0));  // two requests met: a second handle
     ASSERT_TRUE(a && b);
-    EXPECT_EQ(pool.Stats().open, 2u);
+    EXPECT_EQ(pool.Stats().open, 3u);
   }
-  // The pool was full, so one of the two went back closed.
-  EXPECT_EQ(pool.Stats().open, 1u);
+  // The pool was full, so one of tenant 0's two went back closed.
+  EXPECT_EQ(pool.Stats().open, 2u);
   EXPECT_EQ(pool.Stats().evictions, 1u);
   { ASSERT_TRUE(pool.Acquire(TenantId(1))); }
   { ASSERT_TRUE(pool.Acquire(TenantId(0))); }
   const PoolStats s = pool.Stats();
   EXPECT_EQ(s.open, 2u);
-  EXPECT_EQ(s.evictions, 1u);  // tenant 0 kept its handle for tenant 1
-  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.evictions, 1u);  // tenant 1 kept its handle
+  EXPECT_EQ(s.hits, 2u);
   EXPECT_EQ(s.misses, 3u);
+}
+
+TEST_F(PoolTest, AFullPoolKeepsAHotTenantsExtraHandleByEvictingAColdTenant) {
+  Provision(2);
+  TenantDbPool pool(dbs_, {.capacity = 2, .cold_after = std::chrono::milliseconds(0), .shards = 1});
+  { ASSERT_TRUE(pool.Acquire(TenantId(1))); }  // the cold one
+  {
+    auto a = pool.Acquire(TenantId(0));
+    auto b = pool.Acquire(TenantId(0));
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(pool.Stats().open, 3u);  // leased handles are never refused
+  }
+  // Tenant 0 kept both handles; tenant 1 went.
+  EXPECT_EQ(pool.Stats().open, 2u);
+  EXPECT_EQ(pool.Stats().evictions, 1u);
+  {
+    auto a = pool.Acquire(TenantId(0));
+    auto b = pool.Acquire(TenantId(0));
+    ASSERT_TRUE(a && b);
+  }
+  const PoolStats s = pool.Stats();
+  EXPECT_EQ(s.hits, 2u);
+  EXPECT_EQ(s.misses, 3u);
+  EXPECT_EQ(s.open, 2u);
 }
 
 TEST_F(PoolTest, LeasedHandlesAreNeverClosedForCapacity) {
