@@ -376,9 +376,26 @@ wait_quiet() {
   done
 }
 
+# Waits (at most 30 s) until tenantd has finished the work an earlier run
+# left behind (e.g. writing the sessions of signed_fresh in the background),
+# so that work is neither charged to the next run nor slows its baseline.
+settle_tenantd() {
+  local waited=0 t0 t1
+  while ((waited < 30)); do
+    t0=$(cpu_ticks "$TENANTD_PID")
+    sleep 0.5
+    t1=$(cpu_ticks "$TENANTD_PID")
+    # Under 5% of one CPU.
+    (((t1 - t0) * 100 <= CLK_TCK * 5 / 2)) && return 0
+    waited=$((waited + 1))
+  done
+  log "note: tenantd still busy after 30 s; measuring anyway"
+}
+
 measure() {
   local name=$1 port=$2 run=$3 out="$WORK/wrk-$1-$3.txt" pids before after
   local wrk0 busy0 total0 wrk_cpu machine_cpu other_cpu
+  settle_tenantd
   pids=$(server_pids "$name")
   # shellcheck disable=SC2086
   before=$(cpu_ticks $pids)
@@ -640,6 +657,10 @@ not the absolute numbers, with other machines.
 - Load: \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency http://127.0.0.1:P/healthz\`
   (keep-alive). After a ${WARMUP}-second warm-up of each server, $RUNS runs per
   server, alternating nginx, tenantd, nginx, tenantd, ...
+- Before every run the script waits (at most 30 s) until tenantd uses under
+  5% of a CPU, so work left from the run before (sessions written in the
+  background after \`signed_fresh\`) neither slows the next baseline nor
+  is charged to it.
 - Figures: per server, the **median run by req/s** (the lower middle one for
   an even count); its p99 is from that same run. Every run is listed below.
 - Server CPU: user + system time of the server process(es) during the run
