@@ -218,6 +218,7 @@ void TenantDbPool::Evict(std::string_view tenant_id) {
     Entry& e = *it->second;
     closing = std::move(e.idle);
     e.idle.clear();
+    e.migrated = false;  // the file may be replaced (purge, restore): check it again
     if (e.leased == 0) {
       shard.lru.erase(it->second);
       shard.index.erase(it);

@@ -176,6 +176,24 @@ TEST_F(PoolTest, EvictClosesIdleHandlesNowAndLeasedOnesOnReturn) {
   EXPECT_TRUE(pool.Acquire(TenantId(0)));
 }
 
+TEST_F(PoolTest, EvictMakesTheNextLeaseCheckTheSchemaAgain) {
+  Provision(1);
+  TenantDbPool pool(dbs_, {});
+  auto held = pool.Acquire(TenantId(0));  // seen migrated, and kept leased
+  ASSERT_TRUE(held);
+  pool.Evict(TenantId(0));
+  // The file is replaced meanwhile by one of an older schema (as a restore
+  // of an old backup would): the next lease must notice.
+  {
+    auto db = storage::Database::Open(dbs_.PathOf(TenantId(0)), {});
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->Exec("PRAGMA user_version = 0"));
+  }
+  auto lease = pool.Acquire(TenantId(0));
+  ASSERT_FALSE(lease);
+  EXPECT_EQ(lease.error().problem_code, "tenant_migrating");
+}
+
 TEST_F(PoolTest, ADatabaseBelowTheLatestVersionIsRefusedAsMigrating) {
   Provision(1);
   std::vector<storage::Migration> newer = Schema();
