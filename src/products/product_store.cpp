@@ -141,8 +141,6 @@ base::Error Stale() {
                          "The product has changed since the version named by If-Match.");
 }
 
-base::Error NoSuchProduct() { return base::NotFound("No such product."); }
-
 // Why a conditional write touched no row: the product is gone, or at
 // another version.
 base::Error WhyUnchanged(storage::Database& db, std::string_view id) {
@@ -155,6 +153,8 @@ base::Error WhyUnchanged(storage::Database& db, std::string_view id) {
 }
 
 }  // namespace
+
+base::Error NoSuchProduct() { return base::NotFound("No such product."); }
 
 std::vector<base::FieldError> ValidateNewProduct(const NewProduct& p) {
   std::string attributes_text;
@@ -171,7 +171,7 @@ base::Result<Product> CreateProduct(storage::Database& db, const NewProduct& p,
   Product product;
   auto errors = Validate(p, product.attributes);
   if (!errors.empty()) return base::ValidationFailed(std::move(errors));
-  product.id = base::NewId("prd");
+  product.id = base::NewId(kProductIdPrefix);
   product.sku = p.sku;
   product.name = std::string(base::TrimAsciiSpace(p.name));
   product.price_cents = p.price_cents;

@@ -32,6 +32,8 @@ namespace tenantd::products {
 // The version of a product just created; each write adds one. It is the
 // product's ETag, so a version is never reused.
 inline constexpr int64_t kFirstVersion = 1;
+// Product ids are `prd_` + a ULID (base::NewId).
+inline constexpr std::string_view kProductIdPrefix = "prd";
 
 // Value limits (the field rules of docs/api.md "Products").
 inline constexpr std::size_t kSkuMaxChars = 64;
@@ -84,6 +86,10 @@ struct ProductPage {
 // error per field; empty when they are valid.
 std::vector<base::FieldError> ValidateNewProduct(const NewProduct& p);
 std::vector<base::FieldError> ValidateProductPatch(const ProductPatch& patch);
+
+// The 404 every product route answers for an id this tenant has no
+// product under (another tenant's id included).
+base::Error NoSuchProduct();
 
 // Validates and inserts `p` with a new id, version kFirstVersion and both
 // timestamps `now`.

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "base/ids.h"
+#include "base/text.h"
 #include "crypto/crypto.h"
 #include "http/entity_tag.h"
 #include "http/json_body.h"
@@ -24,7 +25,6 @@ using tenant_db::TenantDbPool;
 
 namespace {
 
-constexpr std::string_view kIdPrefix = "prd";
 constexpr std::string_view kCreateRoute = "POST /v1/products";
 // No product is ever at this version (they start at kFirstVersion): the
 // expected version of an If-Match that names none a product could have.
@@ -39,12 +39,12 @@ Response Problem(const base::Error& e, const RequestContext& ctx) {
   return res;
 }
 
-base::Error NoSuchProduct() { return base::NotFound("No such product."); }
-
 // Ids are minted by this server: anything not shaped like one names no
 // product, and is answered without a lookup. Another tenant's id is simply
 // absent from this tenant's database, so it is a 404 as well, never a 403.
-bool IsProductId(std::string_view id) { return base::IsWellFormedId(id, kIdPrefix); }
+bool IsProductId(std::string_view id) {
+  return base::IsWellFormedId(id, products::kProductIdPrefix);
+}
 
 std::string Location(std::string_view id) {
   std::string location = "/v1/products/";
@@ -71,9 +71,7 @@ std::optional<int64_t> ParseVersion(std::string_view opaque) {
 std::optional<std::vector<int64_t>> IfMatchVersions(const Request& req) {
   const auto header = req.headers.Get("If-Match");
   if (!header) return std::nullopt;
-  std::string_view value = *header;
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  const std::string_view value = base::TrimAsciiSpace(*header);
   if (value == "*") return std::nullopt;
   std::vector<int64_t> versions;
   if (const auto tags = http::ParseEntityTags(value)) {
@@ -95,7 +93,7 @@ base::Result<std::optional<int64_t>> ExpectedVersion(
   if (ok->empty()) return std::optional<int64_t>(kNoVersion);
   if (ok->size() == 1) return std::optional<int64_t>(ok->front());
   TENANTD_TRY(std::optional<products::Product> current, products::GetProduct(db, id));
-  if (!current) return NoSuchProduct();
+  if (!current) return products::NoSuchProduct();
   const bool listed = std::find(ok->begin(), ok->end(), current->version) != ok->end();
   return std::optional<int64_t>(listed ? current->version : kNoVersion);
 }
@@ -154,7 +152,7 @@ Response CreateProduct(TenantDbPool& pool, const Request& req, const RequestCont
 Response ListProducts(TenantDbPool& pool, const Request& req, const RequestContext& ctx) {
   auto limit = http::ParseLimit(req);
   if (!limit) return Problem(limit.error(), ctx);
-  auto after = http::ParseCursor(req, kIdPrefix);
+  auto after = http::ParseCursor(req, products::kProductIdPrefix);
   if (!after) return Problem(after.error(), ctx);
   const std::optional<std::string> sku = req.QueryParam("sku");
 
@@ -185,12 +183,12 @@ Response ListProducts(TenantDbPool& pool, const Request& req, const RequestConte
 
 Response ShowProduct(TenantDbPool& pool, const Request& req, const RequestContext& ctx) {
   const std::string_view id = req.PathParam("id");
-  if (!IsProductId(id)) return Problem(NoSuchProduct(), ctx);
+  if (!IsProductId(id)) return Problem(products::NoSuchProduct(), ctx);
   auto lease = pool.Acquire(ctx.auth.tenant_id);
   if (!lease) return Problem(lease.error(), ctx);
   auto product = products::GetProduct(lease->db(), id);
   if (!product) return Problem(product.error(), ctx);
-  if (!*product) return Problem(NoSuchProduct(), ctx);
+  if (!*product) return Problem(products::NoSuchProduct(), ctx);
   const products::Product& p = **product;
 
   std::string etag = products::ProductEtag(p.version);
@@ -209,7 +207,7 @@ Response ShowProduct(TenantDbPool& pool, const Request& req, const RequestContex
 
 Response UpdateProduct(TenantDbPool& pool, const Request& req, const RequestContext& ctx) {
   const std::string_view id = req.PathParam("id");
-  if (!IsProductId(id)) return Problem(NoSuchProduct(), ctx);
+  if (!IsProductId(id)) return Problem(products::NoSuchProduct(), ctx);
   auto body = http::ParseJsonObject(req);
   if (!body) return Problem(body.error(), ctx);
   auto patch = products::ReadProductPatch(*body);
@@ -227,7 +225,7 @@ Response UpdateProduct(TenantDbPool& pool, const Request& req, const RequestCont
 
 Response RemoveProduct(TenantDbPool& pool, const Request& req, const RequestContext& ctx) {
   const std::string_view id = req.PathParam("id");
-  if (!IsProductId(id)) return Problem(NoSuchProduct(), ctx);
+  if (!IsProductId(id)) return Problem(products::NoSuchProduct(), ctx);
   auto lease = pool.Acquire(ctx.auth.tenant_id);
   if (!lease) return Problem(lease.error(), ctx);
   auto expected = ExpectedVersion(lease->db(), id, IfMatchVersions(req));
