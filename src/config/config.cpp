@@ -507,6 +507,62 @@ base::Result<std::string> ReadConfigFile(const fs::path& file) {
   return content;
 }
 
+// One numeric limit of a plan: a non-negative integer (quoted or not).
+base::Status ReadPlanLimit(const toml::value& value, const std::string& subject, uint64_t minimum,
+                           uint64_t& out) {
+  const std::optional<std::string> text = TomlText(value, Kind::kInteger);
+  uint64_t parsed = 0;
+  if (text) {
+    const char* end = text->data() + text->size();
+    const auto [ptr, ec] = std::from_chars(text->data(), end, parsed);
+    if (ec == std::errc() && ptr == end && parsed >= minimum) {
+      out = parsed;
+      return {};
+    }
+  }
+  return ConfigError("invalid " + subject + ": must be an integer >= " + std::to_string(minimum) +
+                     ", got " + (text ? Quote(*text) : TomlTypeName(value)));
+}
+
+// `[plans.<name>]` tables: each overrides the fields it names of a default
+// plan, or adds a plan. Names are what tenants carry in `plan`.
+base::Status ApplyPlans(const toml::value& plans, const std::string& where, Plans& out) {
+  if (!plans.is_table()) return ConfigError("invalid plans" + where + ": must be a table");
+  std::vector<std::string> names;
+  for (const auto& [name, value] : plans.as_table()) names.push_back(name);
+  std::sort(names.begin(), names.end());  // toml11's table is unordered; messages must not be
+  for (const std::string& name : names) {
+    const toml::value& table = plans.as_table().at(name);
+    const std::string subject = "plans." + name + where;
+    const bool good_name =
+        !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        });
+    if (!good_name) {
+      return ConfigError("invalid plan name " + Quote(name) + where +
+                         ": 1-32 characters of [a-z0-9_-]");
+    }
+    if (!table.is_table()) return ConfigError("invalid " + subject + ": must be a table");
+    Plan& plan = out.Upsert(name);
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : table.as_table()) keys.push_back(key);
+    std::sort(keys.begin(), keys.end());
+    for (const std::string& key : keys) {
+      const toml::value& value = table.as_table().at(key);
+      const std::string field = "plans." + name + "." + key + where;
+      if (key == "requests_per_minute") {
+        TENANTD_RETURN_IF_ERROR(ReadPlanLimit(value, field, 1, plan.requests_per_minute));
+      } else if (key == "storage_bytes") {
+        TENANTD_RETURN_IF_ERROR(ReadPlanLimit(value, field, 0, plan.storage_bytes));
+      } else {
+        return ConfigError("unknown plan setting " + Quote(key) + " in " + subject +
+                           " (known: requests_per_minute, storage_bytes)");
+      }
+    }
+  }
+  return {};
+}
+
 base::Status ApplyFile(const fs::path& file, Config& config) {
   TENANTD_TRY(const std::string content, ReadConfigFile(file));
   toml::value root;
@@ -526,8 +582,7 @@ base::Status ApplyFile(const fs::path& file, Config& config) {
   // and the same file must always give the same message.
   std::vector<std::string> unknown;
   for (const auto& [key, value] : root.as_table()) {
-    // `plans` is reserved for plan definitions, read and checked by their own loader.
-    if (key == "plans") continue;
+    if (key == "plans") continue;  // read by ApplyPlans
     if (FindSetting(key) == nullptr) unknown.push_back(key);
   }
   if (!unknown.empty()) {
@@ -548,6 +603,9 @@ base::Status ApplyFile(const fs::path& file, Config& config) {
                          TomlTypeName(it->second));
     }
     TENANTD_RETURN_IF_ERROR(ApplyText(s, *text, where, config));
+  }
+  if (const auto it = root.as_table().find("plans"); it != root.as_table().end()) {
+    TENANTD_RETURN_IF_ERROR(ApplyPlans(it->second, where, config.plans));
   }
   return {};
 }

@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/secret.h"
+#include "config/plans.h"
 
 namespace tenantd::config {
 
@@ -48,6 +49,10 @@ struct Config {
   // Tenant databases (connection manager).
   std::size_t tenant_db_pool_size = 1024;
   std::chrono::seconds tenant_db_idle_ttl{300};
+
+  // Not a setting row: the `[plans.<name>]` tables of the TOML file, over
+  // the built-in defaults (docs/configuration.md).
+  Plans plans = Plans::Defaults();
 };
 
 // One row of the settings table.
@@ -75,7 +80,7 @@ Values EnvironmentValues();
 // by setting name and hold only what was given; a flag for a setting without
 // one (a secret) is refused. `config_file` (from --config or TENANTD_CONFIG)
 // is optional; when given it must exist and parse, its keys must be setting
-// names (plus a `plans` table, left to its own loader). Every error has code
+// names (plus a `plans` table of `[plans.<name>]` tables, see Plans). Every error has code
 // kInvalidArgument, problem_code "invalid_config" and a one-line
 // public_message naming the setting and its variable, e.g.
 // `invalid port (APP_PORT): must be an integer 0-65535, got "x"`; the value

@@ -437,6 +437,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       rec.target = req.target.empty() ? std::string_view("-") : std::string_view(req.target);
       rec.duration = elapsed;
       rec.bytes_sent = body_size;
+      rec.bytes_received = req.body.size();
       rec.tenant = ctx.tenant_slug;
       rec.request_id = ctx.request_id;
       rec.remote_ip = remote_ip;

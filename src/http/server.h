@@ -40,8 +40,9 @@ struct AccessRecord {
   std::string_view method;
   std::string_view target;
   std::chrono::nanoseconds duration{0};
-  uint64_t bytes_sent = 0;  // response body bytes
-  std::string_view tenant;  // "" = none
+  uint64_t bytes_sent = 0;      // response body bytes
+  uint64_t bytes_received = 0;  // request body bytes read (usage metering)
+  std::string_view tenant;      // "" = none
   std::string_view request_id;
   std::string_view remote_ip;
   std::string_view user_agent;

@@ -542,7 +542,58 @@ TEST(ConfigFile, ToleratesPlansTable) {
                                   "requests_per_minute = 60\n"
                                   "[plans.pro]\n"
                                   "requests_per_minute = 600\n");
-  EXPECT_EQ(LoadOk({}, {}, file).port, 9191);
+  const Config config = LoadOk({}, {}, file);
+  EXPECT_EQ(config.port, 9191);
+  ASSERT_NE(config.plans.Find("free"), nullptr);
+  EXPECT_EQ(config.plans.Find("free")->requests_per_minute, 60u);
+  EXPECT_EQ(config.plans.Find("pro")->requests_per_minute, 600u);
+}
+
+TEST(Plans, DefaultsFollowTheContract) {
+  const Config config = LoadOk({}, {}, std::nullopt);
+  ASSERT_EQ(config.plans.items().size(), 3u);
+  EXPECT_EQ(config.plans.Find("free")->requests_per_minute, 600u);
+  EXPECT_EQ(config.plans.Find("pro")->requests_per_minute, 6000u);
+  EXPECT_EQ(config.plans.Find("enterprise")->requests_per_minute, 60000u);
+  EXPECT_EQ(config.plans.Find("free")->storage_bytes, uint64_t{1} << 30);
+  EXPECT_EQ(config.plans.Find("enterprise")->storage_bytes, 0u);
+  EXPECT_EQ(config.plans.Find("gold"), nullptr);
+}
+
+TEST(Plans, FileOverridesOneFieldAndAddsPlans) {
+  TempDir dir;
+  const fs::path file = dir.Write("t.toml",
+                                  "[plans.free]\nstorage_bytes = 1000\n"
+                                  "[plans.gold]\nrequests_per_minute = \"7\"\n");
+  const Config config = LoadOk({}, {}, file);
+  EXPECT_EQ(config.plans.Find("free")->storage_bytes, 1000u);
+  EXPECT_EQ(config.plans.Find("free")->requests_per_minute, 600u);  // kept
+  ASSERT_NE(config.plans.Find("gold"), nullptr);
+  EXPECT_EQ(config.plans.Find("gold")->requests_per_minute, 7u);
+  EXPECT_EQ(config.plans.Find("gold")->storage_bytes, 0u);
+}
+
+TEST(Plans, RejectsBadNamesKeysAndValuesInOneLine) {
+  TempDir dir;
+  const fs::path zero = dir.Write("a.toml", "[plans.free]\nrequests_per_minute = 0\n");
+  EXPECT_EQ(ErrorMessage(Load({}, {}, zero)), "invalid plans.free.requests_per_minute in " +
+                                                  zero.string() +
+                                                  ": must be an integer >= 1, got \"0\"");
+  const fs::path negative = dir.Write("b.toml", "[plans.free]\nstorage_bytes = -1\n");
+  EXPECT_EQ(ErrorMessage(Load({}, {}, negative)), "invalid plans.free.storage_bytes in " +
+                                                      negative.string() +
+                                                      ": must be an integer >= 0, got \"-1\"");
+  const fs::path unknown = dir.Write("c.toml", "[plans.free]\nrequests = 5\n");
+  EXPECT_EQ(ErrorMessage(Load({}, {}, unknown)),
+            "unknown plan setting \"requests\" in plans.free in " + unknown.string() +
+                " (known: requests_per_minute, storage_bytes)");
+  const fs::path name = dir.Write("d.toml", "[plans.\"Gold Plan\"]\nrequests_per_minute = 5\n");
+  EXPECT_EQ(
+      ErrorMessage(Load({}, {}, name)),
+      "invalid plan name \"Gold Plan\" in " + name.string() + ": 1-32 characters of [a-z0-9_-]");
+  const fs::path scalar = dir.Write("e.toml", "plans = 3\n");
+  EXPECT_EQ(ErrorMessage(Load({}, {}, scalar)),
+            "invalid plans in " + scalar.string() + ": must be a table");
 }
 
 TEST(ConfigFile, ReportsMissingFileInOneLineNamingIt) {
