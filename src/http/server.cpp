@@ -439,6 +439,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       rec.bytes_sent = body_size;
       rec.bytes_received = req.body.size();
       rec.tenant = ctx.tenant_slug;
+      rec.tenant_id = ctx.auth.tenant_id;
       rec.request_id = ctx.request_id;
       rec.remote_ip = remote_ip;
       rec.user_agent = req.headers.Get("User-Agent").value_or("");

@@ -42,7 +42,8 @@ struct AccessRecord {
   std::chrono::nanoseconds duration{0};
   uint64_t bytes_sent = 0;      // response body bytes
   uint64_t bytes_received = 0;  // request body bytes read (usage metering)
-  std::string_view tenant;      // "" = none
+  std::string_view tenant;      // slug, "" = none
+  std::string_view tenant_id;   // "" = not an authenticated tenant request
   std::string_view request_id;
   std::string_view remote_ip;
   std::string_view user_agent;
