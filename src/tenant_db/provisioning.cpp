@@ -1,5 +1,7 @@
 #include "tenant_db/provisioning.h"
 
+#include "files/local_blob_store.h"
+
 #include <boost/json.hpp>
 
 #include "base/crash_point.h"
@@ -34,6 +36,7 @@ base::Result<control::Tenant> PurgeTenant(control::ControlStore& store,
   base::CrashPoint("tenant_purge.after_row");
   if (pool) pool->Evict(purged.id);
   TENANTD_RETURN_IF_ERROR(databases.Remove(purged.id));
+  TENANTD_RETURN_IF_ERROR(files::LocalBlobStore(databases.data_dir()).RemoveTenant(purged.id));
   return purged;
 }
 
