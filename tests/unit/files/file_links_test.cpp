@@ -121,8 +121,7 @@ TEST_F(FileLinksTest, EditedMacIsInvalid) {
     std::string forged = l.signature;
     forged[pos] = forged[pos] == 'A' ? 'B' : 'A';
     SCOPED_TRACE(forged);
-    ExpectProblem(links_.Verify(l.file_id, l.expires, forged, At(kExpires - 60)),
-                  "invalid_link");
+    ExpectProblem(links_.Verify(l.file_id, l.expires, forged, At(kExpires - 60)), "invalid_link");
   }
   // Truncated and extended MACs.
   ExpectProblem(links_.Verify(l.file_id, l.expires, l.signature.substr(0, l.signature.size() - 4),

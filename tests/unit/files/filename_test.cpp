@@ -124,14 +124,16 @@ TEST(FilenameSanitize, LongNameAfterPathIsCut) {
 }
 
 TEST(FilenameSanitize, InvalidUtf8BytesBecomeUnderscores) {
-  EXPECT_EQ(SanitizeFilename("a\xff" "b"), "a_b");
+  EXPECT_EQ(SanitizeFilename("a\xff"
+                             "b"),
+            "a_b");
   EXPECT_EQ(SanitizeFilename("\xfe\xff.txt"), "__.txt");
-  EXPECT_EQ(SanitizeFilename("a\xc3"), "a_");           // truncated sequence
-  EXPECT_EQ(SanitizeFilename("\xc3(x"), "_(x");         // bad continuation byte
-  EXPECT_EQ(SanitizeFilename("\xc0\xaf.txt"), "__.txt");  // overlong '/'
-  EXPECT_EQ(SanitizeFilename("\xed\xa0\x80z"), "___z");   // UTF-16 surrogate
+  EXPECT_EQ(SanitizeFilename("a\xc3"), "a_");                 // truncated sequence
+  EXPECT_EQ(SanitizeFilename("\xc3(x"), "_(x");               // bad continuation byte
+  EXPECT_EQ(SanitizeFilename("\xc0\xaf.txt"), "__.txt");      // overlong '/'
+  EXPECT_EQ(SanitizeFilename("\xed\xa0\x80z"), "___z");       // UTF-16 surrogate
   EXPECT_EQ(SanitizeFilename("\xf4\x90\x80\x80z"), "____z");  // above U+10FFFF
-  EXPECT_EQ(SanitizeFilename("\x80"), "_");             // lone continuation byte
+  EXPECT_EQ(SanitizeFilename("\x80"), "_");                   // lone continuation byte
   EXPECT_TRUE(IsValidUtf8(SanitizeFilename("\xff\xfe\xc3\x28\xe2\x82")));
 }
 
@@ -198,8 +200,9 @@ TEST(FilenameSanitize, NotAnExtValueIsNotDecoded) {
 
 TEST(FilenameSanitize, OutputIsAlwaysSafe) {
   const std::string inputs[] = {
-      "../../etc/passwd", std::string("a\0/b\0", 5), "\xff\xfe/\x01\x7f", "UTF-8''%00%2F%FF%C3",
-      std::string(5000, '\x80'), "..", "con\r\nSet-Cookie: x=y",
+      "../../etc/passwd",       std::string("a\0/b\0", 5), "\xff\xfe/\x01\x7f",
+      "UTF-8''%00%2F%FF%C3",    std::string(5000, '\x80'), "..",
+      "con\r\nSet-Cookie: x=y",
   };
   for (const std::string& raw : inputs) {
     const std::string name = SanitizeFilename(raw);

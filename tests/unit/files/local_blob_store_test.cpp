@@ -371,8 +371,8 @@ TEST_F(LocalBlobStoreTest, RecoverJudgesEachUploadOnItsOwn) {
   const std::string untouched = MustStore(tenant_, base::NewId("fil"), "kept");
 
   std::vector<std::pair<std::string, std::string>> asked;
-  auto recovered = store_.Recover(
-      [&](std::string_view tenant, std::string_view file) -> base::Result<bool> {
+  auto recovered =
+      store_.Recover([&](std::string_view tenant, std::string_view file) -> base::Result<bool> {
         asked.emplace_back(std::string(tenant), std::string(file));
         return file == claimed;
       });
@@ -409,10 +409,9 @@ TEST_F(LocalBlobStoreTest, RecoverStopsOnAMetadataError) {
   const fs::path final_path = FinalPath(tenant_, "2026/11/22/" + file_);
   WriteFile(part, "x");
   WriteFile(final_path, "x");
-  auto recovered = store_.Recover(
-      [](std::string_view, std::string_view) -> base::Result<bool> {
-        return base::Internal("database locked");
-      });
+  auto recovered = store_.Recover([](std::string_view, std::string_view) -> base::Result<bool> {
+    return base::Internal("database locked");
+  });
   ASSERT_FALSE(recovered);
   // Unsure whether a row claims it: the bytes must not be thrown away.
   EXPECT_TRUE(fs::exists(final_path));

@@ -19,8 +19,9 @@ TEST(MultipartBoundary, Plain) {
   EXPECT_EQ(MultipartBoundary("multipart/form-data;boundary=abc"), "abc");
   EXPECT_EQ(MultipartBoundary("multipart/form-data; charset=utf-8; boundary=abc"), "abc");
   EXPECT_EQ(MultipartBoundary("multipart/form-data; boundary=abc; charset=utf-8"), "abc");
-  EXPECT_EQ(MultipartBoundary("multipart/form-data; boundary=------------------------d74496d66958873e"),
-            "------------------------d74496d66958873e");
+  EXPECT_EQ(
+      MultipartBoundary("multipart/form-data; boundary=------------------------d74496d66958873e"),
+      "------------------------d74496d66958873e");
 }
 
 TEST(MultipartBoundary, Quoted) {
@@ -379,8 +380,8 @@ TEST(MultipartParser, BodyWithoutAnyBoundaryFailsFinish) {
 }
 
 TEST(MultipartParser, PartWithoutContentDispositionFails) {
-  std::string body = "--" + kBoundary + "\r\nContent-Type: text/plain\r\n\r\nx\r\n--" + kBoundary +
-                     "--\r\n";
+  std::string body =
+      "--" + kBoundary + "\r\nContent-Type: text/plain\r\n\r\nx\r\n--" + kBoundary + "--\r\n";
   Recorded r;
   MultipartParser parser(kBoundary, Record(r));
   ExpectBadRequest(parser.Feed(body));
@@ -405,16 +406,18 @@ TEST(MultipartParser, NonFormDataDispositionFails) {
 }
 
 TEST(MultipartParser, HeaderLineWithoutColonFails) {
-  std::string body = "--" + kBoundary +
-                     "\r\nContent-Disposition: form-data; name=\"a\"\r\nnot a header\r\n\r\nx\r\n--" +
-                     kBoundary + "--\r\n";
+  std::string body =
+      "--" + kBoundary +
+      "\r\nContent-Disposition: form-data; name=\"a\"\r\nnot a header\r\n\r\nx\r\n--" + kBoundary +
+      "--\r\n";
   Recorded r;
   MultipartParser parser(kBoundary, Record(r));
   ExpectBadRequest(parser.Feed(body));
 }
 
 TEST(MultipartParser, JunkAfterBoundaryFails) {
-  std::string body = "--" + kBoundary + "junk\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n";
+  std::string body =
+      "--" + kBoundary + "junk\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n";
   Recorded r;
   MultipartParser parser(kBoundary, Record(r));
   ExpectBadRequest(parser.Feed(body));
@@ -490,8 +493,8 @@ TEST(MultipartParser, DISABLED_PartHeadersAtTheLimitAreAcceptedWhenChunked) {
   ASSERT_TRUE(parser.Feed(std::string_view(body).substr(0, head)));
   for (std::size_t i = head; i < body.size(); ++i) {
     const auto fed = parser.Feed(std::string_view(body).substr(i, 1));
-    ASSERT_TRUE(fed) << "at byte " << i - head << " after the header block: "
-                     << fed.error().public_message;
+    ASSERT_TRUE(fed) << "at byte " << i - head
+                     << " after the header block: " << fed.error().public_message;
   }
   EXPECT_TRUE(parser.Finish());
   ASSERT_EQ(r.parts.size(), 1u);
