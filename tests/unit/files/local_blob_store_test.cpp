@@ -137,6 +137,24 @@ TEST_F(LocalBlobStoreTest, UploadPublishCommitThenOpen) {
   EXPECT_TRUE(Entries(Tmp()).empty());
 }
 
+// Large enough to cross the 8 MiB early-writeback window more than once,
+// appended in uneven pieces: every byte must land, in order.
+TEST_F(LocalBlobStoreTest, LargeUploadInManyAppends) {
+  std::string bytes(17 * 1024 * 1024 + 123, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 131) >> 7);
+  auto upload = MustBegin(tenant_, file_);
+  for (std::size_t at = 0, n = 1; at < bytes.size(); at += n, n = (n * 3 + 7) % (3 << 20) + 1) {
+    n = std::min(n, bytes.size() - at);
+    ASSERT_TRUE(upload->Append(std::string_view(bytes).substr(at, n)));
+  }
+  ASSERT_TRUE(upload->Publish());
+  upload->Commit();
+  auto blob = store_.Open(tenant_, upload->storage_key());
+  ASSERT_TRUE(blob);
+  EXPECT_EQ(blob->size, bytes.size());
+  EXPECT_TRUE(ReadAll(blob->fd.get()) == bytes);
+}
+
 TEST_F(LocalBlobStoreTest, EmptyUpload) {
   const std::string key = MustStore(tenant_, file_, "");
   auto blob = store_.Open(tenant_, key);
