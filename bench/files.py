@@ -2,11 +2,13 @@
 """Files of any size, for `make bench` (scripts/bench.sh).
 
 1. Throughput: one 1 GiB file, uploaded to tenantd (POST /v1/files, raw
-   body, curl --data-binary) and downloaded from it (GET /v1/files/{id},
+   body streamed by curl -T) and downloaded from it (GET /v1/files/{id},
    curl -o /dev/null), against nginx serving the same file with sendfile,
    in the same run. Each transfer runs RUNS times, alternating servers; the
    median counts. The file is in the page cache for both servers, so the
-   comparison is of the servers, not of the disk.
+   comparison is of the servers, not of the disk. An upload is durable
+   (fsync) before it is answered, so the disk bounds it: the same run also
+   times writing 1 GiB + fsync to the data directory's disk from Python.
 2. Memory: tenantd's peak resident memory (VmHWM, reset between steps
    through /proc/PID/clear_refs) during a 64 MiB upload + download and
    during a 4 GiB one: streaming must keep it flat.
@@ -75,6 +77,23 @@ def curl_seconds(args):
         check=True, capture_output=True, text=True).stdout
     seconds, status = out.strip().split()[-2:]
     return float(seconds), int(status)
+
+
+def disk_write_seconds(path, size):
+    """Writes `size` bytes and fsyncs them: what any durable upload must pay."""
+    block = os.urandom(4 * MIB)
+    start = time.monotonic()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        left = size
+        while left > 0:
+            left -= os.write(fd, block[:min(left, len(block))])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    seconds = time.monotonic() - start
+    os.remove(path)
+    return seconds
 
 
 def vm_hwm_mib(pid):
@@ -175,7 +194,7 @@ def main():
             out = subprocess.run(
                 ["curl", "-s", "-S", "--max-time", "900", "-H", "Expect:", "-w",
                  "\n%{time_total} %{http_code}", "-H", "Content-Type: application/octet-stream",
-                 "-H", "X-Filename: bench.bin", "--data-binary", f"@{path}"] + auth +
+                 "-H", "X-Filename: bench.bin", "-X", "POST", "-T", path] + auth +
                 [f"{base}/v1/files"], check=True, capture_output=True, text=True).stdout
             body, timing = out.rsplit("\n", 1)
             seconds, status = timing.split()
@@ -193,7 +212,7 @@ def main():
         def remove(file_id):
             request_json(port, "DELETE", f"/v1/files/{file_id}", {"Authorization": f"Bearer {key}"})
 
-        nginx_s, up_s, down_s = [], [], []
+        nginx_s, up_s, down_s, disk_s = [], [], [], []
         for i in range(runs):
             log(f"1 GiB run {i + 1} of {runs}")
             s, status = curl_seconds(["-o", "/dev/null", f"http://127.0.0.1:{nport}/1g.bin"])
@@ -204,6 +223,8 @@ def main():
             up_s.append(s)
             down_s.append(download(file_id))
             remove(file_id)
+            # The same disk as tenantd's data directory.
+            disk_s.append(disk_write_seconds(os.path.join(work, "files-data", "disk.bin"), GIB))
 
         def peak_during(size):
             path = os.path.join(root, f"{size // MIB}m.bin")
@@ -226,7 +247,7 @@ def main():
         nginx.wait(timeout=30)
         os.remove(one_gib)
 
-    n, u, d = (statistics.median(x) for x in (nginx_s, up_s, down_s))
+    n, u, d, w = (statistics.median(x) for x in (nginx_s, up_s, down_s, disk_s))
     print(json.dumps({
         "runs": runs,
         "nginx_download_mib_s": round(GIB / MIB / n, 1),
@@ -234,6 +255,8 @@ def main():
         "download_mib_s": round(GIB / MIB / d, 1),
         "upload_ratio": round(n / u, 2),
         "download_ratio": round(n / d, 2),
+        "disk_write_mib_s": round(GIB / MIB / w, 1),
+        "upload_vs_disk": round(w / u, 2),
         "rss_64m_mib": round(rss_64m, 1),
         "rss_4g_mib": round(rss_4g, 1),
     }))
