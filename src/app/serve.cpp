@@ -26,6 +26,7 @@
 #include "redis/redis_client.h"
 #include "redis/redis_url.h"
 #include "session/memory_session_store.h"
+#include "session/redis_session_store.h"
 #include "session/session_cookie.h"
 #include "session/sql_session_store.h"
 #include "tenant_api/tenant_routes.h"
@@ -90,8 +91,23 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   pool_options.idle_ttl = config.tenant_db_idle_ttl;
   tenant_db::TenantDbPool pool(databases, pool_options);
 
+  // Redis, when REDIS_URL is set: sessions and rate limits shared by every
+  // process using it (rate limits fall back to this process while it is away).
+  std::unique_ptr<redis::RedisClient> redis_client;
+  std::unique_ptr<ratelimit::RedisLimiter> redis_limiter;
+  if (!config.redis_url.empty()) {
+    auto url = redis::ParseRedisUrl(config.redis_url.Reveal());
+    if (!url) return Fail(url.error().public_message);
+    redis_client = std::make_unique<redis::RedisClient>(redis::RedisClientOptions{*url});
+    redis_limiter = std::make_unique<ratelimit::RedisLimiter>(*redis_client);
+    if (const std::string why = redis_client->Health(); !why.empty()) {
+      log.Warn("Redis does not answer (" + why + "); limiting in this process until it does");
+    }
+  }
   std::unique_ptr<session::SessionStore> sessions;
-  if (config.session_store == "memory") {
+  if (redis_client) {
+    sessions = std::make_unique<session::RedisSessionStore>(*redis_client);
+  } else if (config.session_store == "memory") {
     sessions = std::make_unique<session::MemorySessionStore>();
   } else {
     auto sql = session::SqlSessionStore::Open(config.data_dir / "control.db");
@@ -110,19 +126,6 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   auth_options.session_ttl = config.session_ttl;
   auth_options.force_secure_cookies = config.force_secure_cookies;
   auth_options.signature_skew = config.signature_skew;
-  // Rate limits: in Redis when REDIS_URL is set (shared by every process),
-  // with this process's own state as the fallback while Redis is away.
-  std::unique_ptr<redis::RedisClient> redis_client;
-  std::unique_ptr<ratelimit::RedisLimiter> redis_limiter;
-  if (!config.redis_url.empty()) {
-    auto url = redis::ParseRedisUrl(config.redis_url.Reveal());
-    if (!url) return Fail(url.error().public_message);
-    redis_client = std::make_unique<redis::RedisClient>(redis::RedisClientOptions{*url});
-    redis_limiter = std::make_unique<ratelimit::RedisLimiter>(*redis_client);
-    if (const std::string why = redis_client->Health(); !why.empty()) {
-      log.Warn("Redis does not answer (" + why + "); limiting in this process until it does");
-    }
-  }
   ratelimit::InProcessLimiter limiter;
   ratelimit::TenantLimits limits(
       {config.plans, config.rate_limit_window, config.auth_failures_per_ip,
@@ -178,12 +181,13 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
          if (up != was_up) {
            if (up) {
              log.Info("Redis " + redis_client->url().Masked() +
-                      " answers again; rate limits are "
-                      "shared again");
+                      " answers again; sessions and rate limits "
+                      "are shared again");
            } else {
-             log.Warn("Redis unavailable (" + redis_client->Health() + "); " +
+             log.Warn("Redis unavailable (" + redis_client->Health() +
+                      "); cookie-only requests answer 503 and " +
                       (config.rate_limit_redis_down == "closed" ? "tenant requests answer 503"
-                                                                : "limiting in this process") +
+                                                                : "rate limits are per process") +
                       " until it answers");
            }
            was_up = up;

@@ -325,6 +325,12 @@ void AddRateLimitFacts(const http::RateLimitFacts& facts, http::Headers& headers
   ratelimit::AddRateLimitHeaders(d, headers);
 }
 
+// Whether the request presents credentials of §4 methods 2-4.
+bool PresentsCredentials(const Request& req) {
+  return req.headers.Get("X-App-Key") || req.headers.Get("X-App-Secret") ||
+         req.headers.Get("X-App-Signature") || req.headers.Get("Authorization");
+}
+
 Response RefusalResponse(const Refusal& refusal, std::string_view request_id) {
   Response res = http::ProblemResponse(refusal.status, refusal.code, refusal.detail, request_id);
   if (refusal.status == 401) {
@@ -401,8 +407,14 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(Request& req,
     presented_hash = cookies_.VerifiedIdHash(*cookie);
     if (presented_hash) {
       auto found = sessions_.FindLive(*presented_hash, r.now);
-      if (!found) co_return fail(found.error());
-      live = std::move(*found);
+      // A session store that cannot be reached (Redis away) fails a
+      // cookie-only request (503): its session cannot be checked. One that
+      // also presents credentials is judged by them, as if without cookie.
+      if (!found &&
+          !(found.error().code == base::ErrorCode::kUnavailable && PresentsCredentials(req))) {
+        co_return fail(found.error());
+      }
+      if (found) live = std::move(*found);
     }
   }
 
@@ -501,9 +513,11 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(Request& req,
     co_return std::nullopt;
   }
   if (live || bound_mode != "api_key") {
+    // Without a reachable session store the request is served all the
+    // same, without a session: its credentials proved it.
     if (auto st =
             BindSession(req, ctx, live ? std::optional<std::string>(live->id_hash) : std::nullopt);
-        !st) {
+        !st && st.error().code != base::ErrorCode::kUnavailable) {
       co_return fail(st.error());
     }
   }

@@ -1,7 +1,8 @@
-// Rate limits shared through a real redis-server (api.md §7, docs/operations.md
-// "Several nodes"): two tenantd processes on one Redis share one limit
-// exactly, Redis going away and coming back, REDIS_URL's password kept out
-// of every output, and revocation seen by the other process within 1 s.
+// Sessions and rate limits shared through a real redis-server (api.md §7,
+// docs/operations.md "Several nodes"): two tenantd processes on one Redis
+// share one limit exactly and one set of sessions, Redis going away and
+// coming back, REDIS_URL's password kept out of every output, and
+// revocations seen by the other process within 1 s.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -99,11 +100,40 @@ TEST_F(TwoNodes, AKeyRevokedOnOneNodeIsRefusedByTheOtherWithinOneSecond) {
   EXPECT_TRUE(IsProblem(second_.Request("GET", "/v1/whoami", bearer), 401, "key_revoked"));
 }
 
+// The "sid=…" part of an answer's Set-Cookie ("" when none).
+std::string SessionCookie(const Response& r) {
+  const std::string set = r.Header("Set-Cookie");
+  return set.substr(0, set.find(';'));
+}
+
+TEST_F(TwoNodes, ShareSessionsAndASessionEndedOnOneNodeEndsOnTheOther) {
+  const Tenant t = MustCreateTenant(first_);
+  Response signed_in = first_.Request("GET", "/v1/whoami", ModeA(t));
+  ASSERT_EQ(signed_in.status, 200);
+  const std::string cookie = SessionCookie(signed_in);
+  ASSERT_FALSE(cookie.empty());
+
+  Response elsewhere = second_.Request("GET", "/v1/whoami", {{"Cookie", cookie}});
+  ASSERT_EQ(elsewhere.status, 200) << elsewhere.Describe();
+  EXPECT_EQ(StringAt(elsewhere.Json(), "auth.mode"), "session");
+  EXPECT_EQ(StringAt(elsewhere.Json(), "tenant.id"), t.id);
+  Response listed = second_.Request("GET", "/v1/sessions", ModeA(t));
+  ASSERT_EQ(listed.status, 200) << listed.Describe();
+  EXPECT_GE(listed.Json().at("data").as_array().size(), 1u);
+
+  ASSERT_EQ(second_.Request("DELETE", "/v1/session", {{"Cookie", cookie}}).status / 100, 2);
+  EXPECT_TRUE(IsProblem(first_.Request("GET", "/v1/whoami", {{"Cookie", cookie}}), 401,
+                        "missing_credentials"));
+}
+
 TEST_F(TwoNodes, RedisGoneMeansLocalLimitsAndReadyz503ThenBothResumeByThemselves) {
   const Tenant t = MustCreateTenant(first_);
   Response ready = first_.Request("GET", "/readyz");
   ASSERT_EQ(ready.status, 200) << ready.Describe();
   EXPECT_EQ(StringAt(ready.Json(), "checks.redis"), "ok");
+
+  const std::string cookie = SessionCookie(first_.Request("GET", "/v1/whoami", ModeA(t)));
+  ASSERT_FALSE(cookie.empty());
 
   redis_.Kill();
   // Tenant requests go on, limited by each process alone (the documented
@@ -111,6 +141,12 @@ TEST_F(TwoNodes, RedisGoneMeansLocalLimitsAndReadyz503ThenBothResumeByThemselves
   Response served = first_.Request("GET", "/v1/whoami", ModeA(t));
   EXPECT_EQ(served.status, 200) << served.Describe();
   EXPECT_EQ(served.Header("RateLimit-Limit"), "20");
+  // A cookie alone cannot be checked: 503; credentials still work, without
+  // a session.
+  Response cookie_only = second_.Request("GET", "/v1/whoami", {{"Cookie", cookie}});
+  EXPECT_TRUE(IsProblem(cookie_only, 503, "session_store_unavailable"));
+  EXPECT_TRUE(cookie_only.HasHeader("RateLimit-Limit"));
+  EXPECT_TRUE(SessionCookie(served).empty());  // served without a session
   Response not_ready = first_.Request("GET", "/readyz");
   EXPECT_EQ(not_ready.status, 503);
   EXPECT_NE(StringAt(not_ready.Json(), "checks.redis"), "ok");
@@ -121,7 +157,10 @@ TEST_F(TwoNodes, RedisGoneMeansLocalLimitsAndReadyz503ThenBothResumeByThemselves
                         milliseconds(5000)));
   EXPECT_TRUE(PollUntil([&] { return second_.Request("GET", "/readyz").status == 200; },
                         milliseconds(5000)));
-  // Shared again: the two nodes count down one budget.
+  // Shared again: the two nodes count down one budget. (The restarted
+  // Redis is empty, so the session is gone: it is as if never started.)
+  EXPECT_TRUE(IsProblem(second_.Request("GET", "/v1/whoami", {{"Cookie", cookie}}), 401,
+                        "missing_credentials"));
   Response a = first_.Request("GET", "/v1/whoami", ModeA(t));
   Response b = second_.Request("GET", "/v1/whoami", ModeA(t));
   ASSERT_EQ(a.status, 200);
