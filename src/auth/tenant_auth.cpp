@@ -325,6 +325,17 @@ void AddRateLimitFacts(const http::RateLimitFacts& facts, http::Headers& headers
   ratelimit::AddRateLimitHeaders(d, headers);
 }
 
+// 429 of the failed-authentication throttle (api.md §7).
+Response ThrottledResponse(const ratelimit::Decision& d, std::string_view request_id) {
+  Response res = http::ProblemResponse(
+      429, "rate_limited",
+      "Too many failed authentications from this address or for this key; retry after the time "
+      "in Retry-After.",
+      request_id);
+  ratelimit::AddRateLimitHeaders(d, res.headers);
+  return res;
+}
+
 // Whether the request presents credentials of §4 methods 2-4.
 bool PresentsCredentials(const Request& req) {
   return req.headers.Get("X-App-Key") || req.headers.Get("X-App-Secret") ||
@@ -342,7 +353,7 @@ Response RefusalResponse(const Refusal& refusal, std::string_view request_id) {
 }  // namespace
 
 awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestContext& ctx) const {
-  if (!limits_) co_return co_await Authenticate(req, ctx);
+  if (!limits_) co_return co_await Authenticate(req, ctx, nullptr);
   const auto now = std::chrono::steady_clock::now();
   // §7: once a failed-authentication count is reached, requests carrying
   // credentials from that IP or for that key answer 429 before any secret
@@ -357,17 +368,11 @@ awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestCo
       co_return res;
     }
     if (!throttled->decision.allowed) {
-      Response res = http::ProblemResponse(
-          429, "rate_limited",
-          "Too many failed authentications from this address or for this key; retry after the "
-          "time in Retry-After.",
-          ctx.request_id);
-      ratelimit::AddRateLimitHeaders(throttled->decision, res.headers);
-      co_return res;
+      co_return ThrottledResponse(throttled->decision, ctx.request_id);
     }
   }
 
-  std::optional<Response> res = co_await Authenticate(req, ctx);
+  std::optional<Response> res = co_await Authenticate(req, ctx, presented ? &*presented : nullptr);
   if (res) {
     // Refused by §4 (or a store failure). A 401 to a request presenting
     // credentials is a failed verification and counts (missing_credentials
@@ -387,8 +392,8 @@ awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestCo
   co_return std::nullopt;
 }
 
-awaitable<std::optional<Response>> TenantAuth::Authenticate(Request& req,
-                                                            RequestContext& ctx) const {
+awaitable<std::optional<Response>> TenantAuth::Authenticate(
+    Request& req, RequestContext& ctx, const ratelimit::FailedAuthKeys* presented) const {
   const Resolution r{
       options_, directory_, sessions_, cookies_, replays_, req, std::chrono::system_clock::now()};
   auto refuse = [&](const Refusal& refusal) {
@@ -469,13 +474,19 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(Request& req,
   if (limits_) {
     const std::string credential =
         auth.key_id.empty() ? "app:" + auth.tenant_id : "api_key:" + auth.key_id;
-    const base::Result<ratelimit::Verdict> admitted = limits_->Admit(
-        (*tenant)->plan, auth.tenant_id, credential, req, std::chrono::steady_clock::now());
+    const base::Result<ratelimit::Admission> admitted =
+        limits_->Admit((*tenant)->plan, auth.tenant_id, credential, req, presented,
+                       std::chrono::steady_clock::now());
     if (!admitted) co_return fail(admitted.error());
-    const ratelimit::Decision& d = admitted->decision;
+    const ratelimit::Decision& d = admitted->verdict.decision;
     ctx.rate_limit = {
         d.limit, d.remaining,
         static_cast<uint64_t>(std::chrono::ceil<std::chrono::seconds>(d.reset).count())};
+    if (admitted->throttled) {
+      // A failed-authentication count another process reached: refused as
+      // if checked before the secret (the answer does not depend on it).
+      co_return ThrottledResponse(d, ctx.request_id);
+    }
     if (!d.allowed) {
       Response refused = http::ProblemResponse(
           429, "rate_limited",

@@ -27,7 +27,8 @@ class SessionCookies;
 }  // namespace tenantd::session
 namespace tenantd::ratelimit {
 class TenantLimits;
-}
+struct FailedAuthKeys;
+}  // namespace tenantd::ratelimit
 
 namespace tenantd::auth {
 
@@ -81,9 +82,11 @@ class TenantAuth : public http::Stage {
   }
 
  private:
-  // §4 alone: who the request is for, or the refusal.
+  // §4: who the request is for, or the refusal; then the tenant limits of
+  // §7. `presented`: the request's failed-authentication keys, if any.
   boost::asio::awaitable<std::optional<http::Response>> Authenticate(
-      http::Request& req, http::RequestContext& ctx) const;
+      http::Request& req, http::RequestContext& ctx,
+      const ratelimit::FailedAuthKeys* presented) const;
   // Starts a session for ctx.auth (destroying `previous_hash`'s), sets the cookie.
   base::Status BindSession(const http::Request& req, http::RequestContext& ctx,
                            const std::optional<std::string>& previous_hash) const;

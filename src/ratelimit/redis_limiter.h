@@ -5,6 +5,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "base/error.h"
 #include "ratelimit/in_process_limiter.h"
@@ -23,13 +24,20 @@ class RedisLimiter {
  public:
   explicit RedisLimiter(redis::RedisClient& client);
 
-  // As InProcessLimiter's; the `now` of those is Redis's TIME here.
-  base::Result<Verdict> Acquire(std::span<const Charge> charges);
+  // As InProcessLimiter's; the `now` of those is Redis's TIME here. The
+  // first `gates` charges of Acquire are checked, never counted: the request
+  // is admitted only if they conform too (and refused_by may name one).
+  base::Result<Verdict> Acquire(std::span<const Charge> charges, std::size_t gates = 0);
   base::Result<Verdict> Peek(std::span<const Charge> charges);
-  base::Status Count(std::span<const Charge> charges);
+  // Counts one event against each charge that conforms, and returns per
+  // charge what the next request would meet (allowed, retry_after).
+  base::Result<std::vector<Decision>> Count(std::span<const Charge> charges);
+  // False while Redis is known to be down (calls then fail at once).
+  bool available() const;
 
  private:
-  base::Result<Verdict> Run(std::string_view mode, std::span<const Charge> charges);
+  base::Result<std::vector<Decision>> Run(std::string_view mode, std::span<const Charge> charges,
+                                          std::size_t gates);
 
   redis::RedisClient& client_;
 };

@@ -74,9 +74,13 @@ base::Result<Verdict> TenantLimits::CheckFailedAuth(const FailedAuthKeys& keys,
   const Charge charges[] = {{keys.ip, {options_.failures_per_ip, options_.window}},
                             {keys.key, {options_.failures_per_key, options_.window}}};
   const std::span<const Charge> used(charges, keys.key.empty() ? 1 : 2);
-  TENANTD_TRY(const Verdict v,
-              Either([&] { return shared_->Peek(used); },
-                     [&] { return base::Result<Verdict>(local_.Peek(used, Ns(now))); }));
+  Verdict v;
+  if (shared_ && shared_->available()) {
+    v = Tripped(used, now);  // no round trip: see the class comment
+  } else {
+    TENANTD_TRY(v, Either([&] { return shared_->Peek(used); },
+                          [&] { return base::Result<Verdict>(local_.Peek(used, Ns(now))); }));
+  }
   if (!v.decision.allowed) Refused(v.refused_by == 0 ? Kind::kFailedAuthIp : Kind::kFailedAuthKey);
   return v;
 }
@@ -89,7 +93,10 @@ void TenantLimits::CountFailedAuth(const FailedAuthKeys& keys,
   // Nothing to report if it fails: the refusal stands either way.
   (void)Either(
       [&]() -> base::Result<Verdict> {
-        TENANTD_RETURN_IF_ERROR(shared_->Count(used));
+        TENANTD_TRY(const std::vector<Decision> next, shared_->Count(used));
+        for (std::size_t i = 0; i < next.size() && i < used.size(); ++i) {
+          RememberTripped(used[i].key, next[i], now);
+        }
         return Verdict{};
       },
       [&] {
@@ -109,26 +116,87 @@ Decision TenantLimits::FailedAuthBudget(std::string_view ip,
   return v ? v->decision : local_.Peek(used, Ns(now)).decision;
 }
 
-base::Result<Verdict> TenantLimits::Admit(std::string_view plan_name, std::string_view tenant_id,
-                                          std::string_view credential, const http::Request& req,
-                                          std::chrono::steady_clock::time_point now) {
+base::Result<Admission> TenantLimits::Admit(std::string_view plan_name, std::string_view tenant_id,
+                                            std::string_view credential, const http::Request& req,
+                                            const FailedAuthKeys* presented,
+                                            std::chrono::steady_clock::time_point now) {
   const config::Plan& plan = PlanOf(plan_name);
   const std::string tenant_key = "t:" + std::string(tenant_id);
   const std::string credential_key = "c:" + std::string(credential);
   const std::string auth_route_key = "ta:" + std::string(tenant_id);
-  const Charge charges[] = {{tenant_key, {plan.requests_per_minute, options_.window}},
-                            {credential_key, {plan.CredentialLimit(), options_.window}},
-                            {auth_route_key, {plan.auth_requests_per_minute, options_.window}}};
-  const std::span<const Charge> used(charges, IsAuthRoute(req) ? 3 : 2);
-  TENANTD_TRY(const Verdict v,
-              Either([&] { return shared_->Acquire(used); },
-                     [&] { return base::Result<Verdict>(local_.Acquire(used, Ns(now))); }));
+  const std::string none;
+  // Gates first (Redis only): the failed-authentication counts, checked
+  // again in the same round trip.
+  const Charge charges[] = {
+      {presented ? presented->ip : none, {options_.failures_per_ip, options_.window}},
+      {presented ? presented->key : none, {options_.failures_per_key, options_.window}},
+      {tenant_key, {plan.requests_per_minute, options_.window}},
+      {credential_key, {plan.CredentialLimit(), options_.window}},
+      {auth_route_key, {plan.auth_requests_per_minute, options_.window}}};
+  const std::size_t count = IsAuthRoute(req) ? 3 : 2;
+  const std::size_t gates = !presented ? 0 : presented->key.empty() ? 1 : 2;
+  const std::span<const Charge> tenant_charges(charges + 2, count);
+  // Gate keys sit right before the tenant charges: skip the unused ones.
+  std::array<Charge, 5> gated{};
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < gates; ++i) gated[n++] = charges[i];
+  for (const Charge& c : tenant_charges) gated[n++] = c;
+
+  Admission out;
+  bool used_shared = false;
+  TENANTD_TRY(out.verdict,
+              Either(
+                  [&] {
+                    used_shared = true;
+                    return shared_->Acquire(std::span(gated.data(), n), gates);
+                  },
+                  [&] {
+                    used_shared = false;
+                    return base::Result<Verdict>(local_.Acquire(tenant_charges, Ns(now)));
+                  }));
+  Verdict& v = out.verdict;
+  if (used_shared && !v.decision.allowed && v.refused_by < gates) {
+    out.throttled = true;
+    RememberTripped(gated[v.refused_by].key, v.decision, now);
+    Refused(v.refused_by == 0 ? Kind::kFailedAuthIp : Kind::kFailedAuthKey);
+    return out;
+  }
+  if (used_shared) v.refused_by -= std::min(v.refused_by, gates);
   if (!v.decision.allowed) {
     Refused(v.refused_by == 0   ? Kind::kPlan
             : v.refused_by == 1 ? Kind::kCredential
                                 : Kind::kAuthRoute);
   }
+  return out;
+}
+
+Verdict TenantLimits::Tripped(std::span<const Charge> charges,
+                              std::chrono::steady_clock::time_point now) const {
+  Verdict v;
+  v.decision.limit = charges.empty() ? 0 : charges[0].policy.limit;
+  std::shared_lock lock(tripped_mu_);
+  for (std::size_t i = 0; i < charges.size(); ++i) {
+    const auto it = tripped_.find(std::string(charges[i].key));
+    if (it == tripped_.end() || it->second.first <= now) continue;
+    Decision d = it->second.second;
+    const Nanos left = std::chrono::duration_cast<Nanos>(it->second.first - now);
+    d.reset -= d.retry_after - left;  // both count down from when it was learned
+    d.retry_after = left;
+    if (v.decision.allowed || d.retry_after > v.decision.retry_after) {
+      v.decision = d;
+      v.refused_by = i;
+    }
+  }
   return v;
+}
+
+void TenantLimits::RememberTripped(std::string_view key, const Decision& next,
+                                   std::chrono::steady_clock::time_point now) {
+  if (next.allowed || key.empty()) return;
+  std::lock_guard lock(tripped_mu_);
+  auto& entry = tripped_[std::string(key)];
+  entry = {now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(next.retry_after),
+           next};
 }
 
 bool TenantLimits::IsAuthRoute(const http::Request& req) {
@@ -140,6 +208,10 @@ bool TenantLimits::IsAuthRoute(const http::Request& req) {
 }
 
 std::size_t TenantLimits::Purge(std::chrono::steady_clock::time_point now) {
+  {
+    std::lock_guard lock(tripped_mu_);
+    std::erase_if(tripped_, [now](const auto& entry) { return entry.second.first <= now; });
+  }
   return local_.PurgeExpired(Ns(now));
 }
 

@@ -10,9 +10,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/error.h"
 #include "config/plans.h"
@@ -45,8 +49,24 @@ struct FailedAuthKeys {
   std::string key;  // "fa:key:<app key or API key prefix>", "" when none was presented
 };
 
-// Thread-safe; built once at start-up and shared.
 class RedisLimiter;
+
+// The answer of Admit.
+struct Admission {
+  Verdict verdict;
+  // Refused by a failed-authentication count (with Redis, a count that
+  // another process reached after this one last looked), not a tenant limit.
+  bool throttled = false;
+};
+
+// Thread-safe; built once at start-up and shared.
+//
+// With Redis, the hot path is one round trip: the failed-authentication
+// check before verification is answered from what this process learned
+// when it counted failures (no round trip), and Admit checks both counts
+// again in the same script that counts the request, so a count reached on
+// another process still refuses (429) a request whose secret this process
+// has checked meanwhile; it then remembers that count too.
 
 class TenantLimits {
  public:
@@ -75,9 +95,11 @@ class TenantLimits {
   // credential ("api_key:<key id>" or "app:<tenant id>") and, on the auth
   // route group, the plan's stricter auth limit; all or nothing. A tenant
   // whose plan is not configured (any more) gets the `free` plan's limits.
-  base::Result<Verdict> Admit(std::string_view plan, std::string_view tenant_id,
-                              std::string_view credential, const http::Request& req,
-                              std::chrono::steady_clock::time_point now);
+  // `presented`: the request's failed-authentication keys, if any.
+  base::Result<Admission> Admit(std::string_view plan, std::string_view tenant_id,
+                                std::string_view credential, const http::Request& req,
+                                const FailedAuthKeys* presented,
+                                std::chrono::steady_clock::time_point now);
 
   // Signing in (POST /v1/session) and managing API keys and sessions.
   static bool IsAuthRoute(const http::Request& req);
@@ -96,6 +118,10 @@ class TenantLimits {
   // fail_closed is off) `local`.
   template <typename Shared, typename Local>
   base::Result<Verdict> Either(Shared&& shared, Local&& local) const;
+  // Redis mode: the failed-authentication counts known to be reached.
+  Verdict Tripped(std::span<const Charge> charges, std::chrono::steady_clock::time_point now) const;
+  void RememberTripped(std::string_view key, const Decision& next,
+                       std::chrono::steady_clock::time_point now);
 
   TenantLimitsOptions options_;
   config::Plan fallback_;
@@ -103,6 +129,10 @@ class TenantLimits {
   RedisLimiter* shared_;
   std::array<std::atomic<uint64_t>, 5> refused_{};
   mutable std::atomic<uint64_t> local_fallbacks_{0};
+  mutable std::shared_mutex tripped_mu_;  // read on every request, written rarely
+  // key -> until when it refuses, and the decision to report meanwhile.
+  std::unordered_map<std::string, std::pair<std::chrono::steady_clock::time_point, Decision>>
+      tripped_;  // guarded by tripped_mu_
 };
 
 // RateLimit-Limit/-Remaining/-Reset and their X-RateLimit-* twins, plus

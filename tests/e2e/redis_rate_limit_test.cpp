@@ -169,6 +169,38 @@ TEST_F(TwoNodes, RedisGoneMeansLocalLimitsAndReadyz503ThenBothResumeByThemselves
             std::stoi(a.Header("RateLimit-Remaining")) - 1);
 }
 
+TEST(RedisRateLimit, FailedAuthCountsAreSharedByNodes) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.Start());
+  const Env env = {{"REDIS_URL", redis.url()},
+                   {"TENANTD_AUTH_FAILURES_PER_IP", "3"},
+                   {"TENANTD_AUTH_FAILURES_PER_KEY", "100"}};
+  TestServer a, b;
+  ASSERT_TRUE(a.Start({.env = env}));
+  Env b_env = env;
+  b_env.emplace_back("TENANTD_ADMIN_TOKEN", a.admin_token());
+  ASSERT_TRUE(b.Start({.env = b_env, .set_admin_token = false, .data_dir = a.data_dir()}));
+  Response created = a.CreateTenant(UniqueSlug("rr"));
+  ASSERT_EQ(created.status, 201);
+  const Tenant t{StringAt(created.Json(), "tenant.id"),
+                 StringAt(created.Json(), "credentials.app_key"),
+                 StringAt(created.Json(), "credentials.app_secret")};
+  const Headers wrong = {{"X-App-Key", t.app_key}, {"X-App-Secret", "wrong"}};
+
+  // Three failures, spread over the nodes, reach the count of 3 ...
+  EXPECT_EQ(a.Request("GET", "/v1/whoami", wrong).status, 401);
+  EXPECT_EQ(b.Request("GET", "/v1/whoami", wrong).status, 401);
+  EXPECT_EQ(a.Request("GET", "/v1/whoami", wrong).status, 401);
+  // ... and both refuse even the right secret, also the node that did not
+  // count the last one.
+  Response on_b = b.Request("GET", "/v1/whoami", ModeA(t));
+  EXPECT_TRUE(IsProblem(on_b, 429, "rate_limited"));
+  EXPECT_EQ(on_b.Header("RateLimit-Limit"), "3");
+  EXPECT_FALSE(on_b.Header("Retry-After").empty());
+  EXPECT_TRUE(IsProblem(a.Request("GET", "/v1/whoami", ModeA(t)), 429, "rate_limited"));
+  EXPECT_TRUE(IsProblem(b.Request("GET", "/v1/whoami", ModeA(t)), 429, "rate_limited"));
+}
+
 TEST(RedisRateLimit, FailsClosedWhenConfiguredAndRecovers) {
   RedisServer redis;
   ASSERT_TRUE(redis.Start());

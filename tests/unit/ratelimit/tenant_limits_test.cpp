@@ -99,18 +99,23 @@ TEST(TenantLimits, AdmitCountsThePlanAndTheCredential) {
   const http::Request read = Get("/v1/products");
   // The credential allows 3 of the tenant's 5.
   for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(limits.Admit("free", "ten_1", "api_key:k1", read, now)->decision.allowed);
+    EXPECT_TRUE(
+        limits.Admit("free", "ten_1", "api_key:k1", read, nullptr, now)->verdict.decision.allowed);
   }
-  const Verdict by_key = limits.Admit("free", "ten_1", "api_key:k1", read, now).value();
+  const Verdict by_key =
+      limits.Admit("free", "ten_1", "api_key:k1", read, nullptr, now).value().verdict;
   EXPECT_FALSE(by_key.decision.allowed);
   EXPECT_EQ(by_key.decision.limit, 3u);
   // Another credential of the tenant uses the rest of the plan's 5.
-  EXPECT_TRUE(limits.Admit("free", "ten_1", "api_key:k2", read, now)->decision.allowed);
-  const Verdict last = limits.Admit("free", "ten_1", "api_key:k2", read, now).value();
+  EXPECT_TRUE(
+      limits.Admit("free", "ten_1", "api_key:k2", read, nullptr, now)->verdict.decision.allowed);
+  const Verdict last =
+      limits.Admit("free", "ten_1", "api_key:k2", read, nullptr, now).value().verdict;
   EXPECT_TRUE(last.decision.allowed);
   EXPECT_EQ(last.decision.remaining, 0u);
   EXPECT_EQ(last.decision.limit, 5u);
-  const Verdict by_plan = limits.Admit("free", "ten_1", "api_key:k3", read, now).value();
+  const Verdict by_plan =
+      limits.Admit("free", "ten_1", "api_key:k3", read, nullptr, now).value().verdict;
   EXPECT_FALSE(by_plan.decision.allowed);
   EXPECT_EQ(by_plan.refused_by, 0u);
 }
@@ -120,19 +125,25 @@ TEST(TenantLimits, AuthRoutesHaveTheirOwnStricterTier) {
   TenantLimits limits(SmallPlans(), limiter);
   const auto now = Clock::now();
   const http::Request sign_in = Get("/v1/session", "POST");
-  EXPECT_TRUE(limits.Admit("free", "ten_1", "app:ten_1", sign_in, now)->decision.allowed);
-  EXPECT_TRUE(limits.Admit("free", "ten_1", "app:ten_2", sign_in, now)->decision.allowed);
-  const Verdict v = limits.Admit("free", "ten_1", "app:ten_3", sign_in, now).value();
+  EXPECT_TRUE(
+      limits.Admit("free", "ten_1", "app:ten_1", sign_in, nullptr, now)->verdict.decision.allowed);
+  EXPECT_TRUE(
+      limits.Admit("free", "ten_1", "app:ten_2", sign_in, nullptr, now)->verdict.decision.allowed);
+  const Verdict v =
+      limits.Admit("free", "ten_1", "app:ten_3", sign_in, nullptr, now).value().verdict;
   EXPECT_FALSE(v.decision.allowed);
   EXPECT_EQ(v.decision.limit, 2u);
-  EXPECT_TRUE(limits.Admit("free", "ten_1", "app:ten_3", Get("/v1/whoami"), now)->decision.allowed);
+  EXPECT_TRUE(limits.Admit("free", "ten_1", "app:ten_3", Get("/v1/whoami"), nullptr, now)
+                  ->verdict.decision.allowed);
 }
 
 TEST(TenantLimits, UnknownPlanGetsTheFreeLimits) {
   InProcessLimiter limiter;
   TenantLimits limits(SmallPlans(), limiter);
   const Verdict v =
-      limits.Admit("retired", "ten_1", "app:ten_1", Get("/v1/whoami"), Clock::now()).value();
+      limits.Admit("retired", "ten_1", "app:ten_1", Get("/v1/whoami"), nullptr, Clock::now())
+          .value()
+          .verdict;
   EXPECT_EQ(v.decision.limit, 3u);  // free's credential limit is the tighter
 }
 
