@@ -37,7 +37,7 @@ bool WantsJson(const Request& req) {
 }  // namespace
 
 void RegisterPublicRoutes(http::Router& router, control::ControlStore& store,
-                          const http::Metrics& metrics) {
+                          const http::Metrics& metrics, std::vector<ReadinessCheck> checks) {
   router.Add("GET", "/", {}, [](Request& req, RequestContext&) -> awaitable<Response> {
     if (WantsJson(req)) {
       co_return Response::Json(200, boost::json::serialize(boost::json::object{
@@ -52,13 +52,20 @@ void RegisterPublicRoutes(http::Router& router, control::ControlStore& store,
     co_return Response::Json(200, R"({"ok":true})");
   });
 
-  router.Add("GET", "/readyz", {}, [&store](Request&, RequestContext&) -> awaitable<Response> {
-    auto ping = store.Ping();
-    boost::json::object checks{{"control_store", ping ? "ok" : "unavailable"}};
-    co_return Response::Json(ping ? 200 : 503,
-                             boost::json::serialize(boost::json::object{
-                                 {"ok", bool(ping)}, {"checks", std::move(checks)}}));
-  });
+  router.Add("GET", "/readyz", {},
+             [&store, extra = std::move(checks)](Request&, RequestContext&) -> awaitable<Response> {
+               auto ping = store.Ping();
+               bool ok = bool(ping);
+               boost::json::object checks{{"control_store", ping ? "ok" : "unavailable"}};
+               for (const ReadinessCheck& c : extra) {
+                 const std::string why = c.check();
+                 ok = ok && why.empty();
+                 checks[c.name] = why.empty() ? "ok" : why;
+               }
+               co_return Response::Json(ok ? 200 : 503,
+                                        boost::json::serialize(boost::json::object{
+                                            {"ok", ok}, {"checks", std::move(checks)}}));
+             });
 
   router.Add("GET", "/metrics", {}, [&metrics](Request&, RequestContext&) -> awaitable<Response> {
     co_return Response::Text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render());

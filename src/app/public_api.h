@@ -1,6 +1,10 @@
 // Public endpoints (api.md §2): /, /healthz, /readyz, /metrics. No auth.
 #pragma once
 
+#include <functional>
+#include <string>
+#include <vector>
+
 #include "http/router.h"
 
 namespace tenantd::control {
@@ -12,8 +16,15 @@ class Metrics;
 
 namespace tenantd::app {
 
-// `store` and `metrics` must outlive the router.
+// A dependency /readyz reports besides the control store: `check` returns
+// "" when it is fine, else why not (no secrets: it is shown to anyone).
+struct ReadinessCheck {
+  std::string name;
+  std::function<std::string()> check;
+};
+
+// `store`, `metrics` and what `checks` refer to must outlive the router.
 void RegisterPublicRoutes(http::Router& router, control::ControlStore& store,
-                          const http::Metrics& metrics);
+                          const http::Metrics& metrics, std::vector<ReadinessCheck> checks = {});
 
 }  // namespace tenantd::app

@@ -24,7 +24,13 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "logging/logger.h"
+#include "ratelimit/in_process_limiter.h"
+#include "ratelimit/redis_limiter.h"
+#include "ratelimit/tenant_limits.h"
+#include "redis/redis_client.h"
+#include "redis/redis_url.h"
 #include "session/memory_session_store.h"
+#include "session/redis_session_store.h"
 #include "session/session_cookie.h"
 #include "session/sql_session_store.h"
 #include "tenant_api/file_routes.h"
@@ -67,7 +73,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   if (!master_key) return Fail(master_key.error().public_message);
   auto box = crypto::SecretBox::Create(*master_key);
   if (!box) return Fail(box.error().public_message);
-  auto store = control::ControlStore::Open(config.data_dir, *box);
+  auto store = control::ControlStore::Open(config.data_dir, *box, {config.plans.Names()});
   if (!store) {
     return Fail(store.error().public_message +
                 (store.error().log_detail.empty() ? "" : " (" + store.error().log_detail + ")"));
@@ -108,8 +114,23 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   pool_options.idle_ttl = config.tenant_db_idle_ttl;
   tenant_db::TenantDbPool pool(databases, pool_options);
 
+  // Redis, when REDIS_URL is set: sessions and rate limits shared by every
+  // process using it (rate limits fall back to this process while it is away).
+  std::unique_ptr<redis::RedisClient> redis_client;
+  std::unique_ptr<ratelimit::RedisLimiter> redis_limiter;
+  if (!config.redis_url.empty()) {
+    auto url = redis::ParseRedisUrl(config.redis_url.Reveal());
+    if (!url) return Fail(url.error().public_message);
+    redis_client = std::make_unique<redis::RedisClient>(redis::RedisClientOptions{*url});
+    redis_limiter = std::make_unique<ratelimit::RedisLimiter>(*redis_client);
+    if (const std::string why = redis_client->Health(); !why.empty()) {
+      log.Warn("Redis does not answer (" + why + "); limiting in this process until it does");
+    }
+  }
   std::unique_ptr<session::SessionStore> sessions;
-  if (config.session_store == "memory") {
+  if (redis_client) {
+    sessions = std::make_unique<session::RedisSessionStore>(*redis_client);
+  } else if (config.session_store == "memory") {
     sessions = std::make_unique<session::MemorySessionStore>();
   } else {
     auto sql = session::SqlSessionStore::Open(config.data_dir / "control.db");
@@ -128,13 +149,22 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   auth_options.session_ttl = config.session_ttl;
   auth_options.force_secure_cookies = config.force_secure_cookies;
   auth_options.signature_skew = config.signature_skew;
+  ratelimit::InProcessLimiter limiter;
+  ratelimit::TenantLimits limits(
+      {config.plans, config.rate_limit_window, config.auth_failures_per_ip,
+       config.auth_failures_per_key, config.rate_limit_redis_down == "closed"},
+      limiter, redis_limiter.get());
   const auth::TenantAuth tenant_auth(auth_options, directory, *sessions, cookies, replays,
-                                     auth_failures);
+                                     auth_failures, &limits);
 
   http::Metrics metrics;
   http::Router router;
   admin::AdminAuth admin_auth(token->sha256);
-  RegisterPublicRoutes(router, **store, metrics);
+  std::vector<ReadinessCheck> readiness;
+  if (redis_client) {
+    readiness.push_back({"redis", [&redis_client] { return redis_client->Health(); }});
+  }
+  RegisterPublicRoutes(router, **store, metrics, std::move(readiness));
   admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool});
   const tenant_api::TenantRoutes tenant_routes(tenant_auth, auth_failures, directory, **store,
                                                *sessions, pool);
@@ -151,6 +181,14 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
   metrics.AddCollector([&pool](std::string& out) { pool.Render(out); });
+  metrics.AddCollector([&limits](std::string& out) { limits.Render(out); });
+  if (redis_client) {
+    metrics.AddCollector([&redis_client](std::string& out) {
+      out += "# HELP tenantd_redis_up Whether Redis answered the last command (1) or not (0).\n";
+      out += "# TYPE tenantd_redis_up gauge\n";
+      out += redis_client->is_up() ? "tenantd_redis_up 1\n" : "tenantd_redis_up 0\n";
+    });
+  }
 
   Housekeeping housekeeping({
       {"flush API key last use", std::chrono::seconds(5),
@@ -161,6 +199,32 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
        }},
       {"close idle tenant databases", std::chrono::seconds(30),
        [&] { pool.CloseIdle(std::chrono::steady_clock::now()); }},
+      // A key whose budget is full again says nothing: dropping it bounds
+      // the limiter's memory by the keys used within one window.
+      {"purge rate-limit state", std::chrono::seconds(10),
+       [&] { limits.Purge(std::chrono::steady_clock::now()); }},
+      // Requests never wait for a Redis known to be down; this brings it
+      // back into use within a quarter second of it answering again.
+      {"reconnect to Redis", std::chrono::milliseconds(250),
+       [&, was_up = true]() mutable {
+         if (!redis_client) return;
+         redis_client->Reconnect();
+         const bool up = redis_client->is_up();
+         if (up != was_up) {
+           if (up) {
+             log.Info("Redis " + redis_client->url().Masked() +
+                      " answers again; sessions and rate limits "
+                      "are shared again");
+           } else {
+             log.Warn("Redis unavailable (" + redis_client->Health() +
+                      "); cookie-only requests answer 503 and " +
+                      (config.rate_limit_redis_down == "closed" ? "tenant requests answer 503"
+                                                                : "rate limits are per process") +
+                      " until it answers");
+           }
+           was_up = up;
+         }
+       }},
       {"purge expired sessions", std::chrono::seconds(60),
        [&] {
          if (auto n = sessions->PurgeExpired(std::chrono::system_clock::now()); !n) {

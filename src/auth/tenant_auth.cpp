@@ -11,6 +11,7 @@
 #include "control/control_store.h"
 #include "crypto/crypto.h"
 #include "http/problem.h"
+#include "ratelimit/tenant_limits.h"
 #include "session/session_cookie.h"
 #include "session/session_store.h"
 
@@ -109,13 +110,15 @@ void AuthFailureCounters::Render(std::string& out) const {
 
 TenantAuth::TenantAuth(TenantAuthOptions options, Directory& directory,
                        session::SessionStore& sessions, const session::SessionCookies& cookies,
-                       ReplayCache& replays, AuthFailureCounters& failures)
+                       ReplayCache& replays, AuthFailureCounters& failures,
+                       ratelimit::TenantLimits* limits)
     : options_(std::move(options)),
       directory_(directory),
       sessions_(sessions),
       cookies_(cookies),
       replays_(replays),
-      failures_(failures) {}
+      failures_(failures),
+      limits_(limits) {}
 
 namespace {
 
@@ -316,6 +319,32 @@ std::string TenantHint(const Resolution& r) {
   return "";
 }
 
+// The headers of an admitted request (api.md §7), from what OnRequest kept.
+void AddRateLimitFacts(const http::RateLimitFacts& facts, http::Headers& headers) {
+  ratelimit::Decision d;
+  d.limit = facts.limit;
+  d.remaining = facts.remaining;
+  d.reset = std::chrono::seconds(facts.reset_seconds);
+  ratelimit::AddRateLimitHeaders(d, headers);
+}
+
+// 429 of the failed-authentication throttle (api.md §7).
+Response ThrottledResponse(const ratelimit::Decision& d, std::string_view request_id) {
+  Response res = http::ProblemResponse(
+      429, "rate_limited",
+      "Too many failed authentications from this address or for this key; retry after the time "
+      "in Retry-After.",
+      request_id);
+  ratelimit::AddRateLimitHeaders(d, res.headers);
+  return res;
+}
+
+// Whether the request presents credentials of §4 methods 2-4.
+bool PresentsCredentials(const Request& req) {
+  return req.headers.Get("X-App-Key") || req.headers.Get("X-App-Secret") ||
+         req.headers.Get("X-App-Signature") || req.headers.Get("Authorization");
+}
+
 Response RefusalResponse(const Refusal& refusal, std::string_view request_id) {
   Response res = http::ProblemResponse(refusal.status, refusal.code, refusal.detail, request_id);
   if (refusal.status == 401) {
@@ -327,6 +356,47 @@ Response RefusalResponse(const Refusal& refusal, std::string_view request_id) {
 }  // namespace
 
 awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestContext& ctx) const {
+  if (!limits_) co_return co_await Authenticate(req, ctx, nullptr);
+  const auto now = std::chrono::steady_clock::now();
+  // §7: once a failed-authentication count is reached, requests carrying
+  // credentials from that IP or for that key answer 429 before any secret
+  // is looked at, so a guesser learns nothing and costs next to nothing.
+  const std::optional<ratelimit::FailedAuthKeys> presented =
+      ratelimit::TenantLimits::PresentedCredentials(req);
+  if (presented) {
+    const base::Result<ratelimit::Verdict> throttled = limits_->CheckFailedAuth(*presented, now);
+    if (!throttled) {
+      Response res = http::ErrorResponse(throttled.error(), ctx.request_id);
+      ratelimit::AddRateLimitHeaders(limits_->FailedAuthBudget(req.remote_ip, now), res.headers);
+      co_return res;
+    }
+    if (!throttled->decision.allowed) {
+      co_return ThrottledResponse(throttled->decision, ctx.request_id);
+    }
+  }
+
+  std::optional<Response> res = co_await Authenticate(req, ctx, presented ? &*presented : nullptr);
+  if (res) {
+    // Refused by §4 (or a store failure). A 401 to a request presenting
+    // credentials is a failed verification and counts (missing_credentials
+    // only answers requests that present none); 403s of a proven tenant
+    // (suspended, mismatch) do not. Before the tenant limits applied, the
+    // answer reports the client IP's failed-authentication budget; a 429
+    // of the tenant limits came with its own headers.
+    if (res->status == 401 && presented) limits_->CountFailedAuth(*presented, now);
+    if (!ctx.rate_limit.limit) {
+      ratelimit::AddRateLimitHeaders(limits_->FailedAuthBudget(req.remote_ip, now), res->headers);
+    } else if (res->status != 429) {
+      AddRateLimitFacts(ctx.rate_limit, res->headers);
+    }
+    co_return res;
+  }
+
+  co_return std::nullopt;
+}
+
+awaitable<std::optional<Response>> TenantAuth::Authenticate(
+    Request& req, RequestContext& ctx, const ratelimit::FailedAuthKeys* presented) const {
   const Resolution r{
       options_, directory_, sessions_, cookies_, replays_, req, std::chrono::system_clock::now()};
   auto refuse = [&](const Refusal& refusal) {
@@ -345,8 +415,14 @@ awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestCo
     presented_hash = cookies_.VerifiedIdHash(*cookie);
     if (presented_hash) {
       auto found = sessions_.FindLive(*presented_hash, r.now);
-      if (!found) co_return fail(found.error());
-      live = std::move(*found);
+      // A session store that cannot be reached (Redis away) fails a
+      // cookie-only request (503): its session cannot be checked. One that
+      // also presents credentials is judged by them, as if without cookie.
+      if (!found &&
+          !(found.error().code == base::ErrorCode::kUnavailable && PresentsCredentials(req))) {
+        co_return fail(found.error());
+      }
+      if (found) live = std::move(*found);
     }
   }
 
@@ -396,6 +472,35 @@ awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestCo
   auth.all_scopes = principal.all_scopes;
   auth.scopes = std::move(principal.scopes);
 
+  // §7: the plan, credential and route-group limits, all or nothing; before
+  // any session is started, so a refused request leaves nothing behind.
+  if (limits_) {
+    const std::string credential =
+        auth.key_id.empty() ? "app:" + auth.tenant_id : "api_key:" + auth.key_id;
+    const base::Result<ratelimit::Admission> admitted =
+        limits_->Admit((*tenant)->plan, auth.tenant_id, credential, req, presented,
+                       std::chrono::steady_clock::now());
+    if (!admitted) co_return fail(admitted.error());
+    const ratelimit::Decision& d = admitted->verdict.decision;
+    ctx.rate_limit = {
+        d.limit, d.remaining,
+        static_cast<uint64_t>(std::chrono::ceil<std::chrono::seconds>(d.reset).count())};
+    if (admitted->throttled) {
+      // A failed-authentication count another process reached: refused as
+      // if checked before the secret (the answer does not depend on it).
+      co_return ThrottledResponse(d, ctx.request_id);
+    }
+    if (!d.allowed) {
+      Response refused = http::ProblemResponse(
+          429, "rate_limited",
+          "The tenant's plan or this credential allows no more requests for now; retry after "
+          "the time in Retry-After.",
+          ctx.request_id);
+      ratelimit::AddRateLimitHeaders(d, refused.headers);
+      co_return refused;
+    }
+  }
+
   // Sessions: a cookie-only request slides its session; credentials keep a
   // session of the same tenant and mode, rotate one of another, and (app
   // credentials only) start one when there is none.
@@ -422,9 +527,11 @@ awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestCo
     co_return std::nullopt;
   }
   if (live || bound_mode != "api_key") {
+    // Without a reachable session store the request is served all the
+    // same, without a session: its credentials proved it.
     if (auto st =
             BindSession(req, ctx, live ? std::optional<std::string>(live->id_hash) : std::nullopt);
-        !st) {
+        !st && st.error().code != base::ErrorCode::kUnavailable) {
       co_return fail(st.error());
     }
   }
@@ -481,6 +588,7 @@ base::Status TenantAuth::EndSession(const Request& req, RequestContext& ctx) con
 }
 
 void TenantAuth::OnResponse(const RequestContext& ctx, Response& res) const {
+  if (ctx.rate_limit.limit) AddRateLimitFacts(ctx.rate_limit, res.headers);
   if (!ctx.auth.set_cookie.empty()) {
     res.headers.Add("Set-Cookie", ctx.auth.set_cookie);
     // An answer that sets a session cookie must never sit in a shared cache.

@@ -2,6 +2,11 @@
 // request to exactly one tenant and proves it, or answers 401/403. Fills
 // ctx.auth; binds, starts, slides or rotates the session and sends its
 // cookie. The order of checks, and which failures win, follow §4 exactly.
+// It also applies the rate limits of §7, because two of them hinge on
+// authentication: failed-authentication throttling answers 429 before any
+// secret is checked, and the plan and credential limits need the tenant
+// and credential just proven. Every answer of a route behind this stage
+// carries the RateLimit-* headers.
 #pragma once
 
 #include <array>
@@ -20,6 +25,10 @@ namespace tenantd::session {
 class SessionStore;
 class SessionCookies;
 }  // namespace tenantd::session
+namespace tenantd::ratelimit {
+class TenantLimits;
+struct FailedAuthKeys;
+}  // namespace tenantd::ratelimit
 
 namespace tenantd::auth {
 
@@ -52,9 +61,10 @@ class AuthFailureCounters {
 class TenantAuth : public http::Stage {
  public:
   // Everything passed must outlive the stage.
+  // `limits` may be null: no rate limits (and no RateLimit-* headers).
   TenantAuth(TenantAuthOptions options, Directory& directory, session::SessionStore& sessions,
              const session::SessionCookies& cookies, ReplayCache& replays,
-             AuthFailureCounters& failures);
+             AuthFailureCounters& failures, ratelimit::TenantLimits* limits = nullptr);
 
   boost::asio::awaitable<std::optional<http::Response>> OnRequest(
       http::Request& req, http::RequestContext& ctx) const override;
@@ -72,6 +82,11 @@ class TenantAuth : public http::Stage {
   }
 
  private:
+  // §4: who the request is for, or the refusal; then the tenant limits of
+  // §7. `presented`: the request's failed-authentication keys, if any.
+  boost::asio::awaitable<std::optional<http::Response>> Authenticate(
+      http::Request& req, http::RequestContext& ctx,
+      const ratelimit::FailedAuthKeys* presented) const;
   // Starts a session for ctx.auth (destroying `previous_hash`'s), sets the cookie.
   base::Status BindSession(const http::Request& req, http::RequestContext& ctx,
                            const std::optional<std::string>& previous_hash) const;
@@ -82,6 +97,7 @@ class TenantAuth : public http::Stage {
   const session::SessionCookies& cookies_;
   ReplayCache& replays_;
   AuthFailureCounters& failures_;
+  ratelimit::TenantLimits* limits_;
 };
 
 // A stage that answers 403 insufficient_scope unless ctx.auth holds `scope`.

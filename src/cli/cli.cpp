@@ -57,7 +57,7 @@ base::Result<Stores> OpenStores(const config::Config& cfg) {
   Stores s;
   TENANTD_TRY(auto box, crypto::SecretBox::Create(key));
   s.box = std::make_unique<crypto::SecretBox>(std::move(box));
-  TENANTD_TRY(s.control, control::ControlStore::Open(cfg.data_dir, *s.box));
+  TENANTD_TRY(s.control, control::ControlStore::Open(cfg.data_dir, *s.box, {cfg.plans.Names()}));
   return s;
 }
 

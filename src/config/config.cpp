@@ -325,6 +325,55 @@ const std::vector<Setting>& Table() {
     };
     t.push_back(std::move(session_store));
 
+    // Rate limits (api.md §7). The window exists as a setting so tests can
+    // watch a limit roll over in a second or two; production keeps a minute.
+    t.push_back(IntegerSetting(
+        "rate_limit_window_ms", "TENANTD_RATE_LIMIT_WINDOW_MS", "60000",
+        "Rate-limit window in milliseconds; plan limits count per window. Keep 60000 outside "
+        "tests.",
+        100, 3600000, [](Config& config, uint64_t value) {
+          config.rate_limit_window = std::chrono::milliseconds(value);
+        }));
+    t.push_back(IntegerSetting(
+        "auth_failures_per_ip", "TENANTD_AUTH_FAILURES_PER_IP", "10",
+        "Failed authentications a client IP may make per window before its requests "
+        "answer 429.",
+        1, 1000000, [](Config& config, uint64_t value) { config.auth_failures_per_ip = value; }));
+    t.push_back(IntegerSetting(
+        "auth_failures_per_key", "TENANTD_AUTH_FAILURES_PER_KEY", "100",
+        "Failed authentications per window for one app key or API key prefix before its "
+        "requests answer 429.",
+        1, 1000000, [](Config& config, uint64_t value) { config.auth_failures_per_key = value; }));
+
+    // Holds a password: no flag (argv shows in `ps`), and never echoed.
+    // The URL's parts are checked where it is used (redis module).
+    Setting redis_url;
+    redis_url.info = {"redis_url", "REDIS_URL", "",
+                      "redis://[user:pass@]host:port/db: rate limits shared by every process "
+                      "using it; empty = each process limits alone.",
+                      /*has_flag=*/false};
+    redis_url.requirement = "must be redis://[user:pass@]host:port/db";
+    redis_url.is_secret = true;
+    redis_url.store = [](std::string_view text, Config& config) {
+      if (!text.empty() && !text.starts_with("redis://")) return false;
+      config.redis_url = base::Secret(std::string(text));
+      return true;
+    };
+    t.push_back(std::move(redis_url));
+
+    Setting redis_down;
+    redis_down.info = {"rate_limit_redis_down", "TENANTD_RATE_LIMIT_REDIS_DOWN", "local",
+                       "While Redis is unreachable: local (each process limits alone) or closed "
+                       "(tenant requests answer 503)."};
+    redis_down.requirement = "must be local or closed";
+    redis_down.store = [](std::string_view text, Config& config) {
+      const std::string lower = ToLower(text);
+      if (lower != "local" && lower != "closed") return false;
+      config.rate_limit_redis_down = lower;
+      return true;
+    };
+    t.push_back(std::move(redis_down));
+
     t.push_back(IntegerSetting(
         "tenant_db_pool_size", "TENANTD_TENANT_DB_POOL_SIZE", "1024",
         "Tenant database handles kept open (3 file descriptors each); least recently used close "
@@ -559,9 +608,15 @@ base::Status ApplyPlans(const toml::value& plans, const std::string& where, Plan
         TENANTD_RETURN_IF_ERROR(ReadPlanLimit(value, field, 1, plan.requests_per_minute));
       } else if (key == "storage_bytes") {
         TENANTD_RETURN_IF_ERROR(ReadPlanLimit(value, field, 0, plan.storage_bytes));
+      } else if (key == "credential_requests_per_minute") {
+        TENANTD_RETURN_IF_ERROR(
+            ReadPlanLimit(value, field, 0, plan.credential_requests_per_minute));
+      } else if (key == "auth_requests_per_minute") {
+        TENANTD_RETURN_IF_ERROR(ReadPlanLimit(value, field, 1, plan.auth_requests_per_minute));
       } else {
         return ConfigError("unknown plan setting " + Quote(key) + " in " + subject +
-                           " (known: requests_per_minute, storage_bytes)");
+                           " (known: requests_per_minute, credential_requests_per_minute, "
+                           "auth_requests_per_minute, storage_bytes)");
       }
     }
   }

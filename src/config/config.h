@@ -47,6 +47,13 @@ struct Config {
   bool force_secure_cookies = false;
   std::chrono::seconds signature_skew{300};
   std::string session_store = "control";  // control | memory
+  // Rate limits (api.md §7); plan limits are in `plans`.
+  std::chrono::milliseconds rate_limit_window{60000};
+  uint64_t auth_failures_per_ip = 10;    // failed authentications a window, per client IP
+  uint64_t auth_failures_per_key = 100;  // … per app key or API key prefix
+  // redis://[user:pass@]host:port/db; empty = no Redis. Holds a password.
+  base::Secret redis_url;
+  std::string rate_limit_redis_down = "local";  // local | closed
   // Tenant databases (connection manager).
   std::size_t tenant_db_pool_size = 1024;
   std::chrono::seconds tenant_db_idle_ttl{300};

@@ -145,7 +145,6 @@ CREATE TRIGGER api_key_secrets_delete_epoch AFTER DELETE ON api_key_secrets
 constexpr std::size_t kSlugMinLength = 3;
 constexpr std::size_t kSlugMaxLength = 63;
 constexpr std::size_t kNameMaxBytes = 200;
-constexpr std::array<std::string_view, 3> kPlans = {"free", "pro", "enterprise"};
 constexpr std::string_view kIsolationDatabase = "database";
 constexpr std::size_t kAppKeyRandomChars = 24;
 constexpr int kMaxListLimit = 500;
@@ -178,11 +177,15 @@ std::optional<base::FieldError> CheckSlug(std::string_view slug) {
   return std::nullopt;
 }
 
-std::optional<base::FieldError> CheckPlan(std::string_view plan) {
-  for (std::string_view known : kPlans) {
+std::optional<base::FieldError> CheckPlan(std::string_view plan,
+                                          const std::vector<std::string>& plans) {
+  std::string names;
+  for (const std::string& known : plans) {
     if (plan == known) return std::nullopt;
+    names += names.empty() ? "" : ", ";
+    names += known;
   }
-  return base::FieldError{"plan", "Plan must be one of free, pro, enterprise."};
+  return base::FieldError{"plan", "Plan must be one of " + names + "."};
 }
 
 base::Error CorruptRow(std::string what) {
@@ -260,11 +263,12 @@ std::optional<TenantStatus> ParseTenantStatus(std::string_view s) {
   return std::nullopt;
 }
 
-std::vector<base::FieldError> ValidateNewTenant(const NewTenant& t) {
+std::vector<base::FieldError> ValidateNewTenant(const NewTenant& t,
+                                                const std::vector<std::string>& plans) {
   std::vector<base::FieldError> errors;
   if (auto e = CheckSlug(t.slug)) errors.push_back(std::move(*e));
   if (auto e = CheckName(t.name)) errors.push_back(std::move(*e));
-  if (auto e = CheckPlan(t.plan)) errors.push_back(std::move(*e));
+  if (auto e = CheckPlan(t.plan, plans)) errors.push_back(std::move(*e));
   if (t.isolation != kIsolationDatabase) {
     errors.push_back({"isolation",
                       "Isolation must be \"database\"; other isolation modes are not available "
@@ -273,13 +277,14 @@ std::vector<base::FieldError> ValidateNewTenant(const NewTenant& t) {
   return errors;
 }
 
-std::vector<base::FieldError> ValidatePatch(const TenantPatch& p) {
+std::vector<base::FieldError> ValidatePatch(const TenantPatch& p,
+                                            const std::vector<std::string>& plans) {
   std::vector<base::FieldError> errors;
   if (p.name) {
     if (auto e = CheckName(*p.name)) errors.push_back(std::move(*e));
   }
   if (p.plan) {
-    if (auto e = CheckPlan(*p.plan)) errors.push_back(std::move(*e));
+    if (auto e = CheckPlan(*p.plan, plans)) errors.push_back(std::move(*e));
   }
   if (p.status && *p.status != TenantStatus::kActive && *p.status != TenantStatus::kSuspended) {
     errors.push_back(
@@ -293,7 +298,8 @@ ControlStore::ControlStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 ControlStore::~ControlStore() = default;
 
 base::Result<std::unique_ptr<ControlStore>> ControlStore::Open(
-    const std::filesystem::path& data_dir, const crypto::SecretBox& box) {
+    const std::filesystem::path& data_dir, const crypto::SecretBox& box,
+    ControlStoreOptions options) {
   std::error_code ec;
   if (!std::filesystem::exists(data_dir, ec)) {
     if (!std::filesystem::create_directories(data_dir, ec) && ec) {
@@ -312,6 +318,7 @@ base::Result<std::unique_ptr<ControlStore>> ControlStore::Open(
   auto impl = std::make_unique<Impl>();
   impl->db = std::move(db);
   impl->box = &box;
+  impl->options = std::move(options);
   impl->api_key_pepper =
       std::make_unique<crypto::HmacSha256Key>(box.DeriveKey("api-key-pepper").Reveal());
   return std::unique_ptr<ControlStore>(new ControlStore(std::move(impl)));
@@ -319,7 +326,7 @@ base::Result<std::unique_ptr<ControlStore>> ControlStore::Open(
 
 base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
                                                        const TenantProvisioning& provisioning) {
-  if (auto errors = ValidateNewTenant(t); !errors.empty()) {
+  if (auto errors = ValidateNewTenant(t, impl_->options.plans); !errors.empty()) {
     return base::ValidationFailed(std::move(errors));
   }
   CreatedTenant created;
@@ -464,7 +471,7 @@ base::Result<TenantPage> ControlStore::ListTenants(const TenantListQuery& q) {
 
 base::Result<Tenant> ControlStore::UpdateTenant(std::string_view id_or_slug,
                                                 const TenantPatch& patch) {
-  if (auto errors = ValidatePatch(patch); !errors.empty()) {
+  if (auto errors = ValidatePatch(patch, impl_->options.plans); !errors.empty()) {
     return base::ValidationFailed(std::move(errors));
   }
   std::lock_guard lock(impl_->mu);

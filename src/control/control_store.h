@@ -147,8 +147,17 @@ std::vector<base::FieldError> ValidateNewApiKey(const NewApiKey& k, base::TimePo
 
 // Field validation shared by the HTTP API and the CLI. Each returns the
 // field errors found (empty = valid).
-std::vector<base::FieldError> ValidateNewTenant(const NewTenant& t);
-std::vector<base::FieldError> ValidatePatch(const TenantPatch& p);
+// `plans`: the plan names a tenant may carry (config::Plans::Names()).
+std::vector<base::FieldError> ValidateNewTenant(const NewTenant& t,
+                                                const std::vector<std::string>& plans);
+std::vector<base::FieldError> ValidatePatch(const TenantPatch& p,
+                                            const std::vector<std::string>& plans);
+
+struct ControlStoreOptions {
+  // The plan names tenants may be created with or moved to: the configured
+  // plans (config::Plans::Names()); the built-in ones by default.
+  std::vector<std::string> plans{"free", "pro", "enterprise"};
+};
 
 // What a new tenant needs outside the control store (its database), made
 // while the tenant's row is written but not yet committed, so that a tenant
@@ -167,7 +176,8 @@ class ControlStore {
   // applies pending migrations, each in its own transaction, recorded in
   // schema_migrations. `box` (which must outlive the store) encrypts app secrets.
   static base::Result<std::unique_ptr<ControlStore>> Open(const std::filesystem::path& data_dir,
-                                                          const crypto::SecretBox& box);
+                                                          const crypto::SecretBox& box,
+                                                          ControlStoreOptions options = {});
   ~ControlStore();
   ControlStore(const ControlStore&) = delete;
   ControlStore& operator=(const ControlStore&) = delete;

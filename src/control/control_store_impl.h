@@ -29,6 +29,7 @@ struct ControlStore::Impl {
   std::mutex mu;
   std::unique_ptr<storage::Database> db;
   const crypto::SecretBox* box = nullptr;
+  ControlStoreOptions options;
   std::unique_ptr<crypto::HmacSha256Key> api_key_pepper;  // HKDF subkey of the master key
 
   // Change detection for the caches in front of the store (see Generation()).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -42,11 +43,20 @@ struct AuthFacts {
   }
 };
 
+// The rate-limit budget a tenant answer reports (api.md §7), set by the
+// stage that counted the request. limit 0 = nothing counted yet.
+struct RateLimitFacts {
+  uint64_t limit = 0;
+  uint64_t remaining = 0;
+  uint64_t reset_seconds = 0;
+};
+
 // Per-request state that stages fill in and handlers read. Nothing global.
 struct RequestContext {
   std::string request_id;
   std::string tenant_slug;  // for the access log; empty = not a tenant request
   AuthFacts auth;
+  RateLimitFacts rate_limit;
 };
 
 // Built once at start-up, immutable, shared across event-loop threads.

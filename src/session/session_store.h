@@ -1,7 +1,8 @@
-// Where sessions live (api.md §4 "Sessions"). Two implementations: the
-// control database (durable across restarts, the default) and process
-// memory; Redis joins them later. Records hold only a keyed hash of the
-// cookie's secret token, never the token.
+// Where sessions live (api.md §4 "Sessions"). Three implementations: the
+// control database (durable across restarts, the default), process memory,
+// and Redis (shared by every process, chosen when REDIS_URL is set).
+// Records hold only a keyed hash of the cookie's secret token, never the
+// token.
 #pragma once
 
 #include <cstdint>

@@ -10,7 +10,7 @@
 // their credentials. Live sessions this process created or read are cached
 // in memory; this process's revocations update the cache at once, so the
 // store assumes it is the only server on the data directory (several
-// servers share sessions through Redis).
+// servers share sessions through Redis: RedisSessionStore).
 #pragma once
 
 #include <condition_variable>

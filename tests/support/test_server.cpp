@@ -1,5 +1,7 @@
 #include "support/test_server.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -185,10 +187,18 @@ TestServer::~TestServer() {
     argv.push_back("0");
   }
   argv.push_back("--data");
-  argv.push_back(data_dir_.string());
+  argv.push_back(options.data_dir.value_or(data_dir_).string());
   argv.insert(argv.end(), options.args.begin(), options.args.end());
 
   Env env = options.env;
+  // Every suite refuses credentials on purpose, all from 127.0.0.1: the
+  // failed-authentication throttle (api.md §7) would soon answer 429 to
+  // unrelated tests. It is raised out of the way unless a test sets it.
+  for (const char* name : {"TENANTD_AUTH_FAILURES_PER_IP", "TENANTD_AUTH_FAILURES_PER_KEY"}) {
+    const bool given =
+        std::any_of(env.begin(), env.end(), [name](const auto& kv) { return kv.first == name; });
+    if (!given) env.emplace_back(name, "1000000");
+  }
   if (options.set_admin_token) {
     if (env_admin_token_.empty()) env_admin_token_ = "e2e-admin-" + RandomHex(32);
     env.emplace_back("TENANTD_ADMIN_TOKEN", env_admin_token_);

@@ -36,6 +36,9 @@ using Env = std::vector<std::pair<std::string, std::string>>;
 struct ServerOptions {
   // Appended after `serve --host 127.0.0.1 [--port 0] --data DIR`.
   std::vector<std::string> args = {};
+  // TENANTD_AUTH_FAILURES_PER_IP and _PER_KEY default to 1000000 here (the
+  // suites refuse credentials on purpose, all from one IP); set them to test
+  // the failed-authentication throttle.
   Env env = {};
   // False: no `--port 0` (the port then comes from the environment or --config).
   bool pass_port = true;
@@ -43,6 +46,9 @@ struct ServerOptions {
   // False: the server generates one on first start and writes DIR/admin.token.
   bool set_admin_token = true;
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(15);
+  // Serve this data directory instead of the fixture's own: two processes
+  // on one data dir are two nodes sharing one control store.
+  std::optional<std::filesystem::path> data_dir = std::nullopt;
 };
 
 // Exit status of a child: its exit code, 128 + signal when killed by one,

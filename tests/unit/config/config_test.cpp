@@ -110,6 +110,13 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.force_secure_cookies, b.force_secure_cookies);
   EXPECT_EQ(a.signature_skew, b.signature_skew);
   EXPECT_EQ(a.session_store, b.session_store);
+  EXPECT_EQ(a.rate_limit_window, b.rate_limit_window);
+  EXPECT_EQ(a.auth_failures_per_ip, b.auth_failures_per_ip);
+  EXPECT_EQ(a.auth_failures_per_key, b.auth_failures_per_key);
+  EXPECT_EQ(a.redis_url.Reveal(), b.redis_url.Reveal());
+  EXPECT_EQ(a.rate_limit_redis_down, b.rate_limit_redis_down);
+  EXPECT_EQ(a.tenant_db_pool_size, b.tenant_db_pool_size);
+  EXPECT_EQ(a.tenant_db_idle_ttl, b.tenant_db_idle_ttl);
 }
 
 // ---- The table ----
@@ -139,6 +146,11 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "force_secure_cookies",
                                              "signature_skew",
                                              "session_store",
+                                             "rate_limit_window_ms",
+                                             "auth_failures_per_ip",
+                                             "auth_failures_per_key",
+                                             "redis_url",
+                                             "rate_limit_redis_down",
                                              "tenant_db_pool_size",
                                              "tenant_db_idle_ttl"}));
 }
@@ -167,6 +179,11 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"force_secure_cookies", "FORCE_SECURE_COOKIES"},
       {"signature_skew", "TENANTD_SIGNATURE_SKEW"},
       {"session_store", "TENANTD_SESSION_STORE"},
+      {"rate_limit_window_ms", "TENANTD_RATE_LIMIT_WINDOW_MS"},
+      {"auth_failures_per_ip", "TENANTD_AUTH_FAILURES_PER_IP"},
+      {"auth_failures_per_key", "TENANTD_AUTH_FAILURES_PER_KEY"},
+      {"redis_url", "REDIS_URL"},
+      {"rate_limit_redis_down", "TENANTD_RATE_LIMIT_REDIS_DOWN"},
       {"tenant_db_pool_size", "TENANTD_TENANT_DB_POOL_SIZE"},
       {"tenant_db_idle_ttl", "TENANTD_TENANT_DB_IDLE_TTL"},
   };
@@ -178,7 +195,8 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
 
 TEST(AllSettings, GivesSecretsNoFlagBecauseArgvShowsInPs) {
   for (const SettingInfo& info : AllSettings()) {
-    const bool is_secret = info.name == "admin_token" || info.name == "master_key";
+    const bool is_secret =
+        info.name == "admin_token" || info.name == "master_key" || info.name == "redis_url";
     EXPECT_EQ(info.has_flag, !is_secret) << info.name;
   }
 }
@@ -309,6 +327,11 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"force_secure_cookies", "2"},
       {"signature_skew", "0"},
       {"session_store", "redis"},
+      {"rate_limit_window_ms", "99"},
+      {"auth_failures_per_ip", "0"},
+      {"auth_failures_per_key", "x"},
+      {"redis_url", "http://cache:6379"},
+      {"rate_limit_redis_down", "open"},
       {"tenant_db_pool_size", "0"},
       {"tenant_db_idle_ttl", "0"},
   };
@@ -563,6 +586,28 @@ TEST(Plans, DefaultsFollowTheContract) {
   EXPECT_EQ(config.plans.Find("free")->storage_bytes, uint64_t{1} << 30);
   EXPECT_EQ(config.plans.Find("enterprise")->storage_bytes, 0u);
   EXPECT_EQ(config.plans.Find("gold"), nullptr);
+  // The auth route group is stricter than reads; a credential may use the
+  // whole tenant budget unless a plan says otherwise.
+  EXPECT_EQ(config.plans.Find("free")->auth_requests_per_minute, 60u);
+  EXPECT_EQ(config.plans.Find("pro")->auth_requests_per_minute, 600u);
+  EXPECT_EQ(config.plans.Find("enterprise")->auth_requests_per_minute, 6000u);
+  EXPECT_EQ(config.plans.Find("pro")->CredentialLimit(), 6000u);
+  EXPECT_EQ(config.plans.Names(), (std::vector<std::string>{"free", "pro", "enterprise"}));
+}
+
+TEST(Plans, FileSetsCredentialAndAuthRouteLimits) {
+  TempDir dir;
+  const fs::path file = dir.Write("t.toml",
+                                  "[plans.pro]\ncredential_requests_per_minute = 100\n"
+                                  "auth_requests_per_minute = 5\n");
+  const Config config = LoadOk({}, {}, file);
+  EXPECT_EQ(config.plans.Find("pro")->CredentialLimit(), 100u);
+  EXPECT_EQ(config.plans.Find("pro")->auth_requests_per_minute, 5u);
+  EXPECT_EQ(config.plans.Find("pro")->requests_per_minute, 6000u);  // kept
+  const fs::path zero = dir.Write("z.toml", "[plans.pro]\nauth_requests_per_minute = 0\n");
+  EXPECT_EQ(ErrorMessage(Load({}, {}, zero)), "invalid plans.pro.auth_requests_per_minute in " +
+                                                  zero.string() +
+                                                  ": must be an integer >= 1, got \"0\"");
 }
 
 TEST(Plans, FileOverridesOneFieldAndAddsPlans) {
@@ -591,7 +636,8 @@ TEST(Plans, RejectsBadNamesKeysAndValuesInOneLine) {
   const fs::path unknown = dir.Write("c.toml", "[plans.free]\nrequests = 5\n");
   EXPECT_EQ(ErrorMessage(Load({}, {}, unknown)),
             "unknown plan setting \"requests\" in plans.free in " + unknown.string() +
-                " (known: requests_per_minute, storage_bytes)");
+                " (known: requests_per_minute, credential_requests_per_minute, "
+                "auth_requests_per_minute, storage_bytes)");
   const fs::path name = dir.Write("d.toml", "[plans.\"Gold Plan\"]\nrequests_per_minute = 5\n");
   EXPECT_EQ(
       ErrorMessage(Load({}, {}, name)),

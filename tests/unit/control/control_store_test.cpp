@@ -28,6 +28,8 @@ namespace fs = std::filesystem;
 
 using test::TempDir;
 
+const std::vector<std::string> kPlans = ControlStoreOptions{}.plans;
+
 std::string ReadFileBytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -382,7 +384,7 @@ TEST_F(ControlStoreTest, InvalidNewTenantIsRejectedWithFieldNames) {
 TEST(ValidateNewTenant, SlugRules) {
   auto slug_ok = [](std::string slug) {
     NewTenant t = Acme(std::move(slug));
-    return ValidateNewTenant(t).empty();
+    return ValidateNewTenant(t, kPlans).empty();
   };
   EXPECT_TRUE(slug_ok("abc"));
   EXPECT_TRUE(slug_ok("a-b"));
@@ -401,7 +403,7 @@ TEST(ValidateNewTenant, SlugRules) {
   EXPECT_FALSE(slug_ok("ten_01HZX3K5Q8N3V6W9YBCDEFGHJK"));
 
   NewTenant bad = Acme("ab");
-  const auto errors = ValidateNewTenant(bad);
+  const auto errors = ValidateNewTenant(bad, kPlans);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].field, "slug");
   EXPECT_FALSE(errors[0].message.empty());
@@ -411,7 +413,7 @@ TEST(ValidateNewTenant, NameRules) {
   auto name_ok = [](std::string name) {
     NewTenant t = Acme();
     t.name = std::move(name);
-    return ValidateNewTenant(t).empty();
+    return ValidateNewTenant(t, kPlans).empty();
   };
   EXPECT_TRUE(name_ok("A"));
   EXPECT_TRUE(name_ok("  Acme  "));
@@ -437,28 +439,45 @@ TEST(ValidateNewTenant, PlanAndIsolationRules) {
   for (const char* plan : {"free", "pro", "enterprise"}) {
     NewTenant t = Acme();
     t.plan = plan;
-    EXPECT_TRUE(ValidateNewTenant(t).empty()) << plan;
+    EXPECT_TRUE(ValidateNewTenant(t, kPlans).empty()) << plan;
   }
   NewTenant bad_plan = Acme();
   bad_plan.plan = "Pro";
-  EXPECT_EQ(FieldsOf(ValidateNewTenant(bad_plan)), std::vector<std::string>{"plan"});
+  EXPECT_EQ(FieldsOf(ValidateNewTenant(bad_plan, kPlans)), std::vector<std::string>{"plan"});
 
   for (const char* isolation : {"schema", "shared", "", "Database"}) {
     NewTenant t = Acme();
     t.isolation = isolation;
-    EXPECT_EQ(FieldsOf(ValidateNewTenant(t)), std::vector<std::string>{"isolation"}) << isolation;
+    EXPECT_EQ(FieldsOf(ValidateNewTenant(t, kPlans)), std::vector<std::string>{"isolation"})
+        << isolation;
   }
 }
 
+TEST(ValidateNewTenant, AcceptsExactlyTheConfiguredPlans) {
+  const std::vector<std::string> plans = {"free", "gold"};
+  NewTenant t = Acme();
+  t.plan = "gold";
+  EXPECT_TRUE(ValidateNewTenant(t, plans).empty());
+  t.plan = "pro";
+  const auto errors = ValidateNewTenant(t, plans);
+  ASSERT_EQ(FieldsOf(errors), std::vector<std::string>{"plan"});
+  EXPECT_EQ(errors[0].message, "Plan must be one of free, gold.");
+  TenantPatch p;
+  p.plan = "gold";
+  EXPECT_TRUE(ValidatePatch(p, plans).empty());
+  p.plan = "enterprise";
+  EXPECT_EQ(FieldsOf(ValidatePatch(p, plans)), std::vector<std::string>{"plan"});
+}
+
 TEST(ValidatePatch, EmptyPatchIsValidAndStatusIsLimited) {
-  EXPECT_TRUE(ValidatePatch({}).empty());
+  EXPECT_TRUE(ValidatePatch({}, kPlans).empty());
   TenantPatch p;
   p.status = TenantStatus::kSuspended;
-  EXPECT_TRUE(ValidatePatch(p).empty());
+  EXPECT_TRUE(ValidatePatch(p, kPlans).empty());
   p.status = TenantStatus::kActive;
-  EXPECT_TRUE(ValidatePatch(p).empty());
+  EXPECT_TRUE(ValidatePatch(p, kPlans).empty());
   p.status = TenantStatus::kDeleted;
-  EXPECT_EQ(FieldsOf(ValidatePatch(p)), std::vector<std::string>{"status"});
+  EXPECT_EQ(FieldsOf(ValidatePatch(p, kPlans)), std::vector<std::string>{"status"});
 }
 
 TEST(TenantStatusText, RoundTrips) {

@@ -1,0 +1,142 @@
+// The rate limits of tenant requests (api.md §7, docs/api.md "Rate
+// limits"): which keys a request is counted against, with which policy,
+// and how the answer reports it. The authentication stage calls it at the
+// points §7 names. The state lives in Redis when one is configured (shared
+// by every process), else, and while Redis is unreachable unless
+// configured to fail closed, in this process.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/error.h"
+#include "config/plans.h"
+#include "ratelimit/in_process_limiter.h"
+
+namespace tenantd::http {
+struct Request;
+class Headers;
+}  // namespace tenantd::http
+
+namespace tenantd::ratelimit {
+
+struct TenantLimitsOptions {
+  config::Plans plans = config::Plans::Defaults();
+  std::chrono::milliseconds window{60000};
+  uint64_t failures_per_ip = 10;
+  uint64_t failures_per_key = 100;
+  // With Redis unreachable: false = count in this process (each process
+  // then admits up to a full limit: N processes at most N x the limit);
+  // true = answer 503 rate_limiter_unavailable.
+  bool fail_closed = false;
+};
+
+// Which limit refused a request, for /metrics.
+enum class Kind { kPlan, kCredential, kAuthRoute, kFailedAuthIp, kFailedAuthKey };
+
+// What a request is counted against, derived once from the request.
+struct FailedAuthKeys {
+  std::string ip;   // "fa:ip:<client ip>"
+  std::string key;  // "fa:key:<app key or API key prefix>", "" when none was presented
+};
+
+class RedisLimiter;
+
+// The answer of Admit.
+struct Admission {
+  Verdict verdict;
+  // Refused by a failed-authentication count (with Redis, a count that
+  // another process reached after this one last looked), not a tenant limit.
+  bool throttled = false;
+};
+
+// Thread-safe; built once at start-up and shared.
+//
+// With Redis, the hot path is one round trip: the failed-authentication
+// check before verification is answered from what this process learned
+// when it counted failures (no round trip), and Admit checks both counts
+// again in the same script that counts the request, so a count reached on
+// another process still refuses (429) a request whose secret this process
+// has checked meanwhile; it then remembers that count too.
+
+class TenantLimits {
+ public:
+  // `shared` may be null (no Redis). Both must outlive this object.
+  TenantLimits(TenantLimitsOptions options, InProcessLimiter& local,
+               RedisLimiter* shared = nullptr);
+
+  // The failed-authentication keys of a request that presents credentials
+  // (X-App-Key, X-App-Secret, X-App-Signature or Authorization); nullopt
+  // for one that presents none (a cookie alone is not counted: a bad
+  // cookie is ignored as if absent, api.md §4).
+  static std::optional<FailedAuthKeys> PresentedCredentials(const http::Request& req);
+
+  // Before any secret is checked: refused once either count is reached.
+  // The errors of these calls: kUnavailable "rate_limiter_unavailable"
+  // only when Redis is unreachable and fail_closed is set.
+  base::Result<Verdict> CheckFailedAuth(const FailedAuthKeys& keys,
+                                        std::chrono::steady_clock::time_point now);
+  // After verification failed: counts one failure against both keys.
+  void CountFailedAuth(const FailedAuthKeys& keys, std::chrono::steady_clock::time_point now);
+  // The client IP's failed-authentication budget, for the headers of an
+  // answer given before any tenant limit applied. Counts nothing.
+  Decision FailedAuthBudget(std::string_view ip, std::chrono::steady_clock::time_point now) const;
+
+  // An authenticated request: counted against its tenant's plan, its
+  // credential ("api_key:<key id>" or "app:<tenant id>") and, on the auth
+  // route group, the plan's stricter auth limit; all or nothing. A tenant
+  // whose plan is not configured (any more) gets the `free` plan's limits.
+  // `presented`: the request's failed-authentication keys, if any.
+  base::Result<Admission> Admit(std::string_view plan, std::string_view tenant_id,
+                                std::string_view credential, const http::Request& req,
+                                const FailedAuthKeys* presented,
+                                std::chrono::steady_clock::time_point now);
+
+  // Signing in (POST /v1/session) and managing API keys and sessions.
+  static bool IsAuthRoute(const http::Request& req);
+
+  // Drops state that no longer limits anything (call periodically).
+  std::size_t Purge(std::chrono::steady_clock::time_point now);
+
+  // Prometheus families tenantd_rate_limited_total{kind="…"} and
+  // tenantd_rate_limit_local_fallbacks_total.
+  void Render(std::string& out) const;
+
+ private:
+  const config::Plan& PlanOf(std::string_view name) const;
+  void Refused(Kind kind);
+  // Runs `shared` when Redis is configured, else (or when it fails and
+  // fail_closed is off) `local`.
+  template <typename Shared, typename Local>
+  base::Result<Verdict> Either(Shared&& shared, Local&& local) const;
+  // Redis mode: the failed-authentication counts known to be reached.
+  Verdict Tripped(std::span<const Charge> charges, std::chrono::steady_clock::time_point now) const;
+  void RememberTripped(std::string_view key, const Decision& next,
+                       std::chrono::steady_clock::time_point now);
+
+  TenantLimitsOptions options_;
+  config::Plan fallback_;
+  InProcessLimiter& local_;
+  RedisLimiter* shared_;
+  std::array<std::atomic<uint64_t>, 5> refused_{};
+  mutable std::atomic<uint64_t> local_fallbacks_{0};
+  mutable std::shared_mutex tripped_mu_;  // read on every request, written rarely
+  // key -> until when it refuses, and the decision to report meanwhile.
+  std::unordered_map<std::string, std::pair<std::chrono::steady_clock::time_point, Decision>>
+      tripped_;  // guarded by tripped_mu_
+};
+
+// RateLimit-Limit/-Remaining/-Reset and their X-RateLimit-* twins, plus
+// Retry-After when the decision refused (seconds, rounded up, at least 1).
+void AddRateLimitHeaders(const Decision& d, http::Headers& headers);
+
+}  // namespace tenantd::ratelimit

@@ -1,0 +1,226 @@
+#include "session/redis_session_store.h"
+
+#include "redis/redis_client.h"
+
+namespace tenantd::session {
+namespace {
+
+using redis::Reply;
+
+const std::string kHash = "tenantd:ses:h:";
+const std::string kId = "tenantd:ses:i:";
+const std::string kTenant = "tenantd:ses:t:";
+
+int64_t Ms(base::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+base::TimePoint FromMs(std::string_view text) {
+  int64_t ms = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') break;
+    ms = ms * 10 + (c - '0');
+  }
+  return base::TimePoint(std::chrono::milliseconds(ms));
+}
+
+// Whatever went wrong with Redis, the client sees one stable code.
+base::Error Unavailable(const base::Error& e) {
+  return base::MakeError(base::ErrorCode::kUnavailable, "session_store_unavailable",
+                         "Sessions cannot be checked right now; retry shortly.", e.log_detail);
+}
+
+base::Result<Reply> Run(redis::RedisClient& client, const redis::Script& script,
+                        const std::vector<std::string>& keys,
+                        const std::vector<std::string>& args) {
+  auto reply = client.Eval(script, keys, args);
+  if (!reply) return Unavailable(reply.error());
+  return reply;
+}
+
+// An HGETALL reply (field, value, ...) as a record; nullopt when empty.
+std::optional<SessionRecord> ToRecord(const Reply& r, std::string_view id_hash) {
+  if (r.type != Reply::Type::kArray || r.elements.empty()) return std::nullopt;
+  SessionRecord s;
+  s.id_hash = std::string(id_hash);
+  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    const std::string& field = r.elements[i].text;
+    const std::string& value = r.elements[i + 1].text;
+    if (field == "id") s.id = value;
+    if (field == "hash") s.id_hash = value;
+    if (field == "tenant") s.tenant_id = value;
+    if (field == "mode") s.auth_mode = value;
+    if (field == "key") s.key_id = value;
+    if (field == "created") s.created_at = FromMs(value);
+    if (field == "seen") s.last_seen_at = FromMs(value);
+    if (field == "expires") s.expires_at = FromMs(value);
+    if (field == "ip") s.ip = value;
+    if (field == "ua") s.user_agent = value;
+  }
+  return s;
+}
+
+// KEYS: hash key, id key, tenant index. ARGV: the fields, expiry in ms.
+const redis::Script& CreateScript() {
+  static const redis::Script script(R"lua(
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'hash', ARGV[2], 'tenant', ARGV[3], 'mode', ARGV[4],
+           'key', ARGV[5], 'created', ARGV[6], 'seen', ARGV[7], 'expires', ARGV[8],
+           'ip', ARGV[9], 'ua', ARGV[10])
+redis.call('PEXPIREAT', KEYS[1], ARGV[8])
+redis.call('SET', KEYS[2], ARGV[2], 'PXAT', ARGV[8])
+redis.call('ZADD', KEYS[3], 0, ARGV[1])
+return 1
+)lua");
+  return script;
+}
+
+// KEYS: hash key. ARGV: seen, expires (ms), id key prefix.
+const redis::Script& ExtendScript() {
+  static const redis::Script script(R"lua(
+local id = redis.call('HGET', KEYS[1], 'id')
+if not id then return 0 end
+redis.call('HSET', KEYS[1], 'seen', ARGV[1], 'expires', ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+redis.call('PEXPIREAT', ARGV[3] .. id, ARGV[2])
+return 1
+)lua");
+  return script;
+}
+
+// Removes one session. KEYS: hash key; ARGV: id prefix, tenant prefix,
+// and the tenant it must belong to ("" = any). 1 if it was there.
+const redis::Script& DestroyScript() {
+  static const redis::Script script(R"lua(
+local f = redis.call('HMGET', KEYS[1], 'id', 'tenant')
+if not f[1] then return 0 end
+if ARGV[3] ~= '' and f[2] ~= ARGV[3] then return 0 end
+redis.call('DEL', KEYS[1], ARGV[1] .. f[1])
+redis.call('ZREM', ARGV[2] .. f[2], f[1])
+return 1
+)lua");
+  return script;
+}
+
+// KEYS: tenant index. ARGV: id prefix, hash prefix, after ("" = start),
+// count, now (ms). Returns up to `count` HGETALL arrays of live sessions,
+// dropping index entries whose session is gone.
+const redis::Script& ListScript() {
+  static const redis::Script script(R"lua(
+local start = ARGV[3] == '' and '-' or ('(' .. ARGV[3])
+local out = {}
+local want = tonumber(ARGV[4])
+local now = tonumber(ARGV[5])
+while #out < want do
+  local ids = redis.call('ZRANGEBYLEX', KEYS[1], start, '+', 'LIMIT', 0, 100)
+  if #ids == 0 then break end
+  for _, id in ipairs(ids) do
+    local hash = redis.call('GET', ARGV[1] .. id)
+    local fields = hash and redis.call('HGETALL', ARGV[2] .. hash) or {}
+    if #fields == 0 then
+      redis.call('ZREM', KEYS[1], id)
+    else
+      local expires = 0
+      for i = 1, #fields, 2 do
+        if fields[i] == 'expires' then expires = tonumber(fields[i + 1]) end
+      end
+      if expires > now and #out < want then out[#out + 1] = fields end
+    end
+    start = '(' .. id
+  end
+end
+return out
+)lua");
+  return script;
+}
+
+// KEYS: tenant index. ARGV: id prefix, hash prefix. How many were live.
+const redis::Script& RevokeAllScript() {
+  static const redis::Script script(R"lua(
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local n = 0
+for _, id in ipairs(ids) do
+  local hash = redis.call('GET', ARGV[1] .. id)
+  if hash then
+    n = n + redis.call('DEL', ARGV[2] .. hash)
+    redis.call('DEL', ARGV[1] .. id)
+  end
+end
+redis.call('DEL', KEYS[1])
+return n
+)lua");
+  return script;
+}
+
+}  // namespace
+
+base::Status RedisSessionStore::Create(const SessionRecord& s) {
+  TENANTD_TRY(Reply ignored,
+              Run(client_, CreateScript(), {kHash + s.id_hash, kId + s.id, kTenant + s.tenant_id},
+                  {s.id, s.id_hash, s.tenant_id, s.auth_mode, s.key_id,
+                   std::to_string(Ms(s.created_at)), std::to_string(Ms(s.last_seen_at)),
+                   std::to_string(Ms(s.expires_at)), s.ip, s.user_agent}));
+  (void)ignored;
+  return {};
+}
+
+base::Result<std::optional<SessionRecord>> RedisSessionStore::FindLive(std::string_view id_hash,
+                                                                       base::TimePoint now) {
+  auto reply = client_.Command({"HGETALL", kHash + std::string(id_hash)});
+  if (!reply) return Unavailable(reply.error());
+  std::optional<SessionRecord> s = ToRecord(*reply, id_hash);
+  if (s && s->expires_at <= now) s.reset();
+  return s;
+}
+
+base::Status RedisSessionStore::Extend(std::string_view id_hash, base::TimePoint last_seen,
+                                       base::TimePoint expires_at) {
+  TENANTD_TRY(Reply ignored,
+              Run(client_, ExtendScript(), {kHash + std::string(id_hash)},
+                  {std::to_string(Ms(last_seen)), std::to_string(Ms(expires_at)), kId}));
+  (void)ignored;
+  return {};
+}
+
+base::Result<bool> RedisSessionStore::Destroy(std::string_view id_hash) {
+  TENANTD_TRY(Reply r,
+              Run(client_, DestroyScript(), {kHash + std::string(id_hash)}, {kId, kTenant, ""}));
+  return r.integer == 1;
+}
+
+base::Result<SessionPage> RedisSessionStore::ListLive(std::string_view tenant_id,
+                                                      base::TimePoint now, std::string_view after,
+                                                      int limit) {
+  limit = std::max(limit, 1);
+  // One more than asked for tells whether there is a next page.
+  TENANTD_TRY(Reply r, Run(client_, ListScript(), {kTenant + std::string(tenant_id)},
+                           {kId, kHash, std::string(after), std::to_string(limit + 1),
+                            std::to_string(Ms(now))}));
+  SessionPage page;
+  for (const Reply& fields : r.elements) {
+    if (auto s = ToRecord(fields, "")) page.items.push_back(std::move(*s));
+  }
+  if (page.items.size() > static_cast<std::size_t>(limit)) {
+    page.items.resize(static_cast<std::size_t>(limit));
+    page.next_cursor = page.items.back().id;
+  }
+  return page;
+}
+
+base::Result<bool> RedisSessionStore::Revoke(std::string_view tenant_id, std::string_view id) {
+  auto hash = client_.Command({"GET", kId + std::string(id)});
+  if (!hash) return Unavailable(hash.error());
+  if (hash->type != Reply::Type::kString) return false;
+  TENANTD_TRY(Reply r, Run(client_, DestroyScript(), {kHash + hash->text},
+                           {kId, kTenant, std::string(tenant_id)}));
+  return r.integer == 1;
+}
+
+base::Result<int64_t> RedisSessionStore::RevokeAll(std::string_view tenant_id) {
+  TENANTD_TRY(Reply r,
+              Run(client_, RevokeAllScript(), {kTenant + std::string(tenant_id)}, {kId, kHash}));
+  return r.integer;
+}
+
+base::Result<int64_t> RedisSessionStore::PurgeExpired(base::TimePoint) { return int64_t{0}; }
+
+}  // namespace tenantd::session

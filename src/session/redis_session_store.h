@@ -1,0 +1,45 @@
+// Sessions in Redis, chosen automatically when REDIS_URL is set: every
+// tenantd process using the same Redis sees the same sessions, and a
+// revocation on one is a revocation on all at once (there is no cache).
+//
+// Layout: "tenantd:ses:h:<id hash>" a hash of the record's fields,
+// "tenantd:ses:i:<public id>" the id hash, "tenantd:ses:t:<tenant id>" the
+// tenant's public ids (a sorted set, by id). The first two expire with the
+// session; the tenant index is cleaned as it is read. Each operation is one
+// command or one Lua script: one round trip, atomic.
+//
+// Errors: kUnavailable "session_store_unavailable" whenever Redis cannot be
+// reached (the client fails fast while it is known to be down).
+#pragma once
+
+#include "session/session_store.h"
+
+namespace tenantd::redis {
+class RedisClient;
+}
+
+namespace tenantd::session {
+
+class RedisSessionStore : public SessionStore {
+ public:
+  // `client` must outlive the store.
+  explicit RedisSessionStore(redis::RedisClient& client) : client_(client) {}
+
+  base::Status Create(const SessionRecord& s) override;
+  base::Result<std::optional<SessionRecord>> FindLive(std::string_view id_hash,
+                                                      base::TimePoint now) override;
+  base::Status Extend(std::string_view id_hash, base::TimePoint last_seen,
+                      base::TimePoint expires_at) override;
+  base::Result<bool> Destroy(std::string_view id_hash) override;
+  base::Result<SessionPage> ListLive(std::string_view tenant_id, base::TimePoint now,
+                                     std::string_view after, int limit) override;
+  base::Result<bool> Revoke(std::string_view tenant_id, std::string_view id) override;
+  base::Result<int64_t> RevokeAll(std::string_view tenant_id) override;
+  // Nothing to do: Redis expires sessions by itself. Always 0.
+  base::Result<int64_t> PurgeExpired(base::TimePoint now) override;
+
+ private:
+  redis::RedisClient& client_;
+};
+
+}  // namespace tenantd::session

@@ -1,0 +1,182 @@
+#include "ratelimit/tenant_limits.h"
+
+#include <gtest/gtest.h>
+
+#include "http/message.h"
+
+namespace tenantd::ratelimit {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::seconds;
+
+http::Request Get(std::string target, std::string method = "GET") {
+  http::Request req;
+  req.method = std::move(method);
+  req.target = std::move(target);
+  req.remote_ip = "192.0.2.7";
+  return req;
+}
+
+TenantLimitsOptions SmallPlans() {
+  TenantLimitsOptions options;
+  config::Plan& free = options.plans.Upsert("free");
+  free.requests_per_minute = 5;
+  free.credential_requests_per_minute = 3;
+  free.auth_requests_per_minute = 2;
+  options.window = std::chrono::milliseconds(60000);
+  options.failures_per_ip = 3;
+  options.failures_per_key = 5;
+  return options;
+}
+
+std::string HeaderOf(const http::Headers& h, std::string_view name) {
+  return std::string(h.Get(name).value_or("<absent>"));
+}
+
+TEST(TenantLimits, PresentedCredentialsKeyOnIpAndAppKeyOrApiKeyPrefix) {
+  http::Request none = Get("/v1/whoami");
+  none.headers.Add("Cookie", "sid=abc");
+  EXPECT_FALSE(TenantLimits::PresentedCredentials(none));
+
+  http::Request app = Get("/v1/whoami");
+  app.headers.Add("X-App-Key", "ak_123");
+  app.headers.Add("X-App-Secret", "nope");
+  const auto app_keys = TenantLimits::PresentedCredentials(app);
+  ASSERT_TRUE(app_keys);
+  EXPECT_EQ(app_keys->ip, "fa:ip:192.0.2.7");
+  EXPECT_EQ(app_keys->key, "fa:key:ak_123");
+
+  http::Request bearer = Get("/v1/whoami");
+  bearer.headers.Add("Authorization", "Bearer sk_live_abcdefghijklmnop");
+  EXPECT_EQ(TenantLimits::PresentedCredentials(bearer)->key, "fa:key:sk_live_abcd");
+
+  http::Request secret_only = Get("/v1/whoami");
+  secret_only.headers.Add("X-App-Secret", "x");
+  EXPECT_EQ(TenantLimits::PresentedCredentials(secret_only)->key, "");
+}
+
+TEST(TenantLimits, FailedAuthTripsAtTheConfiguredCountPerIp) {
+  InProcessLimiter limiter;
+  TenantLimits limits(SmallPlans(), limiter);
+  const auto now = Clock::now();
+  const FailedAuthKeys keys{"fa:ip:1", "fa:key:a"};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(limits.CheckFailedAuth(keys, now)->decision.allowed) << i;
+    limits.CountFailedAuth(keys, now);
+  }
+  const Verdict v = limits.CheckFailedAuth(keys, now).value();
+  EXPECT_FALSE(v.decision.allowed);
+  EXPECT_EQ(v.decision.limit, 3u);
+  EXPECT_EQ(v.decision.retry_after, seconds(20));
+  // Another IP with the same key still gets in: the key allows 5.
+  EXPECT_TRUE(limits.CheckFailedAuth({"fa:ip:2", "fa:key:a"}, now)->decision.allowed);
+  EXPECT_EQ(limits.FailedAuthBudget("1", now).remaining, 0u);
+  EXPECT_EQ(limits.FailedAuthBudget("3", now).remaining, 3u);
+}
+
+TEST(TenantLimits, FailedAuthTripsPerKeyAcrossIps) {
+  InProcessLimiter limiter;
+  TenantLimits limits(SmallPlans(), limiter);
+  const auto now = Clock::now();
+  for (int i = 0; i < 5; ++i) {
+    limits.CountFailedAuth({"fa:ip:" + std::to_string(i), "fa:key:a"}, now);
+  }
+  const Verdict v = limits.CheckFailedAuth({"fa:ip:9", "fa:key:a"}, now).value();
+  EXPECT_FALSE(v.decision.allowed);
+  EXPECT_EQ(v.refused_by, 1u);
+  std::string metrics;
+  limits.Render(metrics);
+  EXPECT_NE(metrics.find("tenantd_rate_limited_total{kind=\"failed_auth_key\"} 1\n"),
+            std::string::npos)
+      << metrics;
+}
+
+TEST(TenantLimits, AdmitCountsThePlanAndTheCredential) {
+  InProcessLimiter limiter;
+  TenantLimits limits(SmallPlans(), limiter);
+  const auto now = Clock::now();
+  const http::Request read = Get("/v1/products");
+  // The credential allows 3 of the tenant's 5.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(
+        limits.Admit("free", "ten_1", "api_key:k1", read, nullptr, now)->verdict.decision.allowed);
+  }
+  const Verdict by_key =
+      limits.Admit("free", "ten_1", "api_key:k1", read, nullptr, now).value().verdict;
+  EXPECT_FALSE(by_key.decision.allowed);
+  EXPECT_EQ(by_key.decision.limit, 3u);
+  // Another credential of the tenant uses the rest of the plan's 5.
+  EXPECT_TRUE(
+      limits.Admit("free", "ten_1", "api_key:k2", read, nullptr, now)->verdict.decision.allowed);
+  const Verdict last =
+      limits.Admit("free", "ten_1", "api_key:k2", read, nullptr, now).value().verdict;
+  EXPECT_TRUE(last.decision.allowed);
+  EXPECT_EQ(last.decision.remaining, 0u);
+  EXPECT_EQ(last.decision.limit, 5u);
+  const Verdict by_plan =
+      limits.Admit("free", "ten_1", "api_key:k3", read, nullptr, now).value().verdict;
+  EXPECT_FALSE(by_plan.decision.allowed);
+  EXPECT_EQ(by_plan.refused_by, 0u);
+}
+
+TEST(TenantLimits, AuthRoutesHaveTheirOwnStricterTier) {
+  InProcessLimiter limiter;
+  TenantLimits limits(SmallPlans(), limiter);
+  const auto now = Clock::now();
+  const http::Request sign_in = Get("/v1/session", "POST");
+  EXPECT_TRUE(
+      limits.Admit("free", "ten_1", "app:ten_1", sign_in, nullptr, now)->verdict.decision.allowed);
+  EXPECT_TRUE(
+      limits.Admit("free", "ten_1", "app:ten_2", sign_in, nullptr, now)->verdict.decision.allowed);
+  const Verdict v =
+      limits.Admit("free", "ten_1", "app:ten_3", sign_in, nullptr, now).value().verdict;
+  EXPECT_FALSE(v.decision.allowed);
+  EXPECT_EQ(v.decision.limit, 2u);
+  EXPECT_TRUE(limits.Admit("free", "ten_1", "app:ten_3", Get("/v1/whoami"), nullptr, now)
+                  ->verdict.decision.allowed);
+}
+
+TEST(TenantLimits, UnknownPlanGetsTheFreeLimits) {
+  InProcessLimiter limiter;
+  TenantLimits limits(SmallPlans(), limiter);
+  const Verdict v =
+      limits.Admit("retired", "ten_1", "app:ten_1", Get("/v1/whoami"), nullptr, Clock::now())
+          .value()
+          .verdict;
+  EXPECT_EQ(v.decision.limit, 3u);  // free's credential limit is the tighter
+}
+
+TEST(TenantLimits, AuthRouteGroup) {
+  EXPECT_TRUE(TenantLimits::IsAuthRoute(Get("/v1/session", "POST")));
+  EXPECT_TRUE(TenantLimits::IsAuthRoute(Get("/v1/api-keys", "POST")));
+  EXPECT_TRUE(TenantLimits::IsAuthRoute(Get("/v1/api-keys/key_1/rotate", "POST")));
+  EXPECT_TRUE(TenantLimits::IsAuthRoute(Get("/v1/api-keys/key_1", "DELETE")));
+  EXPECT_TRUE(TenantLimits::IsAuthRoute(Get("/v1/sessions/ses_1", "DELETE")));
+  EXPECT_FALSE(TenantLimits::IsAuthRoute(Get("/v1/session")));
+  EXPECT_FALSE(TenantLimits::IsAuthRoute(Get("/v1/api-keys?limit=5")));
+  EXPECT_FALSE(TenantLimits::IsAuthRoute(Get("/v1/sessions")));
+  EXPECT_FALSE(TenantLimits::IsAuthRoute(Get("/v1/products", "POST")));
+}
+
+TEST(AddRateLimitHeaders, WritesBothSpellingsAndRetryAfterOnRefusal) {
+  http::Headers allowed;
+  AddRateLimitHeaders(Decision{true, 600, 599, std::chrono::milliseconds(100), {}}, allowed);
+  EXPECT_EQ(HeaderOf(allowed, "RateLimit-Limit"), "600");
+  EXPECT_EQ(HeaderOf(allowed, "RateLimit-Remaining"), "599");
+  EXPECT_EQ(HeaderOf(allowed, "RateLimit-Reset"), "1");  // rounded up
+  EXPECT_EQ(HeaderOf(allowed, "X-RateLimit-Limit"), "600");
+  EXPECT_EQ(HeaderOf(allowed, "X-RateLimit-Remaining"), "599");
+  EXPECT_EQ(HeaderOf(allowed, "X-RateLimit-Reset"), "1");
+  EXPECT_EQ(HeaderOf(allowed, "Retry-After"), "<absent>");
+
+  http::Headers refused;
+  AddRateLimitHeaders(Decision{false, 3, 0, seconds(60), std::chrono::milliseconds(20001)},
+                      refused);
+  EXPECT_EQ(HeaderOf(refused, "Retry-After"), "21");
+  EXPECT_EQ(HeaderOf(refused, "RateLimit-Remaining"), "0");
+  EXPECT_EQ(HeaderOf(refused, "RateLimit-Reset"), "60");
+}
+
+}  // namespace
+}  // namespace tenantd::ratelimit
