@@ -92,7 +92,6 @@ bool CipherUpdate(EVP_CIPHER_CTX* ctx, unsigned char* out, std::string_view in) 
   return true;
 }
 
-
 std::string_view TrimAsciiWhitespace(std::string_view s) {
   constexpr std::string_view kWhitespace = " \t\r\n";
   const std::size_t begin = s.find_first_not_of(kWhitespace);
@@ -181,7 +180,6 @@ bool WriteAll(int fd, std::string_view data) {
   }
   return true;
 }
-
 
 // Generates a key and publishes it as `path`: the new key, nullopt when
 // another process published a master.key first (the caller then reads that

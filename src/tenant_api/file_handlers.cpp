@@ -115,12 +115,17 @@ base::Error BodyProblem(http::BodyError error, uint64_t max_upload_size) {
   return base::InvalidArgument("bad_request", "The upload was interrupted.");
 }
 
-// Runs `f` on the blocking pool and resumes on the caller's event loop.
+template <class F>
+awaitable<base::Status> CallInCoroutine(F f) {
+  co_return f();
+}
+
+// Runs `f` on the blocking pool and resumes on the caller's event loop. A
+// named coroutine holds `f` in its own frame: GCC 12 mishandles lambda
+// coroutines' captures.
 template <class F>
 awaitable<base::Status> OffLoop(asio::thread_pool& pool, F f) {
-  co_return co_await asio::co_spawn(
-      pool, [f = std::move(f)]() -> awaitable<base::Status> { co_return f(); },
-      asio::use_awaitable);
+  co_return co_await asio::co_spawn(pool, CallInCoroutine(std::move(f)), asio::use_awaitable);
 }
 
 // What an upload accumulates as its bytes arrive, whichever the framing.
