@@ -138,7 +138,8 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "signature_skew",
                                              "session_store",
                                              "tenant_db_pool_size",
-                                             "tenant_db_idle_ttl"}));
+                                             "tenant_db_idle_ttl",
+                                             "backup_dump_command"}));
 }
 
 TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
@@ -166,6 +167,7 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"session_store", "TENANTD_SESSION_STORE"},
       {"tenant_db_pool_size", "TENANTD_TENANT_DB_POOL_SIZE"},
       {"tenant_db_idle_ttl", "TENANTD_TENANT_DB_IDLE_TTL"},
+      {"backup_dump_command", "TENANTD_BACKUP_DUMP_COMMAND"},
   };
   for (const SettingInfo& info : AllSettings()) {
     EXPECT_EQ(info.env, expected.at(info.name));
