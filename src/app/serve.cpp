@@ -20,6 +20,8 @@
 #include "base/version.h"
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
+#include "files/file_links.h"
+#include "files/local_blob_store.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -27,6 +29,7 @@
 #include "session/memory_session_store.h"
 #include "session/session_cookie.h"
 #include "session/sql_session_store.h"
+#include "tenant_api/file_routes.h"
 #include "tenant_api/tenant_routes.h"
 #include "tenant_db/pool.h"
 #include "tenant_db/provisioning.h"
@@ -86,6 +89,24 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
              ": no tenant owns it (left by an interrupted create or "
              "purge)");
   }
+  // Uploads a crash interrupted leave temporaries (and maybe bytes no
+  // metadata row claims); they go before anything is served.
+  files::LocalBlobStore blobs(config.data_dir);
+  auto recovered = blobs.Recover([&](std::string_view tenant_id, std::string_view file_id) {
+    auto db = databases.Open(tenant_id);
+    if (!db) return base::Result<bool>(db.error().code != base::ErrorCode::kNotFound);
+    auto st = (*db)->Prepare("SELECT 1 FROM files WHERE id = ?");
+    if (!st) return base::Result<bool>(true);  // keep bytes rather than guess
+    st->Bind(1, file_id);
+    auto row = st->Step();
+    return base::Result<bool>(!row || *row);
+  });
+  if (!recovered)
+    return Fail(recovered.error().public_message + " " + recovered.error().log_detail);
+  if (recovered->temporaries > 0) {
+    log.Warn("removed " + std::to_string(recovered->temporaries) +
+             " unfinished upload(s) left by an interrupted run");
+  }
   tenant_db::PoolOptions pool_options;
   pool_options.capacity = config.tenant_db_pool_size;
   pool_options.idle_ttl = config.tenant_db_idle_ttl;
@@ -138,6 +159,15 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   const tenant_api::TenantRoutes tenant_routes(tenant_auth, auth_failures, directory, **store,
                                                *sessions, pool);
   tenant_routes.Register(router);
+  // Blocking work of uploads (fsync of a finished file) runs here, never on
+  // an event-loop thread.
+  boost::asio::thread_pool blocking(2);
+  const files::FileLinks file_links(box->DeriveKey("file-link-signing"));
+  const tenant_api::FileRoutes file_routes(
+      tenant_auth, auth_failures,
+      tenant_api::FileHandlers{pool, blobs, file_links, directory, config.plans, blocking,
+                               config.max_upload_size});
+  file_routes.Register(router);
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
   metrics.AddCollector([&pool](std::string& out) { pool.Render(out); });
@@ -217,6 +247,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   server.Run(/*handle_signals=*/true);
   backup_workers.join();  // a backup or restore under way completes
   housekeeping.Stop();    // last usage flush included
+  blocking.join();
   log.Info("tenantd stopped");
   log.Flush();
   return 0;

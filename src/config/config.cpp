@@ -195,6 +195,11 @@ const std::vector<Setting>& Table() {
                                1, 1073741824, [](Config& config, uint64_t value) {
                                  config.max_json_bytes = static_cast<std::size_t>(value);
                                }));
+    t.push_back(IntegerSetting(
+        "max_upload_size", "MAX_UPLOAD_SIZE", "0",
+        "Largest uploaded file in bytes (413 above it); 0 = unlimited (plan quotas still apply).",
+        0, uint64_t{1} << 50,
+        [](Config& config, uint64_t value) { config.max_upload_size = value; }));
     t.push_back(TimeoutSetting("header_timeout", "TENANTD_HEADER_TIMEOUT", "10",
                                "Seconds a client has to send the whole header block.",
                                &Config::header_timeout));

@@ -26,6 +26,7 @@ struct Config {
   std::filesystem::path data_dir = "./data";   // setting name "data"
   unsigned threads = 0;                        // event-loop threads; 0 = one per core
   std::size_t max_json_bytes = 1024 * 1024;    // JSON request bodies
+  uint64_t max_upload_size = 0;                // one uploaded file, bytes; 0 = unlimited
   std::chrono::seconds header_timeout{10};     // whole header block must arrive within
   std::chrono::seconds body_idle_timeout{30};  // longest pause while a body arrives
   std::chrono::seconds keepalive_timeout{60};  // idle keep-alive connection lifetime

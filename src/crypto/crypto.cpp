@@ -184,6 +184,31 @@ std::string Sha256(std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr ||
+      EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+    Die("EVP_DigestInit_ex(SHA-256)");
+  }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256Stream::Update(std::string_view data) {
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()) != 1) {
+    Die("EVP_DigestUpdate(SHA-256)");
+  }
+}
+
+std::string Sha256Stream::FinishHex() {
+  std::string out(kSha256Bytes, '\0');
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), Bytes(out), &len) != 1 ||
+      len != kSha256Bytes) {
+    Die("EVP_DigestFinal_ex(SHA-256)");
+  }
+  return HexEncode(out);
+}
+
 namespace {
 
 std::string FinishMac(EVP_MAC_CTX* ctx, std::string_view data) {

@@ -15,6 +15,21 @@ std::string Sha256(std::string_view data);                            // raw 32 
 std::string Sha256Hex(std::string_view data);                         // lowercase hex
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
 
+// SHA-256 over data that arrives in pieces (an upload), in constant memory.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+
+  void Update(std::string_view data);
+  std::string FinishHex();  // lowercase hex; the object is then spent
+
+ private:
+  void* ctx_;  // EVP_MD_CTX*
+};
+
 // A fixed HMAC-SHA256 key used for many MACs (a pepper, a signing key).
 // Keying costs two SHA-256 blocks; this does it once, and each thread then
 // resets its own keyed context per call instead of building a new one.

@@ -17,10 +17,14 @@
 #include <optional>
 #include <system_error>
 
+#include "base/unique_fd.h"
 #include "crypto/crypto.h"
 
 namespace tenantd::crypto {
 namespace {
+
+using base::SyncDirectory;
+using base::UniqueFd;
 
 namespace fs = std::filesystem;
 
@@ -88,28 +92,6 @@ bool CipherUpdate(EVP_CIPHER_CTX* ctx, unsigned char* out, std::string_view in) 
   return true;
 }
 
-// Owns a file descriptor; closing errors matter only for writes, which call
-// Close() themselves.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // Returns false when close() reports an error (e.g. a deferred write failure).
-  bool Close() {
-    const int fd = fd_;
-    fd_ = -1;
-    return ::close(fd) == 0;
-  }
-
- private:
-  int fd_;
-};
 
 std::string_view TrimAsciiWhitespace(std::string_view s) {
   constexpr std::string_view kWhitespace = " \t\r\n";
@@ -200,11 +182,6 @@ bool WriteAll(int fd, std::string_view data) {
   return true;
 }
 
-// Makes the directory entries of `dir` durable (a new name in it survives a crash).
-bool SyncDirectory(const fs::path& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  return fd.valid() && ::fsync(fd.get()) == 0;
-}
 
 // Generates a key and publishes it as `path`: the new key, nullopt when
 // another process published a master.key first (the caller then reads that

@@ -2,13 +2,18 @@
 // so handler code compiles without Boost.Beast headers.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "base/unique_fd.h"
+
 namespace tenantd::http {
+
+class BodyReader;
 
 struct Header {
   std::string name;
@@ -34,7 +39,8 @@ struct Request {
   std::string method;  // upper case, as sent ("GET")
   std::string target;  // path and query exactly as on the request line
   Headers headers;
-  std::string body;
+  std::string body;                   // empty on a streaming route: see body_reader
+  BodyReader* body_reader = nullptr;  // set on streaming routes only
   std::string remote_ip;
   bool is_tls = false;
   // Path parameters of the matched route, e.g. {"id", "ten_…"}.
@@ -52,6 +58,14 @@ struct Response {
   std::string content_type;
   Headers headers;  // besides Content-Type/Length, Date, X-Request-Id (set by the server)
   std::string body;
+  // A body sent from a file instead of `body` (zero-copy with sendfile on
+  // plain TCP): `length` bytes from `offset`. Content-Length is `length`.
+  struct FileBody {
+    base::UniqueFd fd;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+  };
+  std::optional<FileBody> file;
   bool close_connection = false;
 
   static Response Json(int status, std::string body);

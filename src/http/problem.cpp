@@ -12,6 +12,8 @@ int HttpStatusFor(const base::Error& e) {
   if (code == "payload_too_large" || code == "quota_exceeded") return 413;
   if (code == "unsupported_media_type") return 415;
   if (code == "precondition_failed") return 412;
+  if (code == "range_not_satisfiable") return 416;
+  if (code == "request_timeout") return 408;
   switch (e.code) {
     case ErrorCode::kInvalidArgument:
       return 400;
@@ -43,6 +45,8 @@ std::string_view ReasonPhrase(int status) {
       return "Created";
     case 204:
       return "No Content";
+    case 206:
+      return "Partial Content";
     case 304:
       return "Not Modified";
     case 400:

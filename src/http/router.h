@@ -18,6 +18,9 @@ namespace tenantd::http {
 struct RouteOptions {
   // Largest accepted request body; 0 = use the server default (max_json_bytes).
   std::size_t max_body_bytes = 0;
+  // The handler reads the body itself through Request::body_reader (an
+  // upload of any size); max_body_bytes then bounds it, 0 = no limit.
+  bool stream_body = false;
 };
 
 struct Route {

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <sys/sendfile.h>
+#include <unistd.h>
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -17,12 +19,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include <cerrno>
 #include <ctime>
 #include <list>
 #include <thread>
 #include <vector>
 
 #include "base/ids.h"
+#include "http/body_reader.h"
 #include "http/metrics.h"
 #include "http/problem.h"
 #include "http/router.h"
@@ -115,6 +120,78 @@ void AppendHeader(std::string& out, std::string_view name, std::string_view valu
 
 bool IsTimeout(const boost::system::error_code& ec) { return ec == beast::error::timeout; }
 
+bool IsClientGone(const boost::system::error_code& ec) {
+  return ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream ||
+         ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted || ec == asio::error::broken_pipe;
+}
+
+// A streaming route's body, read on demand into the handler's buffer by a
+// buffer_body parser taken over from the header parser (Beast allows the
+// switch once the header is done and the body not begun).
+template <class Stream>
+class StreamingBody final : public BodyReader {
+ public:
+  StreamingBody(Stream& stream, beast::flat_buffer& buffer,
+                bhttp::request_parser<bhttp::string_body>&& header, std::size_t limit,
+                std::optional<uint64_t> content_length, std::chrono::seconds idle_timeout,
+                unsigned version, bool expect_continue)
+      : stream_(stream),
+        buffer_(buffer),
+        parser_(std::move(header)),
+        content_length_(content_length),
+        idle_timeout_(idle_timeout),
+        version_(version),
+        expect_continue_(expect_continue) {
+    // No limit is the largest one (boost::none trips a GCC 12 false
+    // "maybe uninitialized" in Beast here).
+    parser_.body_limit(limit != 0 ? std::uint64_t{limit} : UINT64_MAX);
+  }
+
+  asio::awaitable<BodyChunk> Read(std::span<char> out) override {
+    if (parser_.is_done() || out.empty()) co_return BodyChunk{};
+    if (expect_continue_) {
+      expect_continue_ = false;
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version_};
+      beast::get_lowest_layer(stream_).expires_after(idle_timeout_);
+      auto [wec, wn] = co_await bhttp::async_write(stream_, cont, kAwait);
+      if (wec) co_return BodyChunk{0, BodyError::kClientGone};
+    }
+    auto& body = parser_.get().body();
+    for (;;) {
+      body.data = out.data();
+      body.size = out.size();
+      beast::get_lowest_layer(stream_).expires_after(idle_timeout_);
+      auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kAwait);
+      if (ec == bhttp::error::need_buffer) ec = {};  // the handler's buffer is full
+      if (ec) co_return BodyChunk{0, Classify(ec)};
+      const std::size_t got = out.size() - body.size;
+      bytes_read_ += got;
+      if (got > 0 || parser_.is_done()) co_return BodyChunk{got};
+    }
+  }
+  std::optional<uint64_t> content_length() const override { return content_length_; }
+  uint64_t bytes_read() const override { return bytes_read_; }
+  bool done() const override { return parser_.is_done(); }
+
+ private:
+  static BodyError Classify(const boost::system::error_code& ec) {
+    if (ec == bhttp::error::body_limit) return BodyError::kTooLarge;
+    if (IsTimeout(ec)) return BodyError::kTimeout;
+    if (IsClientGone(ec)) return BodyError::kClientGone;
+    return BodyError::kMalformed;
+  }
+
+  Stream& stream_;
+  beast::flat_buffer& buffer_;
+  bhttp::request_parser<bhttp::buffer_body> parser_;
+  std::optional<uint64_t> content_length_;
+  std::chrono::seconds idle_timeout_;
+  unsigned version_;
+  bool expect_continue_;
+  uint64_t bytes_read_ = 0;
+};
+
 }  // namespace
 
 class Server::Impl {
@@ -141,6 +218,10 @@ class Server::Impl {
   template <class Stream>
   asio::awaitable<std::size_t> Write(Stream& stream, std::string& head, const Request& req,
                                      unsigned version, bool keep_alive, Response& res);
+  template <class Stream>
+  asio::awaitable<bool> WriteFile(Stream& stream, Response::FileBody& file);
+  template <class Stream>
+  asio::awaitable<void> DiscardUnreadBody(Stream& stream, beast::flat_buffer& buffer);
   asio::awaitable<Response> Dispatch(const Route& route, Request& req, RequestContext& ctx);
   void BeginShutdown();
   asio::awaitable<void> Drain();
@@ -317,6 +398,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     bool keep_alive = true;
     unsigned version = 11;
     std::optional<Rejection> early;  // answered by the server itself, then close
+    std::optional<StreamingBody<Stream>> streaming_body;
 
     auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
     if (hec) {
@@ -369,14 +451,23 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       req.path_params = std::move(match.params);
 
       // Phase 3: the body, with a size limit known before reading when the
-      // client sends Content-Length, and an idle deadline per read.
-      const std::size_t limit = route && route->options.max_body_bytes
+      // client sends Content-Length, and an idle deadline per read. A
+      // streaming route reads its own body (limit 0 = none).
+      const bool streaming = route && route->options.stream_body;
+      const std::size_t limit = route && (route->options.max_body_bytes || streaming)
                                     ? route->options.max_body_bytes
                                     : options_.max_body_bytes;
       const auto content_length = parser.content_length();
-      if (content_length && *content_length > limit) {
+      if (content_length && (limit != 0 || !streaming) && *content_length > limit) {
         early = Rejection{413, "payload_too_large",
                           "The request body exceeds " + std::to_string(limit) + " bytes."};
+      } else if (streaming) {
+        const auto expect = req.headers.Get("Expect");
+        streaming_body.emplace(
+            stream, buffer, std::move(parser), limit,
+            content_length ? std::optional<uint64_t>(*content_length) : std::nullopt,
+            options_.body_idle_timeout, version, expect && beast::iequals(*expect, "100-continue"));
+        req.body_reader = &*streaming_body;
       } else if (!parser.is_done()) {
         parser.body_limit(limit);
         if (auto expect = req.headers.Get("Expect");
@@ -405,7 +496,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
           break;
         }
       }
-      if (!early) req.body = std::move(parser.get().body());
+      if (!early && !streaming) req.body = std::move(parser.get().body());
     }
 
     // Phase 4: answer.
@@ -423,6 +514,9 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     } else {
       res = co_await Dispatch(*route, req, ctx);
     }
+    // A body the handler left unread cannot be skipped reliably: close.
+    const bool unread_body = streaming_body && !streaming_body->done();
+    if (unread_body) res.close_connection = true;
     res.headers.Add("X-Request-Id", ctx.request_id);
     const bool keep = keep_alive && !res.close_connection && !stopping_;
     const std::size_t body_size = co_await Write(stream, head_buffer, req, version, keep, res);
@@ -437,7 +531,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       rec.target = req.target.empty() ? std::string_view("-") : std::string_view(req.target);
       rec.duration = elapsed;
       rec.bytes_sent = body_size;
-      rec.bytes_received = req.body.size();
+      rec.bytes_received = streaming_body ? streaming_body->bytes_read() : req.body.size();
       rec.tenant = ctx.tenant_slug;
       rec.tenant_id = ctx.auth.tenant_id;
       rec.request_id = ctx.request_id;
@@ -446,8 +540,33 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       rec.referer = req.headers.Get("Referer").value_or("");
       hooks_.on_access(rec);
     }
-    if (body_size == SIZE_MAX || !keep) co_return;
+    if (body_size == SIZE_MAX) co_return;
+    if (unread_body) co_await DiscardUnreadBody(stream, buffer);
+    if (!keep) co_return;
   }
+}
+
+// Closing a socket with unread bytes in its receive queue resets the
+// connection, and the reset can destroy the answer before the client reads
+// it (a 401 or 413 to an upload). So, as nginx's lingering close does, stop
+// sending, then read and drop what the client still sends, for a bounded
+// time and amount.
+template <class Stream>
+asio::awaitable<void> Server::Impl::DiscardUnreadBody(Stream& stream, beast::flat_buffer& buffer) {
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    constexpr std::size_t kMaxDiscard = 16 * 1024 * 1024;
+    std::size_t discarded = 0;
+    stream.expires_after(2s);
+    while (!ec && discarded < kMaxDiscard) {
+      buffer.clear();
+      auto [rec, n] = co_await stream.async_read_some(buffer.prepare(64 * 1024), kAwait);
+      ec = rec;
+      discarded += n;
+    }
+  }
+  co_return;
 }
 
 template <class Stream>
@@ -467,7 +586,7 @@ asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& he
   head += HttpDate();
   if (!res.content_type.empty()) AppendHeader(head, "Content-Type", res.content_type);
   for (const auto& h : res.headers.items()) AppendHeader(head, h.name, h.value);
-  const std::size_t body_size = res.body.size();
+  const std::size_t body_size = res.file ? res.file->length : res.body.size();
   if (res.status != 204 && res.status != 304 && res.status >= 200) {
     head += "\r\nContent-Length: ";
     AppendNumber(head, body_size);
@@ -479,10 +598,12 @@ asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& he
   }
   head += "\r\n\r\n";
   const bool is_head = req.method == "HEAD";
+  const bool send_file = res.file && !is_head && body_size > 0;
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), is_head ? asio::const_buffer() : asio::buffer(res.body)};
   const std::size_t sent = is_head ? 0 : body_size;
   beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
+  bool written = false;
   if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
     // Most answers fit the socket buffer: one non-blocking write, without
     // arming a timer or suspending. Only what the kernel did not take waits,
@@ -490,12 +611,62 @@ asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& he
     boost::system::error_code ec;
     const std::size_t n = stream.socket().write_some(buffers, ec);
     if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return SIZE_MAX;
-    if (!ec && n == beast::buffer_bytes(buffers)) co_return sent;
-    if (!ec) rest.consume(n);
+    if (!ec && n == beast::buffer_bytes(buffers)) written = true;
+    if (!ec && !written) rest.consume(n);
   }
-  beast::get_lowest_layer(stream).expires_after(options_.body_idle_timeout);
-  auto [ec, n] = co_await asio::async_write(stream, rest, kAwait);
-  co_return ec ? SIZE_MAX : sent;
+  if (!written) {
+    beast::get_lowest_layer(stream).expires_after(options_.body_idle_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, rest, kAwait);
+    if (ec) co_return SIZE_MAX;
+  }
+  if (send_file && !co_await WriteFile(stream, *res.file)) co_return SIZE_MAX;
+  co_return sent;
+}
+
+// A file body: sendfile(2) on plain TCP, so the bytes go from the page cache
+// to the socket without passing through user space; through a 64 KiB buffer
+// under TLS. Either way memory stays flat whatever the file's size. A
+// reader that takes nothing for the body idle timeout is dropped.
+template <class Stream>
+asio::awaitable<bool> Server::Impl::WriteFile(Stream& stream, Response::FileBody& file) {
+  uint64_t left = file.length;
+  off_t offset = static_cast<off_t>(file.offset);
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    tcp::socket& socket = stream.socket();
+    while (left > 0) {
+      const std::size_t chunk = static_cast<std::size_t>(std::min<uint64_t>(left, 1u << 30));
+      const ssize_t n = ::sendfile(socket.native_handle(), file.fd.get(), &offset, chunk);
+      if (n > 0) {
+        left -= static_cast<uint64_t>(n);
+        continue;
+      }
+      if (n == 0) co_return false;  // the file is shorter than announced
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) co_return false;
+      asio::steady_timer deadline(socket.get_executor(), options_.body_idle_timeout);
+      deadline.async_wait([&socket](const boost::system::error_code& ec) {
+        if (!ec) socket.cancel();
+      });
+      auto [ec] = co_await socket.async_wait(tcp::socket::wait_write, kAwait);
+      deadline.cancel();
+      if (ec) co_return false;
+    }
+  } else {
+    std::vector<char> chunk(64 * 1024);
+    while (left > 0) {
+      const std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(left, chunk.size()));
+      const ssize_t n = ::pread(file.fd.get(), chunk.data(), want, offset);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) co_return false;
+      offset += n;
+      left -= static_cast<uint64_t>(n);
+      beast::get_lowest_layer(stream).expires_after(options_.body_idle_timeout);
+      auto [ec, written] = co_await asio::async_write(
+          stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)), kAwait);
+      if (ec) co_return false;
+    }
+  }
+  co_return true;
 }
 
 asio::awaitable<Response> Server::Impl::Dispatch(const Route& route, Request& req,

@@ -24,7 +24,7 @@ base::Result<control::CreatedTenant> CreateTenant(control::ControlStore& store,
                                                   const control::NewTenant& t);
 
 // Removes the tenant's row, then its database (closing pooled handles
-// first when a pool is given).
+// first when a pool is given) and its uploaded files.
 base::Result<control::Tenant> PurgeTenant(control::ControlStore& store,
                                           const TenantDatabases& databases, TenantDbPool* pool,
                                           std::string_view id_or_slug);

@@ -93,6 +93,7 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.data_dir, b.data_dir);
   EXPECT_EQ(a.threads, b.threads);
   EXPECT_EQ(a.max_json_bytes, b.max_json_bytes);
+  EXPECT_EQ(a.max_upload_size, b.max_upload_size);
   EXPECT_EQ(a.header_timeout, b.header_timeout);
   EXPECT_EQ(a.body_idle_timeout, b.body_idle_timeout);
   EXPECT_EQ(a.keepalive_timeout, b.keepalive_timeout);
@@ -121,6 +122,7 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "data",
                                              "threads",
                                              "max_json_bytes",
+                                             "max_upload_size",
                                              "header_timeout",
                                              "body_idle_timeout",
                                              "keepalive_timeout",
@@ -149,6 +151,7 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"data", "TENANTD_DATA"},
       {"threads", "TENANTD_THREADS"},
       {"max_json_bytes", "TENANTD_MAX_JSON_BYTES"},
+      {"max_upload_size", "MAX_UPLOAD_SIZE"},
       {"header_timeout", "TENANTD_HEADER_TIMEOUT"},
       {"body_idle_timeout", "TENANTD_BODY_IDLE_TIMEOUT"},
       {"keepalive_timeout", "TENANTD_KEEPALIVE_TIMEOUT"},
@@ -200,6 +203,7 @@ TEST(ConfigLoad, UsesDefaultsWhenNothingIsGiven) {
   EXPECT_EQ(config.port, 8080);
   EXPECT_EQ(config.data_dir, fs::path("./data"));
   EXPECT_EQ(config.max_json_bytes, 1048576u);
+  EXPECT_EQ(config.max_upload_size, 0u);
   EXPECT_EQ(config.log_level, "info");
   EXPECT_FALSE(config.log_json);
   EXPECT_TRUE(config.admin_token.empty());

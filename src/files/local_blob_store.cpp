@@ -1,0 +1,241 @@
+#include "files/local_blob_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "base/ids.h"
+
+namespace tenantd::files {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kTenantPrefix = "ten";
+constexpr std::string_view kFilePrefix = "fil";
+constexpr std::string_view kPartSuffix = ".part";
+
+base::Error IoError(std::string_view what, const fs::path& path, int error) {
+  return base::Internal(std::string(what) + " " + path.string() + ": " + std::strerror(error));
+}
+
+// "2026/11/23"
+std::string DayPath(base::TimePoint t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y/%m/%d", &tm);
+  return buf;
+}
+
+// The temporary name encodes everything recovery needs: whose upload it
+// was and where its final name would be. '/' of the day becomes '-'.
+std::string PartName(std::string_view tenant_id, std::string_view storage_key) {
+  std::string day(storage_key.substr(0, 10));
+  for (char& c : day) c = c == '/' ? '-' : c;
+  std::string name(tenant_id);
+  name += '.';
+  name += day;
+  name += '.';
+  name += storage_key.substr(11);
+  name += kPartSuffix;
+  return name;
+}
+
+struct PartNameFields {
+  std::string tenant_id;
+  std::string storage_key;
+  std::string file_id;
+};
+
+std::optional<PartNameFields> ParsePartName(std::string_view name) {
+  if (!name.ends_with(kPartSuffix)) return std::nullopt;
+  name.remove_suffix(kPartSuffix.size());
+  const std::size_t a = name.find('.');
+  const std::size_t b = a == std::string_view::npos ? a : name.find('.', a + 1);
+  if (b == std::string_view::npos) return std::nullopt;
+  PartNameFields f;
+  f.tenant_id = std::string(name.substr(0, a));
+  std::string day(name.substr(a + 1, b - a - 1));
+  for (char& c : day) c = c == '-' ? '/' : c;
+  f.file_id = std::string(name.substr(b + 1));
+  f.storage_key = day + "/" + f.file_id;
+  if (!base::IsWellFormedId(f.tenant_id, kTenantPrefix) || !IsStorageKey(f.storage_key)) {
+    return std::nullopt;
+  }
+  return f;
+}
+
+// mkdir -p that makes each directory it creates durable in its parent.
+base::Status MakeDirectories(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return {};
+  TENANTD_RETURN_IF_ERROR(MakeDirectories(dir.parent_path()));
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return IoError("mkdir", dir, errno);
+  if (!base::SyncDirectory(dir.parent_path())) return IoError("fsync", dir.parent_path(), errno);
+  return {};
+}
+
+class LocalUpload final : public BlobUpload {
+ public:
+  LocalUpload(std::string storage_key, base::UniqueFd fd, fs::path temp, fs::path final_path)
+      : BlobUpload(std::move(storage_key)),
+        fd_(std::move(fd)),
+        temp_(std::move(temp)),
+        final_(std::move(final_path)) {}
+
+  ~LocalUpload() override {
+    if (committed_) return;
+    // Undo: the final name first, so no crash in between leaves it without
+    // the temporary name that tells recovery to remove it.
+    if (published_) ::unlink(final_.c_str());
+    ::unlink(temp_.c_str());
+  }
+
+  base::Status Append(std::string_view data) override {
+    while (!data.empty()) {
+      const ssize_t n = ::write(fd_.get(), data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return IoError("write", temp_, errno);
+      }
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+  }
+
+  base::Status Publish() override {
+    if (::fsync(fd_.get()) != 0) return IoError("fsync", temp_, errno);
+    if (!fd_.Close()) return IoError("close", temp_, errno);
+    TENANTD_RETURN_IF_ERROR(MakeDirectories(final_.parent_path()));
+    if (::link(temp_.c_str(), final_.c_str()) != 0) return IoError("link", final_, errno);
+    published_ = true;
+    if (!base::SyncDirectory(final_.parent_path())) {
+      return IoError("fsync", final_.parent_path(), errno);
+    }
+    return {};
+  }
+
+  void Commit() override {
+    committed_ = true;
+    // A crash before this unlink is harmless: recovery finds the metadata
+    // row and removes only the temporary name.
+    ::unlink(temp_.c_str());
+  }
+
+ private:
+  base::UniqueFd fd_;
+  fs::path temp_;
+  fs::path final_;
+  bool published_ = false;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+bool IsStorageKey(std::string_view key) {
+  // yyyy/mm/dd/fil_…
+  if (key.size() < 12) return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (key[i] < '0' || key[i] > '9') return false;
+  }
+  return key[4] == '/' && key[7] == '/' && key[10] == '/' &&
+         base::IsWellFormedId(key.substr(11), kFilePrefix);
+}
+
+LocalBlobStore::LocalBlobStore(fs::path data_dir)
+    : uploads_(data_dir / "storage" / "uploads"), tmp_(data_dir / "storage" / "tmp") {}
+
+fs::path LocalBlobStore::TenantDir(const fs::path& data_dir, std::string_view tenant_id) {
+  return data_dir / "storage" / "uploads" / std::string(tenant_id);
+}
+
+base::Result<std::unique_ptr<BlobUpload>> LocalBlobStore::BeginUpload(std::string_view tenant_id,
+                                                                      std::string_view file_id,
+                                                                      base::TimePoint created) {
+  if (!base::IsWellFormedId(tenant_id, kTenantPrefix) ||
+      !base::IsWellFormedId(file_id, kFilePrefix)) {
+    return base::Internal("BeginUpload: malformed tenant or file id");
+  }
+  std::string key = DayPath(created) + "/" + std::string(file_id);
+  TENANTD_RETURN_IF_ERROR(MakeDirectories(tmp_));
+  fs::path temp = tmp_ / PartName(tenant_id, key);
+  base::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) return IoError("open", temp, errno);
+  fs::path final_path = uploads_ / std::string(tenant_id) / key;
+  return std::unique_ptr<BlobUpload>(
+      new LocalUpload(std::move(key), std::move(fd), std::move(temp), std::move(final_path)));
+}
+
+base::Result<OpenBlob> LocalBlobStore::Open(std::string_view tenant_id,
+                                            std::string_view storage_key) {
+  if (!base::IsWellFormedId(tenant_id, kTenantPrefix) || !IsStorageKey(storage_key)) {
+    return base::Internal("Open: malformed tenant id or storage key");
+  }
+  const fs::path path = uploads_ / std::string(tenant_id) / std::string(storage_key);
+  OpenBlob blob;
+  blob.fd = base::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!blob.fd.valid()) {
+    if (errno == ENOENT) return base::NotFound("No such file.");
+    return IoError("open", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(blob.fd.get(), &st) != 0) return IoError("fstat", path, errno);
+  blob.size = static_cast<uint64_t>(st.st_size);
+  return blob;
+}
+
+base::Status LocalBlobStore::Remove(std::string_view tenant_id, std::string_view storage_key) {
+  if (!base::IsWellFormedId(tenant_id, kTenantPrefix) || !IsStorageKey(storage_key)) {
+    return base::Internal("Remove: malformed tenant id or storage key");
+  }
+  const fs::path path = uploads_ / std::string(tenant_id) / std::string(storage_key);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return IoError("unlink", path, errno);
+  return {};
+}
+
+base::Status LocalBlobStore::RemoveTenant(std::string_view tenant_id) {
+  if (!base::IsWellFormedId(tenant_id, kTenantPrefix)) {
+    return base::Internal("RemoveTenant: malformed tenant id");
+  }
+  std::error_code ec;
+  fs::remove_all(uploads_ / std::string(tenant_id), ec);
+  if (ec)
+    return base::Internal("remove " + (uploads_ / std::string(tenant_id)).string() + ": " +
+                          ec.message());
+  return {};
+}
+
+base::Result<LocalBlobStore::Recovered> LocalBlobStore::Recover(const HasMetadata& has_metadata) {
+  Recovered recovered;
+  std::error_code ec;
+  if (!fs::is_directory(tmp_, ec)) return recovered;
+  std::vector<fs::path> entries;
+  for (const auto& entry : fs::directory_iterator(tmp_, ec)) entries.push_back(entry.path());
+  if (ec) return base::Internal("list " + tmp_.string() + ": " + ec.message());
+  for (const fs::path& temp : entries) {
+    // Anything in tmp/ is an unfinished upload of ours, or debris: neither
+    // is kept. A parsable name may have a published twin to judge.
+    if (const auto fields = ParsePartName(temp.filename().string())) {
+      const fs::path final_path = uploads_ / fields->tenant_id / fields->storage_key;
+      if (fs::exists(final_path, ec)) {
+        TENANTD_TRY(const bool claimed, has_metadata(fields->tenant_id, fields->file_id));
+        if (!claimed) {
+          fs::remove(final_path, ec);
+          ++recovered.published;
+        }
+      }
+    }
+    fs::remove_all(temp, ec);
+    ++recovered.temporaries;
+  }
+  if (recovered.temporaries > 0) base::SyncDirectory(tmp_);
+  return recovered;
+}
+
+}  // namespace tenantd::files

@@ -1,0 +1,52 @@
+// The blob store on the local file system (the embedded default).
+//
+// An upload is written to <data>/storage/tmp/<tenant>.<yyyy-mm-dd>.<file>.part
+// (O_EXCL, mode 0600). Publish fsyncs it and hard-links it to its final
+// name under uploads/ (fsyncing the directories it created or changed);
+// Commit, after the metadata row is committed, removes the temporary name.
+// So after a crash every upload that had not finished still has its
+// temporary name, and Recover() (at start-up, before serving) removes it,
+// along with its final name when no metadata row claims it: nothing
+// half-written survives, and nothing committed is lost.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "files/blob_store.h"
+
+namespace tenantd::files {
+
+class LocalBlobStore : public BlobStore {
+ public:
+  explicit LocalBlobStore(std::filesystem::path data_dir);
+
+  // <data>/storage/uploads/<tenant_id>
+  static std::filesystem::path TenantDir(const std::filesystem::path& data_dir,
+                                         std::string_view tenant_id);
+
+  base::Result<std::unique_ptr<BlobUpload>> BeginUpload(std::string_view tenant_id,
+                                                        std::string_view file_id,
+                                                        base::TimePoint created) override;
+  base::Result<OpenBlob> Open(std::string_view tenant_id, std::string_view storage_key) override;
+  base::Status Remove(std::string_view tenant_id, std::string_view storage_key) override;
+  base::Status RemoveTenant(std::string_view tenant_id) override;
+
+  // Answers whether a committed metadata row names this file of this tenant.
+  using HasMetadata =
+      std::function<base::Result<bool>(std::string_view tenant_id, std::string_view file_id)>;
+  struct Recovered {
+    std::size_t temporaries = 0;  // unfinished uploads cleaned up
+    std::size_t published = 0;    // of which the final name was removed too
+  };
+  // Cleans up after uploads a crash interrupted (see above). Run before
+  // serving, while no upload is in progress.
+  base::Result<Recovered> Recover(const HasMetadata& has_metadata);
+
+ private:
+  std::filesystem::path uploads_;
+  std::filesystem::path tmp_;
+};
+
+}  // namespace tenantd::files

@@ -1,0 +1,473 @@
+#include "tenant_api/file_handlers.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <vector>
+
+#include "auth/directory.h"
+#include "auth/tenant_auth.h"
+#include "base/ids.h"
+#include "base/text.h"
+#include "base/time.h"
+#include "control/control_store.h"
+#include "crypto/crypto.h"
+#include "files/blob_store.h"
+#include "files/byte_range.h"
+#include "files/file_links.h"
+#include "files/file_store.h"
+#include "files/filename.h"
+#include "files/multipart.h"
+#include "http/body_reader.h"
+#include "http/entity_tag.h"
+#include "http/json_body.h"
+#include "http/problem.h"
+#include "tenant_db/pool.h"
+
+namespace tenantd::tenant_api {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using http::Request;
+using http::RequestContext;
+using http::Response;
+
+namespace {
+
+// Read size per step of an upload: big enough that syscalls and hashing
+// calls stay few per megabyte, small enough that memory per upload is flat.
+constexpr std::size_t kUploadChunk = 256 * 1024;
+constexpr std::string_view kLinkMode = "link";
+
+Response Problem(const base::Error& e, const RequestContext& ctx) {
+  Response res = http::ErrorResponse(e, ctx.request_id);
+  if (e.code == base::ErrorCode::kUnavailable) res.headers.Add("Retry-After", "1");
+  return res;
+}
+
+bool IsFileId(std::string_view id) { return base::IsWellFormedId(id, files::kFileIdPrefix); }
+
+// A media type without parameters, compared case-insensitively.
+bool MediaTypeIs(std::string_view header, std::string_view type) {
+  std::string_view t = base::TrimAsciiSpace(header.substr(0, header.find(';')));
+  if (t.size() != type.size()) return false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i] >= 'A' && t[i] <= 'Z' ? static_cast<char>(t[i] - 'A' + 'a') : t[i];
+    if (c != type[i]) return false;
+  }
+  return true;
+}
+
+// A part's declared type is stored and echoed as the download's
+// Content-Type: only a plain `type/subtype` token pair is kept.
+std::string StoredContentType(std::string_view declared) {
+  const std::string_view t = base::TrimAsciiSpace(declared.substr(0, declared.find(';')));
+  const std::size_t slash = t.find('/');
+  bool ok = !t.empty() && t.size() <= 127 && slash != std::string_view::npos && slash > 0 &&
+            slash + 1 < t.size();
+  for (char c : t) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                std::string_view("/!#$&^_.+-").find(c) != std::string_view::npos);
+  }
+  return ok ? std::string(t) : std::string("application/octet-stream");
+}
+
+boost::json::object FileJson(const files::FileRecord& f) {
+  return {{"id", f.id},         {"filename", f.filename},
+          {"size", f.size},     {"content_type", f.content_type},
+          {"sha256", f.sha256}, {"created_at", f.created_at}};
+}
+
+Response JsonAnswer(int status, const boost::json::value& v) {
+  return Response::Json(status, boost::json::serialize(v));
+}
+
+// The plan quota of the tenant's stored files (0 = none). A plan missing
+// from the configuration (removed after tenants were put on it) gets the
+// `free` plan's quota rather than none.
+base::Result<uint64_t> QuotaOf(auth::Directory& directory, const config::Plans& plans,
+                               std::string_view tenant_id) {
+  TENANTD_TRY(auto tenant, directory.Tenant(tenant_id));
+  if (!tenant) return base::NotFound("No such tenant.");
+  const config::Plan* plan = plans.Find(tenant->plan);
+  if (plan == nullptr) plan = plans.Find("free");
+  return plan == nullptr ? uint64_t{0} : plan->storage_bytes;
+}
+
+base::Error BodyProblem(http::BodyError error, uint64_t max_upload_size) {
+  switch (error) {
+    case http::BodyError::kTooLarge:
+      return base::MakeError(base::ErrorCode::kResourceExhausted, "payload_too_large",
+                             "The upload exceeds the largest accepted file (MAX_UPLOAD_SIZE, " +
+                                 std::to_string(max_upload_size) + " bytes).");
+    case http::BodyError::kTimeout:
+      return base::MakeError(base::ErrorCode::kInvalidArgument, "request_timeout",
+                             "The upload stalled.");
+    case http::BodyError::kMalformed:
+      return base::InvalidArgument("bad_request", "The request body is malformed.");
+    case http::BodyError::kClientGone:
+    case http::BodyError::kNone:
+      break;
+  }
+  return base::InvalidArgument("bad_request", "The upload was interrupted.");
+}
+
+// Runs `f` on the blocking pool and resumes on the caller's event loop.
+template <class F>
+awaitable<base::Status> OffLoop(asio::thread_pool& pool, F f) {
+  co_return co_await asio::co_spawn(
+      pool, [f = std::move(f)]() -> awaitable<base::Status> { co_return f(); },
+      asio::use_awaitable);
+}
+
+// What an upload accumulates as its bytes arrive, whichever the framing.
+struct Receiver {
+  files::BlobUpload& upload;
+  crypto::Sha256Stream hash;
+  uint64_t size = 0;
+  uint64_t stored_before = 0;  // the tenant's stored bytes when the upload began
+  uint64_t quota = 0;
+
+  base::Status Take(std::string_view data) {
+    size += data.size();
+    if (quota != 0 && stored_before + size > quota) return files::QuotaExceeded(quota);
+    hash.Update(data);
+    return upload.Append(data);
+  }
+};
+
+// The HTTP date of a stored RFC 3339 time (Last-Modified).
+std::string HttpDateOf(std::string_view rfc3339) {
+  const auto t = base::ParseRfc3339(rfc3339);
+  return t ? base::FormatImfFixdate(*t) : std::string();
+}
+
+// RFC 9110 §13.1.2: If-None-Match uses the weak comparison; `*` matches any.
+bool NoneMatch(std::string_view header, std::string_view opaque) {
+  const std::string_view value = base::TrimAsciiSpace(header);
+  if (value == "*") return false;
+  const auto tags = http::ParseEntityTags(value);
+  if (!tags) return true;
+  for (const http::EntityTag& tag : *tags) {
+    if (tag.opaque == opaque) return false;
+  }
+  return true;
+}
+
+// RFC 9110 §13.1.5: the range applies only if If-Range names the current
+// representation: a strong ETag equal to ours, or exactly our Last-Modified.
+bool IfRangeHolds(std::string_view header, std::string_view opaque,
+                  std::string_view last_modified) {
+  const std::string_view value = base::TrimAsciiSpace(header);
+  if (value.starts_with("\"") || value.starts_with("W/")) {
+    const auto tags = http::ParseEntityTags(value);
+    return tags && tags->size() == 1 && !tags->front().weak && tags->front().opaque == opaque;
+  }
+  return !last_modified.empty() && value == last_modified;
+}
+
+}  // namespace
+
+awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) const {
+  http::BodyReader& body = *req.body_reader;
+  const std::string_view type = req.headers.Get("Content-Type").value_or("");
+  const bool raw = MediaTypeIs(type, "application/octet-stream");
+  const std::optional<std::string> boundary = raw ? std::nullopt : files::MultipartBoundary(type);
+  if (!raw && !boundary) {
+    co_return Problem(base::MakeError(base::ErrorCode::kInvalidArgument, "unsupported_media_type",
+                                      "Send the file as application/octet-stream with "
+                                      "X-Filename, or as multipart/form-data with a file part."),
+                      ctx);
+  }
+  std::optional<std::string> expected_sha;
+  if (const auto sha = req.headers.Get("X-Content-Sha256")) {
+    const std::string_view v = base::TrimAsciiSpace(*sha);
+    const auto decoded = crypto::HexDecode(v);
+    if (v.size() != 64 || !decoded) {
+      co_return Problem(base::InvalidArgument("bad_request",
+                                              "X-Content-Sha256 must be the hex SHA-256 of the "
+                                              "file."),
+                        ctx);
+    }
+    expected_sha = crypto::HexEncode(*decoded);
+  }
+
+  auto quota = QuotaOf(directory, plans, ctx.auth.tenant_id);
+  if (!quota) co_return Problem(quota.error(), ctx);
+  uint64_t stored = 0;
+  {
+    auto lease = pool.Acquire(ctx.auth.tenant_id);
+    if (!lease) co_return Problem(lease.error(), ctx);
+    auto totals = files::ReadTotals(lease->db());
+    if (!totals) co_return Problem(totals.error(), ctx);
+    stored = totals->bytes;
+  }
+  // Refused before a byte of the body is read when the length says so.
+  if (const auto length = body.content_length();
+      raw && length && *quota != 0 && stored + *length > *quota) {
+    co_return Problem(files::QuotaExceeded(*quota), ctx);
+  }
+
+  const base::TimePoint now = std::chrono::system_clock::now();
+  files::FileRecord file;
+  file.id = base::NewId(files::kFileIdPrefix);
+  file.created_at = base::FormatRfc3339(now);
+  auto upload = blobs.BeginUpload(ctx.auth.tenant_id, file.id, now);
+  if (!upload) co_return Problem(upload.error(), ctx);
+  Receiver receiver{**upload, {}, 0, stored, *quota};
+
+  std::string filename;
+  std::string content_type = "application/octet-stream";
+  bool seen_file = false;
+  bool in_file = false;
+  std::optional<files::MultipartParser> parser;
+  if (raw) {
+    seen_file = true;
+    filename = std::string(req.headers.Get("X-Filename").value_or(files::kDefaultFilename));
+  } else {
+    parser.emplace(*boundary,
+                   files::MultipartParser::Events{
+                       [&](const files::MultipartPart& part) -> base::Status {
+                         if (part.name != "file") return {};  // other fields are not stored
+                         if (seen_file) {
+                           return base::InvalidArgument("bad_request",
+                                                        "Send one file part per upload.");
+                         }
+                         seen_file = in_file = true;
+                         filename = part.filename.value_or(std::string(files::kDefaultFilename));
+                         if (!part.content_type.empty())
+                           content_type = StoredContentType(part.content_type);
+                         return {};
+                       },
+                       [&](std::string_view data) -> base::Status {
+                         return in_file ? receiver.Take(data) : base::Status();
+                       },
+                       [&]() -> base::Status {
+                         in_file = false;
+                         return {};
+                       }});
+  }
+
+  std::vector<char> buffer(kUploadChunk);
+  for (;;) {
+    const http::BodyChunk chunk = co_await body.Read(buffer);
+    if (chunk.error != http::BodyError::kNone) {
+      co_return Problem(BodyProblem(chunk.error, max_upload_size), ctx);
+    }
+    if (chunk.size == 0) break;
+    const std::string_view data(buffer.data(), chunk.size);
+    const base::Status taken = parser ? parser->Feed(data) : receiver.Take(data);
+    if (!taken) co_return Problem(taken.error(), ctx);
+  }
+  if (parser) {
+    if (auto finished = parser->Finish(); !finished) co_return Problem(finished.error(), ctx);
+    if (!seen_file) {
+      co_return Problem(base::ValidationFailed({{"file", "The multipart body has no file part."}}),
+                        ctx);
+    }
+  }
+
+  file.sha256 = receiver.hash.FinishHex();
+  if (expected_sha && !crypto::ConstantTimeEqual(*expected_sha, file.sha256)) {
+    // For a signed request the hash was part of what was signed: the body
+    // is not the one the signer sent, an authentication failure as in §4.
+    const bool signed_request = ctx.auth.mode == "signature";
+    co_return Problem(
+        base::MakeError(
+            signed_request ? base::ErrorCode::kUnauthenticated : base::ErrorCode::kInvalidArgument,
+            "content_hash_mismatch",
+            "The file received does not match X-Content-Sha256; nothing was stored."),
+        ctx);
+  }
+  file.size = receiver.size;
+  file.filename = files::SanitizeFilename(filename);
+  file.content_type = content_type;
+  file.storage_key = (*upload)->storage_key();
+
+  files::BlobUpload& blob = **upload;
+  const base::Status published = co_await OffLoop(blocking, [&blob] { return blob.Publish(); });
+  if (!published) co_return Problem(published.error(), ctx);
+  {
+    auto lease = pool.Acquire(ctx.auth.tenant_id);
+    if (!lease) co_return Problem(lease.error(), ctx);
+    if (auto inserted = files::InsertFile(lease->db(), file, *quota); !inserted) {
+      co_return Problem(inserted.error(), ctx);
+    }
+  }
+  blob.Commit();
+  Response res = JsonAnswer(201, boost::json::object{{"file", FileJson(file)}});
+  res.headers.Add("Location", "/v1/files/" + file.id);
+  co_return res;
+}
+
+awaitable<Response> FileHandlers::List(Request& req, RequestContext& ctx) const {
+  auto limit = http::ParseLimit(req);
+  if (!limit) co_return Problem(limit.error(), ctx);
+  auto after = http::ParseCursor(req, files::kFileIdPrefix);
+  if (!after) co_return Problem(after.error(), ctx);
+  auto lease = pool.Acquire(ctx.auth.tenant_id);
+  if (!lease) co_return Problem(lease.error(), ctx);
+  auto page = files::ListFiles(lease->db(), *after, *limit + 1);
+  if (!page) co_return Problem(page.error(), ctx);
+  boost::json::array data;
+  const std::size_t shown = std::min(page->size(), static_cast<std::size_t>(*limit));
+  for (std::size_t i = 0; i < shown; ++i) data.push_back(FileJson((*page)[i]));
+  boost::json::value next = nullptr;
+  if (page->size() > shown) next = boost::json::string((*page)[shown - 1].id);
+  co_return JsonAnswer(200, boost::json::object{{"data", std::move(data)}, {"next_cursor", next}});
+}
+
+awaitable<Response> FileHandlers::Download(Request& req, RequestContext& ctx) const {
+  const std::string_view id = req.PathParam("id");
+  if (!IsFileId(id)) co_return Problem(files::NoSuchFile(), ctx);
+  std::optional<files::FileRecord> file;
+  {
+    auto lease = pool.Acquire(ctx.auth.tenant_id);
+    if (!lease) co_return Problem(lease.error(), ctx);
+    auto found = files::GetFile(lease->db(), id);
+    if (!found) co_return Problem(found.error(), ctx);
+    file = std::move(*found);
+  }
+  if (!file) co_return Problem(files::NoSuchFile(), ctx);
+
+  const std::string etag = "\"" + file->sha256 + "\"";
+  const std::string last_modified = HttpDateOf(file->created_at);
+  auto validators = [&](Response& res) {
+    res.headers.Add("ETag", etag);
+    if (!last_modified.empty()) res.headers.Add("Last-Modified", last_modified);
+    res.headers.Add("Accept-Ranges", "bytes");
+    // A link may be shared: no shared cache should keep a tenant's file.
+    res.headers.Add("Cache-Control", "private");
+  };
+  if (const auto inm = req.headers.Get("If-None-Match"); inm && !NoneMatch(*inm, file->sha256)) {
+    Response res;
+    res.status = 304;
+    validators(res);
+    co_return res;
+  }
+
+  auto blob = blobs.Open(ctx.auth.tenant_id, file->storage_key);
+  if (!blob) co_return Problem(blob.error(), ctx);
+  if (blob->size != file->size) {
+    co_return Problem(
+        base::Internal("file " + file->id + " has " + std::to_string(blob->size) +
+                       " bytes on disk, " + std::to_string(file->size) + " in its metadata"),
+        ctx);
+  }
+
+  files::ByteRange range;
+  const auto range_header = req.headers.Get("Range");
+  const auto if_range = req.headers.Get("If-Range");
+  if (range_header && (!if_range || IfRangeHolds(*if_range, file->sha256, last_modified))) {
+    range = files::ParseRange(*range_header, file->size);
+  }
+  if (range.kind == files::ByteRange::Kind::kUnsatisfiable) {
+    Response res =
+        Problem(base::MakeError(
+                    base::ErrorCode::kInvalidArgument, "range_not_satisfiable",
+                    "The range is outside the file's " + std::to_string(file->size) + " bytes."),
+                ctx);
+    res.headers.Add("Content-Range", "bytes */" + std::to_string(file->size));
+    validators(res);
+    co_return res;
+  }
+
+  Response res;
+  res.content_type = file->content_type;
+  validators(res);
+  res.headers.Add("Content-Disposition", files::ContentDisposition(file->filename));
+  res.headers.Add("X-Content-Type-Options", "nosniff");
+  Response::FileBody body{std::move(blob->fd), 0, file->size};
+  if (range.kind == files::ByteRange::Kind::kPart) {
+    res.status = 206;
+    res.headers.Add("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                         std::to_string(range.last) + "/" +
+                                         std::to_string(file->size));
+    body.offset = range.first;
+    body.length = range.length();
+  }
+  res.file = std::move(body);
+  co_return res;
+}
+
+awaitable<Response> FileHandlers::Remove(Request& req, RequestContext& ctx) const {
+  const std::string_view id = req.PathParam("id");
+  if (!IsFileId(id)) co_return Problem(files::NoSuchFile(), ctx);
+  std::optional<files::FileRecord> deleted;
+  {
+    auto lease = pool.Acquire(ctx.auth.tenant_id);
+    if (!lease) co_return Problem(lease.error(), ctx);
+    auto removed = files::DeleteFile(lease->db(), id);
+    if (!removed) co_return Problem(removed.error(), ctx);
+    deleted = std::move(*removed);
+  }
+  if (!deleted) co_return Problem(files::NoSuchFile(), ctx);
+  // The row is gone, so the file is gone for clients; the bytes follow.
+  if (auto removed = blobs.Remove(ctx.auth.tenant_id, deleted->storage_key); !removed) {
+    co_return Problem(removed.error(), ctx);
+  }
+  co_return Response::NoContent();
+}
+
+awaitable<Response> FileHandlers::CreateLink(Request& req, RequestContext& ctx) const {
+  const std::string_view id = req.PathParam("id");
+  if (!IsFileId(id)) co_return Problem(files::NoSuchFile(), ctx);
+  auto body = http::ParseOptionalJsonObject(req);
+  if (!body) co_return Problem(body.error(), ctx);
+  auto errors = http::UnknownFields(*body, {"expires_in"});
+  std::optional<int64_t> expires_in;
+  http::ReadInteger(*body, "expires_in", 1, files::kMaxLinkSeconds, expires_in, errors);
+  if (!errors.empty()) co_return Problem(base::ValidationFailed(std::move(errors)), ctx);
+  {
+    auto lease = pool.Acquire(ctx.auth.tenant_id);
+    if (!lease) co_return Problem(lease.error(), ctx);
+    auto found = files::GetFile(lease->db(), id);
+    if (!found) co_return Problem(found.error(), ctx);
+    if (!*found) co_return Problem(files::NoSuchFile(), ctx);
+  }
+  const auto now = std::chrono::system_clock::now();
+  const int64_t expires =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() +
+      expires_in.value_or(3600);
+  const base::TimePoint expires_at{std::chrono::seconds(expires)};
+  co_return JsonAnswer(201,
+                       boost::json::object{{"url", links.Make(ctx.auth.tenant_id, id, expires)},
+                                           {"expires_at", base::FormatRfc3339(expires_at)}});
+}
+
+awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
+                                                           RequestContext& ctx) const {
+  const std::optional<std::string> signature = req.QueryParam("signature");
+  if (!signature) co_return co_await tenant_auth_.OnRequest(req, ctx);
+  auto refuse = [&](const base::Error& e) {
+    return std::optional<Response>(http::ErrorResponse(e, ctx.request_id));
+  };
+  const auto tenant_id = links_.Verify(req.PathParam("id"), req.QueryParam("expires").value_or(""),
+                                       *signature, std::chrono::system_clock::now());
+  if (!tenant_id) co_return refuse(tenant_id.error());
+  auto tenant = directory_.Tenant(*tenant_id);
+  if (!tenant) co_return refuse(tenant.error());
+  // A link dies with its tenant's access: deleted tenants' links are
+  // invalid, suspended tenants' links answer as their other requests do.
+  if (!*tenant || (*tenant)->status == control::TenantStatus::kDeleted) {
+    co_return refuse(base::MakeError(base::ErrorCode::kPermissionDenied, "invalid_link",
+                                     "This download link is not valid."));
+  }
+  if ((*tenant)->status == control::TenantStatus::kSuspended) {
+    co_return refuse(base::MakeError(base::ErrorCode::kPermissionDenied, "tenant_suspended",
+                                     "This tenant is suspended."));
+  }
+  ctx.tenant_slug = (*tenant)->slug;
+  ctx.auth.tenant_id = *tenant_id;
+  ctx.auth.mode = std::string(kLinkMode);
+  ctx.auth.scopes = {"files:read"};
+  co_return std::nullopt;
+}
+
+void FileLinkAuth::OnResponse(const RequestContext& ctx, Response& res) const {
+  if (ctx.auth.mode != kLinkMode) tenant_auth_.OnResponse(ctx, res);
+}
+
+}  // namespace tenantd::tenant_api

@@ -1,0 +1,84 @@
+// /v1/files (api.md §6, docs/api.md "Files"): streaming uploads into the
+// blob store with the metadata row written last, downloads with ranges and
+// conditional requests sent with sendfile, presigned links.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "config/plans.h"
+#include "http/stage.h"
+
+namespace boost::asio {
+class thread_pool;
+}
+namespace tenantd::tenant_db {
+class TenantDbPool;
+}
+namespace tenantd::files {
+class BlobStore;
+class FileLinks;
+}  // namespace tenantd::files
+namespace tenantd::auth {
+class Directory;
+class TenantAuth;
+class AuthFailureCounters;
+}  // namespace tenantd::auth
+
+namespace tenantd::tenant_api {
+
+struct FileHandlers {
+  tenant_db::TenantDbPool& pool;
+  files::BlobStore& blobs;
+  const files::FileLinks& links;
+  auth::Directory& directory;
+  const config::Plans& plans;
+  // Runs what blocks (fsync of a finished upload) off the event loop.
+  boost::asio::thread_pool& blocking;
+  uint64_t max_upload_size = 0;  // MAX_UPLOAD_SIZE, for messages (the server enforces it)
+
+  using Fn = boost::asio::awaitable<http::Response> (FileHandlers::*)(http::Request&,
+                                                                      http::RequestContext&) const;
+  http::Handler Bind(Fn fn) const {
+    return [self = *this, fn](http::Request& req, http::RequestContext& ctx) {
+      return (self.*fn)(req, ctx);
+    };
+  }
+
+  // POST /v1/files: application/octet-stream + X-Filename, or multipart/form-data.
+  boost::asio::awaitable<http::Response> Upload(http::Request& req,
+                                                http::RequestContext& ctx) const;
+  // GET /v1/files?limit&after
+  boost::asio::awaitable<http::Response> List(http::Request& req, http::RequestContext& ctx) const;
+  // GET and HEAD /v1/files/{id}: Range, If-Range, If-None-Match.
+  boost::asio::awaitable<http::Response> Download(http::Request& req,
+                                                  http::RequestContext& ctx) const;
+  // DELETE /v1/files/{id}
+  boost::asio::awaitable<http::Response> Remove(http::Request& req,
+                                                http::RequestContext& ctx) const;
+  // POST /v1/files/{id}/links {"expires_in": seconds}
+  boost::asio::awaitable<http::Response> CreateLink(http::Request& req,
+                                                    http::RequestContext& ctx) const;
+};
+
+// The authentication of GET/HEAD /v1/files/{id}: a request carrying a
+// `signature` query parameter is a presigned link, checked here and
+// granted files:read on that one file (a bad or expired link is 403 and
+// never falls back to other credentials); any other request goes through
+// the tenant authentication stage as usual.
+class FileLinkAuth : public http::Stage {
+ public:
+  FileLinkAuth(const auth::TenantAuth& tenant_auth, const files::FileLinks& links,
+               auth::Directory& directory)
+      : tenant_auth_(tenant_auth), links_(links), directory_(directory) {}
+  boost::asio::awaitable<std::optional<http::Response>> OnRequest(
+      http::Request& req, http::RequestContext& ctx) const override;
+  void OnResponse(const http::RequestContext& ctx, http::Response& res) const override;
+
+ private:
+  const auth::TenantAuth& tenant_auth_;
+  const files::FileLinks& links_;
+  auth::Directory& directory_;
+};
+
+}  // namespace tenantd::tenant_api

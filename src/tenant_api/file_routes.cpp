@@ -1,0 +1,28 @@
+#include "tenant_api/file_routes.h"
+
+namespace tenantd::tenant_api {
+
+FileRoutes::FileRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
+                       FileHandlers handlers)
+    : auth_(auth),
+      handlers_(handlers),
+      link_auth_(auth, handlers.links, handlers.directory),
+      files_read_("files:read", failures),
+      files_write_("files:write", failures) {}
+
+void FileRoutes::Register(http::Router& router) const {
+  const http::Stage* a = &auth_;
+  http::RouteOptions upload;
+  upload.stream_body = true;
+  upload.max_body_bytes = static_cast<std::size_t>(handlers_.max_upload_size);  // 0 = none
+  router.Add("POST", "/v1/files", {a, &files_write_}, handlers_.Bind(&FileHandlers::Upload),
+             upload);
+  router.Add("GET", "/v1/files", {a, &files_read_}, handlers_.Bind(&FileHandlers::List));
+  router.Add("GET", "/v1/files/{id}", {&link_auth_, &files_read_},
+             handlers_.Bind(&FileHandlers::Download));
+  router.Add("DELETE", "/v1/files/{id}", {a, &files_write_}, handlers_.Bind(&FileHandlers::Remove));
+  router.Add("POST", "/v1/files/{id}/links", {a, &files_read_},
+             handlers_.Bind(&FileHandlers::CreateLink));
+}
+
+}  // namespace tenantd::tenant_api
