@@ -27,17 +27,22 @@ using http::Request;
 using http::RequestContext;
 using http::Response;
 
+// The body of OffLoop's worker coroutine. A function, not a capturing
+// lambda: GCC 12 mishandles the captures of a lambda coroutine handed to
+// co_spawn (they are copied bitwise), while parameters are moved into the
+// coroutine frame properly.
+template <class T>
+awaitable<std::shared_ptr<T>> RunOnWorker(std::function<T()> fn) {
+  co_return std::make_shared<T>(fn());
+}
+
 // Runs `fn` on the worker pool and resumes the caller on its own executor
 // when it is done. The result travels in a shared_ptr because co_spawn needs
 // a default-constructible value for its exception path.
 template <class T>
 awaitable<T> OffLoop(boost::asio::thread_pool& workers, std::function<T()> fn) {
   std::shared_ptr<T> result = co_await boost::asio::co_spawn(
-      workers.get_executor(),
-      [fn = std::move(fn)]() -> awaitable<std::shared_ptr<T>> {
-        co_return std::make_shared<T>(fn());
-      },
-      boost::asio::use_awaitable);
+      workers.get_executor(), RunOnWorker<T>(std::move(fn)), boost::asio::use_awaitable);
   co_return std::move(*result);
 }
 
@@ -58,8 +63,12 @@ awaitable<Response> CreateBackup(const BackupRouteDeps& deps, Request& req, Requ
   if (!tenant) co_return Problem(tenant.error(), ctx);
   const backup::Backups& backups = deps.backups;
   control::Tenant t = *tenant;
-  auto created = co_await OffLoop<base::Result<backup::BackupInfo>>(
-      deps.workers, [&backups, t]() { return backups.Create(t); });
+  // Named before the co_await: GCC 12 copies temporaries of a co_await
+  // expression bitwise, which breaks the strings a lambda captures.
+  std::function<base::Result<backup::BackupInfo>()> work = [&backups, t]() {
+    return backups.Create(t);
+  };
+  auto created = co_await OffLoop(deps.workers, std::move(work));
   if (!created) co_return Problem(created.error(), ctx);
   Response res = Response::Json(
       201, json::serialize(
@@ -112,10 +121,10 @@ awaitable<Response> Restore(const BackupRouteDeps& deps, Request& req, RequestCo
   const backup::Restorer& restorer = deps.restorer;
   const std::string tenant_id = tenant->id;
   const std::filesystem::path archive = (*found)->path;
-  auto restored = co_await OffLoop<base::Result<backup::RestoreOutcome>>(
-      deps.workers, [&restorer, tenant_id, archive]() {
-        return restorer.Restore(tenant_id, archive, tenant_id);
-      });
+  std::function<base::Result<backup::RestoreOutcome>()> work = [&restorer, tenant_id, archive]() {
+    return restorer.Restore(tenant_id, archive, tenant_id);
+  };
+  auto restored = co_await OffLoop(deps.workers, std::move(work));
   if (!restored) co_return Problem(restored.error(), ctx);
   co_return Response::Json(
       200, json::serialize(json::object{

@@ -499,6 +499,20 @@ base::Result<VerifiedArchive> ReadArchive(
     out.bytes += read.second;
   }
   if (!manifest_text) return internal::Corrupt("no manifest.json");
+  out.sha256 = reader->FileSha256();
+  {
+    fs::path record = archive;
+    record.replace_extension();  // .gz
+    record.replace_extension(kRecordSuffix);
+    std::error_code exists_ec;
+    if (fs::exists(record, exists_ec)) {
+      auto info = ParseRecord(archive.parent_path(), ReadSmallFile(record));
+      if (info && info->path.filename() == archive.filename() && info->sha256 != out.sha256) {
+        return internal::Corrupt("the archive does not match the SHA-256 recorded in " +
+                                 record.filename().string());
+      }
+    }
+  }
 
   boost::system::error_code ec;
   json::value v = json::parse(*manifest_text, ec);

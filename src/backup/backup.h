@@ -122,6 +122,7 @@ class Backups {
 // What reading an archive found.
 struct VerifiedArchive {
   Manifest manifest;
+  std::string sha256;    // of the archive file
   uint64_t entries = 0;  // data entries (not counting the manifest)
   uint64_t bytes = 0;    // their uncompressed bytes
 };
@@ -135,7 +136,10 @@ struct EntrySink {
 // Reads the whole archive, checking every entry's name, size and SHA-256
 // against the manifest, that each manifest entry is present exactly once,
 // that the database is there, and that the format is one this binary
-// knows. `sink` (optional) is asked where each data entry's bytes go, so a
+// knows; and when the archive's listing record (<timestamp>.json) is beside
+// it, that the file's SHA-256 is the recorded one (gzip's own CRC cannot
+// see every change: a flipped bit in a back-reference into a run of zeros
+// decodes to the same bytes). `sink` (optional) is asked where each data entry's bytes go, so a
 // restore extracts and verifies in one pass. Errors: kNotFound for a
 // missing file, kFailedPrecondition "backup_corrupt" for anything wrong
 // with the archive, "backup_format_unsupported" for a newer format; a

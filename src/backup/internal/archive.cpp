@@ -246,6 +246,7 @@ struct ArchiveReader::State {
   fs::path path;
   z_stream z{};
   bool z_ready = false;
+  Sha256Stream file_hash;  // of the compressed bytes, as read
   bool stream_end = false;
   std::string error;  // what went wrong below libarchive
   std::vector<unsigned char> in = std::vector<unsigned char>(kChunkBytes);
@@ -275,6 +276,7 @@ struct ArchiveReader::State {
           error = "the file ends before the gzip stream does (truncated)";
           return -1;
         }
+        file_hash.Update(in.data(), static_cast<std::size_t>(n));
         z.next_in = in.data();
         z.avail_in = static_cast<uInt>(n);
       }
@@ -378,6 +380,8 @@ base::Result<std::pair<std::string, uint64_t>> ArchiveReader::ReadData(
   }
   return std::make_pair(hash.FinishHex(), total);
 }
+
+std::string ArchiveReader::FileSha256() { return state_->file_hash.FinishHex(); }
 
 // ---- TenantLock ----
 

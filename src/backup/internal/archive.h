@@ -79,6 +79,9 @@ class ArchiveReader {
   // SHA-256 hex and byte count. A sink error stops the read.
   base::Result<std::pair<std::string, uint64_t>> ReadData(
       const std::function<base::Status(const char*, std::size_t)>& sink);
+  // SHA-256 hex of the archive file's bytes, once Next() returned nullopt
+  // (the whole file has then been read).
+  std::string FileSha256();
 
  private:
   ArchiveReader() = default;
