@@ -57,6 +57,8 @@ CONNECTIONS=64
 TARGET_RATIO=0.80
 AUTH_TARGET_RATIO=0.85  # authenticated whoami vs tenantd's own /healthz
 PRODUCT_TARGET_RATIO=0.60  # product read over many tenants vs nginx return 200
+FILES_TARGET_RATIO=0.80    # 1 GiB upload and download vs nginx sendfile download
+FILES_RUNS=${BENCH_FILES_RUNS:-3}
 PRODUCT_TARGET_P99_MS=5
 PROVISION_TARGET_S=60  # create, and migrate, 10,000 tenants
 HOST=127.0.0.1  # all traffic stays on loopback
@@ -626,6 +628,28 @@ else
   BK_FILES_HOW="put in place as the files feature stores them (this build has no upload route)"
 fi
 rm -rf "$WORK/backup-data"
+log "files: 1 GiB upload and download against nginx sendfile; memory at 64 MiB and 4 GiB"
+wait_quiet
+run_child "$WORK/files.json" "$WORK/files.err" timeout 1800 \
+  python3 "$ROOT/bench/files.py" "$TENANTD" "$WORK" "$FILES_RUNS" || {
+  cat "$WORK/files.err" >&2
+  die "the files benchmark failed"
+}
+fl() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/files.json" "$1"; }
+FL_NGINX=$(fl nginx_download_mib_s)
+FL_UP=$(fl upload_mib_s)
+FL_DOWN=$(fl download_mib_s)
+FL_UP_RATIO=$(fl upload_ratio)
+FL_DOWN_RATIO=$(fl download_ratio)
+FL_RSS_64M=$(fl rss_64m_mib)
+FL_RSS_4G=$(fl rss_4g_mib)
+FL_DISK=$(fl disk_write_mib_s)
+FL_UP_DISK=$(fl upload_vs_disk)
+ratio_pass() { awk -v r="$1" -v t="$FILES_TARGET_RATIO" 'BEGIN { print (r >= t) ? "PASS" : "FAIL" }'; }
+FL_UP_PASS=$(ratio_pass "$FL_UP_RATIO")
+FL_DOWN_PASS=$(ratio_pass "$FL_DOWN_RATIO")
+FL_RSS_PASS=$(awk -v big="$FL_RSS_4G" -v small="$FL_RSS_64M" 'BEGIN {
+  print (big < 64 && big <= small + 16) ? "PASS" : "FAIL" }')
 
 log "hot paths: $HOT_BENCH --benchmark_min_time=$MIN_TIME"
 run_child "$WORK/hot_paths.txt" "$WORK/hot_paths.err" \
@@ -843,6 +867,41 @@ EOF
 
 The server held ${BK_RSS_BEFORE} MiB before the backup: memory does not grow
 with the size of the files (they stream through 1 MiB buffers).
+## Files: 1 GiB transfers against nginx sendfile
+
+### Method
+
+- \`bench/files.py\`: one 1 GiB file of random bytes, in the page cache.
+  nginx (\`sendfile on\`, one worker, no access log) serves it as a static
+  file; tenantd takes it as \`POST /v1/files\` (raw body streamed by
+  \`curl -T\`: hashed, written, fsynced and committed before the
+  answer) and serves it back as \`GET /v1/files/{id}\` (sendfile). Each
+  transfer is timed by curl (\`time_total\`), ${FILES_RUNS} times, alternating;
+  the median counts. Both directions are compared with nginx's download.
+- Memory: tenantd's peak resident memory (VmHWM, reset through
+  \`/proc/PID/clear_refs\` before each step) during a 64 MiB upload +
+  download, and during a 4 GiB one.
+- Targets (issue): upload and download each at least **${FILES_TARGET_RATIO}** of
+  nginx's download; peak RSS during 4 GiB under 64 MiB and at most the
+  64 MiB figure + 16 MiB.
+
+### Results
+
+| transfer | MiB/s | ratio vs nginx download | target | result |
+|---|---:|---:|---:|:---:|
+| nginx download (sendfile) | ${FL_NGINX} | 1.00 | | |
+| tenantd upload | ${FL_UP} | ${FL_UP_RATIO} | ≥ ${FILES_TARGET_RATIO} | **${FL_UP_PASS}** |
+| tenantd download | ${FL_DOWN} | ${FL_DOWN_RATIO} | ≥ ${FILES_TARGET_RATIO} | **${FL_DOWN_PASS}** |
+
+An upload is answered only once its bytes are on disk (fsync), so the disk
+bounds it, not the network: writing 1 GiB and fsyncing it to the data
+directory's disk (Python, 4 MiB writes) ran at ${FL_DISK} MiB/s in this run;
+tenantd's upload reached **${FL_UP_DISK}** of that.
+
+| tenantd peak RSS during | MiB |
+|---|---:|
+| 64 MiB upload + download | ${FL_RSS_64M} |
+| 4 GiB upload + download | ${FL_RSS_4G} (**${FL_RSS_PASS}**: < 64 and ≤ 64 MiB figure + 16) |
 
 ## Hot paths (Google Benchmark)
 
@@ -866,7 +925,7 @@ make bench    # builds Release with -DTENANTD_BUILD_BENCH=ON, then runs scripts/
 Environment knobs: \`BENCH_RUNS\` (wrk runs per server), \`BENCH_DURATION\`
 (seconds per run), \`BENCH_WARMUP\` (seconds), \`BENCH_TENANTS\` (tenants
 of the product reads), \`BENCH_PROVISION_TENANTS\` (tenants created and
-migrated), \`BENCH_MIN_TIME\` (Google
+migrated), \`BENCH_FILES_RUNS\` (1 GiB transfers per server), \`BENCH_MIN_TIME\` (Google
 Benchmark seconds per benchmark), \`BENCH_QUIET_WAIT\` (longest wait for the
 machine to go idle before measuring). Close other load first: the servers and
 wrk share this machine's CPUs, and the report flags runs that competed with
@@ -886,6 +945,8 @@ printf 'whoami  api key %s, signed+cookie %s, signed fresh %s of /healthz (targe
   "$A_RATIO" "$S_RATIO" "$F_RATIO" "$AUTH_TARGET_RATIO"
 printf 'product read over %s tenants: %s of nginx (target >= %s), p99 %s ms (target < %s)\n' \
   "$READ_TENANTS" "$P_RATIO" "$PRODUCT_TARGET_RATIO" "$P_P99" "$PRODUCT_TARGET_P99_MS"
+printf 'files 1 GiB: upload %s, download %s of nginx sendfile (target >= %s); peak RSS 64 MiB %s, 4 GiB %s MiB\n' \
+  "$FL_UP_RATIO" "$FL_DOWN_RATIO" "$FILES_TARGET_RATIO" "$FL_RSS_64M" "$FL_RSS_4G"
 printf 'provisioning %s tenants: create %s s, migrate %s s (target < %s s each for 10,000)\n' \
   "$PROVISION_TENANTS" "$PV_CREATE_S" "$PV_MIGRATE_S" "$PROVISION_TARGET_S"
 printf 'backup of %s products + %s MiB: %s s, restore %s s, server peak RSS %s MiB\n' \

@@ -1,6 +1,7 @@
 #include "files/filename.h"
 
 #include <optional>
+#include <vector>
 
 namespace tenantd::files {
 namespace {
@@ -80,26 +81,39 @@ std::string SanitizeFilename(std::string_view raw) {
   if (const std::size_t slash = name.find_last_of("/\\"); slash != std::string_view::npos) {
     name.remove_prefix(slash + 1);
   }
+  // Clean, then trim, then cut: padding must not use up the length budget.
   std::string clean;
-  clean.reserve(std::min(name.size(), kMaxFilenameBytes));
+  clean.reserve(name.size());
+  std::vector<std::size_t> starts;  // where each character of `clean` begins
   for (std::size_t i = 0; i < name.size();) {
     const std::size_t len = Utf8SequenceLength(name, i);
     if (len == 0) {
-      if (clean.size() + 1 > kMaxFilenameBytes) break;
+      starts.push_back(clean.size());
       clean += '_';
       ++i;
       continue;
     }
     if (!IsControl(name, i, len)) {
-      if (clean.size() + len > kMaxFilenameBytes) break;
+      starts.push_back(clean.size());
       clean.append(name.substr(i, len));
     }
     i += len;
   }
   const std::size_t first = clean.find_first_not_of(" .");
   if (first == std::string::npos) return std::string(kDefaultFilename);
-  const std::size_t last = clean.find_last_not_of(" ");
-  return clean.substr(first, last - first + 1);
+  const std::size_t end = clean.find_last_not_of(" .") + 1;
+  // The longest run of whole characters from `first` that fits the limit:
+  // the last character boundary at most 255 bytes on.
+  std::size_t cut = end;
+  if (end - first > kMaxFilenameBytes) {
+    for (const std::size_t start : starts) {
+      if (start < first) continue;
+      if (start - first > kMaxFilenameBytes) break;
+      cut = start;
+    }
+    while (cut > first && (clean[cut - 1] == ' ' || clean[cut - 1] == '.')) --cut;
+  }
+  return clean.substr(first, cut - first);
 }
 
 std::string ContentDisposition(std::string_view filename) {

@@ -32,6 +32,12 @@ std::string_view SplitParameters(std::string_view value, F&& param) {
     while (i < value.size() && (value[i] == ' ' || value[i] == '\t' || value[i] == ';')) ++i;
     const std::size_t eq = value.find('=', i);
     if (eq == std::string_view::npos) break;
+    // A parameter without a value ("form-data; foo; name=…") is skipped,
+    // not allowed to swallow the next one's name.
+    if (const std::size_t semi_at = value.find(';', i); semi_at < eq) {
+      i = semi_at + 1;
+      continue;
+    }
     const std::string_view key = base::TrimAsciiSpace(value.substr(i, eq - i));
     i = eq + 1;
     while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
@@ -122,7 +128,10 @@ base::Status MultipartParser::Run() {
         const std::size_t end = pending_.find("\r\n\r\n");
         const bool empty_block = pending_.compare(0, 2, "\r\n") == 0;
         if (end == std::string::npos && !empty_block) {
-          if (pending_.size() > kMaxPartHeaderBytes) return Malformed("part headers too large.");
+          // The buffer may already hold 3 bytes of the blank line that ends the block.
+          if (pending_.size() > kMaxPartHeaderBytes + 3) {
+            return Malformed("part headers too large.");
+          }
           return {};
         }
         const std::size_t block_end = empty_block ? 0 : end;

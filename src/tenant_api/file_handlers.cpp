@@ -9,6 +9,7 @@
 
 #include "auth/directory.h"
 #include "auth/tenant_auth.h"
+#include "base/crash_point.h"
 #include "base/ids.h"
 #include "base/text.h"
 #include "base/time.h"
@@ -289,6 +290,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   files::BlobUpload& blob = **upload;
   const base::Status published = co_await OffLoop(blocking, [&blob] { return blob.Publish(); });
   if (!published) co_return Problem(published.error(), ctx);
+  base::CrashPoint("file_upload.after_publish");
   {
     auto lease = pool.Acquire(ctx.auth.tenant_id);
     if (!lease) co_return Problem(lease.error(), ctx);
@@ -296,6 +298,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
       co_return Problem(inserted.error(), ctx);
     }
   }
+  base::CrashPoint("file_upload.after_insert");
   blob.Commit();
   Response res = JsonAnswer(201, boost::json::object{{"file", FileJson(file)}});
   res.headers.Add("Location", "/v1/files/" + file.id);

@@ -295,6 +295,7 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"data", ""},
       {"threads", "257"},
       {"max_json_bytes", "0"},
+      {"max_upload_size", "-5"},
       {"header_timeout", "0"},
       {"body_idle_timeout", "86401"},
       {"keepalive_timeout", "x"},

@@ -1,0 +1,556 @@
+// Files through the real binary (api.md §6): streaming uploads (raw and
+// multipart, curl -F included), byte-exact downloads, every Range form,
+// conditional requests, curl -C - resuming, presigned links, limits and
+// quotas, hash checks, traversal names, isolation between tenants, and
+// nothing left behind by aborted, refused or crashed uploads.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/time.h"
+#include "crypto/crypto.h"
+#include "support/fixtures.h"
+#include "support/http_client.h"
+#include "support/problem.h"
+#include "support/test_server.h"
+
+// EXPECT_PROBLEM(response, status, code): IsProblem with the answer in the message.
+#define EXPECT_PROBLEM(r, status, code) EXPECT_TRUE(IsProblem((r), (status), (code)))
+
+namespace tenantd::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+struct Tenant {
+  std::string id, app_key, app_secret, key;
+};
+
+std::string RandomBytes(std::size_t n, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::string out(n, '\0');
+  for (char& c : out) c = static_cast<char>(gen() & 0xFF);
+  return out;
+}
+
+Tenant MustCreateTenant(const TestServer& server, std::string_view extra = {}) {
+  Response r = server.CreateTenant(UniqueSlug("fil"), "Files Tenant", extra);
+  if (r.status != 201) throw std::runtime_error("create tenant: " + r.Describe());
+  const json::value body = r.Json();
+  Tenant t{StringAt(body, "tenant.id"), StringAt(body, "credentials.app_key"),
+           StringAt(body, "credentials.app_secret"), ""};
+  Response k = server.Request("POST", "/v1/api-keys",
+                              {{"X-App-Key", t.app_key},
+                               {"X-App-Secret", t.app_secret},
+                               {"Content-Type", "application/json"}},
+                              R"({"name":"files"})");
+  if (k.status != 201) throw std::runtime_error("create key: " + k.Describe());
+  t.key = std::string(k.Json().at("secret").as_string());
+  return t;
+}
+
+Response Call(const TestServer& server, const Tenant& t, std::string_view method,
+              std::string_view target, Headers extra = {}, std::string_view body = {}) {
+  Headers h = {{"Authorization", "Bearer " + t.key}};
+  for (auto& e : extra) h.push_back(std::move(e));
+  return server.Request(method, target, h, body);
+}
+
+Response Upload(const TestServer& server, const Tenant& t, std::string_view bytes,
+                std::string_view filename = "data.bin", Headers extra = {}) {
+  Headers h = {{"Content-Type", "application/octet-stream"}, {"X-Filename", std::string(filename)}};
+  for (auto& e : extra) h.push_back(std::move(e));
+  return Call(server, t, "POST", "/v1/files", h, bytes);
+}
+
+std::string MustUpload(const TestServer& server, const Tenant& t, std::string_view bytes,
+                       std::string_view filename = "data.bin") {
+  Response r = Upload(server, t, bytes, filename);
+  if (r.status != 201) throw std::runtime_error("upload: " + r.Describe());
+  return StringAt(r.Json(), "file.id");
+}
+
+// Every regular file below `dir` (none when it does not exist).
+std::vector<fs::path> FilesUnder(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
+    if (e.is_regular_file()) out.push_back(e.path());
+  }
+  return out;
+}
+
+std::size_t ListedFiles(const TestServer& server, const Tenant& t) {
+  Response r = Call(server, t, "GET", "/v1/files?limit=500");
+  if (r.status != 200) throw std::runtime_error("list: " + r.Describe());
+  return r.Json().at("data").as_array().size();
+}
+
+class Files : public SharedServerTest<Files> {
+ protected:
+  fs::path UploadsOf(const Tenant& t) const {
+    return server().data_dir() / "storage" / "uploads" / t.id;
+  }
+  fs::path Tmp() const { return server().data_dir() / "storage" / "tmp"; }
+};
+
+TEST_F(Files, UploadsAndDownloadsByteExactAtZeroOneAnd64MiB) {
+  const Tenant t = MustCreateTenant(server());
+  for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{64} << 20}) {
+    SCOPED_TRACE("size " + std::to_string(size));
+    const std::string bytes = RandomBytes(size, static_cast<uint32_t>(size + 7));
+    Response up = Upload(server(), t, bytes, "blob.bin");
+    ASSERT_EQ(up.status, 201) << up.Describe();
+    const json::value file = up.Json().at("file");
+    EXPECT_EQ(file.at("size").as_int64(), static_cast<int64_t>(size));
+    EXPECT_EQ(file.at("sha256").as_string(), crypto::Sha256Hex(bytes));
+    EXPECT_EQ(file.at("filename").as_string(), "blob.bin");
+    EXPECT_EQ(file.at("content_type").as_string(), "application/octet-stream");
+    const std::string id(file.at("id").as_string());
+    EXPECT_EQ(up.Header("Location"), "/v1/files/" + id);
+
+    Response down = Call(server(), t, "GET", "/v1/files/" + id);
+    ASSERT_EQ(down.status, 200) << down.Describe();
+    EXPECT_TRUE(down.body == bytes) << "downloaded bytes differ";
+    EXPECT_EQ(down.Header("Content-Length"), std::to_string(size));
+    EXPECT_EQ(down.Header("ETag"), "\"" + crypto::Sha256Hex(bytes) + "\"");
+    EXPECT_EQ(down.Header("Accept-Ranges"), "bytes");
+    EXPECT_FALSE(down.Header("Last-Modified").empty());
+    EXPECT_EQ(down.Header("Content-Disposition"),
+              "attachment; filename=\"blob.bin\"; filename*=UTF-8''blob.bin");
+
+    Response head =
+        server().Request("HEAD", "/v1/files/" + id, {{"Authorization", "Bearer " + t.key}});
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.Header("Content-Length"), std::to_string(size));
+    EXPECT_TRUE(head.body.empty());
+  }
+  // The bytes sit where api.md §6 says, under the file id.
+  const auto stored = FilesUnder(UploadsOf(t));
+  ASSERT_EQ(stored.size(), 3u);
+  for (const fs::path& p : stored) {
+    EXPECT_TRUE(p.filename().string().starts_with("fil_")) << p;
+    EXPECT_EQ(fs::relative(p, UploadsOf(t)).string().size(), 11 + p.filename().string().size())
+        << "not yyyy/mm/dd/<id>: " << p;
+  }
+}
+
+TEST_F(Files, AcceptsAMultipartUploadMadeByCurl) {
+  const Tenant t = MustCreateTenant(server());
+  const fs::path file = server().root() / "report 2026.csv";
+  const std::string bytes = RandomBytes(300 * 1024, 3) + "\r\n--boundary-lookalike\r\n";
+  WriteFile(file, bytes);
+  CommandResult r = RunCommand(
+      {"curl", "-s", "--max-time", "20", "-H", "Authorization: Bearer " + t.key, "-F", "note=hello",
+       "-F", "file=@" + file.string() + ";type=text/csv", "-w", "\n%{http_code}",
+       "http://127.0.0.1:" + std::to_string(server().port()) + "/v1/files"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(r.out.ends_with("\n201")) << r.out;
+  const json::value body = json::parse(r.out.substr(0, r.out.rfind('\n')));
+  EXPECT_EQ(StringAt(body, "file.filename"), "report 2026.csv");
+  EXPECT_EQ(StringAt(body, "file.content_type"), "text/csv");
+  EXPECT_EQ(StringAt(body, "file.sha256"), crypto::Sha256Hex(bytes));
+  Response down = Call(server(), t, "GET", "/v1/files/" + StringAt(body, "file.id"));
+  ASSERT_EQ(down.status, 200);
+  EXPECT_TRUE(down.body == bytes);
+  EXPECT_EQ(down.Header("Content-Type"), "text/csv");
+}
+
+TEST_F(Files, ServesEachRangeFormAnd416) {
+  const Tenant t = MustCreateTenant(server());
+  const std::string bytes = RandomBytes(1000, 11);
+  const std::string id = MustUpload(server(), t, bytes);
+  const std::string target = "/v1/files/" + id;
+  struct Case {
+    std::string range;
+    std::size_t first, last;
+  };
+  for (const Case& c :
+       {Case{"bytes=0-9", 0, 9}, Case{"bytes=990-", 990, 999}, Case{"bytes=-5", 995, 999},
+        Case{"bytes=100-5000", 100, 999}, Case{"bytes=-5000", 0, 999}}) {
+    SCOPED_TRACE(c.range);
+    Response r = Call(server(), t, "GET", target, {{"Range", c.range}});
+    ASSERT_EQ(r.status, 206) << r.Describe();
+    EXPECT_EQ(r.Header("Content-Range"),
+              "bytes " + std::to_string(c.first) + "-" + std::to_string(c.last) + "/1000");
+    EXPECT_TRUE(r.body == bytes.substr(c.first, c.last - c.first + 1));
+  }
+  for (const std::string range : {"bytes=1000-", "bytes=5000-6000", "bytes=-0"}) {
+    SCOPED_TRACE(range);
+    Response r = Call(server(), t, "GET", target, {{"Range", range}});
+    EXPECT_EQ(r.status, 416) << r.Describe();
+    EXPECT_EQ(r.Header("Content-Range"), "bytes */1000");
+    EXPECT_PROBLEM(r, 416, "range_not_satisfiable");
+  }
+  // Several ranges, or a malformed one, answer the whole file (docs/api.md).
+  for (const std::string range : {"bytes=0-1,5-6", "bytes=9-2", "lines=1-2"}) {
+    Response r = Call(server(), t, "GET", target, {{"Range", range}});
+    EXPECT_EQ(r.status, 200) << range;
+    EXPECT_TRUE(r.body == bytes) << range;
+  }
+}
+
+TEST_F(Files, HonoursIfNoneMatchAndIfRange) {
+  const Tenant t = MustCreateTenant(server());
+  const std::string bytes = RandomBytes(500, 12);
+  const std::string id = MustUpload(server(), t, bytes);
+  const std::string target = "/v1/files/" + id;
+  Response full = Call(server(), t, "GET", target);
+  const std::string etag = full.Header("ETag");
+  const std::string last_modified = full.Header("Last-Modified");
+
+  Response not_modified = Call(server(), t, "GET", target, {{"If-None-Match", etag}});
+  EXPECT_EQ(not_modified.status, 304);
+  EXPECT_TRUE(not_modified.body.empty());
+  EXPECT_EQ(not_modified.Header("ETag"), etag);
+  EXPECT_EQ(Call(server(), t, "GET", target, {{"If-None-Match", "W/" + etag}}).status, 304);
+  EXPECT_EQ(Call(server(), t, "GET", target, {{"If-None-Match", "\"other\""}}).status, 200);
+
+  Response same = Call(server(), t, "GET", target, {{"Range", "bytes=0-9"}, {"If-Range", etag}});
+  EXPECT_EQ(same.status, 206);
+  Response by_date =
+      Call(server(), t, "GET", target, {{"Range", "bytes=0-9"}, {"If-Range", last_modified}});
+  EXPECT_EQ(by_date.status, 206);
+  Response changed =
+      Call(server(), t, "GET", target, {{"Range", "bytes=0-9"}, {"If-Range", "\"0123\""}});
+  EXPECT_EQ(changed.status, 200);
+  EXPECT_TRUE(changed.body == bytes);
+  Response weak =
+      Call(server(), t, "GET", target, {{"Range", "bytes=0-9"}, {"If-Range", "W/" + etag}});
+  EXPECT_EQ(weak.status, 200) << "If-Range needs a strong validator";
+}
+
+TEST_F(Files, CurlResumesAnInterruptedDownload) {
+  const Tenant t = MustCreateTenant(server());
+  const std::string bytes = RandomBytes(3 * 1024 * 1024 + 17, 13);
+  const std::string id = MustUpload(server(), t, bytes);
+  const fs::path out = server().root() / "resumed.bin";
+  WriteFile(out, bytes.substr(0, 1234567));  // what an interrupted download left
+  CommandResult r =
+      RunCommand({"curl", "-s", "--max-time", "20", "-C", "-", "-o", out.string(), "-H",
+                  "Authorization: Bearer " + t.key, "-w", "%{http_code}",
+                  "http://127.0.0.1:" + std::to_string(server().port()) + "/v1/files/" + id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "206");
+  EXPECT_TRUE(ReadFile(out) == bytes) << "the resumed file differs";
+}
+
+TEST_F(Files, AnAbortedUploadLeavesNothing) {
+  const Tenant t = MustCreateTenant(server());
+  {
+    Connection c(server().port());
+    ASSERT_TRUE(c.connected());
+    ASSERT_TRUE(c.Write("POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.key +
+                        "\r\nContent-Type: application/octet-stream\r\nX-Filename: a.bin\r\n"
+                        "Content-Length: 10000000\r\n\r\n"));
+    ASSERT_TRUE(c.Write(RandomBytes(2 * 1024 * 1024, 14)));
+  }  // closed mid-body
+  // The server notices the close, discards the upload and logs nothing stored.
+  ASSERT_TRUE(PollUntil([&] { return FilesUnder(Tmp()).empty(); }, 5s));
+  EXPECT_EQ(ListedFiles(server(), t), 0u);
+  EXPECT_TRUE(FilesUnder(UploadsOf(t)).empty());
+}
+
+TEST_F(Files, StoresTraversalAndHostileNamesSafely) {
+  const Tenant t = MustCreateTenant(server());
+  struct Case {
+    std::string sent, stored;
+  };
+  for (const Case& c :
+       {Case{"../../etc/passwd", "passwd"}, Case{"a/b", "b"}, Case{"..\\..\\boot.ini", "boot.ini"},
+        Case{"..", "file"}, Case{"UTF-8''%2E%2E%2Fcaf%C3%A9.txt", "caf\xC3\xA9.txt"}}) {
+    SCOPED_TRACE(c.sent);
+    Response r = Upload(server(), t, "x", c.sent);
+    ASSERT_EQ(r.status, 201) << r.Describe();
+    EXPECT_EQ(StringAt(r.Json(), "file.filename"), c.stored);
+  }
+  Response long_name = Upload(server(), t, "x", std::string(10 * 1024, 'n'));
+  ASSERT_EQ(long_name.status, 201) << long_name.Describe();
+  EXPECT_EQ(StringAt(long_name.Json(), "file.filename"), std::string(255, 'n'));
+
+  // A NUL cannot travel in a header; in a multipart filename it is dropped.
+  const std::string boundary = "xYz123";
+  const std::string body =
+      "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a" +
+      std::string(1, '\0') + "b\x01.txt\"\r\n\r\nhello\r\n--" + boundary + "--\r\n";
+  Response nul = Call(server(), t, "POST", "/v1/files",
+                      {{"Content-Type", "multipart/form-data; boundary=" + boundary}}, body);
+  ASSERT_EQ(nul.status, 201) << nul.Describe();
+  EXPECT_EQ(StringAt(nul.Json(), "file.filename"), "ab.txt");
+
+  // Nothing landed outside the tenant's uploads, and every stored name is an id.
+  EXPECT_FALSE(fs::exists(server().data_dir() / "etc"));
+  EXPECT_FALSE(fs::exists(server().data_dir() / "storage" / "etc"));
+  for (const fs::path& p : FilesUnder(server().data_dir() / "storage" / "uploads")) {
+    EXPECT_TRUE(p.filename().string().starts_with("fil_")) << p;
+  }
+  Response down = Call(server(), t, "GET", "/v1/files/" + StringAt(long_name.Json(), "file.id"));
+  EXPECT_TRUE(down.Header("Content-Disposition").starts_with("attachment; filename=\"nnn"));
+}
+
+TEST_F(Files, PresignedLinkDownloadsWithoutCredentialsUntilItExpires) {
+  const Tenant t = MustCreateTenant(server());
+  const std::string bytes = RandomBytes(4096, 15);
+  const std::string id = MustUpload(server(), t, bytes);
+  const std::string other = MustUpload(server(), t, "other");
+  Response made = Call(server(), t, "POST", "/v1/files/" + id + "/links",
+                       {{"Content-Type", "application/json"}}, R"({"expires_in":60})");
+  ASSERT_EQ(made.status, 201) << made.Describe();
+  const std::string url = StringAt(made.Json(), "url");
+  ASSERT_TRUE(url.starts_with("/v1/files/" + id + "?expires=")) << url;
+
+  Response down = server().Request("GET", url);
+  ASSERT_EQ(down.status, 200) << down.Describe();
+  EXPECT_TRUE(down.body == bytes);
+  EXPECT_FALSE(down.HasHeader("Set-Cookie"));
+  Response range = server().Request("GET", url, {{"Range", "bytes=0-0"}});
+  EXPECT_EQ(range.status, 206);
+
+  // Edited: another file, another expiry, a flipped signature character.
+  std::string other_file = url;
+  other_file.replace(std::string("/v1/files/").size(), id.size(), other);
+  EXPECT_PROBLEM(server().Request("GET", other_file), 403, "invalid_link");
+  const std::size_t e = url.find("expires=") + 8;
+  std::string later = url;
+  later.replace(e, url.find('&') - e, "99999999999");
+  EXPECT_PROBLEM(server().Request("GET", later), 403, "invalid_link");
+  std::string flipped = url;
+  flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
+  EXPECT_PROBLEM(server().Request("GET", flipped), 403, "invalid_link");
+  // Only downloads: the same query on DELETE is no credential at all.
+  EXPECT_EQ(server().Request("DELETE", url).status, 401);
+  EXPECT_EQ(Call(server(), t, "GET", "/v1/files/" + id).status, 200);
+
+  Response short_lived = Call(server(), t, "POST", "/v1/files/" + id + "/links",
+                              {{"Content-Type", "application/json"}}, R"({"expires_in":1})");
+  ASSERT_EQ(short_lived.status, 201);
+  const std::string expiring = StringAt(short_lived.Json(), "url");
+  std::this_thread::sleep_for(2100ms);
+  EXPECT_PROBLEM(server().Request("GET", expiring), 403, "link_expired");
+
+  EXPECT_PROBLEM(Call(server(), t, "POST", "/v1/files/" + id + "/links",
+                      {{"Content-Type", "application/json"}}, R"({"expires_in":0})"),
+                 422, "validation_failed");
+}
+
+TEST_F(Files, AnotherTenantCannotReadDeleteOrLinkTheFile) {
+  const Tenant a = MustCreateTenant(server());
+  const Tenant b = MustCreateTenant(server());
+  const std::string id = MustUpload(server(), a, "secret plans");
+  EXPECT_PROBLEM(Call(server(), b, "GET", "/v1/files/" + id), 404, "not_found");
+  EXPECT_PROBLEM(Call(server(), b, "DELETE", "/v1/files/" + id), 404, "not_found");
+  EXPECT_PROBLEM(Call(server(), b, "POST", "/v1/files/" + id + "/links",
+                      {{"Content-Type", "application/json"}}, "{}"),
+                 404, "not_found");
+  EXPECT_EQ(ListedFiles(server(), b), 0u);
+  Response still = Call(server(), a, "GET", "/v1/files/" + id);
+  EXPECT_EQ(still.status, 200);
+  EXPECT_EQ(still.body, "secret plans");
+}
+
+TEST_F(Files, DeleteRemovesTheBytes) {
+  const Tenant t = MustCreateTenant(server());
+  const std::string id = MustUpload(server(), t, "bye");
+  ASSERT_EQ(FilesUnder(UploadsOf(t)).size(), 1u);
+  EXPECT_EQ(Call(server(), t, "DELETE", "/v1/files/" + id).status, 204);
+  EXPECT_TRUE(FilesUnder(UploadsOf(t)).empty());
+  EXPECT_PROBLEM(Call(server(), t, "GET", "/v1/files/" + id), 404, "not_found");
+  EXPECT_PROBLEM(Call(server(), t, "DELETE", "/v1/files/" + id), 404, "not_found");
+}
+
+TEST_F(Files, ListPagesInCreationOrder) {
+  const Tenant t = MustCreateTenant(server());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(MustUpload(server(), t, std::to_string(i)));
+  std::vector<std::string> seen;
+  std::string target = "/v1/files?limit=2";
+  for (int page = 0; page < 5; ++page) {
+    Response r = Call(server(), t, "GET", target);
+    ASSERT_EQ(r.status, 200) << r.Describe();
+    const json::value body = r.Json();
+    for (const auto& f : body.at("data").as_array()) seen.emplace_back(f.at("id").as_string());
+    if (body.at("next_cursor").is_null()) break;
+    target = "/v1/files?limit=2&after=" + std::string(body.at("next_cursor").as_string());
+  }
+  EXPECT_EQ(seen, ids);
+}
+
+TEST_F(Files, RefusesWrongTypesScopesAndHashes) {
+  const Tenant t = MustCreateTenant(server());
+  EXPECT_PROBLEM(
+      Call(server(), t, "POST", "/v1/files", {{"Content-Type", "application/json"}}, "{}"), 415,
+      "unsupported_media_type");
+  EXPECT_PROBLEM(
+      Call(server(), t, "POST", "/v1/files", {{"Content-Type", "multipart/form-data; boundary=b"}},
+           "--b\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nx\r\n--b--\r\n"),
+      422, "validation_failed");
+  EXPECT_PROBLEM(Call(server(), t, "POST", "/v1/files",
+                      {{"Content-Type", "multipart/form-data; boundary=b"}}, "--b\r\nbroken"),
+                 400, "bad_request");
+  // A client-side checksum that does not match stores nothing.
+  EXPECT_PROBLEM(Upload(server(), t, "payload", "p.bin",
+                        {{"X-Content-Sha256", crypto::Sha256Hex("something else")}}),
+                 400, "content_hash_mismatch");
+  Response ok =
+      Upload(server(), t, "payload", "p.bin", {{"X-Content-Sha256", crypto::Sha256Hex("payload")}});
+  EXPECT_EQ(ok.status, 201) << ok.Describe();
+  EXPECT_EQ(ListedFiles(server(), t), 1u);
+
+  Response k = server().Request("POST", "/v1/api-keys",
+                                {{"X-App-Key", t.app_key},
+                                 {"X-App-Secret", t.app_secret},
+                                 {"Content-Type", "application/json"}},
+                                R"({"name":"ro","type":"restricted","scopes":["files:read"]})");
+  ASSERT_EQ(k.status, 201);
+  const Tenant reader{t.id, t.app_key, t.app_secret,
+                      std::string(k.Json().at("secret").as_string())};
+  EXPECT_PROBLEM(Upload(server(), reader, "x"), 403, "insufficient_scope");
+  EXPECT_EQ(Call(server(), reader, "GET", "/v1/files").status, 200);
+  EXPECT_PROBLEM(
+      server().Request("POST", "/v1/files", {{"Content-Type", "application/octet-stream"}}, "x"),
+      401, "missing_credentials");
+}
+
+TEST_F(Files, SignedUploadsAreCheckedAgainstTheSignedHash) {
+  const Tenant t = MustCreateTenant(server());
+  auto signed_upload = [&](const std::string& body, const std::string& claimed) {
+    const std::string date = base::FormatImfFixdate(std::chrono::system_clock::now());
+    const std::string canonical = "POST\n/v1/files\n" + date + "\n" + claimed;
+    return server().Request(
+        "POST", "/v1/files",
+        {{"X-App-Key", t.app_key},
+         {"X-Date", date},
+         {"X-Content-Sha256", claimed},
+         {"X-App-Signature", crypto::HexEncode(crypto::HmacSha256(t.app_secret, canonical))},
+         {"Content-Type", "application/octet-stream"},
+         {"X-Filename", "signed.bin"}},
+        body);
+  };
+  const std::string body = RandomBytes(100000, 16);
+  Response good = signed_upload(body, crypto::Sha256Hex(body));
+  EXPECT_EQ(good.status, 201) << good.Describe();
+  std::this_thread::sleep_for(1100ms);  // a new X-Date: not a replay of the first
+  Response tampered = signed_upload(body + "!", crypto::Sha256Hex(body));
+  EXPECT_PROBLEM(tampered, 401, "content_hash_mismatch");
+  EXPECT_EQ(ListedFiles(server(), t), 1u);
+  EXPECT_TRUE(PollUntil([&] { return FilesUnder(Tmp()).empty(); }, 5s));
+}
+
+// Servers of their own: limits, quotas and crashes need their own settings.
+
+TEST(FileLimits, MaxUploadSizeAnswers413BeforeOrWhileStreaming) {
+  TestServer server;
+  ASSERT_TRUE(server.Start({.env = {{"MAX_UPLOAD_SIZE", "1000"}}}));
+  const Tenant t = MustCreateTenant(server);
+  EXPECT_EQ(Upload(server, t, std::string(1000, 'a')).status, 201);
+  // Known from Content-Length: refused before the body is read.
+  Connection c(server.port());
+  ASSERT_TRUE(
+      c.Write("POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.key +
+              "\r\nContent-Type: application/octet-stream\r\nContent-Length: 5000000\r\n\r\n"));
+  Response early = c.ReadResponse();
+  EXPECT_PROBLEM(early, 413, "payload_too_large");
+  // Chunked: found out while streaming.
+  Connection chunked(server.port());
+  const std::string chunk(600, 'b');
+  ASSERT_TRUE(chunked.Write("POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.key +
+                            "\r\nContent-Type: application/octet-stream\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\n258\r\n" +
+                            chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n"));
+  EXPECT_PROBLEM(chunked.ReadResponse(), 413, "payload_too_large");
+  EXPECT_EQ(ListedFiles(server, t), 1u);
+  EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
+}
+
+TEST(FileLimits, PlanQuotaAnswers413QuotaExceeded) {
+  TestServer server;
+  const fs::path config = server.root() / "tenantd.toml";
+  WriteFile(config, "[plans.free]\nstorage_bytes = 1000\n");
+  ASSERT_TRUE(server.Start({.args = {"--config", config.string()}}));
+  const Tenant t = MustCreateTenant(server);
+  const Tenant pro = MustCreateTenant(server, R"("plan":"pro")");
+  EXPECT_EQ(Upload(server, t, std::string(600, 'a')).status, 201);
+  EXPECT_PROBLEM(Upload(server, t, std::string(600, 'b')), 413, "quota_exceeded");
+  // Chunked, so only the bytes tell.
+  Connection c(server.port());
+  const std::string chunk(500, 'c');
+  ASSERT_TRUE(c.Write("POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.key +
+                      "\r\nContent-Type: application/octet-stream\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n1f4\r\n" +
+                      chunk + "\r\n0\r\n\r\n"));
+  EXPECT_PROBLEM(c.ReadResponse(), 413, "quota_exceeded");
+  EXPECT_EQ(ListedFiles(server, t), 1u);
+  EXPECT_EQ(Upload(server, t, std::string(400, 'd')).status, 201);     // exactly at the quota
+  EXPECT_EQ(Upload(server, pro, std::string(5000, 'e')).status, 201);  // another plan
+  EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
+}
+
+TEST(FileLimits, AStalledUploadIsClosedAndLeavesNothing) {
+  TestServer server;
+  ASSERT_TRUE(server.Start({.env = {{"TENANTD_BODY_IDLE_TIMEOUT", "1"}}}));
+  const Tenant t = MustCreateTenant(server);
+  Connection c(server.port());
+  ASSERT_TRUE(c.Write("POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.key +
+                      "\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n" +
+                      std::string(10, 'a')));
+  // api.md §1: a stalled body is closed (the timeout closes the socket, so
+  // no answer can follow).
+  EXPECT_TRUE(c.WaitForClose(5s));
+  EXPECT_EQ(ListedFiles(server, t), 0u);
+  EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
+}
+
+TEST(FileCrash, AnUploadKilledBetweenBytesAndMetadataLeavesNothingAfterRestart) {
+  TestServer server;
+  ASSERT_TRUE(server.Start({.env = {{"TENANTD_CRASH_AT", "file_upload.after_publish"}}}));
+  const Tenant t = MustCreateTenant(server);
+  Response r = Upload(server, t, RandomBytes(100000, 17));
+  EXPECT_EQ(r.status, 0) << "the server should have died: " << r.Describe();
+  EXPECT_EQ(server.WaitForExit(5s), 86);
+  const fs::path uploads = server.data_dir() / "storage" / "uploads" / t.id;
+  EXPECT_EQ(FilesUnder(uploads).size(), 1u) << "the crash point is after the bytes are placed";
+  ASSERT_TRUE(server.Start());
+  EXPECT_TRUE(FilesUnder(uploads).empty());
+  EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
+  EXPECT_EQ(ListedFiles(server, t), 0u);
+  EXPECT_EQ(Upload(server, t, "after").status, 201);
+}
+
+TEST(FileCrash, AnUploadKilledAfterItsMetadataIsKeptAfterRestart) {
+  TestServer server;
+  ASSERT_TRUE(server.Start({.env = {{"TENANTD_CRASH_AT", "file_upload.after_insert"}}}));
+  const Tenant t = MustCreateTenant(server);
+  const std::string bytes = RandomBytes(100000, 18);
+  EXPECT_EQ(Upload(server, t, bytes).status, 0);
+  EXPECT_EQ(server.WaitForExit(5s), 86);
+  ASSERT_TRUE(server.Start());
+  Response list = Call(server, t, "GET", "/v1/files");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.Json().at("data").as_array().size(), 1u);
+  const std::string id(list.Json().at("data").as_array()[0].at("id").as_string());
+  Response down = Call(server, t, "GET", "/v1/files/" + id);
+  EXPECT_TRUE(down.body == bytes);
+  EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
+}
+
+TEST(FilePurge, PurgingATenantRemovesItsFiles) {
+  TestServer server;
+  ASSERT_TRUE(server.Start());
+  const Tenant t = MustCreateTenant(server);
+  MustUpload(server, t, "x");
+  const fs::path uploads = server.data_dir() / "storage" / "uploads" / t.id;
+  ASSERT_TRUE(fs::exists(uploads));
+  EXPECT_EQ(server.Admin("DELETE", "/admin/v1/tenants/" + t.id + "?purge=true").status, 204);
+  EXPECT_FALSE(fs::exists(uploads));
+}
+
+}  // namespace
+}  // namespace tenantd::test
