@@ -343,9 +343,11 @@ const std::vector<Setting>& Table() {
         "backup_dump_command", "TENANTD_BACKUP_DUMP_COMMAND", "",
         "Shell command run per tenant during a backup; its stdout is archived as "
         "dumps/database.dump ({tenant_id}, {slug}, {data} are replaced). Empty = none."};
-    backup_dump_command.requirement = "must be a single line";
+    backup_dump_command.requirement = "must be one line, not only blanks";
     backup_dump_command.store = [](std::string_view text, Config& config) {
-      if (text.find('\n') != std::string_view::npos) return false;
+      // Blanks alone are a template gone wrong, not "no hook" (that is "").
+      const bool blank = !text.empty() && text.find_first_not_of(" \t\r") == std::string_view::npos;
+      if (blank || text.find('\n') != std::string_view::npos) return false;
       config.backup_dump_command = std::string(text);
       return true;
     };

@@ -313,6 +313,7 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"session_store", "redis"},
       {"tenant_db_pool_size", "0"},
       {"tenant_db_idle_ttl", "0"},
+      {"backup_dump_command", "   "},
   };
   // master_key's content is checked by the crypto module, so any text loads.
   std::vector<std::string> covered = {"master_key"};
