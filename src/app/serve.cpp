@@ -3,18 +3,20 @@
 #include <sys/resource.h>
 
 #include <boost/asio/thread_pool.hpp>
-
 #include <cstdio>
 #include <thread>
 
 #include "admin/admin_api.h"
 #include "admin/admin_auth.h"
 #include "admin/admin_token.h"
+#include "admin/backup_routes.h"
 #include "app/housekeeping.h"
 #include "app/public_api.h"
 #include "auth/directory.h"
 #include "auth/replay_cache.h"
 #include "auth/tenant_auth.h"
+#include "backup/backup.h"
+#include "backup/restore.h"
 #include "base/version.h"
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
@@ -37,7 +39,9 @@
 #include "tenant_api/tenant_routes.h"
 #include "tenant_db/pool.h"
 #include "tenant_db/provisioning.h"
+#include "tenant_db/restore_marks.h"
 #include "tenant_db/tenant_databases.h"
+#include "usage/usage_meter.h"
 
 namespace tenantd::app {
 namespace {
@@ -127,6 +131,21 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
       log.Warn("Redis does not answer (" + why + "); limiting in this process until it does");
     }
   }
+
+  // Backups, restores and usage (backup/, usage/). A restore that a crash
+  // interrupted is finished or rolled back before anything is served.
+  tenant_db::RestoreMarks restore_marks;
+  pool.UseRestoreMarks(&restore_marks);
+  const backup::Backups backups(databases, {config.backup_dump_command});
+  const backup::Restorer restorer(databases, &restore_marks);
+  auto swept = restorer.Sweep();
+  if (!swept) return Fail(swept.error().public_message + " " + swept.error().log_detail);
+  for (const std::string& line : *swept) log.Warn(line);
+  usage::UsageMeter usage_meter;
+  // One worker: backups and restores compress and fsync off the event loop,
+  // one at a time, leaving the other cores to the requests.
+  boost::asio::thread_pool backup_workers(1);
+
   std::unique_ptr<session::SessionStore> sessions;
   if (redis_client) {
     sessions = std::make_unique<session::RedisSessionStore>(*redis_client);
@@ -166,6 +185,8 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   }
   RegisterPublicRoutes(router, **store, metrics, std::move(readiness));
   admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool});
+  admin::RegisterBackupRoutes(router, admin_auth,
+                              {**store, backups, restorer, pool, usage_meter, backup_workers});
   const tenant_api::TenantRoutes tenant_routes(tenant_auth, auth_failures, directory, **store,
                                                *sessions, pool);
   tenant_routes.Register(router);
@@ -196,6 +217,26 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
          if (auto st = directory.FlushKeyUses(); !st) {
            log.Warn("could not record API key use: " + st.error().log_detail);
          }
+       }},
+      {"sweep interrupted restores", backup::kSweepInterval,
+       [&] {
+         auto lines = restorer.Sweep();
+         if (!lines) {
+           log.Warn("could not sweep restores: " + lines.error().log_detail);
+           return;
+         }
+         for (const std::string& line : *lines) log.Warn(line);
+       }},
+      {"flush usage", std::chrono::seconds(10),
+       [&] {
+         auto flushed = usage::Flush(usage_meter, **store, [&pool](std::string_view tenant_id) {
+           std::optional<usage::FileTotals> totals;
+           if (auto lease = pool.Acquire(tenant_id)) {
+             if (auto read = usage::ReadFileTotals(lease->db()); read) totals = *read;
+           }
+           return totals;
+         });
+         if (!flushed) log.Warn("could not record usage: " + flushed.error().log_detail);
        }},
       {"close idle tenant databases", std::chrono::seconds(30),
        [&] { pool.CloseIdle(std::chrono::steady_clock::now()); }},
@@ -246,7 +287,12 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   options.tls_cert = config.tls_cert;
   options.tls_key = config.tls_key;
   http::ServerHooks hooks;
-  hooks.on_access = [&log](const http::AccessRecord& rec) { log.Access(rec); };
+  hooks.on_access = [&log, &usage_meter](const http::AccessRecord& rec) {
+    log.Access(rec);
+    if (!rec.tenant_id.empty()) {
+      usage_meter.Record(rec.tenant_id, rec.start, rec.bytes_received, rec.bytes_sent);
+    }
+  };
   hooks.on_error = [&log](std::string_view id, std::string_view msg) { log.Error(id, msg); };
 
   http::Server server(options, router, metrics, std::move(hooks));
@@ -264,7 +310,8 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
            std::to_string(server.port()) + " with " + std::to_string(options.threads) +
            " event-loop threads, data in " + config.data_dir.string());
   server.Run(/*handle_signals=*/true);
-  housekeeping.Stop();
+  backup_workers.join();  // a backup or restore under way completes
+  housekeeping.Stop();    // last usage flush included
   blocking.join();
   log.Info("tenantd stopped");
   log.Flush();

@@ -8,6 +8,7 @@
 #include "admin/tenant_json.h"
 #include "app/serve.h"
 #include "base/version.h"
+#include "cli/backup_command.h"
 #include "cli/migrate_command.h"
 #include "cli/output.h"
 #include "config/config.h"
@@ -129,6 +130,7 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
     c->add_option("id", id, "Tenant id or slug")->required();
   }
   MigrateCommand migrate(app);
+  BackupCommand backup(app);
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -138,6 +140,12 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
   }
   if (migrate.parsed()) {
     if (std::string usage = migrate.UsageError(); !usage.empty()) {
+      std::fprintf(stderr, "tenantd: %s\n", usage.c_str());
+      return 2;
+    }
+  }
+  if (backup.parsed()) {
+    if (std::string usage = backup.UsageError(); !usage.empty()) {
       std::fprintf(stderr, "tenantd: %s\n", usage.c_str());
       return 2;
     }
@@ -168,6 +176,7 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
   control::ControlStore& store = *stores->control;
   const tenant_db::TenantDatabases databases(cfg->data_dir, tenant_migrations);
   if (migrate.parsed()) return migrate.Run(store, databases, common.json);
+  if (backup.parsed()) return backup.Run(*cfg, store, databases, common.json);
 
   if (create->parsed()) {
     control::NewTenant t;

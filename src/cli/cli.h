@@ -1,4 +1,5 @@
-// The tenantd command line (api.md §9): serve, tenant …, migrate …, version.
+// The tenantd command line (api.md §9): serve, tenant …, migrate …, backup …,
+// restore, version.
 #pragma once
 
 #include <vector>

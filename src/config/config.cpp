@@ -385,6 +385,23 @@ const std::vector<Setting>& Table() {
                                  config.tenant_db_idle_ttl = std::chrono::seconds(value);
                                }));
 
+    // Backups (docs/operations.md): a command whose stdout is added to each
+    // tenant's backup archive (external database dumps).
+    Setting backup_dump_command;
+    backup_dump_command.info = {
+        "backup_dump_command", "TENANTD_BACKUP_DUMP_COMMAND", "",
+        "Shell command run per tenant during a backup; its stdout is archived as "
+        "dumps/database.dump ({tenant_id}, {slug}, {data} are replaced). Empty = none."};
+    backup_dump_command.requirement = "must be one line, not only blanks";
+    backup_dump_command.store = [](std::string_view text, Config& config) {
+      // Blanks alone are a template gone wrong, not "no hook" (that is "").
+      const bool blank = !text.empty() && text.find_first_not_of(" \t\r") == std::string_view::npos;
+      if (blank || text.find('\n') != std::string_view::npos) return false;
+      config.backup_dump_command = std::string(text);
+      return true;
+    };
+    t.push_back(std::move(backup_dump_command));
+
     return t;
   }();
   return table;

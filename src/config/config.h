@@ -57,6 +57,8 @@ struct Config {
   // Tenant databases (connection manager).
   std::size_t tenant_db_pool_size = 1024;
   std::chrono::seconds tenant_db_idle_ttl{300};
+  // Backups: the external dump hook (backup/backup.h), "" = none.
+  std::string backup_dump_command;
 
   // Not a setting row: the `[plans.<name>]` tables of the TOML file, over
   // the built-in defaults (docs/configuration.md).

@@ -138,6 +138,23 @@ CREATE TRIGGER api_key_secrets_update_epoch AFTER UPDATE ON api_key_secrets
 CREATE TRIGGER api_key_secrets_delete_epoch AFTER DELETE ON api_key_secrets
   BEGIN UPDATE cache_epoch SET value = value + 1; END;
 )sql"},
+      {3, "usage by tenant and day",
+       // One row per tenant and UTC day, added to by periodic flushes of
+       // the in-memory meter (usage/usage_meter.h), never once per request.
+       // stored_bytes and file_count are the tenant's file totals as last
+       // seen that day (NULL until a flush saw them).
+       R"sql(
+CREATE TABLE usage_daily (
+  tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  day TEXT NOT NULL,  -- YYYY-MM-DD, UTC
+  requests INTEGER NOT NULL,
+  bytes_in INTEGER NOT NULL,
+  bytes_out INTEGER NOT NULL,
+  stored_bytes INTEGER,
+  file_count INTEGER,
+  PRIMARY KEY (tenant_id, day)
+) STRICT, WITHOUT ROWID;
+)sql"},
   };
   return migrations;
 }

@@ -139,6 +139,22 @@ struct ApiKeyPage {
   std::optional<std::string> next_cursor;
 };
 
+// Usage of one tenant on one UTC day (api.md §3, GET …/usage).
+struct UsageRecord {
+  std::string tenant_id;
+  std::string day;  // "YYYY-MM-DD"
+  int64_t requests = 0;
+  int64_t bytes_in = 0;                 // request body bytes
+  int64_t bytes_out = 0;                // response body bytes
+  std::optional<int64_t> stored_bytes;  // file totals as last seen that day
+  std::optional<int64_t> file_count;
+};
+
+struct UsagePage {
+  std::vector<UsageRecord> items;
+  std::optional<std::string> next_cursor;  // the last day of this page
+};
+
 // Every scope a secret key or app credential holds, sorted.
 const std::vector<std::string>& AllScopes();
 // "<resource>:<read|write>" of a known resource.
@@ -254,6 +270,17 @@ class ControlStore {
   base::Status RecordApiKeyUse(const std::vector<std::pair<std::string, base::TimePoint>>& uses);
   // Hex HMAC-SHA256 under the API-key pepper: what is stored and looked up.
   std::string ApiKeySecretHash(std::string_view secret) const;
+
+  // ---- Usage (control/usage.cpp) ----
+
+  // Adds each record's counts to its (tenant, day) row, creating it, and
+  // sets the row's stored_bytes / file_count when the record has them; one
+  // transaction. Records of tenants that no longer exist are dropped.
+  base::Status AddUsage(const std::vector<UsageRecord>& records);
+  // A tenant's rows with from <= day <= to (either bound "" = open) and day
+  // > after, oldest first, at most `limit` (1..500) plus a cursor.
+  base::Result<UsagePage> ListUsage(std::string_view tenant_id, std::string_view from,
+                                    std::string_view to, std::string_view after, int limit);
 
   // ---- Change detection ----
 

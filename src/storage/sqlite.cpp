@@ -350,6 +350,23 @@ int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_
 // ---------------------------------------------------------------------------
 // Migrations
 
+base::Status CopyDatabase(Database& source, Database& destination) {
+  sqlite3_backup* backup = sqlite3_backup_init(destination.db_, "main", source.db_, "main");
+  if (backup == nullptr) {
+    return SqliteError(sqlite3_errcode(destination.db_), destination.db_,
+                       "backup " + source.path_.string() + " to " + destination.path_.string());
+  }
+  // -1: every page in one step, so the source is read under one read lock
+  // (one snapshot) instead of being restarted by a concurrent writer.
+  const int rc = sqlite3_backup_step(backup, -1);
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) {
+    return SqliteError(rc, sqlite3_errstr(rc),
+                       "backup " + source.path_.string() + " to " + destination.path_.string());
+  }
+  return {};
+}
+
 base::Result<int> SchemaVersion(Database& db) {
   TENANTD_TRY(Statement exists,
               db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "

@@ -173,6 +173,7 @@ class Database {
  private:
   friend class Statement;
   friend class Transaction;
+  friend base::Status CopyDatabase(Database& source, Database& destination);
   Database(sqlite3* db, std::filesystem::path path, const OpenOptions& options);
   base::Status Configure(const OpenOptions& options);
   // Prepares `sql` afresh; with `cache`, the statement joins the cache.
@@ -190,6 +191,18 @@ class Database {
   std::unordered_map<std::string, std::unique_ptr<Statement::CacheSlot>, SqlHash, std::equal_to<>>
       cache_;
 };
+
+// Replaces the whole content of `destination` with a consistent snapshot of
+// `source`, through SQLite's online backup API (sqlite3_backup_*), in one
+// step: the source is read in a single read transaction, so writers on other
+// connections (WAL) go on meanwhile and the copy is of one committed state;
+// the destination changes in one transaction, so its other connections (in
+// this process or another) see either the old or the new content, never a
+// mix, and a crash leaves the old. Waits up to the destination's busy
+// timeout for its write lock (kUnavailable after that). Neither connection
+// may be inside a transaction. Page sizes must match when the destination
+// is in WAL mode (they do for databases this module creates).
+base::Status CopyDatabase(Database& source, Database& destination);
 
 // One schema change. Versions are positive and strictly increasing through the
 // list; `sql` may hold several statements but no BEGIN/COMMIT of its own.

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "tenant_db/restore_marks.h"
 #include "tenant_db/tenant_databases.h"
 
 namespace tenantd::tenant_db {
@@ -17,6 +18,14 @@ base::Error Migrating(std::string log_detail) {
   return base::MakeError(base::ErrorCode::kUnavailable, "tenant_migrating",
                          "The tenant's database is being migrated; retry shortly.",
                          std::move(log_detail));
+}
+
+// The same contract as tenant_migrating: the state passes within moments
+// (a restore takes seconds to minutes), so clients retry.
+base::Error Restoring(std::string_view tenant_id) {
+  return base::MakeError(base::ErrorCode::kUnavailable, "tenant_restoring",
+                         "The tenant's data is being restored from a backup; retry shortly.",
+                         "tenant " + std::string(tenant_id) + " is being restored");
 }
 
 }  // namespace
@@ -66,6 +75,7 @@ TenantDbPool::Shard& TenantDbPool::ShardFor(std::string_view tenant_id) const {
 }
 
 base::Result<TenantDbPool::Lease> TenantDbPool::Acquire(std::string_view tenant_id) {
+  if (restore_marks_ && restore_marks_->IsRestoring(tenant_id)) return Restoring(tenant_id);
   Shard& shard = ShardFor(tenant_id);
   Handle db;
   bool migrated = false;

@@ -27,6 +27,7 @@
 
 namespace tenantd::tenant_db {
 
+class RestoreMarks;
 class TenantDatabases;
 
 struct PoolOptions {
@@ -87,8 +88,14 @@ class TenantDbPool {
   TenantDbPool& operator=(const TenantDbPool&) = delete;
 
   // A handle on the tenant's database. kUnavailable "tenant_migrating" when
-  // the database is below the schema version this binary needs, or missing.
+  // the database is below the schema version this binary needs, or missing;
+  // kUnavailable "tenant_restoring" while `marks` (see UseRestoreMarks) say
+  // the tenant is being restored.
   base::Result<Lease> Acquire(std::string_view tenant_id);
+
+  // Makes Acquire refuse tenants that `marks` (which must outlive the pool)
+  // report as being restored. Call before the pool is shared.
+  void UseRestoreMarks(const RestoreMarks* marks) { restore_marks_ = marks; }
 
   // Closes the tenant's idle handles now and the leased ones when they come
   // back (before its database is removed).
@@ -114,6 +121,7 @@ class TenantDbPool {
                       std::chrono::steady_clock::time_point now) const;
 
   const TenantDatabases& databases_;
+  const RestoreMarks* restore_marks_ = nullptr;
   PoolOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<std::size_t> open_{0}, leased_{0};

@@ -3,6 +3,8 @@
 #include "files/local_blob_store.h"
 
 #include <boost/json.hpp>
+#include <filesystem>
+#include <system_error>
 
 #include "base/crash_point.h"
 #include "tenant_db/pool.h"
@@ -37,6 +39,15 @@ base::Result<control::Tenant> PurgeTenant(control::ControlStore& store,
   if (pool) pool->Evict(purged.id);
   TENANTD_RETURN_IF_ERROR(databases.Remove(purged.id));
   TENANTD_RETURN_IF_ERROR(files::LocalBlobStore(databases.data_dir()).RemoveTenant(purged.id));
+  // api.md §3: a purge also removes the tenant's backups
+  // (<data>/backups/<id>/, laid out by backup/backup.h). A crash before this
+  // line leaves them; they name no tenant any more and can be deleted by hand.
+  std::error_code ec;
+  std::filesystem::remove_all(databases.data_dir() / "backups" / purged.id, ec);
+  if (ec) {
+    return base::Internal("tenant purge: cannot remove the backups of " + purged.id + ": " +
+                          ec.message());
+  }
   return purged;
 }
 

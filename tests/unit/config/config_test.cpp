@@ -152,7 +152,8 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "redis_url",
                                              "rate_limit_redis_down",
                                              "tenant_db_pool_size",
-                                             "tenant_db_idle_ttl"}));
+                                             "tenant_db_idle_ttl",
+                                             "backup_dump_command"}));
 }
 
 TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
@@ -186,6 +187,7 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"rate_limit_redis_down", "TENANTD_RATE_LIMIT_REDIS_DOWN"},
       {"tenant_db_pool_size", "TENANTD_TENANT_DB_POOL_SIZE"},
       {"tenant_db_idle_ttl", "TENANTD_TENANT_DB_IDLE_TTL"},
+      {"backup_dump_command", "TENANTD_BACKUP_DUMP_COMMAND"},
   };
   for (const SettingInfo& info : AllSettings()) {
     EXPECT_EQ(info.env, expected.at(info.name));
@@ -334,6 +336,7 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"rate_limit_redis_down", "open"},
       {"tenant_db_pool_size", "0"},
       {"tenant_db_idle_ttl", "0"},
+      {"backup_dump_command", "   "},
   };
   // master_key's content is checked by the crypto module, so any text loads.
   std::vector<std::string> covered = {"master_key"};

@@ -1,0 +1,35 @@
+#include "tenant_db/restore_marks.h"
+
+#include <utility>
+
+namespace tenantd::tenant_db {
+
+bool RestoreMarks::IsRestoring(std::string_view tenant_id) const {
+  if (count_.load(std::memory_order_acquire) == 0) return false;
+  std::lock_guard lock(mu_);
+  return local_.contains(tenant_id) || swept_.contains(tenant_id);
+}
+
+void RestoreMarks::Mark(std::string_view tenant_id) {
+  std::lock_guard lock(mu_);
+  local_.emplace(tenant_id);
+  UpdateCountLocked();
+}
+
+void RestoreMarks::Unmark(std::string_view tenant_id) {
+  std::lock_guard lock(mu_);
+  if (auto it = local_.find(tenant_id); it != local_.end()) local_.erase(it);
+  UpdateCountLocked();
+}
+
+void RestoreMarks::SetSwept(std::set<std::string, std::less<>> tenant_ids) {
+  std::lock_guard lock(mu_);
+  swept_ = std::move(tenant_ids);
+  UpdateCountLocked();
+}
+
+void RestoreMarks::UpdateCountLocked() {
+  count_.store(local_.size() + swept_.size(), std::memory_order_release);
+}
+
+}  // namespace tenantd::tenant_db

@@ -1,0 +1,98 @@
+// Per-tenant, per-UTC-day request counts and bytes in and out, aggregated
+// in memory on the request path and handed over in batches (Take) to be
+// added to the control store (ControlStore::AddUsage) by a periodic flush,
+// so a request costs a hash and a short critical section, never a write.
+//
+// Thread-safe. Counters are spread over shards by tenant, each with its own
+// mutex, so event-loop threads rarely meet on one lock.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/error.h"
+#include "base/time.h"
+#include "control/control_store.h"
+
+namespace tenantd::storage {
+class Database;
+}
+
+namespace tenantd::usage {
+
+// "YYYY-MM-DD" of `t` in UTC.
+std::string UtcDay(base::TimePoint t);
+
+class UsageMeter {
+ public:
+  // Counts one request of `tenant_id` that started at `when`.
+  void Record(std::string_view tenant_id, base::TimePoint when, uint64_t bytes_in,
+              uint64_t bytes_out);
+
+  // Everything counted since the last Take, and forgets it.
+  std::vector<control::UsageRecord> Take();
+
+  // What is counted for `tenant_id` and not yet taken (for answers that
+  // must include the last seconds of traffic); does not forget it.
+  std::vector<control::UsageRecord> Pending(std::string_view tenant_id) const;
+
+  // Puts records back (a flush that failed), so no count is lost.
+  void Restore(const std::vector<control::UsageRecord>& records);
+
+ private:
+  struct Counts {
+    int64_t requests = 0;
+    int64_t bytes_in = 0;
+    int64_t bytes_out = 0;
+  };
+  // Key: tenant id and days since the epoch (cheaper than formatting the
+  // day per request).
+  using Key = std::pair<std::string, int64_t>;
+  using KeyView = std::pair<std::string_view, int64_t>;
+  // Lets a shard be searched with a string_view (no allocation per request).
+  struct KeyLess {
+    using is_transparent = void;
+    static KeyView View(const Key& k) { return {k.first, k.second}; }
+    static KeyView View(const KeyView& k) { return k; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return View(a) < View(b);
+    }
+  };
+  struct Shard {
+    mutable std::mutex mu;
+    std::map<Key, Counts, KeyLess> counts;
+  };
+  static constexpr std::size_t kShards = 16;
+
+  Shard& ShardFor(std::string_view tenant_id) const;
+  void Add(std::string_view tenant_id, int64_t day, const Counts& c);
+
+  mutable std::array<Shard, kShards> shards_;
+};
+
+// A tenant's stored bytes and file count: the one-row file_totals table of
+// its database (kept exact by triggers). nullopt for a database without it.
+struct FileTotals {
+  int64_t files = 0;
+  int64_t bytes = 0;
+};
+base::Result<std::optional<FileTotals>> ReadFileTotals(storage::Database& db);
+
+// Takes what `meter` counted and adds it to the control store, with each
+// tenant's file totals as `totals` reports them now (nullopt = unknown, e.g.
+// the tenant is being restored). On failure the counts go back into the
+// meter for the next flush. Runs on the housekeeping thread.
+base::Status Flush(
+    UsageMeter& meter, control::ControlStore& store,
+    const std::function<std::optional<FileTotals>(std::string_view tenant_id)>& totals);
+
+}  // namespace tenantd::usage

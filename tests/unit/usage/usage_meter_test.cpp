@@ -1,0 +1,106 @@
+// The usage meter (usage/usage_meter.h) and its flush into the control
+// store: counts by tenant and UTC day, nothing lost across Take/Restore,
+// pending counts visible before a flush, rows added to on every flush.
+#include "usage/usage_meter.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "base/time.h"
+#include "control/control_store.h"
+#include "crypto/secret_box.h"
+#include "temp_dir.h"
+
+namespace tenantd::usage {
+namespace {
+
+base::TimePoint At(const char* rfc3339) { return *base::ParseRfc3339(rfc3339); }
+
+TEST(UtcDay, FormatsTheUtcDate) {
+  EXPECT_EQ(UtcDay(At("2026-11-23T23:59:59.999Z")), "2026-11-23");
+  EXPECT_EQ(UtcDay(At("2026-11-24T00:00:00Z")), "2026-11-24");
+  EXPECT_EQ(UtcDay(At("1970-01-01T00:00:00Z")), "1970-01-01");
+}
+
+TEST(UsageMeter, CountsPerTenantAndDayFromManyThreads) {
+  UsageMeter meter;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&meter] {
+      for (int i = 0; i < 1000; ++i) {
+        meter.Record("ten_a", At("2026-11-23T10:00:00Z"), 10, 100);
+        meter.Record("ten_b", At("2026-11-24T10:00:00Z"), 1, 2);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  meter.Record("ten_a", At("2026-11-24T00:00:01Z"), 5, 6);
+
+  auto pending = meter.Pending("ten_a");
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].day, "2026-11-23");
+  EXPECT_EQ(pending[0].requests, 4000);
+  EXPECT_EQ(pending[0].bytes_in, 40000);
+  EXPECT_EQ(pending[0].bytes_out, 400000);
+  EXPECT_EQ(pending[1].day, "2026-11-24");
+  EXPECT_EQ(pending[1].requests, 1);
+
+  auto taken = meter.Take();
+  EXPECT_EQ(taken.size(), 3u);
+  EXPECT_TRUE(meter.Take().empty());
+  meter.Restore(taken);
+  EXPECT_EQ(meter.Take().size(), 3u);
+}
+
+TEST(UsageFlush, AddsToTheDayRowsWithFileTotalsAndKeepsCountsOnFailure) {
+  test::TempDir dir;
+  auto box = crypto::SecretBox::Create(base::Secret(std::string(32, '\x42')));
+  ASSERT_TRUE(box);
+  auto store = control::ControlStore::Open(dir.path() / "data", *box);
+  ASSERT_TRUE(store);
+  control::NewTenant nt;
+  nt.slug = "acme";
+  nt.name = "Acme";
+  auto tenant = (*store)->CreateTenant(nt);
+  ASSERT_TRUE(tenant);
+  const std::string id = tenant->tenant.id;
+
+  UsageMeter meter;
+  auto totals = [](std::string_view) { return std::optional<FileTotals>(FileTotals{3, 300}); };
+  meter.Record(id, At("2026-11-23T10:00:00Z"), 10, 20);
+  meter.Record(id, At("2026-11-23T11:00:00Z"), 1, 2);
+  meter.Record("ten_01JGONEGONEGONEGONEGONEGONE", At("2026-11-23T11:00:00Z"), 1, 2);
+  ASSERT_TRUE(Flush(meter, **store, totals));
+  meter.Record(id, At("2026-11-23T12:00:00Z"), 100, 200);
+  ASSERT_TRUE(Flush(meter, **store, totals));
+
+  auto page = (*store)->ListUsage(id, "", "", "", 50);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 1u);
+  const control::UsageRecord& r = page->items[0];
+  EXPECT_EQ(r.day, "2026-11-23");
+  EXPECT_EQ(r.requests, 3);
+  EXPECT_EQ(r.bytes_in, 111);
+  EXPECT_EQ(r.bytes_out, 222);
+  EXPECT_EQ(r.stored_bytes, 300);
+  EXPECT_EQ(r.file_count, 3);
+  EXPECT_FALSE(page->next_cursor);
+
+  // Pagination by day.
+  meter.Record(id, At("2026-11-24T12:00:00Z"), 1, 1);
+  meter.Record(id, At("2026-11-25T12:00:00Z"), 1, 1);
+  ASSERT_TRUE(Flush(meter, **store, {}));
+  page = (*store)->ListUsage(id, "2026-11-24", "", "", 1);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].day, "2026-11-24");
+  EXPECT_EQ(page->next_cursor, "2026-11-24");
+  page = (*store)->ListUsage(id, "", "", "2026-11-24", 50);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].day, "2026-11-25");
+}
+
+}  // namespace
+}  // namespace tenantd::usage
