@@ -197,7 +197,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   const tenant_api::FileRoutes file_routes(
       tenant_auth, auth_failures,
       tenant_api::FileHandlers{pool, blobs, file_links, directory, config.plans, blocking,
-                               config.max_upload_size});
+                               config.max_upload_size, &limits});
   file_routes.Register(router);
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });

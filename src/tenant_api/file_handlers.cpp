@@ -25,6 +25,7 @@
 #include "http/entity_tag.h"
 #include "http/json_body.h"
 #include "http/problem.h"
+#include "ratelimit/tenant_limits.h"
 #include "tenant_db/pool.h"
 
 namespace tenantd::tenant_api {
@@ -468,6 +469,25 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
                                      "This tenant is suspended."));
   }
   ctx.tenant_slug = (*tenant)->slug;
+  if (limits_ != nullptr) {
+    const std::string credential = "link:" + std::string(req.PathParam("id"));
+    auto admitted = limits_->Admit((*tenant)->plan, *tenant_id, credential, req, nullptr,
+                                   std::chrono::steady_clock::now());
+    if (!admitted) co_return refuse(admitted.error());
+    const ratelimit::Decision& d = admitted->verdict.decision;
+    ctx.rate_limit = {
+        d.limit, d.remaining,
+        static_cast<uint64_t>(std::chrono::ceil<std::chrono::seconds>(d.reset).count())};
+    if (!d.allowed) {
+      Response refused = http::ProblemResponse(
+          429, "rate_limited",
+          "The tenant's plan allows no more requests for now; retry after the time in "
+          "Retry-After.",
+          ctx.request_id);
+      ratelimit::AddRateLimitHeaders(d, refused.headers);
+      co_return refused;
+    }
+  }
   ctx.auth.tenant_id = *tenant_id;
   ctx.auth.mode = std::string(kLinkMode);
   ctx.auth.scopes = {"files:read"};
@@ -475,7 +495,17 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
 }
 
 void FileLinkAuth::OnResponse(const RequestContext& ctx, Response& res) const {
-  if (ctx.auth.mode != kLinkMode) tenant_auth_.OnResponse(ctx, res);
+  if (ctx.auth.mode != kLinkMode) {
+    tenant_auth_.OnResponse(ctx, res);
+    return;
+  }
+  if (ctx.rate_limit.limit != 0) {
+    ratelimit::Decision d;
+    d.limit = ctx.rate_limit.limit;
+    d.remaining = ctx.rate_limit.remaining;
+    d.reset = std::chrono::seconds(ctx.rate_limit.reset_seconds);
+    ratelimit::AddRateLimitHeaders(d, res.headers);
+  }
 }
 
 }  // namespace tenantd::tenant_api

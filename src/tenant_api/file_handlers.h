@@ -19,6 +19,9 @@ namespace tenantd::files {
 class BlobStore;
 class FileLinks;
 }  // namespace tenantd::files
+namespace tenantd::ratelimit {
+class TenantLimits;
+}
 namespace tenantd::auth {
 class Directory;
 class TenantAuth;
@@ -36,6 +39,7 @@ struct FileHandlers {
   // Runs what blocks (fsync of a finished upload) off the event loop.
   boost::asio::thread_pool& blocking;
   uint64_t max_upload_size = 0;  // MAX_UPLOAD_SIZE, for messages (the server enforces it)
+  ratelimit::TenantLimits* limits = nullptr;  // for presigned links; null = none
 
   using Fn = boost::asio::awaitable<http::Response> (FileHandlers::*)(http::Request&,
                                                                       http::RequestContext&) const;
@@ -65,12 +69,15 @@ struct FileHandlers {
 // `signature` query parameter is a presigned link, checked here and
 // granted files:read on that one file (a bad or expired link is 403 and
 // never falls back to other credentials); any other request goes through
-// the tenant authentication stage as usual.
+// the tenant authentication stage as usual. Link downloads count against
+// the tenant's plan limit like its other requests (api.md §7), the link
+// standing in for the credential.
 class FileLinkAuth : public http::Stage {
  public:
+  // `limits` may be null (no rate limits).
   FileLinkAuth(const auth::TenantAuth& tenant_auth, const files::FileLinks& links,
-               auth::Directory& directory)
-      : tenant_auth_(tenant_auth), links_(links), directory_(directory) {}
+               auth::Directory& directory, ratelimit::TenantLimits* limits)
+      : tenant_auth_(tenant_auth), links_(links), directory_(directory), limits_(limits) {}
   boost::asio::awaitable<std::optional<http::Response>> OnRequest(
       http::Request& req, http::RequestContext& ctx) const override;
   void OnResponse(const http::RequestContext& ctx, http::Response& res) const override;
@@ -79,6 +86,7 @@ class FileLinkAuth : public http::Stage {
   const auth::TenantAuth& tenant_auth_;
   const files::FileLinks& links_;
   auth::Directory& directory_;
+  ratelimit::TenantLimits* limits_;
 };
 
 }  // namespace tenantd::tenant_api

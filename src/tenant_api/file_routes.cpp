@@ -6,7 +6,7 @@ FileRoutes::FileRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& 
                        FileHandlers handlers)
     : auth_(auth),
       handlers_(handlers),
-      link_auth_(auth, handlers.links, handlers.directory),
+      link_auth_(auth, handlers.links, handlers.directory, handlers.limits),
       files_read_("files:read", failures),
       files_write_("files:write", failures) {}
 

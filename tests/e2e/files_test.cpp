@@ -508,6 +508,28 @@ TEST(FileLimits, AStalledUploadIsClosedAndLeavesNothing) {
   EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
 }
 
+TEST(FileLimits, PresignedDownloadsCountAgainstThePlanAndCarryItsHeaders) {
+  TestServer server;
+  const fs::path config = server.root() / "tenantd.toml";
+  WriteFile(config, "[plans.free]\nrequests_per_minute = 5\n");
+  ASSERT_TRUE(server.Start({.args = {"--config", config.string()}}));
+  const Tenant t = MustCreateTenant(server);               // 1: the API key
+  const std::string id = MustUpload(server, t, "shared");  // 2
+  Response made = Call(server, t, "POST", "/v1/files/" + id + "/links",
+                       {{"Content-Type", "application/json"}}, "{}");  // 3
+  ASSERT_EQ(made.status, 201) << made.Describe();
+  const std::string url = StringAt(made.Json(), "url");
+  Response first = server.Request("GET", url);  // 4
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.Header("RateLimit-Limit"), "5");
+  EXPECT_EQ(first.Header("RateLimit-Remaining"), "1");
+  EXPECT_EQ(server.Request("GET", url).status, 200);  // 5
+  Response refused = server.Request("GET", url);
+  EXPECT_PROBLEM(refused, 429, "rate_limited");
+  EXPECT_FALSE(refused.Header("Retry-After").empty());
+  EXPECT_EQ(refused.Header("RateLimit-Remaining"), "0");
+}
+
 TEST(FileCrash, AnUploadKilledBetweenBytesAndMetadataLeavesNothingAfterRestart) {
   TestServer server;
   ASSERT_TRUE(server.Start({.env = {{"TENANTD_CRASH_AT", "file_upload.after_publish"}}}));
