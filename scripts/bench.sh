@@ -188,6 +188,7 @@ start_tenantd() {
 [plans.free]
 requests_per_minute = 1000000000
 auth_requests_per_minute = 1000000000
+storage_bytes = 0
 TOML
   for attempt in 1 2 3; do
     free_port || die "no free loopback port"
@@ -677,6 +678,7 @@ BACKUP_MIB=${BENCH_BACKUP_MIB:-1024}
 log "backup and restore: a tenant with $BACKUP_PRODUCTS products and $BACKUP_MIB MiB of files"
 wait_quiet
 run_child "$WORK/backup.json" "$WORK/backup.err" timeout 1800 \
+  env TENANTD_CONFIG="$WORK/tenantd.toml" \
   python3 "$ROOT/bench/backup_restore.py" "$TENANTD" "$WORK" "$BACKUP_PRODUCTS" "$BACKUP_MIB" 16 || {
   cat "$WORK/backup.err" >&2
   die "the backup benchmark failed"
@@ -699,7 +701,7 @@ rm -rf "$WORK/backup-data"
 log "files: 1 GiB upload and download against nginx sendfile; memory at 64 MiB and 4 GiB"
 wait_quiet
 run_child "$WORK/files.json" "$WORK/files.err" timeout 1800 \
-  python3 "$ROOT/bench/files.py" "$TENANTD" "$WORK" "$FILES_RUNS" || {
+  env TENANTD_CONFIG="$WORK/tenantd.toml" python3 "$ROOT/bench/files.py" "$TENANTD" "$WORK" "$FILES_RUNS" || {
   cat "$WORK/files.err" >&2
   die "the files benchmark failed"
 }
