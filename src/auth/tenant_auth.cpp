@@ -364,10 +364,12 @@ awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestCo
   const std::optional<ratelimit::FailedAuthKeys> presented =
       ratelimit::TenantLimits::PresentedCredentials(req);
   if (presented) {
-    const base::Result<ratelimit::Verdict> throttled = limits_->CheckFailedAuth(*presented, now);
+    const base::Result<ratelimit::Verdict> throttled =
+        co_await limits_->CheckFailedAuth(*presented, now);
     if (!throttled) {
       Response res = http::ErrorResponse(throttled.error(), ctx.request_id);
-      ratelimit::AddRateLimitHeaders(limits_->FailedAuthBudget(req.remote_ip, now), res.headers);
+      const ratelimit::Decision budget = co_await limits_->FailedAuthBudget(req.remote_ip, now);
+      ratelimit::AddRateLimitHeaders(budget, res.headers);
       co_return res;
     }
     if (!throttled->decision.allowed) {
@@ -383,9 +385,10 @@ awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestCo
     // (suspended, mismatch) do not. Before the tenant limits applied, the
     // answer reports the client IP's failed-authentication budget; a 429
     // of the tenant limits came with its own headers.
-    if (res->status == 401 && presented) limits_->CountFailedAuth(*presented, now);
+    if (res->status == 401 && presented) co_await limits_->CountFailedAuth(*presented, now);
     if (!ctx.rate_limit.limit) {
-      ratelimit::AddRateLimitHeaders(limits_->FailedAuthBudget(req.remote_ip, now), res->headers);
+      const ratelimit::Decision budget = co_await limits_->FailedAuthBudget(req.remote_ip, now);
+      ratelimit::AddRateLimitHeaders(budget, res->headers);
     } else if (res->status != 429) {
       AddRateLimitFacts(ctx.rate_limit, res->headers);
     }
@@ -478,8 +481,8 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
     const std::string credential =
         auth.key_id.empty() ? "app:" + auth.tenant_id : "api_key:" + auth.key_id;
     const base::Result<ratelimit::Admission> admitted =
-        limits_->Admit((*tenant)->plan, auth.tenant_id, credential, req, presented,
-                       std::chrono::steady_clock::now());
+        co_await limits_->Admit((*tenant)->plan, auth.tenant_id, credential, req, presented,
+                                std::chrono::steady_clock::now());
     if (!admitted) co_return fail(admitted.error());
     const ratelimit::Decision& d = admitted->verdict.decision;
     ctx.rate_limit = {

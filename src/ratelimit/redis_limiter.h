@@ -4,7 +4,9 @@
 // clock (nodes' clocks may differ; the server's is the one that counts).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "base/error.h"
@@ -12,11 +14,14 @@
 
 namespace tenantd::redis {
 class RedisClient;
-}
+struct Reply;
+}  // namespace tenantd::redis
 
 namespace tenantd::ratelimit {
 
-// Thread-safe. Keys are stored as "tenantd:rl:<key>" holding the TAT in
+// Thread-safe; call from a coroutine on an event loop, where the checks of
+// all its requests are pipelined over one connection (redis_client.h) and
+// the loop never waits for Redis. Keys are stored as "tenantd:rl:<key>" holding the TAT in
 // microseconds of Redis time, and expire when their budget is full again,
 // so Redis holds only what still limits something. Errors: the client's
 // (kUnavailable when Redis cannot be reached).
@@ -26,18 +31,23 @@ class RedisLimiter {
 
   // As InProcessLimiter's; the `now` of those is Redis's TIME here. The
   // first `gates` charges of Acquire are checked, never counted: the request
-  // is admitted only if they conform too (and refused_by may name one).
-  base::Result<Verdict> Acquire(std::span<const Charge> charges, std::size_t gates = 0);
-  base::Result<Verdict> Peek(std::span<const Charge> charges);
+  // is admitted only if they conform too (and refused_by may name one);
+  // the decision of an admitted request is that of the counted charges.
+  // `charges` must outlive the call (co_await it at once).
+  boost::asio::awaitable<base::Result<Verdict>> Acquire(std::span<const Charge> charges,
+                                                        std::size_t gates = 0);
+  boost::asio::awaitable<base::Result<Verdict>> Peek(std::span<const Charge> charges);
   // Counts one event against each charge that conforms, and returns per
   // charge what the next request would meet (allowed, retry_after).
-  base::Result<std::vector<Decision>> Count(std::span<const Charge> charges);
+  boost::asio::awaitable<base::Result<std::vector<Decision>>> Count(
+      std::span<const Charge> charges);
   // False while Redis is known to be down (calls then fail at once).
   bool available() const;
 
  private:
-  base::Result<std::vector<Decision>> Run(std::string_view mode, std::span<const Charge> charges,
-                                          std::size_t gates);
+  boost::asio::awaitable<base::Result<redis::Reply>> Run(std::string mode,
+                                                         std::span<const Charge> charges,
+                                                         std::size_t gates);
 
   redis::RedisClient& client_;
 };

@@ -8,6 +8,8 @@
 namespace tenantd::ratelimit {
 namespace {
 
+using boost::asio::awaitable;
+
 constexpr std::array<const char*, 5> kKindNames = {"plan", "credential", "auth_route",
                                                    "failed_auth_ip", "failed_auth_key"};
 // api.md §4 lists API keys by their first 12 characters; the throttle keys
@@ -54,72 +56,77 @@ std::optional<FailedAuthKeys> TenantLimits::PresentedCredentials(const http::Req
   return keys;
 }
 
-template <typename Shared, typename Local>
-base::Result<Verdict> TenantLimits::Either(Shared&& shared, Local&& local) const {
-  if (shared_) {
-    base::Result<Verdict> v = shared();
-    if (v || v.error().code != base::ErrorCode::kUnavailable) return v;
-    local_fallbacks_.fetch_add(1, std::memory_order_relaxed);
-    if (options_.fail_closed) {
-      return base::MakeError(base::ErrorCode::kUnavailable, "rate_limiter_unavailable",
-                             "Rate limits cannot be checked right now; retry shortly.",
-                             v.error().log_detail);
-    }
-  }
-  return local();
+template <typename T>
+bool TenantLimits::FallsBack(base::Result<T>& v) const {
+  if (v || v.error().code != base::ErrorCode::kUnavailable) return false;
+  local_fallbacks_.fetch_add(1, std::memory_order_relaxed);
+  if (!options_.fail_closed) return true;
+  v = base::MakeError(base::ErrorCode::kUnavailable, "rate_limiter_unavailable",
+                      "Rate limits cannot be checked right now; retry shortly.",
+                      v.error().log_detail);
+  return false;
 }
 
-base::Result<Verdict> TenantLimits::CheckFailedAuth(const FailedAuthKeys& keys,
-                                                    std::chrono::steady_clock::time_point now) {
+awaitable<base::Result<Verdict>> TenantLimits::CheckFailedAuth(
+    const FailedAuthKeys& keys, std::chrono::steady_clock::time_point now) {
   const Charge charges[] = {{keys.ip, {options_.failures_per_ip, options_.window}},
                             {keys.key, {options_.failures_per_key, options_.window}}};
   const std::span<const Charge> used(charges, keys.key.empty() ? 1 : 2);
-  Verdict v;
+  base::Result<Verdict> v = Verdict{};
   if (shared_ && shared_->available()) {
     v = Tripped(used, now);  // no round trip: see the class comment
   } else {
-    TENANTD_TRY(v, Either([&] { return shared_->Peek(used); },
-                          [&] { return base::Result<Verdict>(local_.Peek(used, Ns(now))); }));
+    bool local = true;
+    if (shared_) {
+      v = co_await shared_->Peek(used);
+      local = FallsBack(v);
+    }
+    if (local) v = local_.Peek(used, Ns(now));
   }
-  if (!v.decision.allowed) Refused(v.refused_by == 0 ? Kind::kFailedAuthIp : Kind::kFailedAuthKey);
-  return v;
+  if (v && !v->decision.allowed) {
+    Refused(v->refused_by == 0 ? Kind::kFailedAuthIp : Kind::kFailedAuthKey);
+  }
+  co_return v;
 }
 
-void TenantLimits::CountFailedAuth(const FailedAuthKeys& keys,
-                                   std::chrono::steady_clock::time_point now) {
+awaitable<void> TenantLimits::CountFailedAuth(const FailedAuthKeys& keys,
+                                              std::chrono::steady_clock::time_point now) {
   const Charge charges[] = {{keys.ip, {options_.failures_per_ip, options_.window}},
                             {keys.key, {options_.failures_per_key, options_.window}}};
   const std::span<const Charge> used(charges, keys.key.empty() ? 1 : 2);
-  // Nothing to report if it fails: the refusal stands either way.
-  (void)Either(
-      [&]() -> base::Result<Verdict> {
-        TENANTD_TRY(const std::vector<Decision> next, shared_->Count(used));
-        for (std::size_t i = 0; i < next.size() && i < used.size(); ++i) {
-          RememberTripped(used[i].key, next[i], now);
-        }
-        return Verdict{};
-      },
-      [&] {
-        local_.Count(used, Ns(now));
-        return base::Result<Verdict>(Verdict{});
-      });
+  if (shared_) {
+    base::Result<std::vector<Decision>> next = co_await shared_->Count(used);
+    if (next) {
+      for (std::size_t i = 0; i < next->size() && i < used.size(); ++i) {
+        RememberTripped(used[i].key, (*next)[i], now);
+      }
+    }
+    // Nothing to report if it fails: the refusal stands either way.
+    if (!FallsBack(next)) co_return;
+  }
+  local_.Count(used, Ns(now));
 }
 
-Decision TenantLimits::FailedAuthBudget(std::string_view ip,
-                                        std::chrono::steady_clock::time_point now) const {
+awaitable<Decision> TenantLimits::FailedAuthBudget(
+    std::string_view ip, std::chrono::steady_clock::time_point now) const {
   const std::string key = "fa:ip:" + std::string(ip);
   const Charge charge{key, {options_.failures_per_ip, options_.window}};
   const std::span<const Charge> used(&charge, 1);
-  // Only for headers: when Redis fails, this process's view will do.
-  auto v = Either([&] { return shared_->Peek(used); },
-                  [&] { return base::Result<Verdict>(local_.Peek(used, Ns(now))); });
-  return v ? v->decision : local_.Peek(used, Ns(now)).decision;
+  if (shared_) {
+    base::Result<Verdict> v = co_await shared_->Peek(used);
+    // Only for headers: when Redis fails, this process's view will do.
+    if (v) co_return v->decision;
+    FallsBack(v);
+  }
+  co_return local_.Peek(used, Ns(now)).decision;
 }
 
-base::Result<Admission> TenantLimits::Admit(std::string_view plan_name, std::string_view tenant_id,
-                                            std::string_view credential, const http::Request& req,
-                                            const FailedAuthKeys* presented,
-                                            std::chrono::steady_clock::time_point now) {
+awaitable<base::Result<Admission>> TenantLimits::Admit(std::string_view plan_name,
+                                                       std::string_view tenant_id,
+                                                       std::string_view credential,
+                                                       const http::Request& req,
+                                                       const FailedAuthKeys* presented,
+                                                       std::chrono::steady_clock::time_point now) {
   const config::Plan& plan = PlanOf(plan_name);
   const std::string tenant_key = "t:" + std::string(tenant_id);
   const std::string credential_key = "c:" + std::string(credential);
@@ -136,38 +143,39 @@ base::Result<Admission> TenantLimits::Admit(std::string_view plan_name, std::str
   const std::size_t count = IsAuthRoute(req) ? 3 : 2;
   const std::size_t gates = !presented ? 0 : presented->key.empty() ? 1 : 2;
   const std::span<const Charge> tenant_charges(charges + 2, count);
-  // Gate keys sit right before the tenant charges: skip the unused ones.
-  std::array<Charge, 5> gated{};
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < gates; ++i) gated[n++] = charges[i];
-  for (const Charge& c : tenant_charges) gated[n++] = c;
 
   Admission out;
-  bool used_shared = false;
-  TENANTD_TRY(out.verdict,
-              Either(
-                  [&] {
-                    used_shared = true;
-                    return shared_->Acquire(std::span(gated.data(), n), gates);
-                  },
-                  [&] {
-                    used_shared = false;
-                    return base::Result<Verdict>(local_.Acquire(tenant_charges, Ns(now)));
-                  }));
-  Verdict& v = out.verdict;
-  if (used_shared && !v.decision.allowed && v.refused_by < gates) {
-    out.throttled = true;
-    RememberTripped(gated[v.refused_by].key, v.decision, now);
-    Refused(v.refused_by == 0 ? Kind::kFailedAuthIp : Kind::kFailedAuthKey);
-    return out;
+  if (shared_) {
+    // Gate keys sit right before the tenant charges: skip the unused ones.
+    std::array<Charge, 5> gated{};
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < gates; ++i) gated[n++] = charges[i];
+    for (const Charge& c : tenant_charges) gated[n++] = c;
+    base::Result<Verdict> v = co_await shared_->Acquire(std::span(gated.data(), n), gates);
+    if (!FallsBack(v)) {
+      if (!v) co_return v.error();
+      out.verdict = *v;
+      if (!v->decision.allowed && v->refused_by < gates) {
+        out.throttled = true;
+        RememberTripped(gated[v->refused_by].key, v->decision, now);
+        Refused(v->refused_by == 0 ? Kind::kFailedAuthIp : Kind::kFailedAuthKey);
+        co_return out;
+      }
+      out.verdict.refused_by -= std::min(out.verdict.refused_by, gates);
+      CountRefusal(out.verdict);
+      co_return out;
+    }
   }
-  if (used_shared) v.refused_by -= std::min(v.refused_by, gates);
-  if (!v.decision.allowed) {
-    Refused(v.refused_by == 0   ? Kind::kPlan
-            : v.refused_by == 1 ? Kind::kCredential
-                                : Kind::kAuthRoute);
-  }
-  return out;
+  out.verdict = local_.Acquire(tenant_charges, Ns(now));
+  CountRefusal(out.verdict);
+  co_return out;
+}
+
+void TenantLimits::CountRefusal(const Verdict& v) {
+  if (v.decision.allowed) return;
+  Refused(v.refused_by == 0   ? Kind::kPlan
+          : v.refused_by == 1 ? Kind::kCredential
+                              : Kind::kAuthRoute);
 }
 
 Verdict TenantLimits::Tripped(std::span<const Charge> charges,

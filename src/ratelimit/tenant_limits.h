@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -59,7 +60,10 @@ struct Admission {
   bool throttled = false;
 };
 
-// Thread-safe; built once at start-up and shared.
+// Thread-safe; built once at start-up and shared. The checks are
+// coroutines, for the event loop: with Redis they wait for its answer
+// without blocking the loop. Arguments passed by reference must outlive
+// the call (co_await it at once).
 //
 // With Redis, the hot path is one round trip: the failed-authentication
 // check before verification is answered from what this process learned
@@ -83,23 +87,27 @@ class TenantLimits {
   // Before any secret is checked: refused once either count is reached.
   // The errors of these calls: kUnavailable "rate_limiter_unavailable"
   // only when Redis is unreachable and fail_closed is set.
-  base::Result<Verdict> CheckFailedAuth(const FailedAuthKeys& keys,
-                                        std::chrono::steady_clock::time_point now);
+  boost::asio::awaitable<base::Result<Verdict>> CheckFailedAuth(
+      const FailedAuthKeys& keys, std::chrono::steady_clock::time_point now);
   // After verification failed: counts one failure against both keys.
-  void CountFailedAuth(const FailedAuthKeys& keys, std::chrono::steady_clock::time_point now);
+  boost::asio::awaitable<void> CountFailedAuth(const FailedAuthKeys& keys,
+                                               std::chrono::steady_clock::time_point now);
   // The client IP's failed-authentication budget, for the headers of an
   // answer given before any tenant limit applied. Counts nothing.
-  Decision FailedAuthBudget(std::string_view ip, std::chrono::steady_clock::time_point now) const;
+  boost::asio::awaitable<Decision> FailedAuthBudget(
+      std::string_view ip, std::chrono::steady_clock::time_point now) const;
 
   // An authenticated request: counted against its tenant's plan, its
   // credential ("api_key:<key id>" or "app:<tenant id>") and, on the auth
   // route group, the plan's stricter auth limit; all or nothing. A tenant
   // whose plan is not configured (any more) gets the `free` plan's limits.
   // `presented`: the request's failed-authentication keys, if any.
-  base::Result<Admission> Admit(std::string_view plan, std::string_view tenant_id,
-                                std::string_view credential, const http::Request& req,
-                                const FailedAuthKeys* presented,
-                                std::chrono::steady_clock::time_point now);
+  boost::asio::awaitable<base::Result<Admission>> Admit(std::string_view plan,
+                                                        std::string_view tenant_id,
+                                                        std::string_view credential,
+                                                        const http::Request& req,
+                                                        const FailedAuthKeys* presented,
+                                                        std::chrono::steady_clock::time_point now);
 
   // Signing in (POST /v1/session) and managing API keys and sessions.
   static bool IsAuthRoute(const http::Request& req);
@@ -114,10 +122,13 @@ class TenantLimits {
  private:
   const config::Plan& PlanOf(std::string_view name) const;
   void Refused(Kind kind);
-  // Runs `shared` when Redis is configured, else (or when it fails and
-  // fail_closed is off) `local`.
-  template <typename Shared, typename Local>
-  base::Result<Verdict> Either(Shared&& shared, Local&& local) const;
+  // Counts a refusal of the tenant charges (plan, credential, auth route).
+  void CountRefusal(const Verdict& v);
+  // After a call to Redis: true when its answer `v` is unavailable and the
+  // caller is to use this process's limiter instead; with fail_closed, it
+  // turns `v` into 503 rate_limiter_unavailable and says false.
+  template <typename T>
+  bool FallsBack(base::Result<T>& v) const;
   // Redis mode: the failed-authentication counts known to be reached.
   Verdict Tripped(std::span<const Charge> charges, std::chrono::steady_clock::time_point now) const;
   void RememberTripped(std::string_view key, const Decision& next,

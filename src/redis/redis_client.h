@@ -1,11 +1,16 @@
-// A small synchronous Redis client (hiredis underneath) for the rate
-// limiter: a pool of connections, short timeouts, and fast failure while
-// the server is known to be down, so an event-loop thread never waits on a
-// dead Redis for more than one timeout, and then not again until a
-// background Reconnect() has seen the server answer.
+// A small Redis client (hiredis underneath) for sessions and rate limits:
+// short timeouts, and fast failure while the server is known to be down, so
+// no request waits on a dead Redis for more than one timeout, and then not
+// again until a background Reconnect() has seen the server answer.
+//
+// Two ways to run a command: CommandAsync/EvalAsync from a coroutine on an
+// event loop, which pipeline every request's commands over one connection
+// per loop and never block it (the hot path: rate limits); Command/Eval,
+// which block the calling thread on a pooled connection (background work,
+// and callers that are not coroutines).
 #pragma once
 
-#include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -46,8 +51,10 @@ struct RedisClientOptions {
   std::chrono::milliseconds timeout{200};
 };
 
-// Thread-safe: each call borrows a pooled connection (one per concurrent
-// caller, so at most one per event-loop thread plus background work).
+struct ClientState;
+
+// Thread-safe: each blocking call borrows a pooled connection (one per
+// concurrent caller); each asynchronous one uses its loop's connection.
 class RedisClient {
  public:
   explicit RedisClient(RedisClientOptions options);
@@ -63,14 +70,22 @@ class RedisClient {
   // EVALSHA, falling back to EVAL on NOSCRIPT.
   base::Result<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
                            const std::vector<std::string>& args);
+  // The same from a coroutine: on a boost::asio::io_context run by one
+  // thread, pipelined over that loop's connection; on any other executor,
+  // the blocking call above. The arguments are read before the first
+  // suspension (co_await the call at once).
+  boost::asio::awaitable<base::Result<Reply>> CommandAsync(const std::vector<std::string>& argv);
+  boost::asio::awaitable<base::Result<Reply>> EvalAsync(const Script& script,
+                                                        const std::vector<std::string>& keys,
+                                                        const std::vector<std::string>& args);
 
   // While down, tries a fresh connection with PING and marks the server up
   // again when it answers. For a background thread; cheap when up.
   void Reconnect();
   // "" when the server is up and answers PING now; else why not (for /readyz).
   std::string Health();
-  bool is_up() const { return !down_.load(std::memory_order_acquire); }
-  const RedisUrl& url() const { return options_.url; }
+  bool is_up() const;
+  const RedisUrl& url() const;
 
  private:
   struct Connection;
@@ -78,11 +93,9 @@ class RedisClient {
   base::Result<Reply> Run(const std::vector<std::string>& argv, bool even_if_down);
   void MarkDown(std::string why);
 
-  RedisClientOptions options_;
+  std::shared_ptr<ClientState> state_;  // shared with the loops' connections
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
-  std::string last_error_;                         // guarded by mu_
-  std::atomic<bool> down_{false};
 };
 
 }  // namespace tenantd::redis

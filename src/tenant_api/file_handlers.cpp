@@ -471,8 +471,8 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
   ctx.tenant_slug = (*tenant)->slug;
   if (limits_ != nullptr) {
     const std::string credential = "link:" + std::string(req.PathParam("id"));
-    auto admitted = limits_->Admit((*tenant)->plan, *tenant_id, credential, req, nullptr,
-                                   std::chrono::steady_clock::now());
+    const base::Result<ratelimit::Admission> admitted = co_await limits_->Admit(
+        (*tenant)->plan, *tenant_id, credential, req, nullptr, std::chrono::steady_clock::now());
     if (!admitted) co_return refuse(admitted.error());
     const ratelimit::Decision& d = admitted->verdict.decision;
     ctx.rate_limit = {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "await.h"
 #include "http/message.h"
 
 namespace tenantd::ratelimit {
@@ -9,6 +10,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::seconds;
+using test::Await;
 
 http::Request Get(std::string target, std::string method = "GET") {
   http::Request req;
@@ -62,17 +64,17 @@ TEST(TenantLimits, FailedAuthTripsAtTheConfiguredCountPerIp) {
   const auto now = Clock::now();
   const FailedAuthKeys keys{"fa:ip:1", "fa:key:a"};
   for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(limits.CheckFailedAuth(keys, now)->decision.allowed) << i;
-    limits.CountFailedAuth(keys, now);
+    EXPECT_TRUE(Await(limits.CheckFailedAuth(keys, now))->decision.allowed) << i;
+    Await(limits.CountFailedAuth(keys, now));
   }
-  const Verdict v = limits.CheckFailedAuth(keys, now).value();
+  const Verdict v = Await(limits.CheckFailedAuth(keys, now)).value();
   EXPECT_FALSE(v.decision.allowed);
   EXPECT_EQ(v.decision.limit, 3u);
   EXPECT_EQ(v.decision.retry_after, seconds(20));
   // Another IP with the same key still gets in: the key allows 5.
-  EXPECT_TRUE(limits.CheckFailedAuth({"fa:ip:2", "fa:key:a"}, now)->decision.allowed);
-  EXPECT_EQ(limits.FailedAuthBudget("1", now).remaining, 0u);
-  EXPECT_EQ(limits.FailedAuthBudget("3", now).remaining, 3u);
+  EXPECT_TRUE(Await(limits.CheckFailedAuth({"fa:ip:2", "fa:key:a"}, now))->decision.allowed);
+  EXPECT_EQ(Await(limits.FailedAuthBudget("1", now)).remaining, 0u);
+  EXPECT_EQ(Await(limits.FailedAuthBudget("3", now)).remaining, 3u);
 }
 
 TEST(TenantLimits, FailedAuthTripsPerKeyAcrossIps) {
@@ -80,9 +82,9 @@ TEST(TenantLimits, FailedAuthTripsPerKeyAcrossIps) {
   TenantLimits limits(SmallPlans(), limiter);
   const auto now = Clock::now();
   for (int i = 0; i < 5; ++i) {
-    limits.CountFailedAuth({"fa:ip:" + std::to_string(i), "fa:key:a"}, now);
+    Await(limits.CountFailedAuth({"fa:ip:" + std::to_string(i), "fa:key:a"}, now));
   }
-  const Verdict v = limits.CheckFailedAuth({"fa:ip:9", "fa:key:a"}, now).value();
+  const Verdict v = Await(limits.CheckFailedAuth({"fa:ip:9", "fa:key:a"}, now)).value();
   EXPECT_FALSE(v.decision.allowed);
   EXPECT_EQ(v.refused_by, 1u);
   std::string metrics;
@@ -99,23 +101,23 @@ TEST(TenantLimits, AdmitCountsThePlanAndTheCredential) {
   const http::Request read = Get("/v1/products");
   // The credential allows 3 of the tenant's 5.
   for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(
-        limits.Admit("free", "ten_1", "api_key:k1", read, nullptr, now)->verdict.decision.allowed);
+    EXPECT_TRUE(Await(limits.Admit("free", "ten_1", "api_key:k1", read, nullptr, now))
+                    ->verdict.decision.allowed);
   }
   const Verdict by_key =
-      limits.Admit("free", "ten_1", "api_key:k1", read, nullptr, now).value().verdict;
+      Await(limits.Admit("free", "ten_1", "api_key:k1", read, nullptr, now)).value().verdict;
   EXPECT_FALSE(by_key.decision.allowed);
   EXPECT_EQ(by_key.decision.limit, 3u);
   // Another credential of the tenant uses the rest of the plan's 5.
-  EXPECT_TRUE(
-      limits.Admit("free", "ten_1", "api_key:k2", read, nullptr, now)->verdict.decision.allowed);
+  EXPECT_TRUE(Await(limits.Admit("free", "ten_1", "api_key:k2", read, nullptr, now))
+                  ->verdict.decision.allowed);
   const Verdict last =
-      limits.Admit("free", "ten_1", "api_key:k2", read, nullptr, now).value().verdict;
+      Await(limits.Admit("free", "ten_1", "api_key:k2", read, nullptr, now)).value().verdict;
   EXPECT_TRUE(last.decision.allowed);
   EXPECT_EQ(last.decision.remaining, 0u);
   EXPECT_EQ(last.decision.limit, 5u);
   const Verdict by_plan =
-      limits.Admit("free", "ten_1", "api_key:k3", read, nullptr, now).value().verdict;
+      Await(limits.Admit("free", "ten_1", "api_key:k3", read, nullptr, now)).value().verdict;
   EXPECT_FALSE(by_plan.decision.allowed);
   EXPECT_EQ(by_plan.refused_by, 0u);
 }
@@ -125,15 +127,15 @@ TEST(TenantLimits, AuthRoutesHaveTheirOwnStricterTier) {
   TenantLimits limits(SmallPlans(), limiter);
   const auto now = Clock::now();
   const http::Request sign_in = Get("/v1/session", "POST");
-  EXPECT_TRUE(
-      limits.Admit("free", "ten_1", "app:ten_1", sign_in, nullptr, now)->verdict.decision.allowed);
-  EXPECT_TRUE(
-      limits.Admit("free", "ten_1", "app:ten_2", sign_in, nullptr, now)->verdict.decision.allowed);
+  EXPECT_TRUE(Await(limits.Admit("free", "ten_1", "app:ten_1", sign_in, nullptr, now))
+                  ->verdict.decision.allowed);
+  EXPECT_TRUE(Await(limits.Admit("free", "ten_1", "app:ten_2", sign_in, nullptr, now))
+                  ->verdict.decision.allowed);
   const Verdict v =
-      limits.Admit("free", "ten_1", "app:ten_3", sign_in, nullptr, now).value().verdict;
+      Await(limits.Admit("free", "ten_1", "app:ten_3", sign_in, nullptr, now)).value().verdict;
   EXPECT_FALSE(v.decision.allowed);
   EXPECT_EQ(v.decision.limit, 2u);
-  EXPECT_TRUE(limits.Admit("free", "ten_1", "app:ten_3", Get("/v1/whoami"), nullptr, now)
+  EXPECT_TRUE(Await(limits.Admit("free", "ten_1", "app:ten_3", Get("/v1/whoami"), nullptr, now))
                   ->verdict.decision.allowed);
 }
 
@@ -141,7 +143,7 @@ TEST(TenantLimits, UnknownPlanGetsTheFreeLimits) {
   InProcessLimiter limiter;
   TenantLimits limits(SmallPlans(), limiter);
   const Verdict v =
-      limits.Admit("retired", "ten_1", "app:ten_1", Get("/v1/whoami"), nullptr, Clock::now())
+      Await(limits.Admit("retired", "ten_1", "app:ten_1", Get("/v1/whoami"), nullptr, Clock::now()))
           .value()
           .verdict;
   EXPECT_EQ(v.decision.limit, 3u);  // free's credential limit is the tighter
