@@ -345,6 +345,10 @@ bool PresentsCredentials(const Request& req) {
          req.headers.Get("X-App-Signature") || req.headers.Get("Authorization");
 }
 
+// Success, for the coroutines returning a Status (GCC 12 warns, wrongly,
+// that a `co_return base::Status{}` reads an uninitialised error).
+base::Status Done() { return {}; }
+
 Response RefusalResponse(const Refusal& refusal, std::string_view request_id) {
   Response res = http::ProblemResponse(refusal.status, refusal.code, refusal.detail, request_id);
   if (refusal.status == 401) {
@@ -417,7 +421,8 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   if (const auto cookie = req.headers.Get("Cookie")) {
     presented_hash = cookies_.VerifiedIdHash(*cookie);
     if (presented_hash) {
-      auto found = sessions_.FindLive(*presented_hash, r.now);
+      base::Result<std::optional<session::SessionRecord>> found =
+          co_await sessions_.FindLiveAsync(*presented_hash, r.now);
       // A session store that cannot be reached (Redis away) fails a
       // cookie-only request (503): its session cannot be checked. One that
       // also presents credentials is judged by them, as if without cookie.
@@ -512,9 +517,8 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
     auth.session_hash = live->id_hash;
     const auto ttl = std::chrono::duration_cast<base::TimePoint::duration>(options_.session_ttl);
     if (live->expires_at - r.now < ttl / 2) {
-      if (auto st = sessions_.Extend(live->id_hash, r.now, r.now + ttl); !st) {
-        co_return fail(st.error());
-      }
+      const base::Status st = co_await sessions_.ExtendAsync(live->id_hash, r.now, r.now + ttl);
+      if (!st) co_return fail(st.error());
       const auto cookie = session::FindCookie(*req.headers.Get("Cookie"), session::kCookieName);
       auth.set_cookie = session::SessionCookies::SetCookie(
           *cookie, std::chrono::duration_cast<std::chrono::seconds>(options_.session_ttl),
@@ -532,20 +536,21 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   if (live || bound_mode != "api_key") {
     // Without a reachable session store the request is served all the
     // same, without a session: its credentials proved it.
-    if (auto st =
-            BindSession(req, ctx, live ? std::optional<std::string>(live->id_hash) : std::nullopt);
-        !st && st.error().code != base::ErrorCode::kUnavailable) {
-      co_return fail(st.error());
-    }
+    const std::optional<std::string> previous =
+        live ? std::optional<std::string>(live->id_hash) : std::nullopt;
+    const base::Status st = co_await BindSession(req, ctx, previous);
+    if (!st && st.error().code != base::ErrorCode::kUnavailable) co_return fail(st.error());
   }
   co_return std::nullopt;
 }
 
-base::Status TenantAuth::BindSession(const Request& req, RequestContext& ctx,
-                                     const std::optional<std::string>& previous_hash) const {
+awaitable<base::Status> TenantAuth::BindSession(
+    const Request& req, RequestContext& ctx,
+    const std::optional<std::string>& previous_hash) const {
   if (previous_hash) {
     // Rotation: the old id stops working the moment the new one is issued.
-    TENANTD_RETURN_IF_ERROR(sessions_.Destroy(*previous_hash));
+    const base::Result<bool> destroyed = co_await sessions_.DestroyAsync(*previous_hash);
+    if (!destroyed) co_return destroyed.error();
   }
   const base::TimePoint now =
       std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
@@ -561,33 +566,35 @@ base::Status TenantAuth::BindSession(const Request& req, RequestContext& ctx,
   s.ip = req.remote_ip;
   s.user_agent =
       std::string(req.headers.Get("User-Agent").value_or("").substr(0, kMaxUserAgentChars));
-  TENANTD_RETURN_IF_ERROR(sessions_.Create(s));
+  const base::Status created = co_await sessions_.CreateAsync(s);
+  if (!created) co_return created.error();
   ctx.auth.session_id = s.id;
   ctx.auth.session_hash = s.id_hash;
   ctx.auth.set_cookie = session::SessionCookies::SetCookie(
       minted.cookie_value, std::chrono::duration_cast<std::chrono::seconds>(options_.session_ttl),
       SecureCookies(req));
-  return {};
+  co_return Done();
 }
 
-base::Status TenantAuth::StartSession(const Request& req, RequestContext& ctx) const {
-  if (ctx.auth.mode == "session") return {};    // nothing new was proven
-  if (!ctx.auth.set_cookie.empty()) return {};  // OnRequest just started one
+awaitable<base::Status> TenantAuth::StartSession(const Request& req, RequestContext& ctx) const {
+  if (ctx.auth.mode == "session") co_return Done();    // nothing new was proven
+  if (!ctx.auth.set_cookie.empty()) co_return Done();  // OnRequest just started one
   // Signing in again replaces the session (fresh id: no session fixation).
   const std::optional<std::string> previous =
       ctx.auth.session_hash.empty() ? std::nullopt
                                     : std::optional<std::string>(ctx.auth.session_hash);
-  return BindSession(req, ctx, previous);
+  co_return co_await BindSession(req, ctx, previous);
 }
 
-base::Status TenantAuth::EndSession(const Request& req, RequestContext& ctx) const {
+awaitable<base::Status> TenantAuth::EndSession(const Request& req, RequestContext& ctx) const {
   if (!ctx.auth.session_hash.empty()) {
-    TENANTD_RETURN_IF_ERROR(sessions_.Destroy(ctx.auth.session_hash));
+    const base::Result<bool> destroyed = co_await sessions_.DestroyAsync(ctx.auth.session_hash);
+    if (!destroyed) co_return destroyed.error();
   }
   ctx.auth.session_id.clear();
   ctx.auth.session_hash.clear();
   ctx.auth.set_cookie = session::SessionCookies::ClearCookie(SecureCookies(req));
-  return {};
+  co_return Done();
 }
 
 void TenantAuth::OnResponse(const RequestContext& ctx, Response& res) const {

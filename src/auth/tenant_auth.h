@@ -73,9 +73,11 @@ class TenantAuth : public http::Stage {
   // POST /v1/session: makes sure a request authenticated by credentials has
   // a fresh session (replacing one it came with); a cookie-only request
   // keeps its own.
-  base::Status StartSession(const http::Request& req, http::RequestContext& ctx) const;
+  boost::asio::awaitable<base::Status> StartSession(const http::Request& req,
+                                                    http::RequestContext& ctx) const;
   // Destroys the request's session and arranges for its cookie to be cleared.
-  base::Status EndSession(const http::Request& req, http::RequestContext& ctx) const;
+  boost::asio::awaitable<base::Status> EndSession(const http::Request& req,
+                                                  http::RequestContext& ctx) const;
 
   bool SecureCookies(const http::Request& req) const {
     return options_.force_secure_cookies || req.is_tls;
@@ -88,8 +90,9 @@ class TenantAuth : public http::Stage {
       http::Request& req, http::RequestContext& ctx,
       const ratelimit::FailedAuthKeys* presented) const;
   // Starts a session for ctx.auth (destroying `previous_hash`'s), sets the cookie.
-  base::Status BindSession(const http::Request& req, http::RequestContext& ctx,
-                           const std::optional<std::string>& previous_hash) const;
+  boost::asio::awaitable<base::Status> BindSession(
+      const http::Request& req, http::RequestContext& ctx,
+      const std::optional<std::string>& previous_hash) const;
 
   TenantAuthOptions options_;
   Directory& directory_;

@@ -5,6 +5,7 @@
 namespace tenantd::session {
 namespace {
 
+using boost::asio::awaitable;
 using redis::Reply;
 
 const std::string kHash = "tenantd:ses:h:";
@@ -153,38 +154,104 @@ return n
 
 }  // namespace
 
-base::Status RedisSessionStore::Create(const SessionRecord& s) {
-  TENANTD_TRY(Reply ignored,
-              Run(client_, CreateScript(), {kHash + s.id_hash, kId + s.id, kTenant + s.tenant_id},
-                  {s.id, s.id_hash, s.tenant_id, s.auth_mode, s.key_id,
-                   std::to_string(Ms(s.created_at)), std::to_string(Ms(s.last_seen_at)),
-                   std::to_string(Ms(s.expires_at)), s.ip, s.user_agent}));
-  (void)ignored;
-  return {};
+namespace {
+
+// A script's keys and arguments.
+struct ScriptCall {
+  std::vector<std::string> keys, args;
+};
+
+ScriptCall CreateCall(const SessionRecord& s) {
+  return {
+      {kHash + s.id_hash, kId + s.id, kTenant + s.tenant_id},
+      {s.id, s.id_hash, s.tenant_id, s.auth_mode, s.key_id, std::to_string(Ms(s.created_at)),
+       std::to_string(Ms(s.last_seen_at)), std::to_string(Ms(s.expires_at)), s.ip, s.user_agent}};
 }
 
-base::Result<std::optional<SessionRecord>> RedisSessionStore::FindLive(std::string_view id_hash,
-                                                                       base::TimePoint now) {
-  auto reply = client_.Command({"HGETALL", kHash + std::string(id_hash)});
+ScriptCall ExtendCall(std::string_view id_hash, base::TimePoint last_seen,
+                      base::TimePoint expires_at) {
+  return {{kHash + std::string(id_hash)},
+          {std::to_string(Ms(last_seen)), std::to_string(Ms(expires_at)), kId}};
+}
+
+ScriptCall DestroyCall(std::string_view id_hash) {
+  return {{kHash + std::string(id_hash)}, {kId, kTenant, ""}};
+}
+
+std::vector<std::string> FindCommand(std::string_view id_hash) {
+  return {"HGETALL", kHash + std::string(id_hash)};
+}
+
+base::Result<std::optional<SessionRecord>> LiveRecord(const base::Result<Reply>& reply,
+                                                      std::string_view id_hash,
+                                                      base::TimePoint now) {
   if (!reply) return Unavailable(reply.error());
   std::optional<SessionRecord> s = ToRecord(*reply, id_hash);
   if (s && s->expires_at <= now) s.reset();
   return s;
 }
 
-base::Status RedisSessionStore::Extend(std::string_view id_hash, base::TimePoint last_seen,
-                                       base::TimePoint expires_at) {
-  TENANTD_TRY(Reply ignored,
-              Run(client_, ExtendScript(), {kHash + std::string(id_hash)},
-                  {std::to_string(Ms(last_seen)), std::to_string(Ms(expires_at)), kId}));
-  (void)ignored;
+base::Status Done(const base::Result<Reply>& reply) {
+  if (!reply) return Unavailable(reply.error());
   return {};
 }
 
+base::Result<bool> Destroyed(const base::Result<Reply>& reply) {
+  if (!reply) return Unavailable(reply.error());
+  return reply->integer == 1;
+}
+
+}  // namespace
+
+base::Status RedisSessionStore::Create(const SessionRecord& s) {
+  const ScriptCall call = CreateCall(s);
+  return Done(client_.Eval(CreateScript(), call.keys, call.args));
+}
+
+base::Result<std::optional<SessionRecord>> RedisSessionStore::FindLive(std::string_view id_hash,
+                                                                       base::TimePoint now) {
+  return LiveRecord(client_.Command(FindCommand(id_hash)), id_hash, now);
+}
+
+base::Status RedisSessionStore::Extend(std::string_view id_hash, base::TimePoint last_seen,
+                                       base::TimePoint expires_at) {
+  const ScriptCall call = ExtendCall(id_hash, last_seen, expires_at);
+  return Done(client_.Eval(ExtendScript(), call.keys, call.args));
+}
+
 base::Result<bool> RedisSessionStore::Destroy(std::string_view id_hash) {
-  TENANTD_TRY(Reply r,
-              Run(client_, DestroyScript(), {kHash + std::string(id_hash)}, {kId, kTenant, ""}));
-  return r.integer == 1;
+  const ScriptCall call = DestroyCall(id_hash);
+  return Destroyed(client_.Eval(DestroyScript(), call.keys, call.args));
+}
+
+awaitable<base::Status> RedisSessionStore::CreateAsync(const SessionRecord& s) {
+  const ScriptCall call = CreateCall(s);
+  const base::Result<Reply> reply =
+      co_await client_.EvalAsync(CreateScript(), call.keys, call.args);
+  co_return Done(reply);
+}
+
+awaitable<base::Result<std::optional<SessionRecord>>> RedisSessionStore::FindLiveAsync(
+    std::string_view id_hash, base::TimePoint now) {
+  const std::vector<std::string> command = FindCommand(id_hash);
+  const base::Result<Reply> reply = co_await client_.CommandAsync(command);
+  co_return LiveRecord(reply, id_hash, now);
+}
+
+awaitable<base::Status> RedisSessionStore::ExtendAsync(std::string_view id_hash,
+                                                       base::TimePoint last_seen,
+                                                       base::TimePoint expires_at) {
+  const ScriptCall call = ExtendCall(id_hash, last_seen, expires_at);
+  const base::Result<Reply> reply =
+      co_await client_.EvalAsync(ExtendScript(), call.keys, call.args);
+  co_return Done(reply);
+}
+
+awaitable<base::Result<bool>> RedisSessionStore::DestroyAsync(std::string_view id_hash) {
+  const ScriptCall call = DestroyCall(id_hash);
+  const base::Result<Reply> reply =
+      co_await client_.EvalAsync(DestroyScript(), call.keys, call.args);
+  co_return Destroyed(reply);
 }
 
 base::Result<SessionPage> RedisSessionStore::ListLive(std::string_view tenant_id,

@@ -38,6 +38,15 @@ class RedisSessionStore : public SessionStore {
   // Nothing to do: Redis expires sessions by itself. Always 0.
   base::Result<int64_t> PurgeExpired(base::TimePoint now) override;
 
+  // Pipelined over the event loop's connection (redis_client.h).
+  boost::asio::awaitable<base::Status> CreateAsync(const SessionRecord& s) override;
+  boost::asio::awaitable<base::Result<std::optional<SessionRecord>>> FindLiveAsync(
+      std::string_view id_hash, base::TimePoint now) override;
+  boost::asio::awaitable<base::Status> ExtendAsync(std::string_view id_hash,
+                                                   base::TimePoint last_seen,
+                                                   base::TimePoint expires_at) override;
+  boost::asio::awaitable<base::Result<bool>> DestroyAsync(std::string_view id_hash) override;
+
  private:
   redis::RedisClient& client_;
 };

@@ -5,6 +5,7 @@
 // token.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,6 +58,18 @@ class SessionStore {
   virtual base::Result<int64_t> RevokeAll(std::string_view tenant_id) = 0;
   // Drops sessions expired at `now`; how many.
   virtual base::Result<int64_t> PurgeExpired(base::TimePoint now) = 0;
+
+  // The operations on a request's path, for coroutines on the event loop.
+  // By default the calls above, which the local stores answer at once; a
+  // store across the network (Redis) waits for its answer without blocking
+  // the loop. Arguments must outlive the call (co_await it at once).
+  virtual boost::asio::awaitable<base::Status> CreateAsync(const SessionRecord& s);
+  virtual boost::asio::awaitable<base::Result<std::optional<SessionRecord>>> FindLiveAsync(
+      std::string_view id_hash, base::TimePoint now);
+  virtual boost::asio::awaitable<base::Status> ExtendAsync(std::string_view id_hash,
+                                                           base::TimePoint last_seen,
+                                                           base::TimePoint expires_at);
+  virtual boost::asio::awaitable<base::Result<bool>> DestroyAsync(std::string_view id_hash);
 };
 
 }  // namespace tenantd::session

@@ -23,7 +23,8 @@ base::Error NoSession() {
 
 awaitable<Response> SessionHandlers::Current(Request&, RequestContext& ctx) const {
   if (ctx.auth.session_hash.empty()) co_return http::ErrorResponse(NoSession(), ctx.request_id);
-  auto found = sessions.FindLive(ctx.auth.session_hash, std::chrono::system_clock::now());
+  const base::Result<std::optional<session::SessionRecord>> found =
+      co_await sessions.FindLiveAsync(ctx.auth.session_hash, std::chrono::system_clock::now());
   if (!found) co_return http::ErrorResponse(found.error(), ctx.request_id);
   if (!*found) co_return http::ErrorResponse(NoSession(), ctx.request_id);
   co_return JsonResponse(200, boost::json::object{{"session", SessionJson(**found, true)}});
@@ -31,10 +32,10 @@ awaitable<Response> SessionHandlers::Current(Request&, RequestContext& ctx) cons
 
 awaitable<Response> SessionHandlers::Start(Request& req, RequestContext& ctx) const {
   const bool cookie_only = ctx.auth.mode == "session";
-  if (auto st = auth.StartSession(req, ctx); !st) {
-    co_return http::ErrorResponse(st.error(), ctx.request_id);
-  }
-  auto found = sessions.FindLive(ctx.auth.session_hash, std::chrono::system_clock::now());
+  const base::Status started = co_await auth.StartSession(req, ctx);
+  if (!started) co_return http::ErrorResponse(started.error(), ctx.request_id);
+  const base::Result<std::optional<session::SessionRecord>> found =
+      co_await sessions.FindLiveAsync(ctx.auth.session_hash, std::chrono::system_clock::now());
   if (!found) co_return http::ErrorResponse(found.error(), ctx.request_id);
   if (!*found) co_return http::ErrorResponse(NoSession(), ctx.request_id);
   Response res = JsonResponse(cookie_only ? 200 : 201,
@@ -43,9 +44,8 @@ awaitable<Response> SessionHandlers::Start(Request& req, RequestContext& ctx) co
 }
 
 awaitable<Response> SessionHandlers::End(Request& req, RequestContext& ctx) const {
-  if (auto st = auth.EndSession(req, ctx); !st) {
-    co_return http::ErrorResponse(st.error(), ctx.request_id);
-  }
+  const base::Status ended = co_await auth.EndSession(req, ctx);
+  if (!ended) co_return http::ErrorResponse(ended.error(), ctx.request_id);
   co_return Response::NoContent();
 }
 

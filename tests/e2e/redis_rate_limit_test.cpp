@@ -5,9 +5,12 @@
 // revocations seen by the other process within 1 s.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <future>
 #include <string>
+#include <thread>
 
 #include "support/http_client.h"
 #include "support/problem.h"
@@ -250,6 +253,48 @@ TEST(RedisRateLimit, PasswordOfRedisUrlNeverShows) {
        {server.StdoutText(), server.StderrText(), server.LogText(), ready.body, metrics}) {
     EXPECT_EQ(out.find("s3cret-Pa55"), std::string::npos) << out;
   }
+}
+
+// One event loop and a Redis that stops answering (SIGSTOP): a request
+// waiting for Redis must not hold the loop. /healthz, on the same loop,
+// answers while the cookie request still waits; that one then gets 503
+// once the client gives up on Redis (200 ms), and service resumes by
+// itself when Redis does.
+TEST(RedisStalled, ARequestWaitingForRedisDoesNotHoldItsEventLoop) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.Start());
+  TestServer server;
+  ASSERT_TRUE(server.Start({.args = {"--threads", "1"}, .env = {{"REDIS_URL", redis.url()}}}));
+  Response created = server.CreateTenant(UniqueSlug("rs"), "Stalled");
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  const json::value body = created.Json();
+  const Tenant t{StringAt(body, "tenant.id"), StringAt(body, "credentials.app_key"),
+                 StringAt(body, "credentials.app_secret")};
+  const std::string cookie = SessionCookie(server.Request("GET", "/v1/whoami", ModeA(t)));
+  ASSERT_FALSE(cookie.empty());
+  ASSERT_EQ(server.Request("GET", "/v1/whoami", {{"Cookie", cookie}}).status, 200);
+
+  redis.Pause();
+  std::atomic<bool> cookie_answered{false};
+  auto waiting = std::async(std::launch::async, [&] {
+    Response r = server.Request("GET", "/v1/whoami", {{"Cookie", cookie}});
+    cookie_answered = true;
+    return r;
+  });
+  // Let the cookie request reach the server and wait for Redis.
+  std::this_thread::sleep_for(milliseconds(50));
+  Response health = server.Request("GET", "/healthz");
+  const bool answered_first = !cookie_answered;
+  EXPECT_EQ(health.status, 200) << health.Describe();
+  EXPECT_TRUE(answered_first) << "/healthz waited for the request blocked on Redis";
+  EXPECT_TRUE(IsProblem(waiting.get(), 503, "session_store_unavailable"));
+
+  redis.Resume();
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return server.Request("GET", "/v1/whoami", {{"Cookie", cookie}}).status == 200;
+      },
+      std::chrono::seconds(5)));
 }
 
 }  // namespace

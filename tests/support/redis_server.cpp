@@ -74,4 +74,12 @@ void RedisServer::Kill() {
   process_.reset();
 }
 
+void RedisServer::Pause() {
+  if (process_) process_->Signal(SIGSTOP);
+}
+
+void RedisServer::Resume() {
+  if (process_) process_->Signal(SIGCONT);
+}
+
 }  // namespace tenantd::test

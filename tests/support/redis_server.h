@@ -27,6 +27,10 @@ class RedisServer {
   ::testing::AssertionResult Start();
   // SIGKILL, as a crash would; waits until the process is gone.
   void Kill();
+  // SIGSTOP and SIGCONT: a server that holds its connections but answers
+  // nothing, as one stuck or overloaded would.
+  void Pause();
+  void Resume();
 
   int port() const { return port_; }
   // redis://127.0.0.1:<port>/0

@@ -1,0 +1,24 @@
+#include "session/session_store.h"
+
+namespace tenantd::session {
+
+using boost::asio::awaitable;
+
+awaitable<base::Status> SessionStore::CreateAsync(const SessionRecord& s) { co_return Create(s); }
+
+awaitable<base::Result<std::optional<SessionRecord>>> SessionStore::FindLiveAsync(
+    std::string_view id_hash, base::TimePoint now) {
+  co_return FindLive(id_hash, now);
+}
+
+awaitable<base::Status> SessionStore::ExtendAsync(std::string_view id_hash,
+                                                  base::TimePoint last_seen,
+                                                  base::TimePoint expires_at) {
+  co_return Extend(id_hash, last_seen, expires_at);
+}
+
+awaitable<base::Result<bool>> SessionStore::DestroyAsync(std::string_view id_hash) {
+  co_return Destroy(id_hash);
+}
+
+}  // namespace tenantd::session
