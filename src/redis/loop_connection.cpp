@@ -77,6 +77,8 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
   // Fails every command in flight and closes the connection; the next
   // command (once the client is up again) connects afresh.
   void Fail(const std::string& why);
+  // The same without marking the client down.
+  void Drop(const std::string& why);
   void Deliver(redisReply& reply);
 
   // Coroutines take their connection as a parameter, which keeps it alive
@@ -149,6 +151,11 @@ void LoopConnection::Flush() {
 }
 
 void LoopConnection::Fail(const std::string& why) {
+  Drop(why);
+  state_->MarkDown(why);
+}
+
+void LoopConnection::Drop(const std::string& why) {
   ++generation_;
   phase_ = Phase::kClosed;
   writing_ = false;
@@ -163,7 +170,6 @@ void LoopConnection::Fail(const std::string& why) {
     if (!p->result) p->result = Unavailable(why);
     p->wake.cancel();
   }
-  state_->MarkDown(why);
 }
 
 void LoopConnection::Deliver(redisReply& reply) {
@@ -239,6 +245,13 @@ awaitable<void> LoopConnection::ReadLoop(std::shared_ptr<LoopConnection> self,
         asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
     if (generation != self->generation_) co_return;
     const std::string& where = self->state_->options.url.Masked();
+    if (ec && self->pending_.empty()) {
+      // Nothing was lost: an idle connection the server closed (its
+      // `timeout` setting, CLIENT KILL). The next command connects afresh,
+      // and only if that fails is Redis down.
+      self->Drop("idle connection closed");
+      co_return;
+    }
     if (ec) {
       self->Fail(ec == asio::error::eof ? where + " closed the connection"
                                         : "cannot read from " + where + ": " + ec.message());

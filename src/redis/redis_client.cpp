@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <cerrno>
 #include <cstdio>
 
 #include "redis/client_state.h"
@@ -159,22 +160,6 @@ const RedisUrl& RedisClient::url() const { return state_->options.url; }
 
 base::Result<Reply> RedisClient::Run(const std::vector<std::string>& argv, bool even_if_down) {
   if (!even_if_down && !is_up()) return Unavailable(state_->LastError());
-  std::unique_ptr<Connection> conn;
-  {
-    std::lock_guard lock(mu_);
-    if (!idle_.empty()) {
-      conn = std::move(idle_.back());
-      idle_.pop_back();
-    }
-  }
-  if (!conn) {
-    auto fresh = Connect();
-    if (!fresh) {
-      MarkDown(fresh.error().log_detail);
-      return fresh.error();
-    }
-    conn = std::move(*fresh);
-  }
   std::vector<const char*> args;
   std::vector<std::size_t> lengths;
   args.reserve(argv.size());
@@ -183,23 +168,50 @@ base::Result<Reply> RedisClient::Run(const std::vector<std::string>& argv, bool 
     args.push_back(a.data());
     lengths.push_back(a.size());
   }
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(conn->context, static_cast<int>(args.size()), args.data(), lengths.data()));
-  if (!reply) {
-    // An I/O error or timeout: the connection's state is unknown, drop it.
-    const std::string why = std::string("redis ") + state_->options.url.Masked() + ": " +
-                            (conn->context->errstr[0] ? conn->context->errstr : "no reply");
-    MarkDown(why);
-    return Unavailable(why);
+  for (;;) {
+    std::unique_ptr<Connection> conn;
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        conn = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      auto fresh = Connect();
+      if (!fresh) {
+        MarkDown(fresh.error().log_detail);
+        return fresh.error();
+      }
+      conn = std::move(*fresh);
+    }
+    auto* reply = static_cast<redisReply*>(redisCommandArgv(
+        conn->context, static_cast<int>(args.size()), args.data(), lengths.data()));
+    if (!reply) {
+      const int saved_errno = errno;
+      // A pooled connection the server closed while it sat idle (Redis's
+      // `timeout`, CLIENT KILL): the command never ran. Try a fresh one.
+      if (reused && (conn->context->err == REDIS_ERR_EOF ||
+                     (conn->context->err == REDIS_ERR_IO &&
+                      (saved_errno == ECONNRESET || saved_errno == EPIPE)))) {
+        continue;
+      }
+      // An I/O error or timeout: the connection's state is unknown, drop it.
+      const std::string why = std::string("redis ") + state_->options.url.Masked() + ": " +
+                              (conn->context->errstr[0] ? conn->context->errstr : "no reply");
+      MarkDown(why);
+      return Unavailable(why);
+    }
+    base::Result<Reply> out =
+        reply->type == REDIS_REPLY_ERROR
+            ? base::Result<Reply>(ErrorReply(std::string(reply->str, reply->len)))
+            : base::Result<Reply>(Convert(*reply));
+    freeReplyObject(reply);
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(conn));
+    return out;
   }
-  base::Result<Reply> out =
-      reply->type == REDIS_REPLY_ERROR
-          ? base::Result<Reply>(ErrorReply(std::string(reply->str, reply->len)))
-          : base::Result<Reply>(Convert(*reply));
-  freeReplyObject(reply);
-  std::lock_guard lock(mu_);
-  idle_.push_back(std::move(conn));
-  return out;
 }
 
 base::Result<Reply> RedisClient::Command(const std::vector<std::string>& argv) {

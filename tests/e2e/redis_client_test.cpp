@@ -188,6 +188,26 @@ TEST_F(RedisClientAsync, AKilledServerFailsTheClientUntilItIsBack) {
   EXPECT_EQ(get->text, "2");
 }
 
+TEST_F(RedisClientAsync, AnIdleConnectionTheServerClosesIsReopenedWithoutMarkingRedisDown) {
+  RedisClient client(OptionsFor(redis_.url()));
+  asio::io_context io(1);
+  ASSERT_TRUE(RunOn(io, client.CommandAsync({"SET", "a", "1"})));
+  ASSERT_TRUE(client.Command({"PING"}));  // a pooled blocking connection too
+  // As Redis's `timeout` setting would: every client but the one asking.
+  ASSERT_NE(RedisCli(redis_, {"client", "kill", "type", "normal", "skipme", "yes"}), "");
+  io.restart();
+  io.run_for(milliseconds(200));  // the loop sees the connection go
+  EXPECT_TRUE(client.is_up());
+  const base::Result<Reply> get = RunOn(io, client.CommandAsync({"GET", "a"}));
+  ASSERT_TRUE(get) << get.error().log_detail;
+  EXPECT_EQ(get->text, "1");
+  const base::Result<Reply> blocking = client.Command({"GET", "a"});
+  ASSERT_TRUE(blocking) << blocking.error().log_detail;
+  EXPECT_EQ(blocking->text, "1");
+  EXPECT_EQ(client.Health(), "");
+  EXPECT_TRUE(client.is_up());
+}
+
 TEST_F(RedisClientAsync, PasswordAndDatabaseOfTheUrlAreUsedAndTheWrongPasswordNeverShown) {
   ASSERT_NE(RedisCli(redis_, {"config", "set", "requirepass", "s3cret-pass"}).find("OK"),
             std::string::npos);
