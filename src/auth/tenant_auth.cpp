@@ -320,23 +320,13 @@ std::string TenantHint(const Resolution& r) {
 }
 
 // The headers of an admitted request (api.md §7), from what OnRequest kept.
-void AddRateLimitFacts(const http::RateLimitFacts& facts, http::Headers& headers) {
-  ratelimit::Decision d;
-  d.limit = facts.limit;
-  d.remaining = facts.remaining;
-  d.reset = std::chrono::seconds(facts.reset_seconds);
-  ratelimit::AddRateLimitHeaders(d, headers);
-}
-
 // 429 of the failed-authentication throttle (api.md §7).
 Response ThrottledResponse(const ratelimit::Decision& d, std::string_view request_id) {
-  Response res = http::ProblemResponse(
-      429, "rate_limited",
+  return ratelimit::RateLimitedResponse(
+      d,
       "Too many failed authentications from this address or for this key; retry after the time "
       "in Retry-After.",
       request_id);
-  ratelimit::AddRateLimitHeaders(d, res.headers);
-  return res;
 }
 
 // Whether the request presents credentials of §4 methods 2-4.
@@ -394,7 +384,7 @@ awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestCo
       const ratelimit::Decision budget = co_await limits_->FailedAuthBudget(req.remote_ip, now);
       ratelimit::AddRateLimitHeaders(budget, res->headers);
     } else if (res->status != 429) {
-      AddRateLimitFacts(ctx.rate_limit, res->headers);
+      ratelimit::AddRateLimitHeaders(ctx.rate_limit, res->headers);
     }
     co_return res;
   }
@@ -490,22 +480,18 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
                                 std::chrono::steady_clock::now());
     if (!admitted) co_return fail(admitted.error());
     const ratelimit::Decision& d = admitted->verdict.decision;
-    ctx.rate_limit = {
-        d.limit, d.remaining,
-        static_cast<uint64_t>(std::chrono::ceil<std::chrono::seconds>(d.reset).count())};
+    ctx.rate_limit = ratelimit::FactsOf(d);
     if (admitted->throttled) {
       // A failed-authentication count another process reached: refused as
       // if checked before the secret (the answer does not depend on it).
       co_return ThrottledResponse(d, ctx.request_id);
     }
     if (!d.allowed) {
-      Response refused = http::ProblemResponse(
-          429, "rate_limited",
+      co_return ratelimit::RateLimitedResponse(
+          d,
           "The tenant's plan or this credential allows no more requests for now; retry after "
           "the time in Retry-After.",
           ctx.request_id);
-      ratelimit::AddRateLimitHeaders(d, refused.headers);
-      co_return refused;
     }
   }
 
@@ -598,7 +584,7 @@ awaitable<base::Status> TenantAuth::EndSession(const Request& req, RequestContex
 }
 
 void TenantAuth::OnResponse(const RequestContext& ctx, Response& res) const {
-  if (ctx.rate_limit.limit) AddRateLimitFacts(ctx.rate_limit, res.headers);
+  if (ctx.rate_limit.limit) ratelimit::AddRateLimitHeaders(ctx.rate_limit, res.headers);
   if (!ctx.auth.set_cookie.empty()) {
     res.headers.Add("Set-Cookie", ctx.auth.set_cookie);
     // An answer that sets a session cookie must never sit in a shared cache.

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "http/message.h"
+#include "http/problem.h"
+#include "http/stage.h"
 #include "ratelimit/redis_limiter.h"
 
 namespace tenantd::ratelimit {
@@ -264,6 +266,25 @@ void AddRateLimitHeaders(const Decision& d, http::Headers& headers) {
   if (!d.allowed) {
     headers.Add("Retry-After", std::to_string(std::max<uint64_t>(1, CeilSeconds(d.retry_after))));
   }
+}
+
+http::RateLimitFacts FactsOf(const Decision& d) {
+  return {d.limit, d.remaining, CeilSeconds(d.reset)};
+}
+
+void AddRateLimitHeaders(const http::RateLimitFacts& facts, http::Headers& headers) {
+  Decision d;
+  d.limit = facts.limit;
+  d.remaining = facts.remaining;
+  d.reset = std::chrono::seconds(facts.reset_seconds);
+  AddRateLimitHeaders(d, headers);
+}
+
+http::Response RateLimitedResponse(const Decision& d, std::string_view detail,
+                                   std::string_view request_id) {
+  http::Response res = http::ProblemResponse(429, "rate_limited", detail, request_id);
+  AddRateLimitHeaders(d, res.headers);
+  return res;
 }
 
 }  // namespace tenantd::ratelimit

@@ -25,6 +25,8 @@
 
 namespace tenantd::http {
 struct Request;
+struct Response;
+struct RateLimitFacts;
 class Headers;
 }  // namespace tenantd::http
 
@@ -149,5 +151,11 @@ class TenantLimits {
 // RateLimit-Limit/-Remaining/-Reset and their X-RateLimit-* twins, plus
 // Retry-After when the decision refused (seconds, rounded up, at least 1).
 void AddRateLimitHeaders(const Decision& d, http::Headers& headers);
+// The budget an answer reports (RequestContext::rate_limit), and its headers.
+http::RateLimitFacts FactsOf(const Decision& d);
+void AddRateLimitHeaders(const http::RateLimitFacts& facts, http::Headers& headers);
+// 429 rate_limited saying `detail`, with the headers of `d`.
+http::Response RateLimitedResponse(const Decision& d, std::string_view detail,
+                                   std::string_view request_id);
 
 }  // namespace tenantd::ratelimit

@@ -475,17 +475,13 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
         (*tenant)->plan, *tenant_id, credential, req, nullptr, std::chrono::steady_clock::now());
     if (!admitted) co_return refuse(admitted.error());
     const ratelimit::Decision& d = admitted->verdict.decision;
-    ctx.rate_limit = {
-        d.limit, d.remaining,
-        static_cast<uint64_t>(std::chrono::ceil<std::chrono::seconds>(d.reset).count())};
+    ctx.rate_limit = ratelimit::FactsOf(d);
     if (!d.allowed) {
-      Response refused = http::ProblemResponse(
-          429, "rate_limited",
+      co_return ratelimit::RateLimitedResponse(
+          d,
           "The tenant's plan allows no more requests for now; retry after the time in "
           "Retry-After.",
           ctx.request_id);
-      ratelimit::AddRateLimitHeaders(d, refused.headers);
-      co_return refused;
     }
   }
   ctx.auth.tenant_id = *tenant_id;
@@ -499,13 +495,7 @@ void FileLinkAuth::OnResponse(const RequestContext& ctx, Response& res) const {
     tenant_auth_.OnResponse(ctx, res);
     return;
   }
-  if (ctx.rate_limit.limit != 0) {
-    ratelimit::Decision d;
-    d.limit = ctx.rate_limit.limit;
-    d.remaining = ctx.rate_limit.remaining;
-    d.reset = std::chrono::seconds(ctx.rate_limit.reset_seconds);
-    ratelimit::AddRateLimitHeaders(d, res.headers);
-  }
+  if (ctx.rate_limit.limit != 0) ratelimit::AddRateLimitHeaders(ctx.rate_limit, res.headers);
 }
 
 }  // namespace tenantd::tenant_api

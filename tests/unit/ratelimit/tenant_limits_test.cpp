@@ -4,6 +4,7 @@
 
 #include "await.h"
 #include "http/message.h"
+#include "http/stage.h"
 
 namespace tenantd::ratelimit {
 namespace {
@@ -159,6 +160,26 @@ TEST(TenantLimits, AuthRouteGroup) {
   EXPECT_FALSE(TenantLimits::IsAuthRoute(Get("/v1/api-keys?limit=5")));
   EXPECT_FALSE(TenantLimits::IsAuthRoute(Get("/v1/sessions")));
   EXPECT_FALSE(TenantLimits::IsAuthRoute(Get("/v1/products", "POST")));
+}
+
+TEST(RateLimitedResponse, Is429RateLimitedWithTheDecisionsHeaders) {
+  const Decision refused{false, 20, 0, seconds(60), std::chrono::milliseconds(1500)};
+  const http::Response res = RateLimitedResponse(refused, "Slow down.", "req_1");
+  EXPECT_EQ(res.status, 429);
+  EXPECT_NE(res.body.find("\"rate_limited\""), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("Slow down."), std::string::npos) << res.body;
+  EXPECT_EQ(HeaderOf(res.headers, "Retry-After"), "2");
+  EXPECT_EQ(HeaderOf(res.headers, "RateLimit-Limit"), "20");
+
+  // What an answer reports later, from the facts kept in the context.
+  const http::RateLimitFacts facts =
+      FactsOf(Decision{true, 20, 7, std::chrono::milliseconds(2100), {}});
+  EXPECT_EQ(facts.reset_seconds, 3u);  // rounded up
+  http::Headers later;
+  AddRateLimitHeaders(facts, later);
+  EXPECT_EQ(HeaderOf(later, "RateLimit-Remaining"), "7");
+  EXPECT_EQ(HeaderOf(later, "RateLimit-Reset"), "3");
+  EXPECT_EQ(HeaderOf(later, "Retry-After"), "<absent>");
 }
 
 TEST(AddRateLimitHeaders, WritesBothSpellingsAndRetryAfterOnRefusal) {
