@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::app {
 

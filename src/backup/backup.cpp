@@ -20,7 +20,7 @@
 #include "base/crash_point.h"
 #include "base/ids.h"
 #include "base/version.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 #include "tenant_db/tenant_databases.h"
 
 extern char** environ;
@@ -309,24 +309,24 @@ base::Result<BackupInfo> Backups::Create(const control::Tenant& tenant) const {
   const fs::path snapshot_path = work / "tenant.db";
   {
     TENANTD_TRY(auto live, databases_.Open(tenant.id));
-    TENANTD_TRY(auto snapshot, storage::Database::Open(snapshot_path));
-    TENANTD_RETURN_IF_ERROR(storage::CopyDatabase(*live, *snapshot));
+    TENANTD_TRY(auto snapshot, storage::sqlite::Connection::Open(snapshot_path));
+    TENANTD_RETURN_IF_ERROR(storage::sqlite::CopyDatabase(*live, *snapshot));
   }
   base::CrashPoint("backup.after_snapshot");
 
   TENANTD_TRY(auto writer, internal::ArchiveWriter::Create(partial));
   {
-    TENANTD_TRY(auto snapshot, storage::Database::Open(snapshot_path));
-    TENANTD_TRY(manifest.schema_version, storage::SchemaVersion(*snapshot));
+    TENANTD_TRY(auto snapshot, storage::sqlite::Connection::Open(snapshot_path));
+    TENANTD_TRY(manifest.schema_version, storage::sqlite::SchemaVersion(*snapshot));
     // 2. The files the snapshot lists (none before the files migration).
     std::vector<std::pair<std::string, std::string>> files;  // id, storage_key
     {
-      TENANTD_TRY(storage::Statement has,
+      TENANTD_TRY(storage::sqlite::Statement has,
                   snapshot->Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                                     " AND name = 'files'"));
       TENANTD_TRY(bool row, has.Step());
       if (row && has.ColumnInt64(0) > 0) {
-        TENANTD_TRY(storage::Statement st,
+        TENANTD_TRY(storage::sqlite::Statement st,
                     snapshot->Prepare("SELECT id, storage_key FROM files ORDER BY id"));
         for (;;) {
           TENANTD_TRY(bool more, st.Step());
@@ -365,8 +365,9 @@ base::Result<BackupInfo> Backups::Create(const control::Tenant& tenant) const {
     }
     // Deleted after the snapshot: as if deleted just before it.
     if (!gone.empty()) {
-      TENANTD_TRY(storage::Transaction tx, snapshot->Begin());
-      TENANTD_TRY(storage::Statement del, snapshot->Prepare("DELETE FROM files WHERE id = ?"));
+      TENANTD_TRY(storage::sqlite::Transaction tx, snapshot->Begin());
+      TENANTD_TRY(storage::sqlite::Statement del,
+                  snapshot->Prepare("DELETE FROM files WHERE id = ?"));
       for (const std::string& id : gone) {
         del.Bind(1, id);
         TENANTD_RETURN_IF_ERROR(del.Step());

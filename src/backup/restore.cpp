@@ -12,7 +12,7 @@
 
 #include "backup/internal/archive.h"
 #include "base/crash_point.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 #include "tenant_db/restore_marks.h"
 #include "tenant_db/tenant_databases.h"
 
@@ -104,11 +104,11 @@ base::Status RollForward(const tenant_db::TenantDatabases& databases, std::strin
   {
     // Never create: an empty staged database copied over the live one
     // would be the worst possible restore.
-    storage::OpenOptions existing;
+    storage::sqlite::OpenOptions existing;
     existing.create_if_missing = false;
-    TENANTD_TRY(auto source, storage::Database::Open(stage / kStagedDb, existing));
+    TENANTD_TRY(auto source, storage::sqlite::Connection::Open(stage / kStagedDb, existing));
     TENANTD_TRY(auto destination, databases.Open(tenant_id));
-    TENANTD_RETURN_IF_ERROR(storage::CopyDatabase(*source, *destination));
+    TENANTD_RETURN_IF_ERROR(storage::sqlite::CopyDatabase(*source, *destination));
   }
   base::CrashPoint("restore.database_copied");
   return {};
@@ -249,10 +249,10 @@ base::Result<RestoreOutcome> Restorer::Restore(std::string_view tenant_id, const
   }
   const int latest = databases_.LatestVersion();
   {
-    storage::OpenOptions existing;
+    storage::sqlite::OpenOptions existing;
     existing.create_if_missing = false;
-    TENANTD_TRY(auto staged, storage::Database::Open(stage / kStagedDb, existing));
-    TENANTD_TRY(int version, storage::SchemaVersion(*staged));
+    TENANTD_TRY(auto staged, storage::sqlite::Connection::Open(stage / kStagedDb, existing));
+    TENANTD_TRY(int version, storage::sqlite::SchemaVersion(*staged));
     if (version > latest || verified.manifest.schema_version > latest) {
       return base::MakeError(
           base::ErrorCode::kFailedPrecondition, "schema_too_new",
@@ -261,7 +261,7 @@ base::Result<RestoreOutcome> Restorer::Restore(std::string_view tenant_id, const
     }
     // An older backup is brought to this binary's schema before it
     // replaces anything, so the tenant never serves an old schema.
-    TENANTD_RETURN_IF_ERROR(storage::ApplyMigrations(*staged, databases_.migrations()));
+    TENANTD_RETURN_IF_ERROR(storage::sqlite::ApplyMigrations(*staged, databases_.migrations()));
   }
   TENANTD_RETURN_IF_ERROR(internal::Fsync(stage / kStagedDb, /*directory=*/false));
   for (const fs::path& d : dirs) TENANTD_RETURN_IF_ERROR(internal::Fsync(d, /*directory=*/true));

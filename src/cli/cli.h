@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::cli {
 

@@ -52,7 +52,7 @@ std::string MintSecret(std::string_view type, std::string_view environment) {
   return secret;
 }
 
-base::Result<ApiKey> ReadKey(const storage::Statement& st) {
+base::Result<ApiKey> ReadKey(const storage::sqlite::Statement& st) {
   ApiKey k;
   k.id = st.ColumnText(0);
   k.tenant_id = st.ColumnText(1);
@@ -70,9 +70,9 @@ base::Result<ApiKey> ReadKey(const storage::Statement& st) {
   return k;
 }
 
-base::Result<std::optional<ApiKey>> LoadKey(storage::Database& db, std::string_view tenant_id,
-                                            std::string_view key_id) {
-  TENANTD_TRY(storage::Statement st,
+base::Result<std::optional<ApiKey>> LoadKey(storage::sqlite::Connection& db,
+                                            std::string_view tenant_id, std::string_view key_id) {
+  TENANTD_TRY(storage::sqlite::Statement st,
               db.Prepare("SELECT " + std::string(kKeyColumns) +
                          " FROM api_keys k WHERE k.id = ? AND k.tenant_id = ?"));
   st.Bind(1, key_id).Bind(2, tenant_id);
@@ -167,10 +167,10 @@ base::Result<CreatedApiKey> ControlStore::CreateApiKey(const NewApiKey& k) {
   const std::string now_text = base::FormatRfc3339(now);
 
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  storage::sqlite::Connection& db = *impl_->db;
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   {
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("INSERT INTO api_keys (id, tenant_id, name, type, environment, scopes,"
                            " prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     st.Bind(1, key.id)
@@ -185,7 +185,7 @@ base::Result<CreatedApiKey> ControlStore::CreateApiKey(const NewApiKey& k) {
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
   {
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("INSERT INTO api_key_secrets (secret_hash, key_id, created_at)"
                            " VALUES (?, ?, ?)"));
     st.Bind(1, hash).Bind(2, key.id).Bind(3, now_text);
@@ -200,7 +200,7 @@ base::Result<ApiKeyPage> ControlStore::ListApiKeys(std::string_view tenant_id,
                                                    std::string_view after, int limit) {
   limit = std::clamp(limit, 1, kMaxListLimit);
   std::lock_guard lock(impl_->mu);
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               impl_->db->Prepare("SELECT " + std::string(kKeyColumns) +
                                  " FROM api_keys k WHERE k.tenant_id = ? AND k.id > ?"
                                  " ORDER BY k.id LIMIT ?"));
@@ -228,7 +228,7 @@ base::Result<std::optional<ApiKey>> ControlStore::FindApiKey(std::string_view te
 base::Result<std::optional<ApiKeyMatch>> ControlStore::FindApiKeyBySecretHash(
     std::string_view secret_hash) {
   std::lock_guard lock(impl_->mu);
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               impl_->db->Prepare("SELECT " + std::string(kKeyColumns) +
                                  ", s.expires_at FROM api_key_secrets s"
                                  " JOIN api_keys k ON k.id = s.key_id WHERE s.secret_hash = ?"));
@@ -249,8 +249,8 @@ base::Result<CreatedApiKey> ControlStore::RotateApiKey(std::string_view tenant_i
   const std::string retire_at = base::FormatRfc3339(now + grace);
 
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  storage::sqlite::Connection& db = *impl_->db;
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   TENANTD_TRY(std::optional<ApiKey> found, LoadKey(db, tenant_id, key_id));
   if (!found) return NoSuchKey();
   CreatedApiKey rotated;
@@ -263,27 +263,28 @@ base::Result<CreatedApiKey> ControlStore::RotateApiKey(std::string_view tenant_i
   rotated.key.prefix = rotated.secret.Reveal().substr(0, kPrefixChars);
   {
     // Dead secrets go; live ones retire after the grace (or keep an earlier end).
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("DELETE FROM api_key_secrets WHERE key_id = ? AND expires_at <= ?"));
     st.Bind(1, rotated.key.id).Bind(2, now_text);
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
   {
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("UPDATE api_key_secrets SET expires_at = ?"
                            " WHERE key_id = ? AND (expires_at IS NULL OR expires_at > ?)"));
     st.Bind(1, retire_at).Bind(2, rotated.key.id).Bind(3, retire_at);
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
   {
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("INSERT INTO api_key_secrets (secret_hash, key_id, created_at)"
                            " VALUES (?, ?, ?)"));
     st.Bind(1, ApiKeySecretHash(rotated.secret.Reveal())).Bind(2, rotated.key.id).Bind(3, now_text);
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
   {
-    TENANTD_TRY(storage::Statement st, db.Prepare("UPDATE api_keys SET prefix = ? WHERE id = ?"));
+    TENANTD_TRY(storage::sqlite::Statement st,
+                db.Prepare("UPDATE api_keys SET prefix = ? WHERE id = ?"));
     st.Bind(1, rotated.key.prefix).Bind(2, rotated.key.id);
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
@@ -295,15 +296,15 @@ base::Result<CreatedApiKey> ControlStore::RotateApiKey(std::string_view tenant_i
 base::Result<ApiKey> ControlStore::RevokeApiKey(std::string_view tenant_id,
                                                 std::string_view key_id) {
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  storage::sqlite::Connection& db = *impl_->db;
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   TENANTD_TRY(std::optional<ApiKey> found, LoadKey(db, tenant_id, key_id));
   if (!found) return NoSuchKey();
   ApiKey key = std::move(*found);
   if (key.revoked_at) return key;
   key.revoked_at = Now();
   {
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?"));
     st.Bind(1, base::FormatRfc3339(*key.revoked_at)).Bind(2, key.id);
     TENANTD_RETURN_IF_ERROR(st.Step());
@@ -317,11 +318,11 @@ base::Status ControlStore::RecordApiKeyUse(
     const std::vector<std::pair<std::string, base::TimePoint>>& uses) {
   if (uses.empty()) return {};
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  storage::sqlite::Connection& db = *impl_->db;
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   for (const auto& [key_id, at] : uses) {
     const std::string text = base::FormatRfc3339(at);
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("UPDATE api_keys SET last_used_at = ?"
                            " WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)"));
     st.Bind(1, text).Bind(2, key_id).Bind(3, text);

@@ -14,7 +14,7 @@ base::Result<std::optional<AppCredentials>> ControlStore::FindAppCredentials(
   const std::string now = base::FormatRfc3339(Now());
   std::lock_guard lock(impl_->mu);
   TENANTD_TRY(
-      storage::Statement st,
+      storage::sqlite::Statement st,
       impl_->db->Prepare("SELECT t.id, c.secret_sealed, c.secret_sha256, c.expires_at"
                          " FROM tenants t JOIN app_credentials c ON c.tenant_id = t.id"
                          " WHERE t.app_key = ? AND (c.expires_at IS NULL OR c.expires_at > ?)"
@@ -49,8 +49,8 @@ base::Result<RotatedAppSecret> ControlStore::RotateAppSecret(std::string_view id
   const std::string digest = crypto::Sha256Hex(rotated.app_secret.Reveal());
 
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  storage::sqlite::Connection& db = *impl_->db;
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   TENANTD_TRY(std::optional<Tenant> tenant, LoadTenant(db, id_or_slug));
   if (!tenant) return NoSuchTenant();
   if (tenant->status == TenantStatus::kDeleted) {
@@ -60,14 +60,14 @@ base::Result<RotatedAppSecret> ControlStore::RotateAppSecret(std::string_view id
   rotated.app_key = tenant->app_key;
   {
     // Secrets past their grace are dead; forget them.
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("DELETE FROM app_credentials WHERE tenant_id = ? AND expires_at <= ?"));
     st.Bind(1, tenant->id).Bind(2, base::FormatRfc3339(now));
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
   {
     // Secrets already due to expire sooner keep their earlier time.
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("UPDATE app_credentials SET expires_at = ?"
                            " WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)"));
     st.Bind(1, base::FormatRfc3339(rotated.previous_expires_at))
@@ -76,7 +76,7 @@ base::Result<RotatedAppSecret> ControlStore::RotateAppSecret(std::string_view id
     TENANTD_RETURN_IF_ERROR(st.Step());
   }
   {
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("INSERT INTO app_credentials (tenant_id, secret_sealed,"
                            " secret_sha256, created_at) VALUES (?, ?, ?, ?)"));
     st.Bind(1, tenant->id)

@@ -13,7 +13,7 @@
 #include "base/text.h"
 #include "crypto/crypto.h"
 #include "crypto/secret_box.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::control {
 namespace {
@@ -210,7 +210,7 @@ base::Error CorruptRow(std::string what) {
 }
 
 // Reads the kTenantColumns of the current row.
-base::Result<Tenant> ReadTenant(const storage::Statement& st) {
+base::Result<Tenant> ReadTenant(const storage::sqlite::Statement& st) {
   Tenant t;
   t.id = st.ColumnText(0);
   t.slug = st.ColumnText(1);
@@ -239,11 +239,12 @@ base::TimePoint Now() {
 }
 
 // Ids and slugs cannot be confused: a slug has no '_'.
-base::Result<std::optional<Tenant>> LoadTenant(storage::Database& db, std::string_view id_or_slug) {
+base::Result<std::optional<Tenant>> LoadTenant(storage::sqlite::Connection& db,
+                                               std::string_view id_or_slug) {
   const bool by_id = base::IsWellFormedId(id_or_slug, "ten");
   const std::string sql = "SELECT " + std::string(kTenantColumns) + " FROM tenants t WHERE " +
                           (by_id ? "t.id = ?" : "t.slug = ?");
-  TENANTD_TRY(storage::Statement st, db.Prepare(sql));
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(sql));
   st.Bind(1, id_or_slug);
   TENANTD_TRY(bool row, st.Step());
   if (!row) return std::optional<Tenant>();
@@ -329,9 +330,9 @@ base::Result<std::unique_ptr<ControlStore>> ControlStore::Open(
     std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);
   }
-  TENANTD_TRY(std::unique_ptr<storage::Database> db,
-              storage::Database::Open(data_dir / "control.db"));
-  TENANTD_RETURN_IF_ERROR(storage::ApplyMigrations(*db, ControlMigrations()));
+  TENANTD_TRY(std::unique_ptr<storage::sqlite::Connection> db,
+              storage::sqlite::Connection::Open(data_dir / "control.db"));
+  TENANTD_RETURN_IF_ERROR(storage::sqlite::ApplyMigrations(*db, ControlMigrations()));
   auto impl = std::make_unique<Impl>();
   impl->db = std::move(db);
   impl->box = &box;
@@ -364,10 +365,10 @@ base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
   const std::string now = base::FormatRfc3339(tenant.created_at);
 
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  storage::sqlite::Connection& db = *impl_->db;
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   {
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("INSERT INTO tenants (id, slug, name, plan, status, isolation, app_key,"
                            " created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)"));
     st.Bind(1, tenant.id)
@@ -390,7 +391,7 @@ base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
     }
   }
   {
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("INSERT INTO app_credentials (tenant_id, secret_sealed,"
                            " secret_sha256, created_at) VALUES (?, ?, ?, ?)"));
     st.Bind(1, tenant.id).Bind(2, sealed).Bind(3, digest).Bind(4, now);
@@ -406,7 +407,7 @@ base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
   // below fails, the rollback takes the row and `undo` the database.
   TENANTD_TRY(std::string location, provisioning.create(tenant));
   auto committed = [&]() -> base::Status {
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("UPDATE tenants SET db_location_sealed = ? WHERE id = ?"));
     st.Bind(1, impl_->box->Seal(location, DbLocationAad(tenant.id))).Bind(2, tenant.id);
     TENANTD_RETURN_IF_ERROR(st.Step());
@@ -423,7 +424,7 @@ base::Result<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
 base::Result<std::optional<std::string>> ControlStore::DatabaseLocation(
     std::string_view tenant_id) {
   std::lock_guard lock(impl_->mu);
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               impl_->db->Prepare("SELECT db_location_sealed FROM tenants WHERE id = ?"));
   st.Bind(1, tenant_id);
   TENANTD_TRY(bool row, st.Step());
@@ -437,13 +438,13 @@ base::Result<std::optional<std::string>> ControlStore::DatabaseLocation(
 base::Status ControlStore::WithTenantIdsLocked(
     const std::function<base::Status(const std::unordered_set<std::string>&)>& fn) {
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
+  storage::sqlite::Connection& db = *impl_->db;
   // BEGIN IMMEDIATE holds SQLite's write lock: no process can create a
   // tenant (whose row commits only after its database is in place) until
   // `fn` is done. Nothing is written; the transaction rolls back.
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   std::unordered_set<std::string> ids;
-  TENANTD_TRY(storage::Statement st, db.Prepare("SELECT id FROM tenants"));
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare("SELECT id FROM tenants"));
   for (;;) {
     TENANTD_TRY(bool row, st.Step());
     if (!row) break;
@@ -466,7 +467,7 @@ base::Result<TenantPage> ControlStore::ListTenants(const TenantListQuery& q) {
   sql += " ORDER BY t.id LIMIT ?";
 
   std::lock_guard lock(impl_->mu);
-  TENANTD_TRY(storage::Statement st, impl_->db->Prepare(sql));
+  TENANTD_TRY(storage::sqlite::Statement st, impl_->db->Prepare(sql));
   int index = 1;
   st.Bind(index++, q.after);
   if (q.status) st.Bind(index++, ToString(*q.status));
@@ -492,10 +493,10 @@ base::Result<Tenant> ControlStore::UpdateTenant(std::string_view id_or_slug,
     return base::ValidationFailed(std::move(errors));
   }
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
+  storage::sqlite::Connection& db = *impl_->db;
   // The read and the write share one write transaction, so a concurrent
   // DeleteTenant from another process cannot slip in between.
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   TENANTD_TRY(std::optional<Tenant> found, LoadTenant(db, id_or_slug));
   if (!found) return NoSuchTenant();
   Tenant tenant = std::move(*found);
@@ -508,7 +509,7 @@ base::Result<Tenant> ControlStore::UpdateTenant(std::string_view id_or_slug,
   if (patch.status) tenant.status = *patch.status;
   tenant.updated_at = Now();
   {
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("UPDATE tenants SET name = ?, plan = ?, status = ?, updated_at = ?"
                            " WHERE id = ?"));
     st.Bind(1, tenant.name)
@@ -525,8 +526,8 @@ base::Result<Tenant> ControlStore::UpdateTenant(std::string_view id_or_slug,
 
 base::Result<Tenant> ControlStore::DeleteTenant(std::string_view id_or_slug) {
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  storage::sqlite::Connection& db = *impl_->db;
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   TENANTD_TRY(std::optional<Tenant> found, LoadTenant(db, id_or_slug));
   if (!found) return NoSuchTenant();
   Tenant tenant = std::move(*found);
@@ -536,7 +537,7 @@ base::Result<Tenant> ControlStore::DeleteTenant(std::string_view id_or_slug) {
   tenant.updated_at = Now();
   {
     const std::string now = base::FormatRfc3339(tenant.updated_at);
-    TENANTD_TRY(storage::Statement st,
+    TENANTD_TRY(storage::sqlite::Statement st,
                 db.Prepare("UPDATE tenants SET status = 'deleted', deleted_at = ?, updated_at = ?"
                            " WHERE id = ?"));
     st.Bind(1, now).Bind(2, now).Bind(3, tenant.id);
@@ -549,12 +550,12 @@ base::Result<Tenant> ControlStore::DeleteTenant(std::string_view id_or_slug) {
 
 base::Result<Tenant> ControlStore::PurgeTenant(std::string_view id_or_slug) {
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  storage::sqlite::Connection& db = *impl_->db;
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   TENANTD_TRY(std::optional<Tenant> tenant, LoadTenant(db, id_or_slug));
   if (!tenant) return NoSuchTenant();
   // app_credentials, api keys and sessions go with the row (ON DELETE CASCADE).
-  TENANTD_TRY(storage::Statement st, db.Prepare("DELETE FROM tenants WHERE id = ?"));
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare("DELETE FROM tenants WHERE id = ?"));
   st.Bind(1, tenant->id);
   TENANTD_RETURN_IF_ERROR(st.Step());
   TENANTD_RETURN_IF_ERROR(tx.Commit());
@@ -589,8 +590,8 @@ uint64_t ControlStore::Generation() {
   return impl_->generation.load(std::memory_order_acquire);
 }
 
-base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(const storage::Statement& st,
-                                                                int column) {
+base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(
+    const storage::sqlite::Statement& st, int column) {
   if (st.ColumnIsNull(column)) return std::optional<base::TimePoint>();
   const std::optional<base::TimePoint> t = base::ParseRfc3339(st.ColumnText(column));
   if (!t) return base::Internal("control store: unparseable timestamp");
@@ -599,7 +600,7 @@ base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(const storage::S
 
 base::Result<std::optional<std::string>> ControlStore::GetSetting(std::string_view key) {
   std::lock_guard lock(impl_->mu);
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               impl_->db->Prepare("SELECT value FROM settings WHERE key = ?"));
   st.Bind(1, key);
   TENANTD_TRY(bool row, st.Step());
@@ -609,7 +610,7 @@ base::Result<std::optional<std::string>> ControlStore::GetSetting(std::string_vi
 
 base::Status ControlStore::PutSetting(std::string_view key, std::string_view value) {
   std::lock_guard lock(impl_->mu);
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               impl_->db->Prepare("INSERT INTO settings (key, value) VALUES (?, ?)"
                                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
   st.Bind(1, key).Bind(2, value);
@@ -619,14 +620,14 @@ base::Status ControlStore::PutSetting(std::string_view key, std::string_view val
 
 base::Status ControlStore::Ping() {
   std::lock_guard lock(impl_->mu);
-  TENANTD_TRY(storage::Statement st, impl_->db->Prepare("SELECT 1"));
+  TENANTD_TRY(storage::sqlite::Statement st, impl_->db->Prepare("SELECT 1"));
   TENANTD_RETURN_IF_ERROR(st.Step());
   return {};
 }
 
 base::Result<int> ControlStore::SchemaVersion() {
   std::lock_guard lock(impl_->mu);
-  return storage::SchemaVersion(*impl_->db);
+  return storage::sqlite::SchemaVersion(*impl_->db);
 }
 
 }  // namespace tenantd::control

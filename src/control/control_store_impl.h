@@ -14,7 +14,7 @@
 #include "base/secret.h"
 #include "base/time.h"
 #include "control/control_store.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::crypto {
 class SecretBox;
@@ -27,7 +27,7 @@ struct ControlStore::Impl {
   // One connection, one writer at a time inside this process; other
   // processes are kept apart by SQLite's locks and the busy timeout.
   std::mutex mu;
-  std::unique_ptr<storage::Database> db;
+  std::unique_ptr<storage::sqlite::Connection> db;
   const crypto::SecretBox* box = nullptr;
   ControlStoreOptions options;
   std::unique_ptr<crypto::HmacSha256Key> api_key_pepper;  // HKDF subkey of the master key
@@ -46,7 +46,8 @@ inline constexpr std::size_t kAppSecretChars = 43;
 
 // Now, truncated to the millisecond precision of stored timestamps.
 base::TimePoint Now();
-base::Result<std::optional<Tenant>> LoadTenant(storage::Database& db, std::string_view id_or_slug);
+base::Result<std::optional<Tenant>> LoadTenant(storage::sqlite::Connection& db,
+                                               std::string_view id_or_slug);
 base::Error NoSuchTenant();
 std::string AppSecretAad(std::string_view tenant_id);
 std::string DbLocationAad(std::string_view tenant_id);
@@ -58,7 +59,7 @@ inline std::optional<std::string> FormatOptional(const std::optional<base::TimeP
 }
 
 // A NULL column is nullopt; an unparseable one is an error.
-base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(const storage::Statement& st,
-                                                                int column);
+base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(
+    const storage::sqlite::Statement& st, int column);
 
 }  // namespace tenantd::control

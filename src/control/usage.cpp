@@ -10,12 +10,12 @@ namespace tenantd::control {
 base::Status ControlStore::AddUsage(const std::vector<UsageRecord>& records) {
   if (records.empty()) return {};
   std::lock_guard lock(impl_->mu);
-  storage::Database& db = *impl_->db;
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  storage::sqlite::Connection& db = *impl_->db;
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   // INSERT … SELECT … WHERE EXISTS: a tenant purged between the request and
   // the flush has no row to add to (and the foreign key would fail the whole
   // batch); its usage goes with it.
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               db.Prepare("INSERT INTO usage_daily (tenant_id, day, requests, bytes_in, bytes_out,"
                          " stored_bytes, file_count)"
                          " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
@@ -55,7 +55,7 @@ base::Result<UsagePage> ControlStore::ListUsage(std::string_view tenant_id, std:
   std::lock_guard lock(impl_->mu);
   // Days are "YYYY-MM-DD": text order is date order, and "" / "9" bound
   // nothing.
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               impl_->db->Prepare("SELECT day, requests, bytes_in, bytes_out, stored_bytes,"
                                  " file_count FROM usage_daily WHERE tenant_id = ? AND day >= ?"
                                  " AND day <= ? AND day > ? ORDER BY day LIMIT ?"));

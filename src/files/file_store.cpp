@@ -16,7 +16,7 @@ constexpr std::string_view kTotalsSql = "SELECT files, bytes FROM file_totals WH
 
 #undef TENANTD_FILE_COLUMNS
 
-FileRecord ReadFile(const storage::Statement& st) {
+FileRecord ReadFile(const storage::sqlite::Statement& st) {
   FileRecord f;
   f.id = st.ColumnText(0);
   f.filename = st.ColumnText(1);
@@ -39,8 +39,8 @@ base::Error QuotaExceeded(uint64_t quota_bytes) {
                              std::to_string(quota_bytes) + " bytes.");
 }
 
-base::Result<FileTotals> ReadTotals(storage::Database& db) {
-  TENANTD_TRY(storage::Statement st, db.Prepare(kTotalsSql));
+base::Result<FileTotals> ReadTotals(storage::sqlite::Connection& db) {
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kTotalsSql));
   TENANTD_TRY(const bool row, st.Step());
   FileTotals totals;
   if (row) {
@@ -50,14 +50,15 @@ base::Result<FileTotals> ReadTotals(storage::Database& db) {
   return totals;
 }
 
-base::Status InsertFile(storage::Database& db, const FileRecord& file, uint64_t quota_bytes) {
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+base::Status InsertFile(storage::sqlite::Connection& db, const FileRecord& file,
+                        uint64_t quota_bytes) {
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   if (quota_bytes != 0) {
     TENANTD_TRY(const FileTotals totals, ReadTotals(db));
     if (totals.bytes + file.size > quota_bytes) return QuotaExceeded(quota_bytes);
   }
   {
-    TENANTD_TRY(storage::Statement st, db.Prepare(kInsertSql));
+    TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kInsertSql));
     st.Bind(1, file.id)
         .Bind(2, file.filename)
         .Bind(3, file.content_type)
@@ -71,17 +72,18 @@ base::Status InsertFile(storage::Database& db, const FileRecord& file, uint64_t 
   return tx.Commit();
 }
 
-base::Result<std::optional<FileRecord>> GetFile(storage::Database& db, std::string_view id) {
-  TENANTD_TRY(storage::Statement st, db.Prepare(kSelectSql));
+base::Result<std::optional<FileRecord>> GetFile(storage::sqlite::Connection& db,
+                                                std::string_view id) {
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kSelectSql));
   st.Bind(1, id);
   TENANTD_TRY(const bool row, st.Step());
   if (!row) return std::optional<FileRecord>();
   return std::optional<FileRecord>(ReadFile(st));
 }
 
-base::Result<std::vector<FileRecord>> ListFiles(storage::Database& db, std::string_view after_id,
-                                                int limit) {
-  TENANTD_TRY(storage::Statement st, db.Prepare(kListSql));
+base::Result<std::vector<FileRecord>> ListFiles(storage::sqlite::Connection& db,
+                                                std::string_view after_id, int limit) {
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kListSql));
   st.Bind(1, after_id).Bind(2, limit);
   std::vector<FileRecord> out;
   for (;;) {
@@ -92,8 +94,9 @@ base::Result<std::vector<FileRecord>> ListFiles(storage::Database& db, std::stri
   return out;
 }
 
-base::Result<std::optional<FileRecord>> DeleteFile(storage::Database& db, std::string_view id) {
-  TENANTD_TRY(storage::Statement st, db.Prepare(kDeleteSql));
+base::Result<std::optional<FileRecord>> DeleteFile(storage::sqlite::Connection& db,
+                                                   std::string_view id) {
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kDeleteSql));
   st.Bind(1, id);
   TENANTD_TRY(const bool row, st.Step());
   if (!row) return std::optional<FileRecord>();

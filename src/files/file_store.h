@@ -1,6 +1,6 @@
 // File metadata in the tenant's own database (table `files`,
 // src/tenant_db/migrations/0003_files.sql). Like products, every function
-// works on one tenant's storage::Database leased from the pool, so a tenant
+// works on one tenant's storage::sqlite::Connection leased from the pool, so a tenant
 // only ever reaches its own rows.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::files {
 
@@ -35,21 +35,24 @@ struct FileTotals {
 // kNotFound "not_found", shared by every route that names a file.
 base::Error NoSuchFile();
 
-base::Result<FileTotals> ReadTotals(storage::Database& db);
+base::Result<FileTotals> ReadTotals(storage::sqlite::Connection& db);
 
 // Inserts `file` unless the tenant's stored bytes would then exceed
 // `quota_bytes` (0 = no quota): 413 quota_exceeded. Checked and written in
 // one transaction, so concurrent uploads cannot together pass the quota.
-base::Status InsertFile(storage::Database& db, const FileRecord& file, uint64_t quota_bytes);
+base::Status InsertFile(storage::sqlite::Connection& db, const FileRecord& file,
+                        uint64_t quota_bytes);
 
-base::Result<std::optional<FileRecord>> GetFile(storage::Database& db, std::string_view id);
+base::Result<std::optional<FileRecord>> GetFile(storage::sqlite::Connection& db,
+                                                std::string_view id);
 
 // Files after `after_id` in creation order, at most `limit`.
-base::Result<std::vector<FileRecord>> ListFiles(storage::Database& db, std::string_view after_id,
-                                                int limit);
+base::Result<std::vector<FileRecord>> ListFiles(storage::sqlite::Connection& db,
+                                                std::string_view after_id, int limit);
 
 // Deletes the row and returns it (its storage key names the bytes to remove).
-base::Result<std::optional<FileRecord>> DeleteFile(storage::Database& db, std::string_view id);
+base::Result<std::optional<FileRecord>> DeleteFile(storage::sqlite::Connection& db,
+                                                   std::string_view id);
 
 // 413 quota_exceeded, with the quota in the message.
 base::Error QuotaExceeded(uint64_t quota_bytes);

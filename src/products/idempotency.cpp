@@ -22,10 +22,10 @@ bool IsValidIdempotencyKey(std::string_view key) {
   return true;
 }
 
-base::Result<std::optional<StoredAnswer>> FindStoredAnswer(storage::Database& db,
+base::Result<std::optional<StoredAnswer>> FindStoredAnswer(storage::sqlite::Connection& db,
                                                            const IdempotencyKey& key,
                                                            base::TimePoint now) {
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               db.Prepare("SELECT request_sha256, status, location, body FROM idempotency_keys"
                          " WHERE key = ? AND route = ? AND created_at > ?"));
   st.Bind(1, key.key).Bind(2, key.route).Bind(3, WindowStart(now));
@@ -45,17 +45,17 @@ base::Result<std::optional<StoredAnswer>> FindStoredAnswer(storage::Database& db
   return std::optional<StoredAnswer>(std::move(answer));
 }
 
-base::Status StoreAnswer(storage::Database& db, const IdempotencyKey& key,
+base::Status StoreAnswer(storage::sqlite::Connection& db, const IdempotencyKey& key,
                          const StoredAnswer& answer, base::TimePoint now) {
   {
     // Also removes an expired row of this very key, which FindStoredAnswer
     // ignored, so the insert below cannot collide with it.
-    TENANTD_TRY(storage::Statement prune,
+    TENANTD_TRY(storage::sqlite::Statement prune,
                 db.Prepare("DELETE FROM idempotency_keys WHERE created_at <= ?"));
     prune.Bind(1, WindowStart(now));
     TENANTD_RETURN_IF_ERROR(prune.Step());
   }
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               db.Prepare("INSERT INTO idempotency_keys"
                          " (key, route, request_sha256, status, location, body, created_at)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?)"));

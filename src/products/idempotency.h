@@ -17,7 +17,7 @@
 
 #include "base/error.h"
 #include "base/time.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::products {
 
@@ -45,14 +45,14 @@ struct StoredAnswer {
 // The answer stored for `key` less than kReplayWindow before `now`, or
 // nullopt. kFailedPrecondition "idempotency_key_reused" when that answer
 // was for a different body.
-base::Result<std::optional<StoredAnswer>> FindStoredAnswer(storage::Database& db,
+base::Result<std::optional<StoredAnswer>> FindStoredAnswer(storage::sqlite::Connection& db,
                                                            const IdempotencyKey& key,
                                                            base::TimePoint now);
 
 // Records `answer` for `key` at `now`, first deleting every key that has
 // left the replay window (an indexed range delete, so the table stays as
 // small as one day's keys without a separate sweeper).
-base::Status StoreAnswer(storage::Database& db, const IdempotencyKey& key,
+base::Status StoreAnswer(storage::sqlite::Connection& db, const IdempotencyKey& key,
                          const StoredAnswer& answer, base::TimePoint now);
 
 }  // namespace tenantd::products

@@ -42,7 +42,7 @@ constexpr std::string_view kExistsSql = "SELECT 1 FROM products WHERE id = ?";
 #undef TENANTD_PRODUCT_COLUMNS
 
 template <class T>
-void BindOrNull(storage::Statement& st, int index, const std::optional<T>& value) {
+void BindOrNull(storage::sqlite::Statement& st, int index, const std::optional<T>& value) {
   if (value) {
     st.Bind(index, *value);
   } else {
@@ -50,7 +50,7 @@ void BindOrNull(storage::Statement& st, int index, const std::optional<T>& value
   }
 }
 
-Product ReadProduct(const storage::Statement& st) {
+Product ReadProduct(const storage::sqlite::Statement& st) {
   Product p;
   p.id = st.ColumnText(0);
   p.sku = st.ColumnText(1);
@@ -143,7 +143,7 @@ base::Error Stale() {
 
 // Why a conditional write touched no row: the product is gone, or at
 // another version.
-base::Error WhyUnchanged(storage::Database& db, std::string_view id) {
+base::Error WhyUnchanged(storage::sqlite::Connection& db, std::string_view id) {
   auto st = db.Prepare(kExistsSql);
   if (!st) return std::move(st).error();
   st->Bind(1, id);
@@ -166,7 +166,7 @@ std::vector<base::FieldError> ValidateProductPatch(const ProductPatch& patch) {
   return Validate(patch, attributes_text);
 }
 
-base::Result<Product> CreateProduct(storage::Database& db, const NewProduct& p,
+base::Result<Product> CreateProduct(storage::sqlite::Connection& db, const NewProduct& p,
                                     base::TimePoint now) {
   Product product;
   auto errors = Validate(p, product.attributes);
@@ -180,7 +180,7 @@ base::Result<Product> CreateProduct(storage::Database& db, const NewProduct& p,
   product.created_at = base::FormatRfc3339(now);
   product.updated_at = product.created_at;
 
-  TENANTD_TRY(storage::Statement st, db.Prepare(kInsertSql));
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kInsertSql));
   st.Bind(1, product.id)
       .Bind(2, product.sku)
       .Bind(3, product.name)
@@ -195,11 +195,11 @@ base::Result<Product> CreateProduct(storage::Database& db, const NewProduct& p,
 }
 
 base::Result<IdempotentCreate> CreateProductOnce(
-    storage::Database& db, const NewProduct& p, const IdempotencyKey& key, base::TimePoint now,
-    const std::function<StoredAnswer(const Product&)>& render) {
+    storage::sqlite::Connection& db, const NewProduct& p, const IdempotencyKey& key,
+    base::TimePoint now, const std::function<StoredAnswer(const Product&)>& render) {
   // Rolled back on every early return: a replay writes nothing, and a
   // failed create leaves neither a product nor a key behind.
-  TENANTD_TRY(storage::Transaction tx, db.Begin());
+  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
   TENANTD_TRY(std::optional<StoredAnswer> stored, FindStoredAnswer(db, key, now));
   if (stored) return IdempotentCreate{std::move(*stored), true};
   TENANTD_TRY(Product product, CreateProduct(db, p, now));
@@ -209,18 +209,19 @@ base::Result<IdempotentCreate> CreateProductOnce(
   return created;
 }
 
-base::Result<std::optional<Product>> GetProduct(storage::Database& db, std::string_view id) {
-  TENANTD_TRY(storage::Statement st, db.Prepare(kSelectByIdSql));
+base::Result<std::optional<Product>> GetProduct(storage::sqlite::Connection& db,
+                                                std::string_view id) {
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kSelectByIdSql));
   st.Bind(1, id);
   TENANTD_TRY(bool row, st.Step());
   if (!row) return std::optional<Product>();
   return std::optional<Product>(ReadProduct(st));
 }
 
-base::Result<ProductPage> ListProducts(storage::Database& db, std::string_view after, int limit,
-                                       std::optional<std::string_view> sku) {
+base::Result<ProductPage> ListProducts(storage::sqlite::Connection& db, std::string_view after,
+                                       int limit, std::optional<std::string_view> sku) {
   limit = std::clamp(limit, 1, kMaxListLimit);
-  TENANTD_TRY(storage::Statement st, db.Prepare(sku ? kListBySkuSql : kListSql));
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(sku ? kListBySkuSql : kListSql));
   const int first = sku ? 2 : 1;
   if (sku) st.Bind(1, *sku);
   // One row more than asked tells whether another page follows.
@@ -238,7 +239,7 @@ base::Result<ProductPage> ListProducts(storage::Database& db, std::string_view a
   return page;
 }
 
-base::Result<Product> PatchProduct(storage::Database& db, std::string_view id,
+base::Result<Product> PatchProduct(storage::sqlite::Connection& db, std::string_view id,
                                    const ProductPatch& patch,
                                    std::optional<int64_t> expected_version, base::TimePoint now) {
   std::optional<std::string> attributes_text;
@@ -253,7 +254,7 @@ base::Result<Product> PatchProduct(storage::Database& db, std::string_view id,
 
   std::optional<std::string_view> name;
   if (patch.name) name = base::TrimAsciiSpace(*patch.name);
-  TENANTD_TRY(storage::Statement st, db.Prepare(kPatchSql));
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kPatchSql));
   BindOrNull(st, 1, patch.sku);
   BindOrNull(st, 2, name);
   BindOrNull(st, 3, patch.price_cents);
@@ -271,9 +272,9 @@ base::Result<Product> PatchProduct(storage::Database& db, std::string_view id,
   return updated;
 }
 
-base::Status DeleteProduct(storage::Database& db, std::string_view id,
+base::Status DeleteProduct(storage::sqlite::Connection& db, std::string_view id,
                            std::optional<int64_t> expected_version) {
-  TENANTD_TRY(storage::Statement st, db.Prepare(kDeleteSql));
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kDeleteSql));
   st.Bind(1, id);
   BindOrNull(st, 2, expected_version);
   TENANTD_RETURN_IF_ERROR(st.Step());

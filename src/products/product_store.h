@@ -1,7 +1,7 @@
 // Products (api.md §5): the first resource kept in the tenant's own
 // database (table `products`, src/tenant_db/migrations/0001_products.sql).
 //
-// Every function works on the storage::Database of one tenant, as leased
+// Every function works on the storage::sqlite::Connection of one tenant, as leased
 // from tenant_db::TenantDbPool, so a tenant can only ever reach its own
 // rows: isolation comes from the file, not from a WHERE clause. The caller
 // uses the handle from one thread at a time (storage/sqlite.h).
@@ -25,7 +25,7 @@
 #include "base/error.h"
 #include "base/time.h"
 #include "products/idempotency.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::products {
 
@@ -93,7 +93,7 @@ base::Error NoSuchProduct();
 
 // Validates and inserts `p` with a new id, version kFirstVersion and both
 // timestamps `now`.
-base::Result<Product> CreateProduct(storage::Database& db, const NewProduct& p,
+base::Result<Product> CreateProduct(storage::sqlite::Connection& db, const NewProduct& p,
                                     base::TimePoint now);
 
 // The answer a create gave (or gives now), and whether it is a replay.
@@ -110,28 +110,30 @@ struct IdempotentCreate {
 // into the answer, and the answer is stored under `key`. A create that
 // fails stores nothing, so a corrected retry may reuse the key.
 base::Result<IdempotentCreate> CreateProductOnce(
-    storage::Database& db, const NewProduct& p, const IdempotencyKey& key, base::TimePoint now,
-    const std::function<StoredAnswer(const Product&)>& render);
+    storage::sqlite::Connection& db, const NewProduct& p, const IdempotencyKey& key,
+    base::TimePoint now, const std::function<StoredAnswer(const Product&)>& render);
 
 // The product with `id`; nullopt when there is none.
-base::Result<std::optional<Product>> GetProduct(storage::Database& db, std::string_view id);
+base::Result<std::optional<Product>> GetProduct(storage::sqlite::Connection& db,
+                                                std::string_view id);
 
 // Products in id order (creation order) after the cursor `after` ("" =
 // from the start), at most `limit` (clamped to 1-500); with `sku`, only the
 // product with exactly that sku.
-base::Result<ProductPage> ListProducts(storage::Database& db, std::string_view after, int limit,
+base::Result<ProductPage> ListProducts(storage::sqlite::Connection& db, std::string_view after,
+                                       int limit,
                                        std::optional<std::string_view> sku = std::nullopt);
 
 // Applies `patch`, adds one to the version and sets updated_at to `now`.
 // With `expected_version`, only when the product is at that version
 // (precondition_failed otherwise). An empty patch writes nothing and
 // returns the product as it is (the expected version is still checked).
-base::Result<Product> PatchProduct(storage::Database& db, std::string_view id,
+base::Result<Product> PatchProduct(storage::sqlite::Connection& db, std::string_view id,
                                    const ProductPatch& patch,
                                    std::optional<int64_t> expected_version, base::TimePoint now);
 
 // Removes the product; with `expected_version`, only at that version.
-base::Status DeleteProduct(storage::Database& db, std::string_view id,
+base::Status DeleteProduct(storage::sqlite::Connection& db, std::string_view id,
                            std::optional<int64_t> expected_version);
 
 }  // namespace tenantd::products

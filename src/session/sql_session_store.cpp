@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::session {
 namespace {
@@ -15,9 +15,10 @@ constexpr auto kFlushInterval = std::chrono::milliseconds(50);
 constexpr std::size_t kFlushBatch = 1000;
 constexpr std::size_t kMaxCached = 100'000;
 
-base::Status Insert(storage::Database& db, const SessionRecord& s) {
-  TENANTD_TRY(storage::Statement st, db.Prepare("INSERT INTO sessions (" + std::string(kColumns) +
-                                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+base::Status Insert(storage::sqlite::Connection& db, const SessionRecord& s) {
+  TENANTD_TRY(storage::sqlite::Statement st,
+              db.Prepare("INSERT INTO sessions (" + std::string(kColumns) +
+                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   st.Bind(1, s.id)
       .Bind(2, s.id_hash)
       .Bind(3, s.tenant_id)
@@ -35,7 +36,7 @@ base::Status Insert(storage::Database& db, const SessionRecord& s) {
   return {};
 }
 
-base::Result<SessionRecord> ReadSession(const storage::Statement& st) {
+base::Result<SessionRecord> ReadSession(const storage::sqlite::Statement& st) {
   SessionRecord s;
   s.id = st.ColumnText(0);
   s.id_hash = st.ColumnText(1);
@@ -56,7 +57,8 @@ base::Result<SessionRecord> ReadSession(const storage::Statement& st) {
 
 }  // namespace
 
-SqlSessionStore::SqlSessionStore(std::unique_ptr<storage::Database> db) : db_(std::move(db)) {
+SqlSessionStore::SqlSessionStore(std::unique_ptr<storage::sqlite::Connection> db)
+    : db_(std::move(db)) {
   flusher_ = std::thread([this] { FlushLoop(); });
 }
 
@@ -91,7 +93,7 @@ base::Status SqlSessionStore::Flush() {
   }
   if (batch.empty()) return {};
   auto write = [&]() -> base::Status {
-    TENANTD_TRY(storage::Transaction tx, db_->Begin());
+    TENANTD_TRY(storage::sqlite::Transaction tx, db_->Begin());
     for (const auto& [hash, s] : batch) TENANTD_RETURN_IF_ERROR(Insert(*db_, s));
     return tx.Commit();
   };
@@ -110,9 +112,10 @@ void SqlSessionStore::Remember(const SessionRecord& s) {
 
 base::Result<std::unique_ptr<SqlSessionStore>> SqlSessionStore::Open(
     const std::filesystem::path& control_db) {
-  storage::OpenOptions options;
+  storage::sqlite::OpenOptions options;
   options.create_if_missing = false;
-  TENANTD_TRY(std::unique_ptr<storage::Database> db, storage::Database::Open(control_db, options));
+  TENANTD_TRY(std::unique_ptr<storage::sqlite::Connection> db,
+              storage::sqlite::Connection::Open(control_db, options));
   return std::unique_ptr<SqlSessionStore>(new SqlSessionStore(std::move(db)));
 }
 
@@ -144,7 +147,7 @@ base::Result<std::optional<SessionRecord>> SqlSessionStore::FindLive(std::string
     removals = removals_;
   }
   std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               db_->Prepare("SELECT " + std::string(kColumns) +
                            " FROM sessions WHERE id_hash = ? AND expires_at > ?"));
   st.Bind(1, id_hash).Bind(2, base::FormatRfc3339(now));
@@ -173,7 +176,7 @@ base::Status SqlSessionStore::Extend(std::string_view id_hash, base::TimePoint l
   }
   std::lock_guard db_lock(db_mu_);
   TENANTD_TRY(
-      storage::Statement st,
+      storage::sqlite::Statement st,
       db_->Prepare("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?"));
   st.Bind(1, base::FormatRfc3339(last_seen))
       .Bind(2, base::FormatRfc3339(expires_at))
@@ -192,7 +195,8 @@ base::Result<bool> SqlSessionStore::Destroy(std::string_view id_hash) {
     ++removals_;
   }
   std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::Statement st, db_->Prepare("DELETE FROM sessions WHERE id_hash = ?"));
+  TENANTD_TRY(storage::sqlite::Statement st,
+              db_->Prepare("DELETE FROM sessions WHERE id_hash = ?"));
   st.Bind(1, id_hash);
   TENANTD_RETURN_IF_ERROR(st.Step());
   return was_pending || db_->Changes() > 0;
@@ -203,7 +207,7 @@ base::Result<SessionPage> SqlSessionStore::ListLive(std::string_view tenant_id, 
   limit = std::clamp(limit, 1, kMaxListLimit);
   TENANTD_RETURN_IF_ERROR(Flush());
   std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               db_->Prepare("SELECT " + std::string(kColumns) +
                            " FROM sessions WHERE tenant_id = ? AND id > ? AND expires_at > ?"
                            " ORDER BY id LIMIT ?"));
@@ -230,7 +234,7 @@ base::Result<bool> SqlSessionStore::Revoke(std::string_view tenant_id, std::stri
     ++removals_;
   }
   std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               db_->Prepare("DELETE FROM sessions WHERE id = ? AND tenant_id = ?"));
   st.Bind(1, id).Bind(2, tenant_id);
   TENANTD_RETURN_IF_ERROR(st.Step());
@@ -245,7 +249,8 @@ base::Result<int64_t> SqlSessionStore::RevokeAll(std::string_view tenant_id) {
     ++removals_;
   }
   std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::Statement st, db_->Prepare("DELETE FROM sessions WHERE tenant_id = ?"));
+  TENANTD_TRY(storage::sqlite::Statement st,
+              db_->Prepare("DELETE FROM sessions WHERE tenant_id = ?"));
   st.Bind(1, tenant_id);
   TENANTD_RETURN_IF_ERROR(st.Step());
   return db_->Changes();
@@ -259,7 +264,8 @@ base::Result<int64_t> SqlSessionStore::PurgeExpired(base::TimePoint now) {
     ++removals_;
   }
   std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::Statement st, db_->Prepare("DELETE FROM sessions WHERE expires_at <= ?"));
+  TENANTD_TRY(storage::sqlite::Statement st,
+              db_->Prepare("DELETE FROM sessions WHERE expires_at <= ?"));
   st.Bind(1, base::FormatRfc3339(now));
   TENANTD_RETURN_IF_ERROR(st.Step());
   return db_->Changes();

@@ -22,8 +22,8 @@
 
 #include "session/session_store.h"
 
-namespace tenantd::storage {
-class Database;
+namespace tenantd::storage::sqlite {
+class Connection;
 }
 
 namespace tenantd::session {
@@ -51,12 +51,12 @@ class SqlSessionStore : public SessionStore {
   base::Status Flush();
 
  private:
-  explicit SqlSessionStore(std::unique_ptr<storage::Database> db);
+  explicit SqlSessionStore(std::unique_ptr<storage::sqlite::Connection> db);
   void FlushLoop();
   void Remember(const SessionRecord& s);  // caller holds mu_
 
   std::mutex db_mu_;  // the connection
-  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::sqlite::Connection> db_;
 
   std::mutex mu_;                                           // the maps and the flusher's state
   std::unordered_map<std::string, SessionRecord> pending_;  // by id_hash, not yet written

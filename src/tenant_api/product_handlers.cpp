@@ -88,7 +88,8 @@ std::optional<std::vector<int64_t>> IfMatchVersions(const Request& req) {
 // against the current version; the write itself still checks it, so a
 // change in between is caught.
 base::Result<std::optional<int64_t>> ExpectedVersion(
-    storage::Database& db, std::string_view id, const std::optional<std::vector<int64_t>>& ok) {
+    storage::sqlite::Connection& db, std::string_view id,
+    const std::optional<std::vector<int64_t>>& ok) {
   if (!ok) return std::optional<int64_t>();
   if (ok->empty()) return std::optional<int64_t>(kNoVersion);
   if (ok->size() == 1) return std::optional<int64_t>(ok->front());

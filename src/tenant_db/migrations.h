@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::tenant_db {
 

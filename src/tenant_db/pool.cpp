@@ -12,7 +12,7 @@
 namespace tenantd::tenant_db {
 namespace {
 
-using Handle = std::unique_ptr<storage::Database>;
+using Handle = std::unique_ptr<storage::sqlite::Connection>;
 
 base::Error Migrating(std::string log_detail) {
   return base::MakeError(base::ErrorCode::kUnavailable, "tenant_migrating",
@@ -140,9 +140,9 @@ base::Result<TenantDbPool::Lease> TenantDbPool::Acquire(std::string_view tenant_
   return lease;
 }
 
-base::Result<bool> TenantDbPool::Ready(storage::Database& db) const {
+base::Result<bool> TenantDbPool::Ready(storage::sqlite::Connection& db) const {
   // user_version lives in the file header: one page read, no table scan.
-  TENANTD_TRY(storage::Statement st, db.Prepare("PRAGMA user_version"));
+  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare("PRAGMA user_version"));
   TENANTD_TRY(bool row, st.Step());
   if (!row) return base::Internal("tenant database: PRAGMA user_version returned no row");
   return st.ColumnInt64(0) >= databases_.LatestVersion();

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::tenant_db {
 
@@ -68,17 +68,17 @@ class TenantDbPool {
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     ~Lease();
-    storage::Database& db() const { return *db_; }
+    storage::sqlite::Connection& db() const { return *db_; }
 
    private:
     friend class TenantDbPool;
     Lease(TenantDbPool* pool, Shard* shard, std::string tenant_id,
-          std::unique_ptr<storage::Database> db)
+          std::unique_ptr<storage::sqlite::Connection> db)
         : pool_(pool), shard_(shard), tenant_id_(std::move(tenant_id)), db_(std::move(db)) {}
     TenantDbPool* pool_;
     Shard* shard_;
     std::string tenant_id_;
-    std::unique_ptr<storage::Database> db_;
+    std::unique_ptr<storage::sqlite::Connection> db_;
   };
 
   // `databases` must outlive the pool.
@@ -111,12 +111,13 @@ class TenantDbPool {
 
  private:
   Shard& ShardFor(std::string_view tenant_id) const;
-  void Return(Shard& shard, const std::string& tenant_id, std::unique_ptr<storage::Database> db);
+  void Return(Shard& shard, const std::string& tenant_id,
+              std::unique_ptr<storage::sqlite::Connection> db);
   // While over capacity, moves the shard's least recently used idle handles
   // to `closing` (closed by the caller after unlocking). Holds shard.mu.
-  void TrimLocked(Shard& shard, std::vector<std::unique_ptr<storage::Database>>& closing);
+  void TrimLocked(Shard& shard, std::vector<std::unique_ptr<storage::sqlite::Connection>>& closing);
   // Checks the schema version; true when the handle may be served.
-  base::Result<bool> Ready(storage::Database& db) const;
+  base::Result<bool> Ready(storage::sqlite::Connection& db) const;
   bool ColdTailLocked(const Shard& shard, const Entry& returning,
                       std::chrono::steady_clock::time_point now) const;
 

@@ -29,8 +29,8 @@ std::string NormaliseSql(std::string_view sql) {
 
 }  // namespace
 
-base::Result<std::map<std::string, std::string>> SchemaObjects(storage::Database& db) {
-  TENANTD_TRY(storage::Statement st,
+base::Result<std::map<std::string, std::string>> SchemaObjects(storage::sqlite::Connection& db) {
+  TENANTD_TRY(storage::sqlite::Statement st,
               db.Prepare("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL"
                          " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
                          " AND name <> 'schema_migrations' ORDER BY name"));
@@ -51,16 +51,17 @@ base::Result<std::map<std::string, std::string>> TenantDatabases::ReferenceSchem
   for (const storage::Migration& m : migrations_) {
     if (m.version <= version) upto.push_back(m);
   }
-  TENANTD_TRY(std::unique_ptr<storage::Database> db, storage::Database::Open(":memory:"));
-  TENANTD_RETURN_IF_ERROR(storage::ApplyMigrations(*db, upto));
+  TENANTD_TRY(std::unique_ptr<storage::sqlite::Connection> db,
+              storage::sqlite::Connection::Open(":memory:"));
+  TENANTD_RETURN_IF_ERROR(storage::sqlite::ApplyMigrations(*db, upto));
   TENANTD_TRY(auto objects, SchemaObjects(*db));
   references_.emplace(version, objects);
   return objects;
 }
 
 base::Result<std::vector<std::string>> TenantDatabases::Drift(std::string_view tenant_id) const {
-  TENANTD_TRY(std::unique_ptr<storage::Database> db, Open(tenant_id));
-  TENANTD_TRY(int version, storage::SchemaVersion(*db));
+  TENANTD_TRY(std::unique_ptr<storage::sqlite::Connection> db, Open(tenant_id));
+  TENANTD_TRY(int version, storage::sqlite::SchemaVersion(*db));
   if (version > LatestVersion()) {
     // The reference would stop at our latest version and report every
     // later change as drift.

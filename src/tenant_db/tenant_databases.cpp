@@ -82,11 +82,11 @@ fs::path TenantDatabases::PathOf(std::string_view tenant_id) const {
   return tenants_dir_ / (std::string(tenant_id) + std::string(kDbSuffix));
 }
 
-base::Result<std::unique_ptr<storage::Database>> TenantDatabases::Open(
+base::Result<std::unique_ptr<storage::sqlite::Connection>> TenantDatabases::Open(
     std::string_view tenant_id) const {
-  storage::OpenOptions options;
+  storage::sqlite::OpenOptions options;
   options.create_if_missing = false;
-  auto db = storage::Database::Open(PathOf(tenant_id), options);
+  auto db = storage::sqlite::Connection::Open(PathOf(tenant_id), options);
   if (!db) {
     if (db.error().code == base::ErrorCode::kNotFound) {
       return base::MakeError(base::ErrorCode::kNotFound, "tenant_database_missing",
@@ -115,11 +115,12 @@ base::Status TenantDatabases::Provision(std::string_view tenant_id) const {
   TENANTD_RETURN_IF_ERROR(RemoveDatabaseFiles(temporary));
 
   base::Status built = [&]() -> base::Status {
-    TENANTD_TRY(std::unique_ptr<storage::Database> db, storage::Database::Open(temporary));
+    TENANTD_TRY(std::unique_ptr<storage::sqlite::Connection> db,
+                storage::sqlite::Connection::Open(temporary));
     // Nobody reads the file before it is renamed into place, and it is
     // flushed once below: no fsync per migration.
     TENANTD_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = OFF"));
-    TENANTD_RETURN_IF_ERROR(storage::ApplyMigrations(*db, migrations_));
+    TENANTD_RETURN_IF_ERROR(storage::sqlite::ApplyMigrations(*db, migrations_));
     return {};
     // Closing the only connection checkpoints the WAL into the file and
     // deletes the -wal file.
@@ -159,16 +160,16 @@ base::Result<MigrateOutcome> TenantDatabases::Migrate(std::string_view tenant_id
     return outcome;
   }
   if (!opened) return std::move(opened).error();
-  std::unique_ptr<storage::Database> db = std::move(*opened);
-  TENANTD_TRY(outcome.from, storage::SchemaVersion(*db));
-  TENANTD_RETURN_IF_ERROR(storage::ApplyMigrations(*db, migrations_));
-  TENANTD_TRY(outcome.to, storage::SchemaVersion(*db));
+  std::unique_ptr<storage::sqlite::Connection> db = std::move(*opened);
+  TENANTD_TRY(outcome.from, storage::sqlite::SchemaVersion(*db));
+  TENANTD_RETURN_IF_ERROR(storage::sqlite::ApplyMigrations(*db, migrations_));
+  TENANTD_TRY(outcome.to, storage::sqlite::SchemaVersion(*db));
   return outcome;
 }
 
 base::Result<int> TenantDatabases::Version(std::string_view tenant_id) const {
-  TENANTD_TRY(std::unique_ptr<storage::Database> db, Open(tenant_id));
-  return storage::SchemaVersion(*db);
+  TENANTD_TRY(std::unique_ptr<storage::sqlite::Connection> db, Open(tenant_id));
+  return storage::sqlite::SchemaVersion(*db);
 }
 
 base::Result<std::vector<std::string>> TenantDatabases::RemoveOrphans(

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 namespace tenantd::tenant_db {
 
@@ -90,7 +90,7 @@ class TenantDatabases {
 
   // Opens a tenant's existing database with the settings of tenant
   // connections (WAL, busy timeout, small page cache).
-  base::Result<std::unique_ptr<storage::Database>> Open(std::string_view tenant_id) const;
+  base::Result<std::unique_ptr<storage::sqlite::Connection>> Open(std::string_view tenant_id) const;
 
  private:
   // Schema objects (name -> normalised SQL) of the reference database
@@ -106,6 +106,6 @@ class TenantDatabases {
 
 // name -> whitespace-normalised CREATE statement of every table, index, view
 // and trigger, bookkeeping (sqlite_*, schema_migrations) excluded.
-base::Result<std::map<std::string, std::string>> SchemaObjects(storage::Database& db);
+base::Result<std::map<std::string, std::string>> SchemaObjects(storage::sqlite::Connection& db);
 
 }  // namespace tenantd::tenant_db

@@ -1,6 +1,6 @@
 #include "usage/usage_meter.h"
 
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 #include <chrono>
 #include <cstdint>
@@ -106,13 +106,13 @@ void UsageMeter::Restore(const std::vector<control::UsageRecord>& records) {
   }
 }
 
-base::Result<std::optional<FileTotals>> ReadFileTotals(storage::Database& db) {
-  TENANTD_TRY(storage::Statement has,
+base::Result<std::optional<FileTotals>> ReadFileTotals(storage::sqlite::Connection& db) {
+  TENANTD_TRY(storage::sqlite::Statement has,
               db.Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                          " AND name = 'file_totals'"));
   TENANTD_TRY(bool row, has.Step());
   if (!row || has.ColumnInt64(0) == 0) return std::optional<FileTotals>();
-  TENANTD_TRY(storage::Statement st,
+  TENANTD_TRY(storage::sqlite::Statement st,
               db.Prepare("SELECT files, bytes FROM file_totals WHERE id = 1"));
   TENANTD_TRY(bool found, st.Step());
   if (!found) return std::optional<FileTotals>();

@@ -22,8 +22,8 @@
 #include "base/time.h"
 #include "control/control_store.h"
 
-namespace tenantd::storage {
-class Database;
+namespace tenantd::storage::sqlite {
+class Connection;
 }
 
 namespace tenantd::usage {
@@ -85,7 +85,7 @@ struct FileTotals {
   int64_t files = 0;
   int64_t bytes = 0;
 };
-base::Result<std::optional<FileTotals>> ReadFileTotals(storage::Database& db);
+base::Result<std::optional<FileTotals>> ReadFileTotals(storage::sqlite::Connection& db);
 
 // Takes what `meter` counted and adds it to the control store, with each
 // tenant's file totals as `totals` reports them now (nullopt = unknown, e.g.

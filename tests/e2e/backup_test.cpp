@@ -22,7 +22,7 @@
 
 #include "base/time.h"
 #include "crypto/crypto.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 #include "support/http_client.h"
 #include "support/problem.h"
 #include "support/test_server.h"
@@ -81,10 +81,10 @@ class Backup : public ::testing::Test {
     ASSERT_EQ(r.status, 201) << r.Describe();
   }
 
-  std::unique_ptr<storage::Database> OpenTenantDb(const Tenant& t) const {
-    storage::OpenOptions options;
+  std::unique_ptr<storage::sqlite::Connection> OpenTenantDb(const Tenant& t) const {
+    storage::sqlite::OpenOptions options;
     options.create_if_missing = false;
-    auto db = storage::Database::Open(Data() / "tenants" / (t.id + ".db"), options);
+    auto db = storage::sqlite::Connection::Open(Data() / "tenants" / (t.id + ".db"), options);
     if (!db) throw std::runtime_error("open tenant db: " + db.error().log_detail);
     return std::move(*db);
   }

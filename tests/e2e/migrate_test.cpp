@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 #include "support/test_server.h"
 
 namespace tenantd::test {
@@ -121,17 +121,17 @@ class Migrate : public ::testing::Test {
     return dir_.data_dir() / "tenants" / (id + ".db");
   }
 
-  std::unique_ptr<storage::Database> OpenDatabase(const std::string& id) const {
-    storage::OpenOptions options;
+  std::unique_ptr<storage::sqlite::Connection> OpenDatabase(const std::string& id) const {
+    storage::sqlite::OpenOptions options;
     options.create_if_missing = false;
-    auto db = storage::Database::Open(DatabaseOf(id), options);
+    auto db = storage::sqlite::Connection::Open(DatabaseOf(id), options);
     if (!db) throw std::runtime_error("cannot open " + DatabaseOf(id).string());
     return std::move(*db);
   }
 
   int64_t QueryInt(const std::string& id, std::string_view sql) const {
-    std::unique_ptr<storage::Database> db = OpenDatabase(id);
-    storage::Statement st = db->Prepare(sql).value();
+    std::unique_ptr<storage::sqlite::Connection> db = OpenDatabase(id);
+    storage::sqlite::Statement st = db->Prepare(sql).value();
     if (!st.Step().value()) throw std::runtime_error("no row for " + std::string(sql));
     return st.ColumnInt64(0);
   }
@@ -149,9 +149,9 @@ class Migrate : public ::testing::Test {
 
   // Two products named alike: what the unique_names migration cannot take.
   void GiveTwoProductsTheSameName(const std::string& id) const {
-    std::unique_ptr<storage::Database> db = OpenDatabase(id);
+    std::unique_ptr<storage::sqlite::Connection> db = OpenDatabase(id);
     for (const char* n : {"1", "2"}) {
-      storage::Statement st =
+      storage::sqlite::Statement st =
           db->Prepare(
                 "INSERT INTO products (id, sku, name, price_cents, currency, attributes, version,"
                 " created_at, updated_at) VALUES (?, ?, 'Same name', 100, 'EUR', '{}', 1,"

@@ -22,7 +22,7 @@
 #include "base/ids.h"
 #include "base/time.h"
 #include "crypto/crypto.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 #include "temp_dir.h"
 #include "tenant_db/migrations.h"
 #include "tenant_db/pool.h"
@@ -72,13 +72,13 @@ class BackupTest : public ::testing::Test {
     return t;
   }
 
-  std::unique_ptr<storage::Database> Open(const control::Tenant& t) {
+  std::unique_ptr<storage::sqlite::Connection> Open(const control::Tenant& t) {
     auto db = databases_.Open(t.id);
     EXPECT_TRUE(db) << (db ? "" : db.error().log_detail);
     return db ? std::move(*db) : nullptr;
   }
 
-  static void InsertProduct(storage::Database& db, int n) {
+  static void InsertProduct(storage::sqlite::Connection& db, int n) {
     auto st = db.Prepare(
         "INSERT INTO products (id, sku, name, price_cents, currency, attributes, version,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, 'EUR', '{}', 1, ?, ?)");
@@ -96,7 +96,8 @@ class BackupTest : public ::testing::Test {
 
   // A file as the files feature stores it: the blob under its storage key,
   // then its row.
-  std::string AddFile(const control::Tenant& t, storage::Database& db, const std::string& bytes) {
+  std::string AddFile(const control::Tenant& t, storage::sqlite::Connection& db,
+                      const std::string& bytes) {
     const std::string id = base::NewId("fil");
     const std::string key = "2026/11/23/" + id;
     WriteBytes(UploadsDir(dir_.path(), t.id) / key, bytes);
@@ -114,7 +115,7 @@ class BackupTest : public ::testing::Test {
   }
 
   // Every product row, ordered by id, as text.
-  static std::vector<std::string> Products(storage::Database& db) {
+  static std::vector<std::string> Products(storage::sqlite::Connection& db) {
     std::vector<std::string> rows;
     auto st = db.Prepare(
         "SELECT id, sku, name, price_cents, currency, attributes, version, created_at,"
@@ -144,7 +145,7 @@ class BackupTest : public ::testing::Test {
     return files;
   }
 
-  static std::pair<int64_t, int64_t> Totals(storage::Database& db) {
+  static std::pair<int64_t, int64_t> Totals(storage::sqlite::Connection& db) {
     auto st = db.Prepare("SELECT files, bytes FROM file_totals WHERE id = 1");
     EXPECT_TRUE(st && *st->Step());
     return {st->ColumnInt64(0), st->ColumnInt64(1)};
@@ -213,7 +214,7 @@ TEST_F(BackupTest, BackupTakenWhileWriterInsertsRestoresIntoNewTenantRowForRowAn
   EXPECT_EQ(verified->manifest.tenant_id, acme.id);
   EXPECT_EQ(verified->manifest.schema_version, databases_.LatestVersion());
   EXPECT_EQ(verified->entries, 6u);  // 5 files + the database
-  auto snapshot = storage::Database::Open(snapshot_path);
+  auto snapshot = storage::sqlite::Connection::Open(snapshot_path);
   ASSERT_TRUE(snapshot);
   const std::vector<std::string> snapshot_rows = Products(**snapshot);
   // One consistent state: the first rows in insertion (= id) order, all of

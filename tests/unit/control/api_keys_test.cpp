@@ -6,7 +6,7 @@
 
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 #include "temp_dir.h"
 
 namespace tenantd::control {
@@ -77,7 +77,7 @@ TEST_F(ApiKeysTest, CreateMintsAPrefixedSecretAndStoresOnlyItsKeyedHash) {
   EXPECT_FALSE(Lookup(secret + "x"));
   // The database holds neither the secret nor its plain SHA-256.
   store_.reset();
-  auto db = storage::Database::Open(dir_ / "control.db");
+  auto db = storage::sqlite::Connection::Open(dir_ / "control.db");
   ASSERT_TRUE(db);
   auto st = (*db)->Prepare("SELECT secret_hash FROM api_key_secrets");
   ASSERT_TRUE(st && *st->Step());
@@ -221,7 +221,7 @@ TEST_F(ApiKeysTest, GenerationMovesOnChangesThatCachesHold) {
 TEST_F(ApiKeysTest, GenerationSeesAnotherConnectionsChange) {
   const uint64_t g0 = store_->Generation();
   {
-    auto db = storage::Database::Open(dir_ / "control.db");
+    auto db = storage::sqlite::Connection::Open(dir_ / "control.db");
     ASSERT_TRUE(db);
     ASSERT_TRUE((*db)->Exec("UPDATE tenants SET status = 'suspended' WHERE slug = 'two'"));
   }

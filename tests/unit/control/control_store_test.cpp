@@ -18,7 +18,7 @@
 #include "base/ids.h"
 #include "crypto/crypto.h"
 #include "crypto/secret_box.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 #include "temp_dir.h"
 
 namespace tenantd::control {
@@ -73,8 +73,8 @@ class ControlStoreTest : public ::testing::Test {
   }
 
   // A second, raw connection for checks the store API does not offer.
-  std::unique_ptr<storage::Database> RawDb() {
-    auto db = storage::Database::Open(DataDir() / "control.db");
+  std::unique_ptr<storage::sqlite::Connection> RawDb() {
+    auto db = storage::sqlite::Connection::Open(DataDir() / "control.db");
     EXPECT_TRUE(db);
     return db ? std::move(*db) : nullptr;
   }

@@ -7,15 +7,15 @@
 #include <vector>
 
 #include "base/ids.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 #include "temp_dir.h"
 #include "tenant_db/migrations.h"
 
 namespace tenantd::files {
 namespace {
 
-std::unique_ptr<storage::Database> MustOpen(const std::filesystem::path& path) {
-  auto db = storage::Database::Open(path);
+std::unique_ptr<storage::sqlite::Connection> MustOpen(const std::filesystem::path& path) {
+  auto db = storage::sqlite::Connection::Open(path);
   if (!db) throw std::runtime_error("open: " + db.error().log_detail);
   return std::move(*db);
 }
@@ -52,7 +52,7 @@ class FileStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = MustOpen(path_);
-    auto applied = storage::ApplyMigrations(*db_, tenant_db::BuiltInMigrations());
+    auto applied = storage::sqlite::ApplyMigrations(*db_, tenant_db::BuiltInMigrations());
     ASSERT_TRUE(applied) << applied.error().log_detail;
   }
 
@@ -83,7 +83,7 @@ class FileStoreTest : public ::testing::Test {
 
   test::TempDir tmp_;
   const std::filesystem::path path_ = tmp_.path() / "tenant.db";
-  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::sqlite::Connection> db_;
 };
 
 TEST_F(FileStoreTest, InsertThenGet) {

@@ -11,7 +11,7 @@
 #include "base/ids.h"
 #include "products/idempotency.h"
 #include "products/product_json.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 #include "temp_dir.h"
 #include "tenant_db/migrations.h"
 
@@ -24,8 +24,8 @@ using std::chrono::seconds;
 // 2026-11-22T21:04:05.123Z: a fixed clock, so expiry is tested by moving it.
 const base::TimePoint kT0 = *base::ParseRfc3339("2026-11-22T21:04:05.123Z");
 
-std::unique_ptr<storage::Database> MustOpen(const std::filesystem::path& path) {
-  auto db = storage::Database::Open(path);
+std::unique_ptr<storage::sqlite::Connection> MustOpen(const std::filesystem::path& path) {
+  auto db = storage::sqlite::Connection::Open(path);
   if (!db) throw std::runtime_error("open: " + db.error().log_detail);
   return std::move(*db);
 }
@@ -49,7 +49,7 @@ class ProductStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = MustOpen(path_);
-    auto applied = storage::ApplyMigrations(*db_, tenant_db::BuiltInMigrations());
+    auto applied = storage::sqlite::ApplyMigrations(*db_, tenant_db::BuiltInMigrations());
     ASSERT_TRUE(applied) << applied.error().log_detail;
   }
 
@@ -69,7 +69,7 @@ class ProductStoreTest : public ::testing::Test {
 
   test::TempDir tmp_;
   const std::filesystem::path path_ = tmp_.path() / "tenant.db";
-  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::sqlite::Connection> db_;
 };
 
 // ---- validation ------------------------------------------------------------

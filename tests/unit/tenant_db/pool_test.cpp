@@ -16,7 +16,7 @@ namespace {
 using test::TempDir;
 
 // True when the statement produced a row.
-bool Row(storage::Statement& st) {
+bool Row(storage::sqlite::Statement& st) {
   auto row = st.Step();
   return row && *row;
 }
@@ -44,7 +44,7 @@ class PoolTest : public ::testing::Test {
 TEST_F(PoolTest, ASecondLeaseOfATenantReusesTheHandle) {
   Provision(1);
   TenantDbPool pool(dbs_, {});
-  storage::Database* first = nullptr;
+  storage::sqlite::Connection* first = nullptr;
   {
     auto lease = pool.Acquire(TenantId(0));
     ASSERT_TRUE(lease) << lease.error().log_detail;
@@ -185,7 +185,7 @@ TEST_F(PoolTest, EvictMakesTheNextLeaseCheckTheSchemaAgain) {
   // The file is replaced meanwhile by one of an older schema (as a restore
   // of an old backup would): the next lease must notice.
   {
-    auto db = storage::Database::Open(dbs_.PathOf(TenantId(0)), {});
+    auto db = storage::sqlite::Connection::Open(dbs_.PathOf(TenantId(0)), {});
     ASSERT_TRUE(db);
     ASSERT_TRUE((*db)->Exec("PRAGMA user_version = 0"));
   }

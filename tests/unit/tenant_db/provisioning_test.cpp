@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 using test::TempDir;
 
 // True when the statement produced a row.
-bool Row(storage::Statement& st) {
+bool Row(storage::sqlite::Statement& st) {
   auto row = st.Step();
   return row && *row;
 }
@@ -71,7 +71,7 @@ TEST_F(ProvisioningTest, CreatingATenantCreatesItsDatabaseAndRecordsWhereItIs) {
 TEST_F(ProvisioningTest, TheLocationIsSealedAtRest) {
   auto created = CreateTenant(*store_, dbs_, Named("acme"));
   ASSERT_TRUE(created);
-  auto db = storage::Database::Open(dir_.path() / "control.db");
+  auto db = storage::sqlite::Connection::Open(dir_.path() / "control.db");
   ASSERT_TRUE(db);
   auto st = (*db)->Prepare("SELECT db_location_sealed FROM tenants");
   ASSERT_TRUE(st && Row(*st));

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 using test::TempDir;
 
 // True when the statement produced a row.
-bool Row(storage::Statement& st) {
+bool Row(storage::sqlite::Statement& st) {
   auto row = st.Step();
   return row && *row;
 }
@@ -30,7 +30,7 @@ std::vector<storage::Migration> TwoSteps() {
 }
 
 int UserVersion(const fs::path& path) {
-  auto db = storage::Database::Open(path, {.create_if_missing = false});
+  auto db = storage::sqlite::Connection::Open(path, {.create_if_missing = false});
   if (!db) return -1;
   auto st = (*db)->Prepare("PRAGMA user_version");
   if (!st || !Row(*st)) return -1;

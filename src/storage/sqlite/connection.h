@@ -1,5 +1,6 @@
-// A small RAII wrapper over the SQLite C API, shared by the control store and
-// the per-tenant databases: Database (one connection), Statement (a prepared
+// A small RAII wrapper over the SQLite C API, under the storage seam
+// (sqlite_database.h) and used directly by the per-tenant stores until they
+// move onto the seam: Connection (one connection), Statement (a prepared
 // statement, cached by SQL text), Transaction (BEGIN IMMEDIATE, rolls back
 // unless committed) and a versioned migration runner.
 //
@@ -9,9 +10,9 @@
 // anything else kInternal. The SQLite message
 // and the SQL text go to `log_detail` only, never to a client.
 //
-// Threading: a Database and everything obtained from it are used by one thread
+// Threading: a Connection and everything obtained from it are used by one thread
 // at a time (callers serialise, e.g. with a mutex or by leasing handles from a
-// pool). Several Database objects, in one or several processes, may use the
+// pool). Several Connection objects, in one or several processes, may use the
 // same file at once: WAL lets readers run beside one writer, and writers wait
 // up to `busy_timeout` for each other.
 #pragma once
@@ -29,19 +30,15 @@
 #include <vector>
 
 #include "base/error.h"
+#include "storage/errors.h"
+#include "storage/migration.h"
+#include "storage/value.h"
 
 // The C API stays in sqlite.cpp; these are its opaque handle types.
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace tenantd::storage {
-
-// problem_code of the kAlreadyExists error a UNIQUE or PRIMARY KEY violation
-// maps to. Callers translate it into their own code (e.g. "slug_taken").
-inline constexpr std::string_view kUniqueViolation = "unique_violation";
-
-// True when `e` came from a UNIQUE or PRIMARY KEY constraint violation.
-bool IsUniqueViolation(const base::Error& e);
+namespace tenantd::storage::sqlite {
 
 struct OpenOptions {
   // How long a statement waits for another connection's lock before failing
@@ -54,10 +51,10 @@ struct OpenOptions {
   std::size_t statement_cache_capacity = 64;
 };
 
-class Database;
+class Connection;
 
-// A prepared statement. Obtained from Database::Prepare; must be destroyed
-// before its Database. Moving is cheap; copying is not allowed.
+// A prepared statement. Obtained from Connection::Prepare; must be destroyed
+// before its Connection. Moving is cheap; copying is not allowed.
 //
 // Bind errors (out-of-range index, oversized value) are deferred: Bind returns
 // the statement for chaining and the first failure is reported by the next
@@ -68,7 +65,7 @@ class Statement {
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
-  // Returns a cached statement to its Database's cache (reset, bindings
+  // Returns a cached statement to its Connection's cache (reset, bindings
   // cleared); finalizes an uncached one.
   ~Statement();
 
@@ -95,26 +92,35 @@ class Statement {
   double ColumnDouble(int column) const;
   std::string ColumnText(int column) const;
   std::optional<std::string> ColumnOptionalText(int column) const;
+  // The column as its stored type: NULL, integer, real, or text (blobs too).
+  Value ColumnValue(int column) const;
+  // True when the statement cannot change the database (a SELECT).
+  bool IsReadOnly() const;
+
+  // Number of parameters and the name of parameter `index` (1-based): "$2"
+  // for the seam's $n placeholders, "" for a bare '?'.
+  int ParameterCount() const;
+  std::string_view ParameterName(int index) const;
 
   // Rewinds the statement so it can run again and clears its bindings and any
   // deferred bind error.
   void Reset();
 
  private:
-  friend class Database;
+  friend class Connection;
   struct CacheSlot;
   Statement(sqlite3_stmt* stmt, CacheSlot* slot) : stmt_(stmt), slot_(slot) {}
   void Release();
 
   sqlite3_stmt* stmt_ = nullptr;
-  // Non-null when the statement belongs to the Database's cache.
+  // Non-null when the statement belongs to the Connection's cache.
   CacheSlot* slot_ = nullptr;
   // First deferred Bind failure: SQLite result code, or 0.
   int bind_error_ = 0;
 };
 
 // Rolls back in its destructor unless Commit() succeeded. Must be destroyed
-// before its Database; transactions do not nest.
+// before its Connection; transactions do not nest.
 class Transaction {
  public:
   Transaction(Transaction&& other) noexcept;
@@ -128,12 +134,12 @@ class Transaction {
   base::Status Rollback();
 
  private:
-  friend class Database;
-  explicit Transaction(Database* db) : db_(db) {}
-  Database* db_;  // null once committed, rolled back or moved from
+  friend class Connection;
+  explicit Transaction(Connection* db) : db_(db) {}
+  Connection* db_;  // null once committed, rolled back or moved from
 };
 
-class Database {
+class Connection {
  public:
   // Opens (or creates) the database at `path` and sets journal_mode=WAL,
   // synchronous=NORMAL, foreign_keys=ON and the busy timeout; ":memory:"
@@ -141,11 +147,11 @@ class Database {
   // with kNotFound if the file is missing and `create_if_missing` is false,
   // kUnavailable if another connection keeps it locked, and kInternal if the
   // file cannot be opened or is not a database.
-  static base::Result<std::unique_ptr<Database>> Open(const std::filesystem::path& path,
-                                                      const OpenOptions& options = {});
-  ~Database();
-  Database(const Database&) = delete;
-  Database& operator=(const Database&) = delete;
+  static base::Result<std::unique_ptr<Connection>> Open(const std::filesystem::path& path,
+                                                        const OpenOptions& options = {});
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   // Runs one or more ';'-separated statements that take no parameters and
   // return no rows needed by the caller (DDL, PRAGMAs, migrations).
@@ -173,8 +179,8 @@ class Database {
  private:
   friend class Statement;
   friend class Transaction;
-  friend base::Status CopyDatabase(Database& source, Database& destination);
-  Database(sqlite3* db, std::filesystem::path path, const OpenOptions& options);
+  friend base::Status CopyDatabase(Connection& source, Connection& destination);
+  Connection(sqlite3* db, std::filesystem::path path, const OpenOptions& options);
   base::Status Configure(const OpenOptions& options);
   // Prepares `sql` afresh; with `cache`, the statement joins the cache.
   base::Result<Statement> Compile(std::string_view sql, bool cache);
@@ -202,15 +208,7 @@ class Database {
 // timeout for its write lock (kUnavailable after that). Neither connection
 // may be inside a transaction. Page sizes must match when the destination
 // is in WAL mode (they do for databases this module creates).
-base::Status CopyDatabase(Database& source, Database& destination);
-
-// One schema change. Versions are positive and strictly increasing through the
-// list; `sql` may hold several statements but no BEGIN/COMMIT of its own.
-struct Migration {
-  int version;
-  std::string name;
-  std::string sql;
-};
+base::Status CopyDatabase(Connection& source, Connection& destination);
 
 // Applies every migration not yet recorded in schema_migrations (created if
 // missing), in version order, each in its own transaction together with its
@@ -222,9 +220,10 @@ struct Migration {
 // Fails with kFailedPrecondition "schema_too_new" when the database records a
 // version newer than the newest in `migrations` (a newer tenantd wrote it),
 // and kInternal when `migrations` is not strictly increasing.
-base::Result<int> ApplyMigrations(Database& db, const std::vector<Migration>& migrations);
+base::Result<int> ApplyMigrations(Connection& db,
+                                  const std::vector<storage::Migration>& migrations);
 
 // Highest version recorded in schema_migrations; 0 when none (or no table).
-base::Result<int> SchemaVersion(Database& db);
+base::Result<int> SchemaVersion(Connection& db);
 
-}  // namespace tenantd::storage
+}  // namespace tenantd::storage::sqlite

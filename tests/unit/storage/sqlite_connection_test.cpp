@@ -1,4 +1,4 @@
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include "base/time.h"
 #include "temp_dir.h"
 
-namespace tenantd::storage {
+namespace tenantd::storage::sqlite {
 namespace {
 
 namespace fs = std::filesystem;
@@ -23,14 +23,14 @@ class SqliteTest : public ::testing::Test {
  protected:
   fs::path DbPath() const { return dir_.path() / "test.db"; }
 
-  std::unique_ptr<Database> OpenDb(const OpenOptions& options = {}) {
-    auto db = Database::Open(DbPath(), options);
+  std::unique_ptr<Connection> OpenDb(const OpenOptions& options = {}) {
+    auto db = Connection::Open(DbPath(), options);
     EXPECT_TRUE(db) << (db ? "" : db.error().log_detail);
     return db ? std::move(*db) : nullptr;
   }
 
   // First column of the first row of `sql`, as text.
-  static std::string QueryText(Database& db, std::string_view sql) {
+  static std::string QueryText(Connection& db, std::string_view sql) {
     auto st = db.Prepare(sql);
     if (!st) return "error: " + st.error().log_detail;
     auto row = st->Step();
@@ -38,7 +38,7 @@ class SqliteTest : public ::testing::Test {
     return *row ? st->ColumnText(0) : "no row";
   }
 
-  static int64_t QueryInt(Database& db, std::string_view sql) {
+  static int64_t QueryInt(Connection& db, std::string_view sql) {
     auto st = db.Prepare(sql);
     EXPECT_TRUE(st);
     auto row = st->Step();
@@ -46,7 +46,7 @@ class SqliteTest : public ::testing::Test {
     return st->ColumnInt64(0);
   }
 
-  static bool TableExists(Database& db, std::string_view name) {
+  static bool TableExists(Connection& db, std::string_view name) {
     auto st = db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
     EXPECT_TRUE(st);
     st->Bind(1, name);
@@ -86,7 +86,7 @@ TEST_F(SqliteTest, OpenAppliesBusyTimeoutOption) {
 TEST_F(SqliteTest, OpenWithoutCreateIfMissingFailsForMissingFile) {
   OpenOptions options;
   options.create_if_missing = false;
-  auto db = Database::Open(DbPath(), options);
+  auto db = Connection::Open(DbPath(), options);
   ASSERT_FALSE(db);
   EXPECT_EQ(db.error().code, base::ErrorCode::kNotFound);
   EXPECT_FALSE(fs::exists(DbPath()));
@@ -94,14 +94,14 @@ TEST_F(SqliteTest, OpenWithoutCreateIfMissingFailsForMissingFile) {
 
 TEST_F(SqliteTest, OpenRejectsFileThatIsNotADatabase) {
   std::ofstream(DbPath()) << "this is not an SQLite database, just some text that is long enough";
-  auto db = Database::Open(DbPath());
+  auto db = Connection::Open(DbPath());
   ASSERT_FALSE(db);
   EXPECT_EQ(db.error().code, base::ErrorCode::kInternal);
   EXPECT_NE(db.error().log_detail.find("sqlite"), std::string::npos);
 }
 
 TEST(SqliteInMemory, OpensWithoutAFile) {
-  auto db = Database::Open(":memory:");
+  auto db = Connection::Open(":memory:");
   ASSERT_TRUE(db) << db.error().log_detail;
   ASSERT_TRUE((*db)->Exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);"));
   auto st = (*db)->Prepare("SELECT count(*) FROM t");
@@ -479,4 +479,4 @@ TEST_F(SqliteTest, DoubleQuotedStringLiteralsAreRejected) {
 }
 
 }  // namespace
-}  // namespace tenantd::storage
+}  // namespace tenantd::storage::sqlite

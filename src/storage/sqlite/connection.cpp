@@ -1,4 +1,4 @@
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 
 #include <sqlite3.h>
 
@@ -11,7 +11,7 @@
 
 #include "base/time.h"
 
-namespace tenantd::storage {
+namespace tenantd::storage::sqlite {
 
 struct Statement::CacheSlot {
   sqlite3_stmt* stmt = nullptr;
@@ -78,10 +78,6 @@ constexpr std::string_view kCreateSchemaMigrations =
     " applied_at TEXT NOT NULL)";
 
 }  // namespace
-
-bool IsUniqueViolation(const base::Error& e) {
-  return e.code == base::ErrorCode::kAlreadyExists && e.problem_code == kUniqueViolation;
-}
 
 // ---------------------------------------------------------------------------
 // Statement
@@ -181,6 +177,28 @@ std::optional<std::string> Statement::ColumnOptionalText(int column) const {
   return ColumnText(column);
 }
 
+Value Statement::ColumnValue(int column) const {
+  switch (sqlite3_column_type(stmt_, column)) {
+    case SQLITE_NULL:
+      return std::monostate{};
+    case SQLITE_INTEGER:
+      return static_cast<int64_t>(sqlite3_column_int64(stmt_, column));
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt_, column);
+    default:
+      return ColumnText(column);
+  }
+}
+
+bool Statement::IsReadOnly() const { return sqlite3_stmt_readonly(stmt_) != 0; }
+
+int Statement::ParameterCount() const { return sqlite3_bind_parameter_count(stmt_); }
+
+std::string_view Statement::ParameterName(int index) const {
+  const char* name = sqlite3_bind_parameter_name(stmt_, index);
+  return name != nullptr ? std::string_view(name) : std::string_view();
+}
+
 void Statement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
@@ -209,26 +227,26 @@ base::Status Transaction::Commit() {
 
 base::Status Transaction::Rollback() {
   if (db_ == nullptr) return base::Internal("sqlite: Rollback on a finished transaction");
-  Database* db = std::exchange(db_, nullptr);
+  Connection* db = std::exchange(db_, nullptr);
   if (sqlite3_get_autocommit(db->db_) != 0) return {};
   return db->Exec("ROLLBACK");
 }
 
 // ---------------------------------------------------------------------------
-// Database
+// Connection
 
-Database::Database(sqlite3* db, std::filesystem::path path, const OpenOptions& options)
+Connection::Connection(sqlite3* db, std::filesystem::path path, const OpenOptions& options)
     : db_(db), path_(std::move(path)), cache_capacity_(options.statement_cache_capacity) {}
 
-Database::~Database() {
+Connection::~Connection() {
   for (auto& [sql, slot] : cache_) sqlite3_finalize(slot->stmt);
   // close_v2 rather than close: should a Statement outlive us despite the
   // contract, the handle is freed when it goes instead of leaking forever.
   sqlite3_close_v2(db_);
 }
 
-base::Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& path,
-                                                       const OpenOptions& options) {
+base::Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path& path,
+                                                           const OpenOptions& options) {
   if (!options.create_if_missing && !IsInMemory(path)) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
@@ -237,7 +255,7 @@ base::Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::pa
       return e;
     }
   }
-  // NOMUTEX: a Database is used by one thread at a time (see sqlite.h), so
+  // NOMUTEX: a Connection is used by one thread at a time (see sqlite.h), so
   // SQLite's per-connection mutex would only cost time.
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
@@ -249,12 +267,12 @@ base::Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::pa
     sqlite3_close_v2(raw);  // a handle is returned even on failure (NULL only on OOM)
     return e;
   }
-  std::unique_ptr<Database> db(new Database(raw, path, options));
+  std::unique_ptr<Connection> db(new Connection(raw, path, options));
   TENANTD_RETURN_IF_ERROR(db->Configure(options));
   return db;
 }
 
-base::Status Database::Configure(const OpenOptions& options) {
+base::Status Connection::Configure(const OpenOptions& options) {
   sqlite3_extended_result_codes(db_, 1);
   // Set before the first statement so that even switching to WAL waits for
   // a connection that holds a lock instead of failing.
@@ -296,14 +314,14 @@ base::Status Database::Configure(const OpenOptions& options) {
   return {};
 }
 
-base::Status Database::Exec(std::string_view sql) {
+base::Status Connection::Exec(std::string_view sql) {
   const std::string text(sql);  // sqlite3_exec needs a NUL-terminated string
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return SqliteError(rc, db_, text);
   return {};
 }
 
-base::Result<Statement> Database::Prepare(std::string_view sql) {
+base::Result<Statement> Connection::Prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end() && !it->second->in_use) {
     it->second->in_use = true;
@@ -312,7 +330,7 @@ base::Result<Statement> Database::Prepare(std::string_view sql) {
   return Compile(sql, /*cache=*/it == cache_.end() && cache_.size() < cache_capacity_);
 }
 
-base::Result<Statement> Database::Compile(std::string_view sql, bool cache) {
+base::Result<Statement> Connection::Compile(std::string_view sql, bool cache) {
   if (sql.size() > static_cast<std::size_t>(INT_MAX)) {
     return base::Internal("sqlite: SQL text too long");
   }
@@ -338,19 +356,19 @@ base::Result<Statement> Database::Compile(std::string_view sql, bool cache) {
   return Statement(stmt, raw_slot);
 }
 
-base::Result<Transaction> Database::Begin() {
+base::Result<Transaction> Connection::Begin() {
   TENANTD_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   return Transaction(this);
 }
 
-int64_t Database::Changes() const { return sqlite3_changes64(db_); }
+int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
 
-int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+int64_t Connection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
 // ---------------------------------------------------------------------------
 // Migrations
 
-base::Status CopyDatabase(Database& source, Database& destination) {
+base::Status CopyDatabase(Connection& source, Connection& destination) {
   sqlite3_backup* backup = sqlite3_backup_init(destination.db_, "main", source.db_, "main");
   if (backup == nullptr) {
     return SqliteError(sqlite3_errcode(destination.db_), destination.db_,
@@ -367,7 +385,7 @@ base::Status CopyDatabase(Database& source, Database& destination) {
   return {};
 }
 
-base::Result<int> SchemaVersion(Database& db) {
+base::Result<int> SchemaVersion(Connection& db) {
   TENANTD_TRY(Statement exists,
               db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
                          "'schema_migrations'"));
@@ -379,7 +397,7 @@ base::Result<int> SchemaVersion(Database& db) {
   return static_cast<int>(st.ColumnInt64(0));
 }
 
-base::Result<int> ApplyMigrations(Database& db, const std::vector<Migration>& migrations) {
+base::Result<int> ApplyMigrations(Connection& db, const std::vector<Migration>& migrations) {
   int previous = 0;
   for (const Migration& m : migrations) {
     if (m.version <= previous) {
@@ -448,4 +466,4 @@ base::Result<int> ApplyMigrations(Database& db, const std::vector<Migration>& mi
   return count;
 }
 
-}  // namespace tenantd::storage
+}  // namespace tenantd::storage::sqlite
