@@ -30,35 +30,6 @@ void Bind(sqlite::Statement& st, int index, const Value& v) {
   }
 }
 
-// One statement on a leased connection: binds $n to params[n-1] (SQLite
-// numbers named parameters by first appearance, not by their digits),
-// steps it to the end and copies the rows out.
-base::Result<Rows> RunQuery(sqlite::Connection& db, std::string_view sql, const Params& params) {
-  TENANTD_TRY(sqlite::Statement st, db.Prepare(sql));
-  const int count = st.ParameterCount();
-  for (int i = 1; i <= count; ++i) {
-    const std::size_t n = PlaceholderNumber(st.ParameterName(i));
-    if (n == 0 || n > params.size()) {
-      return base::Internal("sqlite: parameter '" + std::string(st.ParameterName(i)) +
-                            "' has no value (write $1..$" + std::to_string(params.size()) +
-                            "): " + std::string(sql));
-    }
-    Bind(st, i, params[n - 1]);
-  }
-  Rows out;
-  for (;;) {
-    TENANTD_TRY(bool more, st.Step());
-    if (!more) break;
-    std::vector<Value> values;
-    const int columns = st.ColumnCount();
-    values.reserve(static_cast<std::size_t>(columns));
-    for (int c = 0; c < columns; ++c) values.push_back(st.ColumnValue(c));
-    out.rows.emplace_back(std::move(values));
-  }
-  if (!st.IsReadOnly()) out.affected = db.Changes();
-  return out;
-}
-
 class SqliteDatabase;
 
 // A connection borrowed from the pool, returned when the lease goes.
@@ -167,11 +138,11 @@ awaitable<base::Result<std::unique_ptr<Transaction>>> SqliteDatabase::Begin() {
 awaitable<base::Result<Rows>> SqliteDatabase::Query(std::string_view sql, Params params) {
   auto lease = Acquire();
   if (!lease) co_return Relabel(std::move(lease).error(), options_.unavailable_code);
-  co_return Relabel(RunQuery(**lease, sql, params), options_.unavailable_code);
+  co_return Relabel(sqlite::RunQuery(**lease, sql, params), options_.unavailable_code);
 }
 
 awaitable<base::Result<Rows>> SqliteTransaction::Query(std::string_view sql, Params params) {
-  co_return Relabel(RunQuery(*lease_, sql, params), unavailable_code_);
+  co_return Relabel(sqlite::RunQuery(*lease_, sql, params), unavailable_code_);
 }
 
 awaitable<base::Status> SqliteTransaction::ExecScript(std::string_view sql) {
@@ -188,6 +159,39 @@ awaitable<base::Status> SqliteTransaction::Commit() {
 }
 
 }  // namespace
+
+namespace sqlite {
+
+// Binds $n to params[n-1] (SQLite
+// numbers named parameters by first appearance, not by their digits),
+// steps it to the end and copies the rows out.
+base::Result<Rows> RunQuery(Connection& db, std::string_view sql, const Params& params) {
+  TENANTD_TRY(Statement st, db.Prepare(sql));
+  const int count = st.ParameterCount();
+  for (int i = 1; i <= count; ++i) {
+    const std::size_t n = PlaceholderNumber(st.ParameterName(i));
+    if (n == 0 || n > params.size()) {
+      return base::Internal("sqlite: parameter '" + std::string(st.ParameterName(i)) +
+                            "' has no value (write $1..$" + std::to_string(params.size()) +
+                            "): " + std::string(sql));
+    }
+    Bind(st, i, params[n - 1]);
+  }
+  Rows out;
+  for (;;) {
+    TENANTD_TRY(bool more, st.Step());
+    if (!more) break;
+    std::vector<Value> values;
+    const int columns = st.ColumnCount();
+    values.reserve(static_cast<std::size_t>(columns));
+    for (int c = 0; c < columns; ++c) values.push_back(st.ColumnValue(c));
+    out.rows.emplace_back(std::move(values));
+  }
+  if (!st.IsReadOnly()) out.affected = db.Changes();
+  return out;
+}
+
+}  // namespace sqlite
 
 base::Result<std::unique_ptr<Database>> OpenSqliteDatabase(const std::filesystem::path& path,
                                                            SqliteDatabaseOptions options) {

@@ -31,4 +31,11 @@ struct SqliteDatabaseOptions {
 base::Result<std::unique_ptr<Database>> OpenSqliteDatabase(const std::filesystem::path& path,
                                                            SqliteDatabaseOptions options = {});
 
+namespace sqlite {
+// One statement with $1..$n placeholders on a connection, its rows copied
+// out: what this seam's transactions run, for callers that lease their
+// connections elsewhere (the tenant database pool, tenant_db/tenant_data.h).
+base::Result<Rows> RunQuery(Connection& db, std::string_view sql, const Params& params);
+}  // namespace sqlite
+
 }  // namespace tenantd::storage
