@@ -58,7 +58,7 @@ void RegisterPublicRoutes(http::Router& router, control::ControlStore& store,
                bool ok = bool(ping);
                boost::json::object checks{{"control_store", ping ? "ok" : "unavailable"}};
                for (const ReadinessCheck& c : extra) {
-                 const std::string why = c.check();
+                 const std::string why = co_await c.check();
                  ok = ok && why.empty();
                  checks[c.name] = why.empty() ? "ok" : why;
                }

@@ -1,6 +1,7 @@
 // Public endpoints (api.md §2): /, /healthz, /readyz, /metrics. No auth.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <string>
 #include <vector>
@@ -18,9 +19,10 @@ namespace tenantd::app {
 
 // A dependency /readyz reports besides the control store: `check` returns
 // "" when it is fine, else why not (no secrets: it is shown to anyone).
+// Awaited on the event loop, so a check across the network must not block.
 struct ReadinessCheck {
   std::string name;
-  std::function<std::string()> check;
+  std::function<boost::asio::awaitable<std::string>()> check;
 };
 
 // `store`, `metrics` and what `checks` refer to must outlive the router.

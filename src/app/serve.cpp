@@ -181,7 +181,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   admin::AdminAuth admin_auth(token->sha256);
   std::vector<ReadinessCheck> readiness;
   if (redis_client) {
-    readiness.push_back({"redis", [&redis_client] { return redis_client->Health(); }});
+    readiness.push_back({"redis", [&redis_client] { return redis_client->HealthAsync(); }});
   }
   RegisterPublicRoutes(router, **store, metrics, std::move(readiness));
   admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool});
@@ -208,6 +208,9 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
       out += "# HELP tenantd_redis_up Whether Redis answered the last command (1) or not (0).\n";
       out += "# TYPE tenantd_redis_up gauge\n";
       out += redis_client->is_up() ? "tenantd_redis_up 1\n" : "tenantd_redis_up 0\n";
+      out += "# HELP tenantd_redis_commands_waiting Commands sent to Redis awaiting a reply.\n";
+      out += "# TYPE tenantd_redis_commands_waiting gauge\n";
+      out += "tenantd_redis_commands_waiting " + std::to_string(redis_client->waiting()) + "\n";
     });
   }
 

@@ -3,6 +3,8 @@
 namespace tenantd::products {
 namespace {
 
+using boost::asio::awaitable;
+
 // created_at is Unix seconds: the window is a day, and an integer column
 // keeps the pruning delete a plain range scan of its index.
 int64_t UnixSeconds(base::TimePoint t) {
@@ -22,52 +24,45 @@ bool IsValidIdempotencyKey(std::string_view key) {
   return true;
 }
 
-base::Result<std::optional<StoredAnswer>> FindStoredAnswer(storage::sqlite::Connection& db,
-                                                           const IdempotencyKey& key,
-                                                           base::TimePoint now) {
-  TENANTD_TRY(storage::sqlite::Statement st,
-              db.Prepare("SELECT request_sha256, status, location, body FROM idempotency_keys"
-                         " WHERE key = ? AND route = ? AND created_at > ?"));
-  st.Bind(1, key.key).Bind(2, key.route).Bind(3, WindowStart(now));
-  TENANTD_TRY(bool row, st.Step());
-  if (!row) return std::optional<StoredAnswer>();
-  if (st.ColumnText(0) != key.request_sha256) {
+awaitable<base::Result<std::optional<StoredAnswer>>> FindStoredAnswer(storage::Transaction& tx,
+                                                                      const IdempotencyKey& key,
+                                                                      base::TimePoint now) {
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await tx.Query("SELECT request_sha256, status, location, body"
+                                   " FROM idempotency_keys"
+                                   " WHERE key = $1 AND route = $2 AND created_at > $3",
+                                   key.key, key.route, WindowStart(now)));
+  if (rows.empty()) co_return std::optional<StoredAnswer>();
+  const storage::Row& row = rows.front();
+  if (row.Text(0) != key.request_sha256) {
     // Replaying would answer a request the client did not send; creating
     // would break the promise the key made for the first one.
-    return base::MakeError(base::ErrorCode::kFailedPrecondition, "idempotency_key_reused",
-                           "This Idempotency-Key was used with a different request body; "
-                           "use a new key for a new request.");
+    co_return base::MakeError(base::ErrorCode::kFailedPrecondition, "idempotency_key_reused",
+                              "This Idempotency-Key was used with a different request body; "
+                              "use a new key for a new request.");
   }
   StoredAnswer answer;
-  answer.status = static_cast<int>(st.ColumnInt64(1));
-  answer.location = st.ColumnText(2);
-  answer.body = st.ColumnText(3);
-  return std::optional<StoredAnswer>(std::move(answer));
+  answer.status = static_cast<int>(row.Int64(1));
+  answer.location = row.Text(2);
+  answer.body = row.Text(3);
+  co_return std::optional<StoredAnswer>(std::move(answer));
 }
 
-base::Status StoreAnswer(storage::sqlite::Connection& db, const IdempotencyKey& key,
-                         const StoredAnswer& answer, base::TimePoint now) {
-  {
-    // Also removes an expired row of this very key, which FindStoredAnswer
-    // ignored, so the insert below cannot collide with it.
-    TENANTD_TRY(storage::sqlite::Statement prune,
-                db.Prepare("DELETE FROM idempotency_keys WHERE created_at <= ?"));
-    prune.Bind(1, WindowStart(now));
-    TENANTD_RETURN_IF_ERROR(prune.Step());
-  }
-  TENANTD_TRY(storage::sqlite::Statement st,
-              db.Prepare("INSERT INTO idempotency_keys"
-                         " (key, route, request_sha256, status, location, body, created_at)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  st.Bind(1, key.key).Bind(2, key.route).Bind(3, key.request_sha256).Bind(4, answer.status);
-  if (answer.location.empty()) {
-    st.Bind(5, std::nullopt);
-  } else {
-    st.Bind(5, answer.location);
-  }
-  st.Bind(6, answer.body).Bind(7, UnixSeconds(now));
-  TENANTD_RETURN_IF_ERROR(st.Step());
-  return {};
+awaitable<base::Status> StoreAnswer(storage::Transaction& tx, const IdempotencyKey& key,
+                                    const StoredAnswer& answer, base::TimePoint now) {
+  // Also removes an expired row of this very key, which FindStoredAnswer
+  // ignored, so the insert below cannot collide with it.
+  TENANTD_CO_RETURN_IF_ERROR(
+      co_await tx.Exec("DELETE FROM idempotency_keys WHERE created_at <= $1", WindowStart(now)));
+  std::optional<std::string_view> location;
+  if (!answer.location.empty()) location = answer.location;
+  TENANTD_CO_RETURN_IF_ERROR(
+      co_await tx.Exec("INSERT INTO idempotency_keys"
+                       " (key, route, request_sha256, status, location, body, created_at)"
+                       " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                       key.key, key.route, key.request_sha256, answer.status, location, answer.body,
+                       UnixSeconds(now)));
+  co_return storage::Ok();
 }
 
 }  // namespace tenantd::products

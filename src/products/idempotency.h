@@ -5,11 +5,12 @@
 //
 // The table is keyed by (key, route), so one key may serve several routes;
 // keys are per tenant because the table lives in the tenant's database.
-// Both functions run inside the caller's transaction, which also holds the
-// write the answer describes: the check, the write and the record commit or
-// vanish together.
+// Both functions run inside the caller's transaction (a tenant's, from
+// tenant_db::TenantData), which also holds the write the answer describes:
+// the check, the write and the record commit or vanish together.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -17,7 +18,7 @@
 
 #include "base/error.h"
 #include "base/time.h"
-#include "storage/sqlite/connection.h"
+#include "storage/database.h"
 
 namespace tenantd::products {
 
@@ -45,14 +46,14 @@ struct StoredAnswer {
 // The answer stored for `key` less than kReplayWindow before `now`, or
 // nullopt. kFailedPrecondition "idempotency_key_reused" when that answer
 // was for a different body.
-base::Result<std::optional<StoredAnswer>> FindStoredAnswer(storage::sqlite::Connection& db,
-                                                           const IdempotencyKey& key,
-                                                           base::TimePoint now);
+boost::asio::awaitable<base::Result<std::optional<StoredAnswer>>> FindStoredAnswer(
+    storage::Transaction& tx, const IdempotencyKey& key, base::TimePoint now);
 
 // Records `answer` for `key` at `now`, first deleting every key that has
 // left the replay window (an indexed range delete, so the table stays as
 // small as one day's keys without a separate sweeper).
-base::Status StoreAnswer(storage::sqlite::Connection& db, const IdempotencyKey& key,
-                         const StoredAnswer& answer, base::TimePoint now);
+boost::asio::awaitable<base::Status> StoreAnswer(storage::Transaction& tx,
+                                                 const IdempotencyKey& key,
+                                                 const StoredAnswer& answer, base::TimePoint now);
 
 }  // namespace tenantd::products

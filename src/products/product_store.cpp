@@ -10,57 +10,50 @@
 namespace tenantd::products {
 namespace {
 
+using boost::asio::awaitable;
+
 constexpr int kMaxListLimit = 500;
 
 // Columns read by ReadProduct, in its order. Every SQL text below is a
-// constant, so each is prepared once per handle and then reused from the
-// statement cache.
+// constant, so on SQLite each is prepared once per connection and then
+// reused from the statement cache.
 #define TENANTD_PRODUCT_COLUMNS \
   "id, sku, name, price_cents, currency, attributes, version, created_at, updated_at"
 
-constexpr std::string_view kInsertSql =
-    "INSERT INTO products (" TENANTD_PRODUCT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kInsertSql = "INSERT INTO products (" TENANTD_PRODUCT_COLUMNS
+                                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 constexpr std::string_view kSelectByIdSql =
-    "SELECT " TENANTD_PRODUCT_COLUMNS " FROM products WHERE id = ?";
+    "SELECT " TENANTD_PRODUCT_COLUMNS " FROM products WHERE id = $1";
 constexpr std::string_view kListSql =
-    "SELECT " TENANTD_PRODUCT_COLUMNS " FROM products WHERE id > ? ORDER BY id LIMIT ?";
+    "SELECT " TENANTD_PRODUCT_COLUMNS " FROM products WHERE id > $1 ORDER BY id LIMIT $2";
 constexpr std::string_view kListBySkuSql = "SELECT " TENANTD_PRODUCT_COLUMNS
-                                           " FROM products WHERE sku = ? AND id > ?"
-                                           " ORDER BY id LIMIT ?";
+                                           " FROM products WHERE sku = $1 AND id > $2"
+                                           " ORDER BY id LIMIT $3";
 // One statement, so a partial update reads and writes under one lock: a
-// NULL parameter keeps the column (no column may be NULL), and ?8 is the
+// NULL parameter keeps the column (no column may be NULL), and $8 is the
 // expected version or NULL for none.
 constexpr std::string_view kPatchSql =
-    "UPDATE products SET sku = coalesce(?1, sku), name = coalesce(?2, name),"
-    " price_cents = coalesce(?3, price_cents), currency = coalesce(?4, currency),"
-    " attributes = coalesce(?5, attributes), version = version + 1, updated_at = ?6"
-    " WHERE id = ?7 AND (?8 IS NULL OR version = ?8) RETURNING " TENANTD_PRODUCT_COLUMNS;
+    "UPDATE products SET sku = coalesce($1, sku), name = coalesce($2, name),"
+    " price_cents = coalesce($3, price_cents), currency = coalesce($4, currency),"
+    " attributes = coalesce($5, attributes), version = version + 1, updated_at = $6"
+    " WHERE id = $7 AND ($8 IS NULL OR version = $8) RETURNING " TENANTD_PRODUCT_COLUMNS;
 constexpr std::string_view kDeleteSql =
-    "DELETE FROM products WHERE id = ?1 AND (?2 IS NULL OR version = ?2)";
-constexpr std::string_view kExistsSql = "SELECT 1 FROM products WHERE id = ?";
+    "DELETE FROM products WHERE id = $1 AND ($2 IS NULL OR version = $2)";
+constexpr std::string_view kExistsSql = "SELECT 1 FROM products WHERE id = $1";
 
 #undef TENANTD_PRODUCT_COLUMNS
 
-template <class T>
-void BindOrNull(storage::sqlite::Statement& st, int index, const std::optional<T>& value) {
-  if (value) {
-    st.Bind(index, *value);
-  } else {
-    st.Bind(index, std::nullopt);
-  }
-}
-
-Product ReadProduct(const storage::sqlite::Statement& st) {
+Product ReadProduct(const storage::Row& row) {
   Product p;
-  p.id = st.ColumnText(0);
-  p.sku = st.ColumnText(1);
-  p.name = st.ColumnText(2);
-  p.price_cents = st.ColumnInt64(3);
-  p.currency = st.ColumnText(4);
-  p.attributes = st.ColumnText(5);
-  p.version = st.ColumnInt64(6);
-  p.created_at = st.ColumnText(7);
-  p.updated_at = st.ColumnText(8);
+  p.id = row.Text(0);
+  p.sku = row.Text(1);
+  p.name = row.Text(2);
+  p.price_cents = row.Int64(3);
+  p.currency = row.Text(4);
+  p.attributes = row.Text(5);
+  p.version = row.Int64(6);
+  p.created_at = row.Text(7);
+  p.updated_at = row.Text(8);
   return p;
 }
 
@@ -143,13 +136,10 @@ base::Error Stale() {
 
 // Why a conditional write touched no row: the product is gone, or at
 // another version.
-base::Error WhyUnchanged(storage::sqlite::Connection& db, std::string_view id) {
-  auto st = db.Prepare(kExistsSql);
-  if (!st) return std::move(st).error();
-  st->Bind(1, id);
-  auto row = st->Step();
-  if (!row) return std::move(row).error();
-  return *row ? Stale() : NoSuchProduct();
+awaitable<base::Error> WhyUnchanged(storage::Transaction& tx, std::string_view id) {
+  auto rows = co_await tx.Query(kExistsSql, id);
+  if (!rows) co_return std::move(rows).error();
+  co_return rows->empty() ? NoSuchProduct() : Stale();
 }
 
 }  // namespace
@@ -166,11 +156,11 @@ std::vector<base::FieldError> ValidateProductPatch(const ProductPatch& patch) {
   return Validate(patch, attributes_text);
 }
 
-base::Result<Product> CreateProduct(storage::sqlite::Connection& db, const NewProduct& p,
-                                    base::TimePoint now) {
+awaitable<base::Result<Product>> CreateProduct(storage::Transaction& tx, const NewProduct& p,
+                                               base::TimePoint now) {
   Product product;
   auto errors = Validate(p, product.attributes);
-  if (!errors.empty()) return base::ValidationFailed(std::move(errors));
+  if (!errors.empty()) co_return base::ValidationFailed(std::move(errors));
   product.id = base::NewId(kProductIdPrefix);
   product.sku = p.sku;
   product.name = std::string(base::TrimAsciiSpace(p.name));
@@ -180,106 +170,80 @@ base::Result<Product> CreateProduct(storage::sqlite::Connection& db, const NewPr
   product.created_at = base::FormatRfc3339(now);
   product.updated_at = product.created_at;
 
-  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kInsertSql));
-  st.Bind(1, product.id)
-      .Bind(2, product.sku)
-      .Bind(3, product.name)
-      .Bind(4, product.price_cents)
-      .Bind(5, product.currency)
-      .Bind(6, product.attributes)
-      .Bind(7, product.version)
-      .Bind(8, product.created_at)
-      .Bind(9, product.updated_at);
-  if (auto step = st.Step(); !step) return Translate(std::move(step).error());
-  return product;
+  auto inserted = co_await tx.Exec(kInsertSql, product.id, product.sku, product.name,
+                                   product.price_cents, product.currency, product.attributes,
+                                   product.version, product.created_at, product.updated_at);
+  if (!inserted) co_return Translate(std::move(inserted).error());
+  co_return product;
 }
 
-base::Result<IdempotentCreate> CreateProductOnce(
-    storage::sqlite::Connection& db, const NewProduct& p, const IdempotencyKey& key,
-    base::TimePoint now, const std::function<StoredAnswer(const Product&)>& render) {
-  // Rolled back on every early return: a replay writes nothing, and a
-  // failed create leaves neither a product nor a key behind.
-  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
-  TENANTD_TRY(std::optional<StoredAnswer> stored, FindStoredAnswer(db, key, now));
-  if (stored) return IdempotentCreate{std::move(*stored), true};
-  TENANTD_TRY(Product product, CreateProduct(db, p, now));
+awaitable<base::Result<IdempotentCreate>> CreateProductOnce(
+    storage::Transaction& tx, const NewProduct& p, const IdempotencyKey& key, base::TimePoint now,
+    std::function<StoredAnswer(const Product&)> render) {
+  TENANTD_CO_TRY(std::optional<StoredAnswer> stored, co_await FindStoredAnswer(tx, key, now));
+  if (stored) co_return IdempotentCreate{std::move(*stored), true};
+  TENANTD_CO_TRY(Product product, co_await CreateProduct(tx, p, now));
   IdempotentCreate created{render(product), false};
-  TENANTD_RETURN_IF_ERROR(StoreAnswer(db, key, created.answer, now));
-  TENANTD_RETURN_IF_ERROR(tx.Commit());
-  return created;
+  TENANTD_CO_RETURN_IF_ERROR(co_await StoreAnswer(tx, key, created.answer, now));
+  co_return created;
 }
 
-base::Result<std::optional<Product>> GetProduct(storage::sqlite::Connection& db,
-                                                std::string_view id) {
-  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kSelectByIdSql));
-  st.Bind(1, id);
-  TENANTD_TRY(bool row, st.Step());
-  if (!row) return std::optional<Product>();
-  return std::optional<Product>(ReadProduct(st));
+awaitable<base::Result<std::optional<Product>>> GetProduct(storage::Transaction& tx,
+                                                           std::string_view id) {
+  TENANTD_CO_TRY(storage::Rows rows, co_await tx.Query(kSelectByIdSql, id));
+  if (rows.empty()) co_return std::optional<Product>();
+  co_return std::optional<Product>(ReadProduct(rows.front()));
 }
 
-base::Result<ProductPage> ListProducts(storage::sqlite::Connection& db, std::string_view after,
-                                       int limit, std::optional<std::string_view> sku) {
+awaitable<base::Result<ProductPage>> ListProducts(storage::Transaction& tx, std::string_view after,
+                                                  int limit, std::optional<std::string_view> sku) {
   limit = std::clamp(limit, 1, kMaxListLimit);
-  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(sku ? kListBySkuSql : kListSql));
-  const int first = sku ? 2 : 1;
-  if (sku) st.Bind(1, *sku);
   // One row more than asked tells whether another page follows.
-  st.Bind(first, after).Bind(first + 1, limit + 1);
-  ProductPage page;
-  for (;;) {
-    TENANTD_TRY(bool row, st.Step());
-    if (!row) break;
-    page.items.push_back(ReadProduct(st));
+  base::Result<storage::Rows> rows = storage::Rows{};
+  if (sku) {
+    rows = co_await tx.Query(kListBySkuSql, *sku, after, limit + 1);
+  } else {
+    rows = co_await tx.Query(kListSql, after, limit + 1);
   }
+  if (!rows) co_return std::move(rows).error();
+  ProductPage page;
+  page.items.reserve(rows->size());
+  for (const storage::Row& row : rows->rows) page.items.push_back(ReadProduct(row));
   if (page.items.size() > static_cast<std::size_t>(limit)) {
     page.items.pop_back();
     page.next_cursor = page.items.back().id;
   }
-  return page;
+  co_return page;
 }
 
-base::Result<Product> PatchProduct(storage::sqlite::Connection& db, std::string_view id,
-                                   const ProductPatch& patch,
-                                   std::optional<int64_t> expected_version, base::TimePoint now) {
+awaitable<base::Result<Product>> PatchProduct(storage::Transaction& tx, std::string_view id,
+                                              const ProductPatch& patch,
+                                              std::optional<int64_t> expected_version,
+                                              base::TimePoint now) {
   std::optional<std::string> attributes_text;
   auto errors = Validate(patch, attributes_text);
-  if (!errors.empty()) return base::ValidationFailed(std::move(errors));
+  if (!errors.empty()) co_return base::ValidationFailed(std::move(errors));
   if (patch.empty()) {
-    TENANTD_TRY(std::optional<Product> current, GetProduct(db, id));
-    if (!current) return NoSuchProduct();
-    if (expected_version && *expected_version != current->version) return Stale();
-    return std::move(*current);
+    TENANTD_CO_TRY(std::optional<Product> current, co_await GetProduct(tx, id));
+    if (!current) co_return NoSuchProduct();
+    if (expected_version && *expected_version != current->version) co_return Stale();
+    co_return std::move(*current);
   }
 
   std::optional<std::string_view> name;
   if (patch.name) name = base::TrimAsciiSpace(*patch.name);
-  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kPatchSql));
-  BindOrNull(st, 1, patch.sku);
-  BindOrNull(st, 2, name);
-  BindOrNull(st, 3, patch.price_cents);
-  BindOrNull(st, 4, patch.currency);
-  BindOrNull(st, 5, attributes_text);
-  st.Bind(6, base::FormatRfc3339(now)).Bind(7, id);
-  BindOrNull(st, 8, expected_version);
-  auto row = st.Step();
-  if (!row) return Translate(std::move(row).error());
-  if (!*row) return WhyUnchanged(db, id);
-  Product updated = ReadProduct(st);
-  // Runs the statement to its end, so the autocommit ends here and any
-  // failure to commit is reported rather than lost in the reset.
-  TENANTD_RETURN_IF_ERROR(st.Step());
-  return updated;
+  auto rows = co_await tx.Query(kPatchSql, patch.sku, name, patch.price_cents, patch.currency,
+                                attributes_text, base::FormatRfc3339(now), id, expected_version);
+  if (!rows) co_return Translate(std::move(rows).error());
+  if (rows->empty()) co_return co_await WhyUnchanged(tx, id);
+  co_return ReadProduct(rows->front());
 }
 
-base::Status DeleteProduct(storage::sqlite::Connection& db, std::string_view id,
-                           std::optional<int64_t> expected_version) {
-  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kDeleteSql));
-  st.Bind(1, id);
-  BindOrNull(st, 2, expected_version);
-  TENANTD_RETURN_IF_ERROR(st.Step());
-  if (db.Changes() == 0) return WhyUnchanged(db, id);
-  return {};
+awaitable<base::Status> DeleteProduct(storage::Transaction& tx, std::string_view id,
+                                      std::optional<int64_t> expected_version) {
+  TENANTD_CO_TRY(storage::Rows deleted, co_await tx.Query(kDeleteSql, id, expected_version));
+  if (deleted.affected == 0) co_return co_await WhyUnchanged(tx, id);
+  co_return storage::Ok();
 }
 
 }  // namespace tenantd::products

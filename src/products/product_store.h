@@ -1,10 +1,13 @@
 // Products (api.md §5): the first resource kept in the tenant's own
 // database (table `products`, src/tenant_db/migrations/0001_products.sql).
 //
-// Every function works on the storage::sqlite::Connection of one tenant, as leased
-// from tenant_db::TenantDbPool, so a tenant can only ever reach its own
-// rows: isolation comes from the file, not from a WHERE clause. The caller
-// uses the handle from one thread at a time (storage/sqlite.h).
+// Every function works inside a transaction bound to one tenant, as
+// tenant_db::TenantData::Begin hands out, so a tenant can only ever reach
+// its own rows: isolation comes from where the transaction is bound (the
+// tenant's file today), not from a WHERE clause. Reads need a kRead
+// transaction, writes a kWrite one, which the caller commits. The SQL is
+// the seam's ($n placeholders, RETURNING, nothing engine-specific).
+// Co_await each call at once (its arguments are read by reference).
 //
 // Errors: 422 validation_failed with field errors for invalid values,
 // kNotFound "not_found" for an id that does not exist here,
@@ -14,6 +17,7 @@
 // kInternal otherwise.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
@@ -25,7 +29,7 @@
 #include "base/error.h"
 #include "base/time.h"
 #include "products/idempotency.h"
-#include "storage/sqlite/connection.h"
+#include "storage/database.h"
 
 namespace tenantd::products {
 
@@ -93,8 +97,9 @@ base::Error NoSuchProduct();
 
 // Validates and inserts `p` with a new id, version kFirstVersion and both
 // timestamps `now`.
-base::Result<Product> CreateProduct(storage::sqlite::Connection& db, const NewProduct& p,
-                                    base::TimePoint now);
+boost::asio::awaitable<base::Result<Product>> CreateProduct(storage::Transaction& tx,
+                                                            const NewProduct& p,
+                                                            base::TimePoint now);
 
 // The answer a create gave (or gives now), and whether it is a replay.
 struct IdempotentCreate {
@@ -102,38 +107,42 @@ struct IdempotentCreate {
   bool replayed = false;
 };
 
-// POST with an Idempotency-Key. In one transaction (BEGIN IMMEDIATE, so
-// concurrent retries queue on the write lock and only the first creates):
+// POST with an Idempotency-Key, in the caller's kWrite transaction (it
+// holds the write lock, so concurrent retries queue and only the first
+// creates; the caller commits on success):
 // if `key` answered within the replay window, that answer is returned with
 // `replayed` (or kFailedPrecondition "idempotency_key_reused" when it came
 // with another body); otherwise the product is created, `render` turns it
 // into the answer, and the answer is stored under `key`. A create that
-// fails stores nothing, so a corrected retry may reuse the key.
-base::Result<IdempotentCreate> CreateProductOnce(
-    storage::sqlite::Connection& db, const NewProduct& p, const IdempotencyKey& key,
-    base::TimePoint now, const std::function<StoredAnswer(const Product&)>& render);
+// fails stores nothing (the caller does not commit), so a corrected retry
+// may reuse the key.
+boost::asio::awaitable<base::Result<IdempotentCreate>> CreateProductOnce(
+    storage::Transaction& tx, const NewProduct& p, const IdempotencyKey& key, base::TimePoint now,
+    std::function<StoredAnswer(const Product&)> render);
 
 // The product with `id`; nullopt when there is none.
-base::Result<std::optional<Product>> GetProduct(storage::sqlite::Connection& db,
-                                                std::string_view id);
+boost::asio::awaitable<base::Result<std::optional<Product>>> GetProduct(storage::Transaction& tx,
+                                                                        std::string_view id);
 
 // Products in id order (creation order) after the cursor `after` ("" =
 // from the start), at most `limit` (clamped to 1-500); with `sku`, only the
 // product with exactly that sku.
-base::Result<ProductPage> ListProducts(storage::sqlite::Connection& db, std::string_view after,
-                                       int limit,
-                                       std::optional<std::string_view> sku = std::nullopt);
+boost::asio::awaitable<base::Result<ProductPage>> ListProducts(
+    storage::Transaction& tx, std::string_view after, int limit,
+    std::optional<std::string_view> sku = std::nullopt);
 
 // Applies `patch`, adds one to the version and sets updated_at to `now`.
 // With `expected_version`, only when the product is at that version
 // (precondition_failed otherwise). An empty patch writes nothing and
 // returns the product as it is (the expected version is still checked).
-base::Result<Product> PatchProduct(storage::sqlite::Connection& db, std::string_view id,
-                                   const ProductPatch& patch,
-                                   std::optional<int64_t> expected_version, base::TimePoint now);
+boost::asio::awaitable<base::Result<Product>> PatchProduct(storage::Transaction& tx,
+                                                           std::string_view id,
+                                                           const ProductPatch& patch,
+                                                           std::optional<int64_t> expected_version,
+                                                           base::TimePoint now);
 
 // Removes the product; with `expected_version`, only at that version.
-base::Status DeleteProduct(storage::sqlite::Connection& db, std::string_view id,
-                           std::optional<int64_t> expected_version);
+boost::asio::awaitable<base::Status> DeleteProduct(storage::Transaction& tx, std::string_view id,
+                                                   std::optional<int64_t> expected_version);
 
 }  // namespace tenantd::products

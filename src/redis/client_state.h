@@ -27,6 +27,8 @@ struct ClientState {
   const RedisClientOptions options;
   const uint64_t id;  // unique per client: keys its connection on each loop
   std::atomic<bool> down{false};
+  // Asynchronous commands sent or queued and not yet answered, all loops.
+  std::atomic<int64_t> waiting{0};
   std::mutex mu;
   std::string last_error;  // guarded by mu
 };

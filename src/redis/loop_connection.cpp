@@ -113,7 +113,9 @@ awaitable<base::Result<Reply>> LoopConnection::Run(std::span<const std::string_v
     Flush();
   }
   error_code ignored;
+  state_->waiting.fetch_add(1, std::memory_order_relaxed);
   co_await pending->wake.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  state_->waiting.fetch_sub(1, std::memory_order_relaxed);
   if (!pending->result) {
     Fail("no answer from " + state_->options.url.Masked() + " within " +
          std::to_string(state_->options.timeout.count()) + " ms");

@@ -156,6 +156,8 @@ void RedisClient::MarkDown(std::string why) {
 
 bool RedisClient::is_up() const { return state_->is_up(); }
 
+int64_t RedisClient::waiting() const { return state_->waiting.load(std::memory_order_relaxed); }
+
 const RedisUrl& RedisClient::url() const { return state_->options.url; }
 
 base::Result<Reply> RedisClient::Run(const std::vector<std::string>& argv, bool even_if_down) {
@@ -308,6 +310,13 @@ std::string RedisClient::Health() {
   if (!is_up()) return state_->LastError();
   auto pong = Run({"PING"}, /*even_if_down=*/false);
   return pong ? "" : pong.error().log_detail;
+}
+
+boost::asio::awaitable<std::string> RedisClient::HealthAsync() {
+  if (!is_up()) co_return state_->LastError();
+  static const std::vector<std::string> kPing = {"PING"};
+  const base::Result<Reply> pong = co_await CommandAsync(kPing);
+  co_return pong ? "" : pong.error().log_detail;
 }
 
 }  // namespace tenantd::redis

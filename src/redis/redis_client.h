@@ -82,9 +82,13 @@ class RedisClient {
   // While down, tries a fresh connection with PING and marks the server up
   // again when it answers. For a background thread; cheap when up.
   void Reconnect();
-  // "" when the server is up and answers PING now; else why not (for /readyz).
+  // "" when the server is up and answers PING now; else why not.
   std::string Health();
+  // The same from a coroutine (/readyz), as CommandAsync: never blocks the loop.
+  boost::asio::awaitable<std::string> HealthAsync();
   bool is_up() const;
+  // Asynchronous commands waiting for their reply now (a /metrics gauge).
+  int64_t waiting() const;
   const RedisUrl& url() const;
 
  private:

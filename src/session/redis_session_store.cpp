@@ -31,14 +31,6 @@ base::Error Unavailable(const base::Error& e) {
                          "Sessions cannot be checked right now; retry shortly.", e.log_detail);
 }
 
-base::Result<Reply> Run(redis::RedisClient& client, const redis::Script& script,
-                        const std::vector<std::string>& keys,
-                        const std::vector<std::string>& args) {
-  auto reply = client.Eval(script, keys, args);
-  if (!reply) return Unavailable(reply.error());
-  return reply;
-}
-
 // An HGETALL reply (field, value, ...) as a record; nullopt when empty.
 std::optional<SessionRecord> ToRecord(const Reply& r, std::string_view id_hash) {
   if (r.type != Reply::Type::kArray || r.elements.empty()) return std::nullopt;
@@ -254,16 +246,21 @@ awaitable<base::Result<bool>> RedisSessionStore::DestroyAsync(std::string_view i
   co_return Destroyed(reply);
 }
 
-base::Result<SessionPage> RedisSessionStore::ListLive(std::string_view tenant_id,
-                                                      base::TimePoint now, std::string_view after,
-                                                      int limit) {
-  limit = std::max(limit, 1);
+namespace {
+
+// A list, revoke or revoke-all: the script call each makes and how its
+// reply reads, shared by the blocking and the asynchronous forms.
+ScriptCall ListCall(std::string_view tenant_id, base::TimePoint now, std::string_view after,
+                    int limit) {
   // One more than asked for tells whether there is a next page.
-  TENANTD_TRY(Reply r, Run(client_, ListScript(), {kTenant + std::string(tenant_id)},
-                           {kId, kHash, std::string(after), std::to_string(limit + 1),
-                            std::to_string(Ms(now))}));
+  return {{kTenant + std::string(tenant_id)},
+          {kId, kHash, std::string(after), std::to_string(limit + 1), std::to_string(Ms(now))}};
+}
+
+base::Result<SessionPage> Listed(const base::Result<Reply>& reply, int limit) {
+  if (!reply) return Unavailable(reply.error());
   SessionPage page;
-  for (const Reply& fields : r.elements) {
+  for (const Reply& fields : reply->elements) {
     if (auto s = ToRecord(fields, "")) page.items.push_back(std::move(*s));
   }
   if (page.items.size() > static_cast<std::size_t>(limit)) {
@@ -273,19 +270,81 @@ base::Result<SessionPage> RedisSessionStore::ListLive(std::string_view tenant_id
   return page;
 }
 
+std::vector<std::string> PublicIdCommand(std::string_view id) {
+  return {"GET", kId + std::string(id)};
+}
+
+// The id hash a public id names; nullopt when no session has it.
+base::Result<std::optional<std::string>> IdHash(const base::Result<Reply>& reply) {
+  if (!reply) return Unavailable(reply.error());
+  if (reply->type != Reply::Type::kString) return std::optional<std::string>();
+  return std::optional<std::string>(reply->text);
+}
+
+// Destroys the session only if it is the tenant's (the script checks).
+ScriptCall RevokeCall(std::string_view tenant_id, const std::string& id_hash) {
+  return {{kHash + id_hash}, {kId, kTenant, std::string(tenant_id)}};
+}
+
+ScriptCall RevokeAllCall(std::string_view tenant_id) {
+  return {{kTenant + std::string(tenant_id)}, {kId, kHash}};
+}
+
+base::Result<int64_t> Count(const base::Result<Reply>& reply) {
+  if (!reply) return Unavailable(reply.error());
+  return reply->integer;
+}
+
+}  // namespace
+
+base::Result<SessionPage> RedisSessionStore::ListLive(std::string_view tenant_id,
+                                                      base::TimePoint now, std::string_view after,
+                                                      int limit) {
+  limit = std::max(limit, 1);
+  const ScriptCall call = ListCall(tenant_id, now, after, limit);
+  return Listed(client_.Eval(ListScript(), call.keys, call.args), limit);
+}
+
 base::Result<bool> RedisSessionStore::Revoke(std::string_view tenant_id, std::string_view id) {
-  auto hash = client_.Command({"GET", kId + std::string(id)});
-  if (!hash) return Unavailable(hash.error());
-  if (hash->type != Reply::Type::kString) return false;
-  TENANTD_TRY(Reply r, Run(client_, DestroyScript(), {kHash + hash->text},
-                           {kId, kTenant, std::string(tenant_id)}));
-  return r.integer == 1;
+  TENANTD_TRY(std::optional<std::string> hash, IdHash(client_.Command(PublicIdCommand(id))));
+  if (!hash) return false;
+  const ScriptCall call = RevokeCall(tenant_id, *hash);
+  return Destroyed(client_.Eval(DestroyScript(), call.keys, call.args));
 }
 
 base::Result<int64_t> RedisSessionStore::RevokeAll(std::string_view tenant_id) {
-  TENANTD_TRY(Reply r,
-              Run(client_, RevokeAllScript(), {kTenant + std::string(tenant_id)}, {kId, kHash}));
-  return r.integer;
+  const ScriptCall call = RevokeAllCall(tenant_id);
+  return Count(client_.Eval(RevokeAllScript(), call.keys, call.args));
+}
+
+awaitable<base::Result<SessionPage>> RedisSessionStore::ListLiveAsync(std::string_view tenant_id,
+                                                                      base::TimePoint now,
+                                                                      std::string_view after,
+                                                                      int limit) {
+  limit = std::max(limit, 1);
+  const ScriptCall call = ListCall(tenant_id, now, after, limit);
+  const base::Result<Reply> reply = co_await client_.EvalAsync(ListScript(), call.keys, call.args);
+  co_return Listed(reply, limit);
+}
+
+awaitable<base::Result<bool>> RedisSessionStore::RevokeAsync(std::string_view tenant_id,
+                                                             std::string_view id) {
+  const std::vector<std::string> command = PublicIdCommand(id);
+  const base::Result<Reply> found = co_await client_.CommandAsync(command);
+  auto hash = IdHash(found);
+  if (!hash) co_return std::move(hash).error();
+  if (!*hash) co_return false;
+  const ScriptCall call = RevokeCall(tenant_id, **hash);
+  const base::Result<Reply> reply =
+      co_await client_.EvalAsync(DestroyScript(), call.keys, call.args);
+  co_return Destroyed(reply);
+}
+
+awaitable<base::Result<int64_t>> RedisSessionStore::RevokeAllAsync(std::string_view tenant_id) {
+  const ScriptCall call = RevokeAllCall(tenant_id);
+  const base::Result<Reply> reply =
+      co_await client_.EvalAsync(RevokeAllScript(), call.keys, call.args);
+  co_return Count(reply);
 }
 
 base::Result<int64_t> RedisSessionStore::PurgeExpired(base::TimePoint) { return int64_t{0}; }

@@ -21,4 +21,20 @@ awaitable<base::Result<bool>> SessionStore::DestroyAsync(std::string_view id_has
   co_return Destroy(id_hash);
 }
 
+awaitable<base::Result<SessionPage>> SessionStore::ListLiveAsync(std::string_view tenant_id,
+                                                                 base::TimePoint now,
+                                                                 std::string_view after,
+                                                                 int limit) {
+  co_return ListLive(tenant_id, now, after, limit);
+}
+
+awaitable<base::Result<bool>> SessionStore::RevokeAsync(std::string_view tenant_id,
+                                                        std::string_view id) {
+  co_return Revoke(tenant_id, id);
+}
+
+awaitable<base::Result<int64_t>> SessionStore::RevokeAllAsync(std::string_view tenant_id) {
+  co_return RevokeAll(tenant_id);
+}
+
 }  // namespace tenantd::session

@@ -59,7 +59,7 @@ class SessionStore {
   // Drops sessions expired at `now`; how many.
   virtual base::Result<int64_t> PurgeExpired(base::TimePoint now) = 0;
 
-  // The operations on a request's path, for coroutines on the event loop.
+  // The operations of request handlers, for coroutines on the event loop.
   // By default the calls above, which the local stores answer at once; a
   // store across the network (Redis) waits for its answer without blocking
   // the loop. Arguments must outlive the call (co_await it at once).
@@ -70,6 +70,11 @@ class SessionStore {
                                                            base::TimePoint last_seen,
                                                            base::TimePoint expires_at);
   virtual boost::asio::awaitable<base::Result<bool>> DestroyAsync(std::string_view id_hash);
+  virtual boost::asio::awaitable<base::Result<SessionPage>> ListLiveAsync(
+      std::string_view tenant_id, base::TimePoint now, std::string_view after, int limit);
+  virtual boost::asio::awaitable<base::Result<bool>> RevokeAsync(std::string_view tenant_id,
+                                                                 std::string_view id);
+  virtual boost::asio::awaitable<base::Result<int64_t>> RevokeAllAsync(std::string_view tenant_id);
 };
 
 }  // namespace tenantd::session

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "base/clock.h"
 #include "base/ids.h"
 #include "base/text.h"
 #include "crypto/crypto.h"
@@ -13,7 +14,7 @@
 #include "products/idempotency.h"
 #include "products/product_json.h"
 #include "products/product_store.h"
-#include "tenant_db/pool.h"
+#include "tenant_db/tenant_data.h"
 
 namespace tenantd::tenant_api {
 
@@ -21,7 +22,8 @@ using boost::asio::awaitable;
 using http::Request;
 using http::RequestContext;
 using http::Response;
-using tenant_db::TenantDbPool;
+using tenant_db::Access;
+using tenant_db::TenantData;
 
 namespace {
 
@@ -87,16 +89,15 @@ std::optional<std::vector<int64_t>> IfMatchVersions(const Request& req) {
 // product has one current ETag, so at most one can match) is resolved
 // against the current version; the write itself still checks it, so a
 // change in between is caught.
-base::Result<std::optional<int64_t>> ExpectedVersion(
-    storage::sqlite::Connection& db, std::string_view id,
-    const std::optional<std::vector<int64_t>>& ok) {
-  if (!ok) return std::optional<int64_t>();
-  if (ok->empty()) return std::optional<int64_t>(kNoVersion);
-  if (ok->size() == 1) return std::optional<int64_t>(ok->front());
-  TENANTD_TRY(std::optional<products::Product> current, products::GetProduct(db, id));
-  if (!current) return products::NoSuchProduct();
+awaitable<base::Result<std::optional<int64_t>>> ExpectedVersion(
+    storage::Transaction& tx, std::string_view id, const std::optional<std::vector<int64_t>>& ok) {
+  if (!ok) co_return std::optional<int64_t>();
+  if (ok->empty()) co_return std::optional<int64_t>(kNoVersion);
+  if (ok->size() == 1) co_return std::optional<int64_t>(ok->front());
+  TENANTD_CO_TRY(std::optional<products::Product> current, co_await products::GetProduct(tx, id));
+  if (!current) co_return products::NoSuchProduct();
   const bool listed = std::find(ok->begin(), ok->end(), current->version) != ok->end();
-  return std::optional<int64_t>(listed ? current->version : kNoVersion);
+  co_return std::optional<int64_t>(listed ? current->version : kNoVersion);
 }
 
 Response WithEtag(Response res, int64_t version) {
@@ -113,85 +114,31 @@ Response CreatedAnswer(products::StoredAnswer answer, bool replayed) {
   return res;
 }
 
-// The handlers proper are plain functions: the lease lives in their frame
-// and goes back to the pool before the coroutine answers.
-
-Response CreateProduct(TenantDbPool& pool, const Request& req, const RequestContext& ctx) {
-  std::optional<products::IdempotencyKey> key;
-  if (const auto raw = req.headers.Get("Idempotency-Key")) {
-    if (!products::IsValidIdempotencyKey(*raw)) {
-      return Problem(
-          base::InvalidArgument("bad_request",
-                                "Idempotency-Key must be 1-255 printable ASCII characters."),
-          ctx);
-    }
-    // The raw bytes, not the parsed JSON: a retry sends the same bytes.
-    key = products::IdempotencyKey{std::string(*raw), std::string(kCreateRoute),
-                                   crypto::Sha256Hex(req.body)};
-  }
-  auto body = http::ParseJsonObject(req);
-  if (!body) return Problem(body.error(), ctx);
-  auto fields = products::ReadNewProduct(*body);
-  if (!fields) return Problem(fields.error(), ctx);
-
-  auto lease = pool.Acquire(ctx.auth.tenant_id);
-  if (!lease) return Problem(lease.error(), ctx);
-  const base::TimePoint now = std::chrono::system_clock::now();
-  if (!key) {
-    auto product = products::CreateProduct(lease->db(), *fields, now);
-    if (!product) return Problem(product.error(), ctx);
-    return CreatedAnswer({201, Location(product->id), products::ProductAnswer(*product)}, false);
-  }
-  auto once =
-      products::CreateProductOnce(lease->db(), *fields, *key, now, [](const products::Product& p) {
-        return products::StoredAnswer{201, Location(p.id), products::ProductAnswer(p)};
-      });
-  if (!once) return Problem(once.error(), ctx);
-  return CreatedAnswer(std::move(once->answer), once->replayed);
+products::StoredAnswer RenderCreated(const products::Product& p) {
+  return {201, Location(p.id), products::ProductAnswer(p)};
 }
 
-Response ListProducts(TenantDbPool& pool, const Request& req, const RequestContext& ctx) {
-  auto limit = http::ParseLimit(req);
-  if (!limit) return Problem(limit.error(), ctx);
-  auto after = http::ParseCursor(req, products::kProductIdPrefix);
-  if (!after) return Problem(after.error(), ctx);
-  const std::optional<std::string> sku = req.QueryParam("sku");
-
-  auto lease = pool.Acquire(ctx.auth.tenant_id);
-  if (!lease) return Problem(lease.error(), ctx);
-  auto page = products::ListProducts(lease->db(), *after, *limit,
-                                     sku ? std::optional<std::string_view>(*sku) : std::nullopt);
-  if (!page) return Problem(page.error(), ctx);
-
+std::string PageJson(const products::ProductPage& page) {
   std::string out;
-  out.reserve(64 + 320 * page->items.size());
+  out.reserve(64 + 320 * page.items.size());
   out += R"({"data":[)";
-  for (std::size_t i = 0; i < page->items.size(); ++i) {
+  for (std::size_t i = 0; i < page.items.size(); ++i) {
     if (i > 0) out += ',';
-    products::AppendProductJson(out, page->items[i]);
+    products::AppendProductJson(out, page.items[i]);
   }
   out += R"(],"next_cursor":)";
-  if (page->next_cursor) {
+  if (page.next_cursor) {
     out += '"';
-    out += *page->next_cursor;  // a product id: plain ASCII
+    out += *page.next_cursor;  // a product id: plain ASCII
     out += '"';
   } else {
     out += "null";
   }
   out += '}';
-  return Response::Json(200, std::move(out));
+  return out;
 }
 
-Response ShowProduct(TenantDbPool& pool, const Request& req, const RequestContext& ctx) {
-  const std::string_view id = req.PathParam("id");
-  if (!IsProductId(id)) return Problem(products::NoSuchProduct(), ctx);
-  auto lease = pool.Acquire(ctx.auth.tenant_id);
-  if (!lease) return Problem(lease.error(), ctx);
-  auto product = products::GetProduct(lease->db(), id);
-  if (!product) return Problem(product.error(), ctx);
-  if (!*product) return Problem(products::NoSuchProduct(), ctx);
-  const products::Product& p = **product;
-
+Response ShowAnswer(const products::Product& p, const Request& req) {
   std::string etag = products::ProductEtag(p.version);
   if (const auto none_match = req.headers.Get("If-None-Match");
       none_match &&
@@ -206,57 +153,113 @@ Response ShowProduct(TenantDbPool& pool, const Request& req, const RequestContex
   return res;
 }
 
-Response UpdateProduct(TenantDbPool& pool, const Request& req, const RequestContext& ctx) {
-  const std::string_view id = req.PathParam("id");
-  if (!IsProductId(id)) return Problem(products::NoSuchProduct(), ctx);
-  auto body = http::ParseJsonObject(req);
-  if (!body) return Problem(body.error(), ctx);
-  auto patch = products::ReadProductPatch(*body);
-  if (!patch) return Problem(patch.error(), ctx);
-
-  auto lease = pool.Acquire(ctx.auth.tenant_id);
-  if (!lease) return Problem(lease.error(), ctx);
-  auto expected = ExpectedVersion(lease->db(), id, IfMatchVersions(req));
-  if (!expected) return Problem(expected.error(), ctx);
-  auto updated =
-      products::PatchProduct(lease->db(), id, *patch, *expected, std::chrono::system_clock::now());
-  if (!updated) return Problem(updated.error(), ctx);
-  return WithEtag(Response::Json(200, products::ProductAnswer(*updated)), updated->version);
-}
-
-Response RemoveProduct(TenantDbPool& pool, const Request& req, const RequestContext& ctx) {
-  const std::string_view id = req.PathParam("id");
-  if (!IsProductId(id)) return Problem(products::NoSuchProduct(), ctx);
-  auto lease = pool.Acquire(ctx.auth.tenant_id);
-  if (!lease) return Problem(lease.error(), ctx);
-  auto expected = ExpectedVersion(lease->db(), id, IfMatchVersions(req));
-  if (!expected) return Problem(expected.error(), ctx);
-  if (auto removed = products::DeleteProduct(lease->db(), id, *expected); !removed) {
-    return Problem(removed.error(), ctx);
-  }
-  return Response::NoContent();
-}
-
 }  // namespace
 
+// Each handler holds its tenant transaction only across calls of that
+// transaction (which on SQLite complete inline), and lets it go before
+// answering.
+
 awaitable<Response> ProductHandlers::Create(Request& req, RequestContext& ctx) const {
-  co_return CreateProduct(pool, req, ctx);
+  std::optional<products::IdempotencyKey> key;
+  if (const auto raw = req.headers.Get("Idempotency-Key")) {
+    if (!products::IsValidIdempotencyKey(*raw)) {
+      co_return Problem(
+          base::InvalidArgument("bad_request",
+                                "Idempotency-Key must be 1-255 printable ASCII characters."),
+          ctx);
+    }
+    // The raw bytes, not the parsed JSON: a retry sends the same bytes.
+    key = products::IdempotencyKey{std::string(*raw), std::string(kCreateRoute),
+                                   crypto::Sha256Hex(req.body)};
+  }
+  auto body = http::ParseJsonObject(req);
+  if (!body) co_return Problem(body.error(), ctx);
+  auto fields = products::ReadNewProduct(*body);
+  if (!fields) co_return Problem(fields.error(), ctx);
+
+  const base::TimePoint now = clock.Now();
+  auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kWrite);
+  if (!tx) co_return Problem(tx.error(), ctx);
+  products::IdempotentCreate created;
+  if (key) {
+    auto once = co_await products::CreateProductOnce(**tx, *fields, *key, now, RenderCreated);
+    if (!once) co_return Problem(once.error(), ctx);
+    created = std::move(*once);
+  } else {
+    auto product = co_await products::CreateProduct(**tx, *fields, now);
+    if (!product) co_return Problem(product.error(), ctx);
+    created.answer = RenderCreated(*product);
+  }
+  if (auto committed = co_await (*tx)->Commit(); !committed) {
+    co_return Problem(committed.error(), ctx);
+  }
+  co_return CreatedAnswer(std::move(created.answer), created.replayed);
 }
 
 awaitable<Response> ProductHandlers::List(Request& req, RequestContext& ctx) const {
-  co_return ListProducts(pool, req, ctx);
+  auto limit = http::ParseLimit(req);
+  if (!limit) co_return Problem(limit.error(), ctx);
+  auto after = http::ParseCursor(req, products::kProductIdPrefix);
+  if (!after) co_return Problem(after.error(), ctx);
+  const std::optional<std::string> sku = req.QueryParam("sku");
+  std::optional<std::string_view> sku_view;
+  if (sku) sku_view = *sku;
+
+  auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
+  if (!tx) co_return Problem(tx.error(), ctx);
+  auto page = co_await products::ListProducts(**tx, *after, *limit, sku_view);
+  if (!page) co_return Problem(page.error(), ctx);
+  co_return Response::Json(200, PageJson(*page));
 }
 
 awaitable<Response> ProductHandlers::Show(Request& req, RequestContext& ctx) const {
-  co_return ShowProduct(pool, req, ctx);
+  const std::string_view id = req.PathParam("id");
+  if (!IsProductId(id)) co_return Problem(products::NoSuchProduct(), ctx);
+  auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
+  if (!tx) co_return Problem(tx.error(), ctx);
+  auto product = co_await products::GetProduct(**tx, id);
+  if (!product) co_return Problem(product.error(), ctx);
+  if (!*product) co_return Problem(products::NoSuchProduct(), ctx);
+  co_return ShowAnswer(**product, req);
 }
 
 awaitable<Response> ProductHandlers::Update(Request& req, RequestContext& ctx) const {
-  co_return UpdateProduct(pool, req, ctx);
+  const std::string_view id = req.PathParam("id");
+  if (!IsProductId(id)) co_return Problem(products::NoSuchProduct(), ctx);
+  auto body = http::ParseJsonObject(req);
+  if (!body) co_return Problem(body.error(), ctx);
+  auto patch = products::ReadProductPatch(*body);
+  if (!patch) co_return Problem(patch.error(), ctx);
+
+  const auto if_match = IfMatchVersions(req);
+  const base::TimePoint now = clock.Now();
+  auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kWrite);
+  if (!tx) co_return Problem(tx.error(), ctx);
+  auto expected = co_await ExpectedVersion(**tx, id, if_match);
+  if (!expected) co_return Problem(expected.error(), ctx);
+  auto updated = co_await products::PatchProduct(**tx, id, *patch, *expected, now);
+  if (!updated) co_return Problem(updated.error(), ctx);
+  if (auto committed = co_await (*tx)->Commit(); !committed) {
+    co_return Problem(committed.error(), ctx);
+  }
+  co_return WithEtag(Response::Json(200, products::ProductAnswer(*updated)), updated->version);
 }
 
 awaitable<Response> ProductHandlers::Remove(Request& req, RequestContext& ctx) const {
-  co_return RemoveProduct(pool, req, ctx);
+  const std::string_view id = req.PathParam("id");
+  if (!IsProductId(id)) co_return Problem(products::NoSuchProduct(), ctx);
+  const auto if_match = IfMatchVersions(req);
+  auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kWrite);
+  if (!tx) co_return Problem(tx.error(), ctx);
+  auto expected = co_await ExpectedVersion(**tx, id, if_match);
+  if (!expected) co_return Problem(expected.error(), ctx);
+  if (auto removed = co_await products::DeleteProduct(**tx, id, *expected); !removed) {
+    co_return Problem(removed.error(), ctx);
+  }
+  if (auto committed = co_await (*tx)->Commit(); !committed) {
+    co_return Problem(committed.error(), ctx);
+  }
+  co_return Response::NoContent();
 }
 
 }  // namespace tenantd::tenant_api

@@ -1,19 +1,22 @@
-// /v1/products (api.md §5, docs/api.md "Products"). Each handler leases
-// the tenant's database from the pool for the span of one synchronous
-// store call and gives it back before answering, so no lease is held
-// across a suspension point.
+// /v1/products (api.md §5, docs/api.md "Products"). Each handler reaches
+// the tenant's products through one tenant transaction (TenantData::Begin):
+// a read for GET, a write (committed before the answer) otherwise.
 #pragma once
 
 #include "http/stage.h"
 
+namespace tenantd::base {
+class Clock;
+}
 namespace tenantd::tenant_db {
-class TenantDbPool;
+class TenantData;
 }
 
 namespace tenantd::tenant_api {
 
 struct ProductHandlers {
-  tenant_db::TenantDbPool& pool;
+  tenant_db::TenantData& data;
+  const base::Clock& clock;  // created_at / updated_at
 
   using Fn = boost::asio::awaitable<http::Response> (ProductHandlers::*)(
       http::Request&, http::RequestContext&) const;

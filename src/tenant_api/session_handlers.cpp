@@ -24,7 +24,7 @@ base::Error NoSession() {
 awaitable<Response> SessionHandlers::Current(Request&, RequestContext& ctx) const {
   if (ctx.auth.session_hash.empty()) co_return http::ErrorResponse(NoSession(), ctx.request_id);
   const base::Result<std::optional<session::SessionRecord>> found =
-      co_await sessions.FindLiveAsync(ctx.auth.session_hash, std::chrono::system_clock::now());
+      co_await sessions.FindLiveAsync(ctx.auth.session_hash, clock.Now());
   if (!found) co_return http::ErrorResponse(found.error(), ctx.request_id);
   if (!*found) co_return http::ErrorResponse(NoSession(), ctx.request_id);
   co_return JsonResponse(200, boost::json::object{{"session", SessionJson(**found, true)}});
@@ -35,7 +35,7 @@ awaitable<Response> SessionHandlers::Start(Request& req, RequestContext& ctx) co
   const base::Status started = co_await auth.StartSession(req, ctx);
   if (!started) co_return http::ErrorResponse(started.error(), ctx.request_id);
   const base::Result<std::optional<session::SessionRecord>> found =
-      co_await sessions.FindLiveAsync(ctx.auth.session_hash, std::chrono::system_clock::now());
+      co_await sessions.FindLiveAsync(ctx.auth.session_hash, clock.Now());
   if (!found) co_return http::ErrorResponse(found.error(), ctx.request_id);
   if (!*found) co_return http::ErrorResponse(NoSession(), ctx.request_id);
   Response res = JsonResponse(cookie_only ? 200 : 201,
@@ -54,8 +54,7 @@ awaitable<Response> SessionHandlers::List(Request& req, RequestContext& ctx) con
   if (!limit) co_return http::ErrorResponse(limit.error(), ctx.request_id);
   auto after = http::ParseCursor(req, "ses");
   if (!after) co_return http::ErrorResponse(after.error(), ctx.request_id);
-  auto page =
-      sessions.ListLive(ctx.auth.tenant_id, std::chrono::system_clock::now(), *after, *limit);
+  auto page = co_await sessions.ListLiveAsync(ctx.auth.tenant_id, clock.Now(), *after, *limit);
   if (!page) co_return http::ErrorResponse(page.error(), ctx.request_id);
   boost::json::array data;
   for (const auto& s : page->items) data.push_back(SessionJson(s, s.id == ctx.auth.session_id));
@@ -66,7 +65,7 @@ awaitable<Response> SessionHandlers::List(Request& req, RequestContext& ctx) con
 
 awaitable<Response> SessionHandlers::Revoke(Request& req, RequestContext& ctx) const {
   const std::string id(req.PathParam("id"));
-  auto revoked = sessions.Revoke(ctx.auth.tenant_id, id);
+  auto revoked = co_await sessions.RevokeAsync(ctx.auth.tenant_id, id);
   if (!revoked) co_return http::ErrorResponse(revoked.error(), ctx.request_id);
   if (!*revoked) co_return http::ErrorResponse(base::NotFound("No such session."), ctx.request_id);
   if (id == ctx.auth.session_id) {
@@ -78,7 +77,7 @@ awaitable<Response> SessionHandlers::Revoke(Request& req, RequestContext& ctx) c
 }
 
 awaitable<Response> SessionHandlers::RevokeAll(Request& req, RequestContext& ctx) const {
-  auto revoked = sessions.RevokeAll(ctx.auth.tenant_id);
+  auto revoked = co_await sessions.RevokeAllAsync(ctx.auth.tenant_id);
   if (!revoked) co_return http::ErrorResponse(revoked.error(), ctx.request_id);
   if (!ctx.auth.session_id.empty()) {
     ctx.auth.session_id.clear();

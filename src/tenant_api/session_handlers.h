@@ -2,6 +2,7 @@
 #pragma once
 
 #include "auth/tenant_auth.h"
+#include "base/clock.h"
 #include "http/stage.h"
 #include "session/session_store.h"
 
@@ -10,6 +11,7 @@ namespace tenantd::tenant_api {
 struct SessionHandlers {
   const auth::TenantAuth& auth;
   session::SessionStore& sessions;
+  const base::Clock& clock;  // which sessions are live
 
   using Fn = boost::asio::awaitable<http::Response> (SessionHandlers::*)(
       http::Request&, http::RequestContext&) const;

@@ -74,12 +74,14 @@ awaitable<Response> WhoAmI(auth::Directory& directory, Request&, RequestContext&
 
 TenantRoutes::TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
                            auth::Directory& directory, control::ControlStore& store,
-                           session::SessionStore& sessions, tenant_db::TenantDbPool& pool)
+                           session::SessionStore& sessions, tenant_db::TenantDbPool& pool,
+                           const base::Clock& clock)
     : auth_(auth),
       directory_(directory),
       store_(store),
       sessions_(sessions),
-      pool_(pool),
+      data_(pool),
+      clock_(clock),
       keys_read_("keys:read", failures),
       keys_write_("keys:write", failures),
       sessions_read_("sessions:read", failures),
@@ -94,7 +96,7 @@ void TenantRoutes::Register(http::Router& router) const {
     return WhoAmI(directory, req, ctx);
   });
 
-  const SessionHandlers sessions{auth_, sessions_};
+  const SessionHandlers sessions{auth_, sessions_, clock_};
   router.Add("GET", "/v1/session", {a}, sessions.Bind(&SessionHandlers::Current));
   router.Add("POST", "/v1/session", {a}, sessions.Bind(&SessionHandlers::Start));
   router.Add("DELETE", "/v1/session", {a}, sessions.Bind(&SessionHandlers::End));
@@ -112,7 +114,7 @@ void TenantRoutes::Register(http::Router& router) const {
              keys.Bind(&ApiKeyHandlers::Rotate));
   router.Add("DELETE", "/v1/api-keys/{id}", {a, &keys_write_}, keys.Bind(&ApiKeyHandlers::Revoke));
 
-  const ProductHandlers products{pool_};
+  const ProductHandlers products{data_, clock_};
   router.Add("POST", "/v1/products", {a, &products_write_},
              products.Bind(&ProductHandlers::Create));
   router.Add("GET", "/v1/products", {a, &products_read_}, products.Bind(&ProductHandlers::List));

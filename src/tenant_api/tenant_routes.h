@@ -4,7 +4,9 @@
 #pragma once
 
 #include "auth/tenant_auth.h"
+#include "base/clock.h"
 #include "http/router.h"
+#include "tenant_db/tenant_data.h"
 
 namespace tenantd::control {
 class ControlStore;
@@ -23,7 +25,8 @@ class TenantRoutes {
   // Everything passed must outlive the router the routes are added to.
   TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
                auth::Directory& directory, control::ControlStore& store,
-               session::SessionStore& sessions, tenant_db::TenantDbPool& pool);
+               session::SessionStore& sessions, tenant_db::TenantDbPool& pool,
+               const base::Clock& clock = base::ServerClock());
   // Adds the routes; this object must outlive `router` (it owns the scope stages).
   void Register(http::Router& router) const;
 
@@ -32,7 +35,9 @@ class TenantRoutes {
   auth::Directory& directory_;
   control::ControlStore& store_;
   session::SessionStore& sessions_;
-  tenant_db::TenantDbPool& pool_;
+  // The tenants' own data (products), reached through the pool.
+  mutable tenant_db::TenantData data_;
+  const base::Clock& clock_;
   auth::RequireScope keys_read_, keys_write_, sessions_read_, sessions_write_;
   auth::RequireScope products_read_, products_write_;
 };

@@ -256,10 +256,12 @@ TEST(RedisRateLimit, PasswordOfRedisUrlNeverShows) {
 }
 
 // One event loop and a Redis that stops answering (SIGSTOP): a request
-// waiting for Redis must not hold the loop. /healthz, on the same loop,
-// answers while the cookie request still waits; that one then gets 503
-// once the client gives up on Redis (200 ms), and service resumes by
-// itself when Redis does.
+// waiting for Redis must not hold the loop. While the cookie request waits
+// (the server's tenantd_redis_commands_waiting gauge says so), /metrics and
+// /healthz, served by the same and only loop, answer; a blocking Redis call
+// would hold them until it failed, and would never show as waiting. The
+// cookie request then gets 503 once the client gives up on Redis (200 ms),
+// and service resumes by itself when Redis does.
 TEST(RedisStalled, ARequestWaitingForRedisDoesNotHoldItsEventLoop) {
   RedisServer redis;
   ASSERT_TRUE(redis.Start());
@@ -273,20 +275,25 @@ TEST(RedisStalled, ARequestWaitingForRedisDoesNotHoldItsEventLoop) {
   const std::string cookie = SessionCookie(server.Request("GET", "/v1/whoami", ModeA(t)));
   ASSERT_FALSE(cookie.empty());
   ASSERT_EQ(server.Request("GET", "/v1/whoami", {{"Cookie", cookie}}).status, 200);
+  const std::string kWaitingOne = "\ntenantd_redis_commands_waiting 1\n";
+  ASSERT_EQ(server.Request("GET", "/metrics").body.find(kWaitingOne), std::string::npos);
 
   redis.Pause();
-  std::atomic<bool> cookie_answered{false};
   auto waiting = std::async(std::launch::async, [&] {
-    Response r = server.Request("GET", "/v1/whoami", {{"Cookie", cookie}});
-    cookie_answered = true;
-    return r;
+    return server.Request("GET", "/v1/whoami", {{"Cookie", cookie}});
   });
-  // Let the cookie request reach the server and wait for Redis.
-  std::this_thread::sleep_for(milliseconds(50));
+  // Ask the loop, without pause, until it reports the cookie request's
+  // command waiting on Redis (or that request has been answered: failure).
+  bool seen_waiting = false;
+  while (!seen_waiting && waiting.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    Response metrics = server.Request("GET", "/metrics");
+    ASSERT_EQ(metrics.status, 200) << metrics.Describe();
+    seen_waiting = metrics.body.find(kWaitingOne) != std::string::npos;
+  }
+  EXPECT_TRUE(seen_waiting) << "the cookie request was answered before the loop, free, "
+                               "reported it waiting on Redis";
   Response health = server.Request("GET", "/healthz");
-  const bool answered_first = !cookie_answered;
   EXPECT_EQ(health.status, 200) << health.Describe();
-  EXPECT_TRUE(answered_first) << "/healthz waited for the request blocked on Redis";
   EXPECT_TRUE(IsProblem(waiting.get(), 503, "session_store_unavailable"));
 
   redis.Resume();

@@ -8,12 +8,15 @@
 #include <string>
 #include <thread>
 
+#include "await.h"
 #include "base/ids.h"
 #include "products/idempotency.h"
 #include "products/product_json.h"
-#include "storage/sqlite/connection.h"
 #include "temp_dir.h"
 #include "tenant_db/migrations.h"
+#include "tenant_db/pool.h"
+#include "tenant_db/tenant_data.h"
+#include "tenant_db/tenant_databases.h"
 
 namespace tenantd::products {
 namespace {
@@ -23,12 +26,6 @@ using std::chrono::seconds;
 
 // 2026-11-22T21:04:05.123Z: a fixed clock, so expiry is tested by moving it.
 const base::TimePoint kT0 = *base::ParseRfc3339("2026-11-22T21:04:05.123Z");
-
-std::unique_ptr<storage::sqlite::Connection> MustOpen(const std::filesystem::path& path) {
-  auto db = storage::sqlite::Connection::Open(path);
-  if (!db) throw std::runtime_error("open: " + db.error().log_detail);
-  return std::move(*db);
-}
 
 NewProduct Sample(std::string sku = "SKU-1") {
   NewProduct p;
@@ -45,31 +42,92 @@ IdempotencyKey Key(std::string body_hash = "hash-a", std::string key = "retry-1"
 
 StoredAnswer Render(const Product& p) { return {201, "/v1/products/" + p.id, ProductAnswer(p)}; }
 
+using boost::asio::awaitable;
+using tenant_db::Access;
+
+constexpr std::string_view kTenant = "ten_01JD0000000000000000000000";
+
+// Runs `body` in one transaction on the tenant's data, as a handler does,
+// and commits a write that succeeded.
+template <class R>
+awaitable<R> RunIn(tenant_db::TenantData& data, Access access,
+                   std::function<awaitable<R>(storage::Transaction&)> body) {
+  auto tx = co_await data.Begin(kTenant, access);
+  if (!tx) throw std::runtime_error("begin: " + tx.error().log_detail);
+  R r = co_await body(**tx);
+  if (r && access == Access::kWrite) {
+    auto committed = co_await (*tx)->Commit();
+    if (!committed) throw std::runtime_error("commit: " + committed.error().log_detail);
+  }
+  co_return r;
+}
+
+// The store's contract, on the tenant's data as TenantData reaches it (its
+// SQLite file, from the pool).
 class ProductStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = MustOpen(path_);
-    auto applied = storage::sqlite::ApplyMigrations(*db_, tenant_db::BuiltInMigrations());
-    ASSERT_TRUE(applied) << applied.error().log_detail;
+    auto provisioned = databases_.Provision(kTenant);
+    ASSERT_TRUE(provisioned) << provisioned.error().log_detail;
+  }
+
+  template <class R>
+  R In(Access access, std::function<awaitable<R>(storage::Transaction&)> body) {
+    return test::Await(RunIn<R>(data_, access, std::move(body)));
+  }
+
+  base::Result<Product> Create(const NewProduct& p, base::TimePoint now) {
+    return In<base::Result<Product>>(
+        Access::kWrite, [&](storage::Transaction& tx) { return CreateProduct(tx, p, now); });
+  }
+  base::Result<IdempotentCreate> CreateOnce(const NewProduct& p, const IdempotencyKey& key,
+                                            base::TimePoint now,
+                                            StoredAnswer (*render)(const Product&)) {
+    return In<base::Result<IdempotentCreate>>(Access::kWrite, [&](storage::Transaction& tx) {
+      return CreateProductOnce(tx, p, key, now, render);
+    });
+  }
+  base::Result<std::optional<Product>> Get(std::string_view id) {
+    return In<base::Result<std::optional<Product>>>(
+        Access::kRead, [&](storage::Transaction& tx) { return GetProduct(tx, id); });
+  }
+  base::Result<ProductPage> List(std::string_view after, int limit,
+                                 std::optional<std::string_view> sku = std::nullopt) {
+    return In<base::Result<ProductPage>>(Access::kRead, [&](storage::Transaction& tx) {
+      return ListProducts(tx, after, limit, sku);
+    });
+  }
+  base::Result<Product> Patch(std::string_view id, const ProductPatch& patch,
+                              std::optional<int64_t> expected, base::TimePoint now) {
+    return In<base::Result<Product>>(Access::kWrite, [&](storage::Transaction& tx) {
+      return PatchProduct(tx, id, patch, expected, now);
+    });
+  }
+  base::Status Delete(std::string_view id, std::optional<int64_t> expected) {
+    return In<base::Status>(
+        Access::kWrite, [&](storage::Transaction& tx) { return DeleteProduct(tx, id, expected); });
   }
 
   Product MustCreate(NewProduct p, base::TimePoint now = kT0) {
-    auto created = CreateProduct(*db_, p, now);
+    auto created = Create(p, now);
     if (!created) throw std::runtime_error("create: " + created.error().public_message);
     return *created;
   }
 
   std::size_t Count(const std::string& table) {
-    auto st = db_->Prepare("SELECT count(*) FROM " + table);
-    if (!st) throw std::runtime_error("count: " + st.error().log_detail);
-    auto row = st->Step();
-    if (!row || !*row) throw std::runtime_error("count: no row");
-    return static_cast<std::size_t>(st->ColumnInt64(0));
+    // Named: the statement runs after the lambda returns (awaitables start
+    // when awaited), so its text must outlive the call.
+    const std::string sql = "SELECT count(*) FROM " + table;
+    auto rows = In<base::Result<storage::Rows>>(
+        Access::kRead, [&](storage::Transaction& tx) { return tx.Query(sql); });
+    if (!rows || rows->empty()) throw std::runtime_error("count: no row");
+    return static_cast<std::size_t>(rows->front().Int64(0));
   }
 
   test::TempDir tmp_;
-  const std::filesystem::path path_ = tmp_.path() / "tenant.db";
-  std::unique_ptr<storage::sqlite::Connection> db_;
+  tenant_db::TenantDatabases databases_{tmp_.path(), tenant_db::BuiltInMigrations()};
+  tenant_db::TenantDbPool pool_{databases_, tenant_db::PoolOptions{}};
+  tenant_db::TenantData data_{pool_};
 };
 
 // ---- validation ------------------------------------------------------------
@@ -175,7 +233,7 @@ TEST(ReadProductPatch, TakesAnySubsetAndRejectsNulls) {
 TEST_F(ProductStoreTest, CreateValidatesToo) {
   NewProduct p = Sample("bad sku");
   p.currency = "eu";
-  const auto created = CreateProduct(*db_, p, kT0);
+  const auto created = Create(p, kT0);
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().problem_code, "validation_failed");
   EXPECT_EQ(created.error().field_errors.size(), 2u);
@@ -195,7 +253,7 @@ TEST_F(ProductStoreTest, CreateThenGetReturnsWhatWasStored) {
   EXPECT_EQ(created.created_at, "2026-11-22T21:04:05.123Z");
   EXPECT_EQ(created.updated_at, created.created_at);
 
-  const auto got = GetProduct(*db_, created.id);
+  const auto got = Get(created.id);
   ASSERT_TRUE(got && *got);
   const Product& p2 = **got;
   EXPECT_EQ(p2.id, created.id);
@@ -206,7 +264,7 @@ TEST_F(ProductStoreTest, CreateThenGetReturnsWhatWasStored) {
             boost::json::parse(R"({"colour":"blue","size_ml":350})"));
   EXPECT_EQ(p2.version, 1);
 
-  const auto missing = GetProduct(*db_, base::NewId("prd"));
+  const auto missing = Get(base::NewId("prd"));
   ASSERT_TRUE(missing);
   EXPECT_FALSE(*missing);
 }
@@ -237,12 +295,12 @@ TEST_F(ProductStoreTest, ProductJsonRoundTrips) {
 
 TEST_F(ProductStoreTest, DuplicateSkuIsSkuTakenAndSkusAreCaseSensitive) {
   MustCreate(Sample("abc"));
-  const auto again = CreateProduct(*db_, Sample("abc"), kT0);
+  const auto again = Create(Sample("abc"), kT0);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, base::ErrorCode::kAlreadyExists);
   EXPECT_EQ(again.error().problem_code, "sku_taken");
   EXPECT_EQ(again.error().public_message.find("UNIQUE"), std::string::npos);
-  EXPECT_TRUE(CreateProduct(*db_, Sample("ABC"), kT0));
+  EXPECT_TRUE(Create(Sample("ABC"), kT0));
 }
 
 TEST_F(ProductStoreTest, ListWalksEveryProductOnceInCreationOrder) {
@@ -252,7 +310,7 @@ TEST_F(ProductStoreTest, ListWalksEveryProductOnceInCreationOrder) {
   std::string after;
   int pages = 0;
   for (;;) {
-    const auto page = ListProducts(*db_, after, 3);
+    const auto page = List(after, 3);
     ASSERT_TRUE(page);
     ++pages;
     EXPECT_LE(page->items.size(), 3u);
@@ -265,7 +323,7 @@ TEST_F(ProductStoreTest, ListWalksEveryProductOnceInCreationOrder) {
   EXPECT_EQ(seen, ids);
 
   // A page that ends exactly at the last product has no cursor.
-  const auto all = ListProducts(*db_, "", 7);
+  const auto all = List("", 7);
   ASSERT_TRUE(all);
   EXPECT_EQ(all->items.size(), 7u);
   EXPECT_FALSE(all->next_cursor);
@@ -275,15 +333,15 @@ TEST_F(ProductStoreTest, ListFiltersBySkuExactly) {
   MustCreate(Sample("mug-1"));
   const Product wanted = MustCreate(Sample("mug-2"));
   MustCreate(Sample("mug-22"));
-  const auto page = ListProducts(*db_, "", 50, "mug-2");
+  const auto page = List("", 50, "mug-2");
   ASSERT_TRUE(page);
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].id, wanted.id);
   EXPECT_FALSE(page->next_cursor);
-  const auto none = ListProducts(*db_, "", 50, "MUG-2");
+  const auto none = List("", 50, "MUG-2");
   ASSERT_TRUE(none);
   EXPECT_TRUE(none->items.empty());
-  const auto after = ListProducts(*db_, wanted.id, 50, "mug-2");
+  const auto after = List(wanted.id, 50, "mug-2");
   ASSERT_TRUE(after);
   EXPECT_TRUE(after->items.empty());
 }
@@ -297,7 +355,7 @@ TEST_F(ProductStoreTest, PatchChangesOnlyWhatIsGivenAndBumpsTheVersion) {
   patch.name = " Big mug ";
   patch.attributes = boost::json::object{{"size_ml", 500}};
   const auto later = kT0 + seconds(10);
-  const auto updated = PatchProduct(*db_, created.id, patch, std::nullopt, later);
+  const auto updated = Patch(created.id, patch, std::nullopt, later);
   ASSERT_TRUE(updated) << updated.error().log_detail;
   EXPECT_EQ(updated->version, 2);
   EXPECT_EQ(updated->price_cents, 1500);
@@ -308,7 +366,7 @@ TEST_F(ProductStoreTest, PatchChangesOnlyWhatIsGivenAndBumpsTheVersion) {
   EXPECT_EQ(updated->created_at, created.created_at);
   EXPECT_EQ(updated->updated_at, base::FormatRfc3339(later));
 
-  const auto got = GetProduct(*db_, created.id);
+  const auto got = Get(created.id);
   ASSERT_TRUE(got && *got);
   EXPECT_EQ((*got)->version, 2);
   EXPECT_EQ((*got)->price_cents, 1500);
@@ -318,12 +376,12 @@ TEST_F(ProductStoreTest, PatchWithAStaleVersionChangesNothing) {
   const Product created = MustCreate(Sample());
   ProductPatch patch;
   patch.price_cents = 1;
-  ASSERT_TRUE(PatchProduct(*db_, created.id, patch, 1, kT0));
-  const auto stale = PatchProduct(*db_, created.id, patch, 1, kT0);
+  ASSERT_TRUE(Patch(created.id, patch, 1, kT0));
+  const auto stale = Patch(created.id, patch, 1, kT0);
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code, base::ErrorCode::kFailedPrecondition);
   EXPECT_EQ(stale.error().problem_code, "precondition_failed");
-  const auto fresh = PatchProduct(*db_, created.id, patch, 2, kT0);
+  const auto fresh = Patch(created.id, patch, 2, kT0);
   ASSERT_TRUE(fresh);
   EXPECT_EQ(fresh->version, 3);
 }
@@ -332,11 +390,11 @@ TEST_F(ProductStoreTest, PatchOfAMissingProductIsNotFound) {
   ProductPatch patch;
   patch.price_cents = 1;
   for (std::optional<int64_t> expected : {std::optional<int64_t>(), std::optional<int64_t>(1)}) {
-    const auto r = PatchProduct(*db_, base::NewId("prd"), patch, expected, kT0);
+    const auto r = Patch(base::NewId("prd"), patch, expected, kT0);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().problem_code, "not_found");
   }
-  const auto empty = PatchProduct(*db_, base::NewId("prd"), ProductPatch{}, std::nullopt, kT0);
+  const auto empty = Patch(base::NewId("prd"), ProductPatch{}, std::nullopt, kT0);
   ASSERT_FALSE(empty);
   EXPECT_EQ(empty.error().problem_code, "not_found");
 }
@@ -346,36 +404,36 @@ TEST_F(ProductStoreTest, PatchToATakenSkuIsSkuTaken) {
   const Product two = MustCreate(Sample("two"));
   ProductPatch patch;
   patch.sku = "one";
-  const auto r = PatchProduct(*db_, two.id, patch, std::nullopt, kT0);
+  const auto r = Patch(two.id, patch, std::nullopt, kT0);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().problem_code, "sku_taken");
-  EXPECT_EQ((*GetProduct(*db_, two.id))->version, 1);
+  EXPECT_EQ((*Get(two.id))->version, 1);
 }
 
 TEST_F(ProductStoreTest, EmptyPatchWritesNothing) {
   const Product created = MustCreate(Sample());
-  const auto same = PatchProduct(*db_, created.id, ProductPatch{}, std::nullopt, kT0 + hours(1));
+  const auto same = Patch(created.id, ProductPatch{}, std::nullopt, kT0 + hours(1));
   ASSERT_TRUE(same);
   EXPECT_EQ(same->version, 1);
   EXPECT_EQ(same->updated_at, created.updated_at);
-  const auto stale = PatchProduct(*db_, created.id, ProductPatch{}, 7, kT0);
+  const auto stale = Patch(created.id, ProductPatch{}, 7, kT0);
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().problem_code, "precondition_failed");
 }
 
 TEST_F(ProductStoreTest, DeleteHonoursTheExpectedVersion) {
   const Product created = MustCreate(Sample());
-  const auto stale = DeleteProduct(*db_, created.id, 2);
+  const auto stale = Delete(created.id, 2);
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().problem_code, "precondition_failed");
-  ASSERT_TRUE(*GetProduct(*db_, created.id));
-  ASSERT_TRUE(DeleteProduct(*db_, created.id, 1));
-  EXPECT_FALSE(*GetProduct(*db_, created.id));
-  const auto again = DeleteProduct(*db_, created.id, std::nullopt);
+  ASSERT_TRUE(*Get(created.id));
+  ASSERT_TRUE(Delete(created.id, 1));
+  EXPECT_FALSE(*Get(created.id));
+  const auto again = Delete(created.id, std::nullopt);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().problem_code, "not_found");
   // The sku is free again.
-  EXPECT_TRUE(CreateProduct(*db_, Sample(), kT0));
+  EXPECT_TRUE(Create(Sample(), kT0));
 }
 
 // ---- idempotency -----------------------------------------------------------
@@ -392,12 +450,12 @@ TEST(IdempotencyKey, IsOneTo255PrintableAsciiCharacters) {
 }
 
 TEST_F(ProductStoreTest, SameKeyAndBodyReplaysTheFirstAnswer) {
-  const auto first = CreateProductOnce(*db_, Sample(), Key(), kT0, Render);
+  const auto first = CreateOnce(Sample(), Key(), kT0, Render);
   ASSERT_TRUE(first) << first.error().log_detail;
   EXPECT_FALSE(first->replayed);
   EXPECT_EQ(first->answer.status, 201);
   // A retry a little later, whose body (as parsed) would also clash on sku.
-  const auto second = CreateProductOnce(*db_, Sample(), Key(), kT0 + hours(23), Render);
+  const auto second = CreateOnce(Sample(), Key(), kT0 + hours(23), Render);
   ASSERT_TRUE(second) << second.error().log_detail;
   EXPECT_TRUE(second->replayed);
   EXPECT_EQ(second->answer.status, first->answer.status);
@@ -407,62 +465,60 @@ TEST_F(ProductStoreTest, SameKeyAndBodyReplaysTheFirstAnswer) {
 }
 
 TEST_F(ProductStoreTest, SameKeyWithAnotherBodyIsRefused) {
-  ASSERT_TRUE(CreateProductOnce(*db_, Sample("a"), Key("hash-a"), kT0, Render));
-  const auto other = CreateProductOnce(*db_, Sample("b"), Key("hash-b"), kT0 + seconds(1), Render);
+  ASSERT_TRUE(CreateOnce(Sample("a"), Key("hash-a"), kT0, Render));
+  const auto other = CreateOnce(Sample("b"), Key("hash-b"), kT0 + seconds(1), Render);
   ASSERT_FALSE(other);
   EXPECT_EQ(other.error().problem_code, "idempotency_key_reused");
   EXPECT_EQ(Count("products"), 1u);
   // Keys are per route: the same key on another route is another key.
   IdempotencyKey elsewhere = Key("hash-b");
   elsewhere.route = "POST /v1/other";
-  EXPECT_TRUE(CreateProductOnce(*db_, Sample("b"), elsewhere, kT0, Render));
+  EXPECT_TRUE(CreateOnce(Sample("b"), elsewhere, kT0, Render));
 }
 
 TEST_F(ProductStoreTest, KeysExpireAfterADayAndArePruned) {
-  ASSERT_TRUE(CreateProductOnce(*db_, Sample("a"), Key(), kT0, Render));
-  ASSERT_TRUE(CreateProductOnce(*db_, Sample("b"), Key("h", "other"), kT0 + seconds(1), Render));
+  ASSERT_TRUE(CreateOnce(Sample("a"), Key(), kT0, Render));
+  ASSERT_TRUE(CreateOnce(Sample("b"), Key("h", "other"), kT0 + seconds(1), Render));
   // Just inside the window: still a replay.
-  const auto inside =
-      CreateProductOnce(*db_, Sample("a"), Key(), kT0 + kReplayWindow - seconds(1), Render);
+  const auto inside = CreateOnce(Sample("a"), Key(), kT0 + kReplayWindow - seconds(1), Render);
   ASSERT_TRUE(inside);
   EXPECT_TRUE(inside->replayed);
   // At 24 h the key is forgotten: the request runs again (and here meets
   // the sku the first one created).
-  const auto expired = CreateProductOnce(*db_, Sample("a"), Key(), kT0 + kReplayWindow, Render);
+  const auto expired = CreateOnce(Sample("a"), Key(), kT0 + kReplayWindow, Render);
   ASSERT_FALSE(expired);
   EXPECT_EQ(expired.error().problem_code, "sku_taken");
-  const auto fresh = CreateProductOnce(*db_, Sample("c"), Key(), kT0 + kReplayWindow, Render);
+  const auto fresh = CreateOnce(Sample("c"), Key(), kT0 + kReplayWindow, Render);
   ASSERT_TRUE(fresh) << fresh.error().log_detail;
   EXPECT_FALSE(fresh->replayed);
   // Storing it pruned the expired first key, not the one a second younger.
   EXPECT_EQ(Count("idempotency_keys"), 2u);
-  const auto much_later =
-      CreateProductOnce(*db_, Sample("d"), Key("h", "third"), kT0 + hours(72), Render);
+  const auto much_later = CreateOnce(Sample("d"), Key("h", "third"), kT0 + hours(72), Render);
   ASSERT_TRUE(much_later);
   EXPECT_EQ(Count("idempotency_keys"), 1u);
 }
 
 TEST_F(ProductStoreTest, AFailedCreateStoresNoKey) {
   MustCreate(Sample("taken"));
-  const auto clash = CreateProductOnce(*db_, Sample("taken"), Key("hash-a"), kT0, Render);
+  const auto clash = CreateOnce(Sample("taken"), Key("hash-a"), kT0, Render);
   ASSERT_FALSE(clash);
   EXPECT_EQ(clash.error().problem_code, "sku_taken");
   EXPECT_EQ(Count("idempotency_keys"), 0u);
-  const auto corrected = CreateProductOnce(*db_, Sample("free"), Key("hash-b"), kT0, Render);
+  const auto corrected = CreateOnce(Sample("free"), Key("hash-b"), kT0, Render);
   ASSERT_TRUE(corrected);
   EXPECT_FALSE(corrected->replayed);
 }
 
 TEST_F(ProductStoreTest, ConcurrentRetriesCreateOnce) {
-  // Two handles on the same file, as two event-loop threads would lease.
-  auto other = MustOpen(path_);
+  // Two write transactions on the same tenant from two threads, as two
+  // event-loop threads would begin them: the pool gives each a connection.
   constexpr int kRounds = 20;
   for (int round = 0; round < kRounds; ++round) {
     const IdempotencyKey key = Key("hash", "race-" + std::to_string(round));
     const NewProduct p = Sample("race-" + std::to_string(round));
     base::Result<IdempotentCreate> a = base::Internal("unset"), b = base::Internal("unset");
-    std::thread t([&] { a = CreateProductOnce(*db_, p, key, kT0, Render); });
-    b = CreateProductOnce(*other, p, key, kT0, Render);
+    std::thread t([&] { a = CreateOnce(p, key, kT0, Render); });
+    b = CreateOnce(p, key, kT0, Render);
     t.join();
     ASSERT_TRUE(a) << a.error().log_detail;
     ASSERT_TRUE(b) << b.error().log_detail;
