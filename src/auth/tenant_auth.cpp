@@ -206,7 +206,7 @@ base::Result<Verdict> VerifySignature(const Resolution& r, std::string_view app_
     return Verdict(Unauthorized("content_hash_mismatch",
                                 "The body received does not match X-Content-Sha256."));
   }
-  if (!r.replays.Insert(*presented, std::chrono::steady_clock::now())) {
+  if (!r.replays.Insert(*presented, r.options.clock->Steady())) {
     return Verdict(Unauthorized("replayed_request",
                                 "This signature was already used; sign each request afresh (add "
                                 "X-Nonce to send identical requests within one second)."));
@@ -351,7 +351,7 @@ Response RefusalResponse(const Refusal& refusal, std::string_view request_id) {
 
 awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestContext& ctx) const {
   if (!limits_) co_return co_await Authenticate(req, ctx, nullptr);
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = options_.clock->Steady();
   // §7: once a failed-authentication count is reached, requests carrying
   // credentials from that IP or for that key answer 429 before any secret
   // is looked at, so a guesser learns nothing and costs next to nothing.
@@ -394,8 +394,8 @@ awaitable<std::optional<Response>> TenantAuth::OnRequest(Request& req, RequestCo
 
 awaitable<std::optional<Response>> TenantAuth::Authenticate(
     Request& req, RequestContext& ctx, const ratelimit::FailedAuthKeys* presented) const {
-  const Resolution r{
-      options_, directory_, sessions_, cookies_, replays_, req, std::chrono::system_clock::now()};
+  const Resolution r{options_, directory_,           sessions_, cookies_, replays_,
+                     req,      options_.clock->Now()};
   auto refuse = [&](const Refusal& refusal) {
     failures_.Count(refusal.code);
     return std::optional<Response>(RefusalResponse(refusal, ctx.request_id));
@@ -475,9 +475,8 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   if (limits_) {
     const std::string credential =
         auth.key_id.empty() ? "app:" + auth.tenant_id : "api_key:" + auth.key_id;
-    const base::Result<ratelimit::Admission> admitted =
-        co_await limits_->Admit((*tenant)->plan, auth.tenant_id, credential, req, presented,
-                                std::chrono::steady_clock::now());
+    const base::Result<ratelimit::Admission> admitted = co_await limits_->Admit(
+        (*tenant)->plan, auth.tenant_id, credential, req, presented, options_.clock->Steady());
     if (!admitted) co_return fail(admitted.error());
     const ratelimit::Decision& d = admitted->verdict.decision;
     ctx.rate_limit = ratelimit::FactsOf(d);
@@ -538,8 +537,7 @@ awaitable<base::Status> TenantAuth::BindSession(
     const base::Result<bool> destroyed = co_await sessions_.DestroyAsync(*previous_hash);
     if (!destroyed) co_return destroyed.error();
   }
-  const base::TimePoint now =
-      std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  const base::TimePoint now = std::chrono::floor<std::chrono::milliseconds>(options_.clock->Now());
   const session::SessionCookies::Minted minted = cookies_.Mint();
   session::SessionRecord s;
   s.id = base::NewId("ses");

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "http/stage.h"
 
@@ -41,6 +42,8 @@ struct TenantAuthOptions {
   std::chrono::milliseconds session_ttl{7200000};
   bool force_secure_cookies = false;
   std::chrono::seconds signature_skew{300};
+  // Signed dates, replays, session expiry, rate limits (base/clock.h).
+  const base::Clock* clock = &base::ServerClock();
 };
 
 // Counts refused authentications by problem code, for /metrics.

@@ -13,4 +13,12 @@ inline constexpr int kCrashExitCode = 86;
 
 void CrashPoint(std::string_view name);
 
+// A named point where a test can hold the thread that reaches it, to make
+// slow work (provisioning) slow on demand and prove what goes on meanwhile.
+// TENANTD_PAUSE_AT=<name> arms one point and TENANTD_PAUSE_FILE=<path>
+// names the barrier: while <path> exists, a thread reaching the point
+// creates <path>.reached and waits until <path> is removed. Unset, it costs
+// one comparison of a cached pointer. For tests only (docs/operations.md).
+void PausePoint(std::string_view name);
+
 }  // namespace tenantd::base

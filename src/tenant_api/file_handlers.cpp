@@ -217,7 +217,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
     co_return Problem(files::QuotaExceeded(*quota), ctx);
   }
 
-  const base::TimePoint now = std::chrono::system_clock::now();
+  const base::TimePoint now = clock->Now();
   files::FileRecord file;
   file.id = base::NewId(files::kFileIdPrefix);
   file.created_at = base::FormatRfc3339(now);
@@ -436,7 +436,7 @@ awaitable<Response> FileHandlers::CreateLink(Request& req, RequestContext& ctx) 
     if (!found) co_return Problem(found.error(), ctx);
     if (!*found) co_return Problem(files::NoSuchFile(), ctx);
   }
-  const auto now = std::chrono::system_clock::now();
+  const auto now = clock->Now();
   const int64_t expires =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() +
       expires_in.value_or(3600);
@@ -454,7 +454,7 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
     return std::optional<Response>(http::ErrorResponse(e, ctx.request_id));
   };
   const auto tenant_id = links_.Verify(req.PathParam("id"), req.QueryParam("expires").value_or(""),
-                                       *signature, std::chrono::system_clock::now());
+                                       *signature, clock_.Now());
   if (!tenant_id) co_return refuse(tenant_id.error());
   auto tenant = directory_.Tenant(*tenant_id);
   if (!tenant) co_return refuse(tenant.error());
@@ -472,7 +472,7 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
   if (limits_ != nullptr) {
     const std::string credential = "link:" + std::string(req.PathParam("id"));
     const base::Result<ratelimit::Admission> admitted = co_await limits_->Admit(
-        (*tenant)->plan, *tenant_id, credential, req, nullptr, std::chrono::steady_clock::now());
+        (*tenant)->plan, *tenant_id, credential, req, nullptr, clock_.Steady());
     if (!admitted) co_return refuse(admitted.error());
     const ratelimit::Decision& d = admitted->verdict.decision;
     ctx.rate_limit = ratelimit::FactsOf(d);

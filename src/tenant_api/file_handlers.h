@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "base/clock.h"
 #include "config/plans.h"
 #include "http/stage.h"
 
@@ -39,7 +40,8 @@ struct FileHandlers {
   // Runs what blocks (fsync of a finished upload) off the event loop.
   boost::asio::thread_pool& blocking;
   uint64_t max_upload_size = 0;  // MAX_UPLOAD_SIZE, for messages (the server enforces it)
-  ratelimit::TenantLimits* limits = nullptr;  // for presigned links; null = none
+  ratelimit::TenantLimits* limits = nullptr;        // for presigned links; null = none
+  const base::Clock* clock = &base::ServerClock();  // link expiry, timestamps
 
   using Fn = boost::asio::awaitable<http::Response> (FileHandlers::*)(http::Request&,
                                                                       http::RequestContext&) const;
@@ -76,8 +78,13 @@ class FileLinkAuth : public http::Stage {
  public:
   // `limits` may be null (no rate limits).
   FileLinkAuth(const auth::TenantAuth& tenant_auth, const files::FileLinks& links,
-               auth::Directory& directory, ratelimit::TenantLimits* limits)
-      : tenant_auth_(tenant_auth), links_(links), directory_(directory), limits_(limits) {}
+               auth::Directory& directory, ratelimit::TenantLimits* limits,
+               const base::Clock& clock = base::ServerClock())
+      : tenant_auth_(tenant_auth),
+        links_(links),
+        directory_(directory),
+        limits_(limits),
+        clock_(clock) {}
   boost::asio::awaitable<std::optional<http::Response>> OnRequest(
       http::Request& req, http::RequestContext& ctx) const override;
   void OnResponse(const http::RequestContext& ctx, http::Response& res) const override;
@@ -87,6 +94,7 @@ class FileLinkAuth : public http::Stage {
   const files::FileLinks& links_;
   auth::Directory& directory_;
   ratelimit::TenantLimits* limits_;
+  const base::Clock& clock_;  // link expiry, rate limits
 };
 
 }  // namespace tenantd::tenant_api

@@ -6,6 +6,8 @@
 #include <system_error>
 #include <utility>
 
+#include "base/crash_point.h"
+
 namespace tenantd::tenant_db {
 namespace {
 
@@ -101,6 +103,7 @@ base::Result<std::unique_ptr<storage::sqlite::Connection>> TenantDatabases::Open
 }
 
 base::Status TenantDatabases::Provision(std::string_view tenant_id) const {
+  base::PausePoint("tenant_create.provisioning");
   std::error_code ec;
   fs::create_directories(tenants_dir_, ec);
   if (ec) return FileError("cannot create", tenants_dir_, ec);

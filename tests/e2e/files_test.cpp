@@ -18,6 +18,7 @@
 #include "support/fixtures.h"
 #include "support/http_client.h"
 #include "support/problem.h"
+#include "support/server_clock.h"
 #include "support/test_server.h"
 
 // EXPECT_PROBLEM(response, status, code): IsProblem with the answer in the message.
@@ -94,7 +95,16 @@ std::size_t ListedFiles(const TestServer& server, const Tenant& t) {
   return r.Json().at("data").as_array().size();
 }
 
+// The shared server's clock, moved by the tests of link expiry.
+ServerClock& FilesClock() {
+  static ServerClock clock;
+  return clock;
+}
+
 class Files : public SharedServerTest<Files> {
+ public:
+  static ServerOptions Options() { return {.env = FilesClock().env()}; }
+
  protected:
   fs::path UploadsOf(const Tenant& t) const {
     return server().data_dir() / "storage" / "uploads" / t.id;
@@ -333,7 +343,7 @@ TEST_F(Files, PresignedLinkDownloadsWithoutCredentialsUntilItExpires) {
                               {{"Content-Type", "application/json"}}, R"({"expires_in":1})");
   ASSERT_EQ(short_lived.status, 201);
   const std::string expiring = StringAt(short_lived.Json(), "url");
-  std::this_thread::sleep_for(2100ms);
+  FilesClock().Advance(2100ms);
   EXPECT_PROBLEM(server().Request("GET", expiring), 403, "link_expired");
 
   EXPECT_PROBLEM(Call(server(), t, "POST", "/v1/files/" + id + "/links",
@@ -421,8 +431,11 @@ TEST_F(Files, RefusesWrongTypesScopesAndHashes) {
 
 TEST_F(Files, SignedUploadsAreCheckedAgainstTheSignedHash) {
   const Tenant t = MustCreateTenant(server());
-  auto signed_upload = [&](const std::string& body, const std::string& claimed) {
-    const std::string date = base::FormatImfFixdate(std::chrono::system_clock::now());
+  // The server's clock may have been moved (link expiry): sign with its time.
+  const auto server_now = [] { return std::chrono::system_clock::now() + FilesClock().offset(); };
+  auto signed_upload = [&](const std::string& body, const std::string& claimed,
+                           std::chrono::seconds later = 0s) {
+    const std::string date = base::FormatImfFixdate(server_now() + later);
     const std::string canonical = "POST\n/v1/files\n" + date + "\n" + claimed;
     return server().Request(
         "POST", "/v1/files",
@@ -437,8 +450,9 @@ TEST_F(Files, SignedUploadsAreCheckedAgainstTheSignedHash) {
   const std::string body = RandomBytes(100000, 16);
   Response good = signed_upload(body, crypto::Sha256Hex(body));
   EXPECT_EQ(good.status, 201) << good.Describe();
-  std::this_thread::sleep_for(1100ms);  // a new X-Date: not a replay of the first
-  Response tampered = signed_upload(body + "!", crypto::Sha256Hex(body));
+  // Another X-Date (a second on, well within the allowed skew): a new
+  // signature, not a replay of the first.
+  Response tampered = signed_upload(body + "!", crypto::Sha256Hex(body), 1s);
   EXPECT_PROBLEM(tampered, 401, "content_hash_mismatch");
   EXPECT_EQ(ListedFiles(server(), t), 1u);
   EXPECT_TRUE(PollUntil([&] { return FilesUnder(Tmp()).empty(); }, 5s));

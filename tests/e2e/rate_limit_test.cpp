@@ -1,16 +1,17 @@
 // Rate limits through the real binary (api.md §7): plan limits with exact
 // admission, Retry-After and rollover, RateLimit-* headers on every tenant
 // answer, and the failed-authentication throttle. Each test starts its own
-// server with tiny limits and a short window, so nothing here sleeps long.
+// server with tiny limits and a short window, and moves the server's clock
+// (support/server_clock.h) rather than sleeping.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <chrono>
 #include <string>
-#include <thread>
 
 #include "support/http_client.h"
 #include "support/problem.h"
+#include "support/server_clock.h"
 #include "support/test_server.h"
 
 namespace tenantd::test {
@@ -65,8 +66,9 @@ Headers WrongSecret(const Tenant& t) {
 
 TEST(RateLimit, PlanLimitAdmitsExactlyNThenAnswers429WithRetryAfterAndRollsOver) {
   TestServer server;
+  ServerClock clock;
   // 3 a window of 3 s: one request a second sustained.
-  ASSERT_TRUE(StartWithTinyPlan(server, 3, 3000));
+  ASSERT_TRUE(StartWithTinyPlan(server, 3, 3000, clock.env()));
   const Tenant t = MustCreateTenant(server, "tiny");
 
   for (int i = 0; i < 3; ++i) {
@@ -85,12 +87,12 @@ TEST(RateLimit, PlanLimitAdmitsExactlyNThenAnswers429WithRetryAfterAndRollsOver)
   EXPECT_EQ(refused.Header("Retry-After"), "1");
 
   // Retry-After is right: one second later exactly one more is admitted.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1050));
+  clock.Advance(std::chrono::milliseconds(1050));
   EXPECT_EQ(server.Request("GET", "/v1/whoami", ModeA(t)).status, 200);
   EXPECT_EQ(server.Request("GET", "/v1/whoami", ModeA(t)).status, 429);
 
   // A window after the last admission the whole limit is back, no more.
-  std::this_thread::sleep_for(std::chrono::milliseconds(3050));
+  clock.Advance(std::chrono::milliseconds(3050));
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(server.Request("GET", "/v1/whoami", ModeA(t)).status, 200) << i;
   }
