@@ -63,15 +63,20 @@ class ChunkFramingBudget {
  public:
   void operator()(std::uint64_t size, boost::beast::string_view extensions,
                   boost::beast::error_code& ec);
-  // Where the bytes handed to the current put() begin: the chunk-size digits
-  // are found by looking back from the extensions, never before this.
-  void set_input_start(const char* start) { input_start_ = start; }
+  // The bytes handed to the current put(): the chunk-size digits are found
+  // by looking back from the extensions, the trailer section by looking
+  // ahead from them, never outside these bounds.
+  void set_input(const char* begin, const char* end) {
+    input_begin_ = begin;
+    input_end_ = end;
+  }
   std::size_t used() const { return used_; }
   bool exceeded() const { return used_ > kMaxChunkFramingBytes; }
 
  private:
   std::size_t used_ = 0;
-  const char* input_start_ = nullptr;
+  const char* input_begin_ = nullptr;
+  const char* input_end_ = nullptr;
 };
 
 template <class Body>

@@ -149,12 +149,6 @@ void AppendHeader(std::string& out, std::string_view name, std::string_view valu
 
 bool IsTimeout(const boost::system::error_code& ec) { return ec == beast::error::timeout; }
 
-bool IsClientGone(const boost::system::error_code& ec) {
-  return ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::operation_aborted || ec == asio::error::broken_pipe ||
-         ec == asio::ssl::error::stream_truncated;
-}
-
 // What parsing more of a request came to: a parser status, or the transport
 // error that stopped it (`io`, with status kNeedMore).
 struct ParseOutcome {

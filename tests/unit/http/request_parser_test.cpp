@@ -70,6 +70,11 @@ TEST(RequestParser, BoundsChunkFramingPerRequest) {
             ParseStatus::kChunkFramingTooLarge);
   EXPECT_EQ(Parse(head + "0\r\nX: " + std::string(70000, 'v') + "\r\n\r\n"),
             ParseStatus::kChunkFramingTooLarge);
+  // A whole trailer section over the budget in one read, before Beast stores a field.
+  EXPECT_EQ(Parse(head + "0\r\nX: " + std::string(20000, 'v') + "\r\n\r\n", kReadChunkBytes),
+            ParseStatus::kChunkFramingTooLarge);
+  EXPECT_EQ(Parse(head + "0\r\nX: " + std::string(65534, 'v') + "\r\n\r\n", 100000),
+            ParseStatus::kChunkFramingTooLarge);
   // Just under the budget, arriving in small reads: accepted.
   EXPECT_EQ(Parse(head + "1;e=" + std::string(8000, 'x') +
                       "\r\na\r\n0\r\nX: " + std::string(8000, 'v') + "\r\n\r\n",
