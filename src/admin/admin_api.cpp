@@ -42,7 +42,7 @@ awaitable<Response> CreateTenant(const AdminDeps& deps, Request& req, RequestCon
   if (plan) t.plan = *plan;
   if (isolation) t.isolation = *isolation;
   // The database is created and migrated before the answer (a few ms).
-  auto created = tenant_db::CreateTenant(deps.store, deps.databases, t);
+  auto created = co_await tenant_db::CreateTenant(deps.store, deps.databases, t);
   if (!created) co_return http::ErrorResponse(created.error(), ctx.request_id);
   boost::json::object out{
       {"tenant", TenantToJson(created->tenant)},
@@ -70,7 +70,7 @@ awaitable<Response> ListTenants(control::ControlStore& store, Request& req, Requ
   auto after = http::ParseCursor(req, "ten");
   if (!after) co_return http::ErrorResponse(after.error(), ctx.request_id);
   q.after = std::move(*after);
-  auto page = store.ListTenants(q);
+  auto page = co_await store.ListTenants(q);
   if (!page) co_return http::ErrorResponse(page.error(), ctx.request_id);
   boost::json::array data;
   for (const auto& t : page->items) data.push_back(TenantToJson(t));
@@ -80,7 +80,7 @@ awaitable<Response> ListTenants(control::ControlStore& store, Request& req, Requ
 }
 
 awaitable<Response> ShowTenant(control::ControlStore& store, Request& req, RequestContext& ctx) {
-  auto found = store.FindTenant(req.PathParam("id"));
+  auto found = co_await store.FindTenant(req.PathParam("id"));
   if (!found) co_return http::ErrorResponse(found.error(), ctx.request_id);
   if (!*found) co_return http::ErrorResponse(base::NotFound("No such tenant."), ctx.request_id);
   co_return JsonResponse(200, boost::json::object{{"tenant", TenantToJson(**found)}});
@@ -102,7 +102,7 @@ awaitable<Response> PatchTenant(control::ControlStore& store, Request& req, Requ
   if (!errors.empty()) {
     co_return http::ErrorResponse(base::ValidationFailed(std::move(errors)), ctx.request_id);
   }
-  auto updated = store.UpdateTenant(req.PathParam("id"), patch);
+  auto updated = co_await store.UpdateTenant(req.PathParam("id"), patch);
   if (!updated) co_return http::ErrorResponse(updated.error(), ctx.request_id);
   co_return JsonResponse(200, boost::json::object{{"tenant", TenantToJson(*updated)}});
 }
@@ -114,11 +114,11 @@ awaitable<Response> DeleteTenant(const AdminDeps& deps, Request& req, RequestCon
         base::InvalidArgument("bad_request", "purge must be true or false."), ctx.request_id);
   }
   if (purge == "true") {
-    auto purged =
-        tenant_db::PurgeTenant(deps.store, deps.databases, &deps.pool, req.PathParam("id"));
+    auto purged = co_await tenant_db::PurgeTenant(deps.store, deps.databases, &deps.pool,
+                                                  req.PathParam("id"));
     if (!purged) co_return http::ErrorResponse(purged.error(), ctx.request_id);
   } else {
-    auto deleted = deps.store.DeleteTenant(req.PathParam("id"));
+    auto deleted = co_await deps.store.DeleteTenant(req.PathParam("id"));
     if (!deleted) co_return http::ErrorResponse(deleted.error(), ctx.request_id);
   }
   co_return Response::NoContent();
@@ -138,7 +138,7 @@ awaitable<Response> RotateCredentials(control::ControlStore& store, Request& req
     co_return http::ErrorResponse(base::ValidationFailed(std::move(errors)), ctx.request_id);
   }
   auto rotated =
-      store.RotateAppSecret(req.PathParam("id"), std::chrono::seconds(grace.value_or(0)));
+      co_await store.RotateAppSecret(req.PathParam("id"), std::chrono::seconds(grace.value_or(0)));
   if (!rotated) co_return http::ErrorResponse(rotated.error(), ctx.request_id);
   co_return JsonResponse(
       200, boost::json::object{

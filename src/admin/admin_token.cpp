@@ -8,6 +8,7 @@
 
 #include "control/control_store.h"
 #include "crypto/crypto.h"
+#include "storage/run_to_completion.h"
 
 namespace tenantd::admin {
 namespace {
@@ -43,7 +44,7 @@ base::Result<AdminToken> EnsureAdminToken(const base::Secret& configured,
     out.from_environment = true;
     return out;
   }
-  TENANTD_TRY(auto stored, store.GetSetting(kSettingKey));
+  TENANTD_TRY(auto stored, storage::RunToCompletion(store.GetSetting(kSettingKey)));
   if (stored) {
     auto raw = crypto::HexDecode(*stored);
     if (!raw || raw->size() != 32) return base::Internal("stored admin token hash is malformed");
@@ -53,7 +54,8 @@ base::Result<AdminToken> EnsureAdminToken(const base::Secret& configured,
   const std::string token = "adm_" + crypto::RandomBase62(43);
   const auto path = data_dir / "admin.token";
   TENANTD_RETURN_IF_ERROR(WritePrivateFile(path, token + "\n"));
-  TENANTD_RETURN_IF_ERROR(store.PutSetting(kSettingKey, crypto::Sha256Hex(token)));
+  TENANTD_RETURN_IF_ERROR(
+      storage::RunToCompletion(store.PutSetting(kSettingKey, crypto::Sha256Hex(token))));
   out.sha256 = crypto::Sha256(token);
   out.written_to = path;
   return out;

@@ -52,14 +52,15 @@ Response Problem(const base::Error& e, const RequestContext& ctx) {
   return res;
 }
 
-base::Result<control::Tenant> FindTenant(control::ControlStore& store, std::string_view id) {
-  TENANTD_TRY(std::optional<control::Tenant> found, store.FindTenant(id));
-  if (!found) return base::NotFound("No such tenant.");
-  return std::move(*found);
+awaitable<base::Result<control::Tenant>> FindTenant(control::ControlStore& store,
+                                                    std::string_view id) {
+  TENANTD_CO_TRY(std::optional<control::Tenant> found, co_await store.FindTenant(id));
+  if (!found) co_return base::NotFound("No such tenant.");
+  co_return std::move(*found);
 }
 
 awaitable<Response> CreateBackup(const BackupRouteDeps& deps, Request& req, RequestContext& ctx) {
-  auto tenant = FindTenant(deps.store, req.PathParam("id"));
+  auto tenant = co_await FindTenant(deps.store, req.PathParam("id"));
   if (!tenant) co_return Problem(tenant.error(), ctx);
   const backup::Backups& backups = deps.backups;
   control::Tenant t = *tenant;
@@ -77,7 +78,7 @@ awaitable<Response> CreateBackup(const BackupRouteDeps& deps, Request& req, Requ
 }
 
 awaitable<Response> ListBackups(const BackupRouteDeps& deps, Request& req, RequestContext& ctx) {
-  auto tenant = FindTenant(deps.store, req.PathParam("id"));
+  auto tenant = co_await FindTenant(deps.store, req.PathParam("id"));
   if (!tenant) co_return Problem(tenant.error(), ctx);
   auto limit = http::ParseLimit(req);
   if (!limit) co_return Problem(limit.error(), ctx);
@@ -108,7 +109,7 @@ awaitable<Response> Restore(const BackupRouteDeps& deps, Request& req, RequestCo
   http::ReadString(*body, "backup_id", backup_id, errors);
   if (!backup_id) errors.push_back({"backup_id", "Required."});
   if (!errors.empty()) co_return Problem(base::ValidationFailed(std::move(errors)), ctx);
-  auto tenant = FindTenant(deps.store, req.PathParam("id"));
+  auto tenant = co_await FindTenant(deps.store, req.PathParam("id"));
   if (!tenant) co_return Problem(tenant.error(), ctx);
   if (tenant->status == control::TenantStatus::kDeleted) {
     co_return Problem(base::MakeError(base::ErrorCode::kFailedPrecondition, "tenant_deleted",
@@ -148,7 +149,7 @@ json::value OptionalNumber(const std::optional<int64_t>& v) {
 }
 
 awaitable<Response> Usage(const BackupRouteDeps& deps, Request& req, RequestContext& ctx) {
-  auto tenant = FindTenant(deps.store, req.PathParam("id"));
+  auto tenant = co_await FindTenant(deps.store, req.PathParam("id"));
   if (!tenant) co_return Problem(tenant.error(), ctx);
   auto limit = http::ParseLimit(req);
   if (!limit) co_return Problem(limit.error(), ctx);
@@ -164,7 +165,7 @@ awaitable<Response> Usage(const BackupRouteDeps& deps, Request& req, RequestCont
       *out = *v;
     }
   }
-  auto page = deps.store.ListUsage(tenant->id, from, to, after, *limit);
+  auto page = co_await deps.store.ListUsage(tenant->id, from, to, after, *limit);
   if (!page) co_return Problem(page.error(), ctx);
   // Add what the meter counted since the last flush, so the answer covers
   // every request that has completed.

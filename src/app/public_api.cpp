@@ -54,7 +54,7 @@ void RegisterPublicRoutes(http::Router& router, control::ControlStore& store,
 
   router.Add("GET", "/readyz", {},
              [&store, extra = std::move(checks)](Request&, RequestContext&) -> awaitable<Response> {
-               auto ping = store.Ping();
+               auto ping = co_await store.Ping();
                bool ok = bool(ping);
                boost::json::object checks{{"control_store", ping ? "ok" : "unavailable"}};
                for (const ReadinessCheck& c : extra) {

@@ -35,6 +35,7 @@
 #include "session/redis_session_store.h"
 #include "session/session_cookie.h"
 #include "session/sql_session_store.h"
+#include "storage/run_to_completion.h"
 #include "tenant_api/file_routes.h"
 #include "tenant_api/tenant_routes.h"
 #include "tenant_db/pool.h"
@@ -77,7 +78,14 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   if (!master_key) return Fail(master_key.error().public_message);
   auto box = crypto::SecretBox::Create(*master_key);
   if (!box) return Fail(box.error().public_message);
-  auto store = control::ControlStore::Open(config.data_dir, *box, {config.plans.Names()});
+  // The control store: SQLite in the data directory, or PostgreSQL when
+  // TENANTD_DATABASE_URL is set (migrated now; other nodes wait meanwhile).
+  auto control_db = control::OpenControlDatabase(config.data_dir, config.database_url.Reveal());
+  if (!control_db) return Fail(control_db.error().public_message);
+  control::ControlStoreOptions store_options;
+  store_options.plans = config.plans.Names();
+  auto store = storage::RunToCompletion(
+      control::ControlStore::Open(std::move(*control_db), *box, std::move(store_options)));
   if (!store) {
     return Fail(store.error().public_message +
                 (store.error().log_detail.empty() ? "" : " (" + store.error().log_detail + ")"));
@@ -88,7 +96,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   const tenant_db::TenantDatabases databases(config.data_dir, tenant_migrations);
   // A crash while a tenant was being created or purged can leave a database
   // file no tenant owns; it goes before anything is served.
-  auto orphans = tenant_db::RemoveOrphanDatabases(**store, databases);
+  auto orphans = storage::RunToCompletion(tenant_db::RemoveOrphanDatabases(**store, databases));
   if (!orphans) return Fail(orphans.error().public_message + " " + orphans.error().log_detail);
   for (const std::string& name : *orphans) {
     log.Warn("removed tenants/" + name +
@@ -152,9 +160,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   } else if (config.session_store == "memory") {
     sessions = std::make_unique<session::MemorySessionStore>();
   } else {
-    auto sql = session::SqlSessionStore::Open(config.data_dir / "control.db");
-    if (!sql) return Fail(sql.error().public_message + " " + sql.error().log_detail);
-    sessions = std::move(*sql);
+    sessions = std::make_unique<session::SqlSessionStore>((*store)->database());
   }
   // Each purpose its own subkey: a leak of one cannot forge another.
   const session::SessionCookies cookies(box->DeriveKey("session-cookie-signing"),
@@ -217,7 +223,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   Housekeeping housekeeping({
       {"flush API key last use", std::chrono::seconds(5),
        [&] {
-         if (auto st = directory.FlushKeyUses(); !st) {
+         if (auto st = storage::RunToCompletion(directory.FlushKeyUses()); !st) {
            log.Warn("could not record API key use: " + st.error().log_detail);
          }
        }},

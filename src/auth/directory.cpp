@@ -50,66 +50,58 @@ Directory::ThreadCache& Directory::Cache() {
   return cache;
 }
 
-template <class Map, class Load>
-base::Result<typename Map::mapped_type> Directory::Lookup(Map& map, const std::string& key,
-                                                          Load load) {
-  if (const auto it = map.find(key); it != map.end()) return it->second;
+boost::asio::awaitable<Directory::ThreadCache*> Directory::FreshCache() {
+  co_await store_.RefreshGeneration();
+  co_return &Cache();
+}
+
+template <class Value, class Load>
+Directory::Lookup<Value> Directory::Find(
+    std::unordered_map<std::string, std::shared_ptr<const Value>> ThreadCache::*map,
+    std::string key, Load load) {
+  ThreadCache* cache = co_await FreshCache();
+  if (const auto it = (cache->*map).find(key); it != (cache->*map).end()) co_return it->second;
   const uint64_t generation = store_.Generation();
-  TENANTD_TRY(typename Map::mapped_type value, load());
+  auto loaded = co_await load();
+  if (!loaded) co_return std::move(loaded).error();
+  if (!*loaded) co_return std::shared_ptr<const Value>();
+  auto value = std::make_shared<const Value>(std::move(**loaded));
   // Cached unless the store changed meanwhile (the value might predate that
   // change). Unknown keys are not cached, so a flood of random keys cannot
-  // fill memory.
-  if (value && store_.Generation() == generation) {
-    if (map.size() >= kMaxEntriesPerMap) map.clear();
-    map.emplace(key, value);
+  // fill memory. The cache is looked up again: other requests of this
+  // thread ran while the store was read.
+  if (store_.Generation() == generation) {
+    auto& entries = Cache().*map;
+    if (entries.size() >= kMaxEntriesPerMap) entries.clear();
+    entries.emplace(std::move(key), value);
   }
-  return value;
+  co_return value;
 }
 
-base::Result<std::shared_ptr<const control::Tenant>> Directory::Tenant(
-    std::string_view id_or_slug) {
-  return Lookup(Cache().tenants, std::string(id_or_slug),
-                [&]() -> base::Result<std::shared_ptr<const control::Tenant>> {
-                  TENANTD_TRY(std::optional<control::Tenant> t, store_.FindTenant(id_or_slug));
-                  if (!t) return std::shared_ptr<const control::Tenant>();
-                  return std::make_shared<const control::Tenant>(std::move(*t));
-                });
+Directory::Lookup<control::Tenant> Directory::Tenant(std::string_view id_or_slug) {
+  co_return co_await Find(&ThreadCache::tenants, std::string(id_or_slug),
+                          [&] { return store_.FindTenant(id_or_slug); });
 }
 
-base::Result<std::shared_ptr<const control::AppCredentials>> Directory::AppKey(
-    std::string_view app_key) {
-  return Lookup(Cache().app_keys, std::string(app_key),
-                [&]() -> base::Result<std::shared_ptr<const control::AppCredentials>> {
-                  TENANTD_TRY(std::optional<control::AppCredentials> c,
-                              store_.FindAppCredentials(app_key));
-                  if (!c) return std::shared_ptr<const control::AppCredentials>();
-                  return std::make_shared<const control::AppCredentials>(std::move(*c));
-                });
+Directory::Lookup<control::AppCredentials> Directory::AppKey(std::string_view app_key) {
+  co_return co_await Find(&ThreadCache::app_keys, std::string(app_key),
+                          [&] { return store_.FindAppCredentials(app_key); });
 }
 
-base::Result<std::shared_ptr<const control::ApiKeyMatch>> Directory::ApiKeyBySecret(
-    std::string_view secret) {
+Directory::Lookup<control::ApiKeyMatch> Directory::ApiKeyBySecret(std::string_view secret) {
   // Keyed by the keyed hash, so the cache never holds presented secrets.
   const std::string hash = store_.ApiKeySecretHash(secret);
-  return Lookup(
-      Cache().api_keys, hash, [&]() -> base::Result<std::shared_ptr<const control::ApiKeyMatch>> {
-        TENANTD_TRY(std::optional<control::ApiKeyMatch> m, store_.FindApiKeyBySecretHash(hash));
-        if (!m) return std::shared_ptr<const control::ApiKeyMatch>();
-        return std::make_shared<const control::ApiKeyMatch>(std::move(*m));
-      });
+  co_return co_await Find(&ThreadCache::api_keys, hash,
+                          [&] { return store_.FindApiKeyBySecretHash(hash); });
 }
 
-base::Result<std::shared_ptr<const control::ApiKey>> Directory::ApiKeyById(
-    std::string_view tenant_id, std::string_view key_id) {
+Directory::Lookup<control::ApiKey> Directory::ApiKeyById(std::string_view tenant_id,
+                                                         std::string_view key_id) {
   std::string cache_key(tenant_id);
   cache_key += '/';
   cache_key += key_id;
-  return Lookup(
-      Cache().keys_by_id, cache_key, [&]() -> base::Result<std::shared_ptr<const control::ApiKey>> {
-        TENANTD_TRY(std::optional<control::ApiKey> k, store_.FindApiKey(tenant_id, key_id));
-        if (!k) return std::shared_ptr<const control::ApiKey>();
-        return std::make_shared<const control::ApiKey>(std::move(*k));
-      });
+  co_return co_await Find(&ThreadCache::keys_by_id, std::move(cache_key),
+                          [&] { return store_.FindApiKey(tenant_id, key_id); });
 }
 
 void Directory::RecordKeyUse(const std::string& key_id, base::TimePoint at) {
@@ -132,14 +124,14 @@ std::optional<base::TimePoint> Directory::PendingKeyUse(const std::string& key_i
   return it->second;
 }
 
-base::Status Directory::FlushKeyUses() {
+boost::asio::awaitable<base::Status> Directory::FlushKeyUses() {
   std::vector<std::pair<std::string, base::TimePoint>> batch;
   {
     std::lock_guard lock(uses_mu_);
     batch.assign(uses_.begin(), uses_.end());
     uses_.clear();
   }
-  auto st = store_.RecordApiKeyUse(batch);
+  auto st = co_await store_.RecordApiKeyUse(batch);
   if (!st) {
     // Put them back for the next attempt (newer uses win).
     std::lock_guard lock(uses_mu_);
@@ -148,7 +140,7 @@ base::Status Directory::FlushKeyUses() {
       if (slot < at) slot = at;
     }
   }
-  return st;
+  co_return st;
 }
 
 }  // namespace tenantd::auth

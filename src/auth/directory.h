@@ -2,8 +2,9 @@
 // tenant and secrets, API-key secret to key. Served from memory after the
 // first miss; the whole cache is dropped whenever the control store's
 // Generation() moves (any change to tenants or credentials, by this
-// process at once, by another process within a millisecond), so
-// suspension, deletion, revocation and rotation apply to the next request.
+// process at once, by another process within the store's poll interval:
+// a millisecond on SQLite, 50 ms on PostgreSQL), so suspension, deletion,
+// revocation and rotation apply to the next request.
 //
 // Each thread keeps its own cache, so the hot path takes no lock and
 // shares no cache line with the other event loops; a miss costs one
@@ -13,6 +14,7 @@
 // a request never writes to the control store just for bookkeeping.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,25 +30,31 @@ class Directory {
  public:
   explicit Directory(control::ControlStore& store);
 
-  // nullptr when unknown (or purged).
-  base::Result<std::shared_ptr<const control::Tenant>> Tenant(std::string_view id_or_slug);
-  base::Result<std::shared_ptr<const control::AppCredentials>> AppKey(std::string_view app_key);
-  base::Result<std::shared_ptr<const control::ApiKeyMatch>> ApiKeyBySecret(std::string_view secret);
-  base::Result<std::shared_ptr<const control::ApiKey>> ApiKeyById(std::string_view tenant_id,
-                                                                  std::string_view key_id);
+  template <class T>
+  using Lookup = boost::asio::awaitable<base::Result<std::shared_ptr<const T>>>;
+
+  // nullptr when unknown (or purged). A hit completes without suspending.
+  Lookup<control::Tenant> Tenant(std::string_view id_or_slug);
+  Lookup<control::AppCredentials> AppKey(std::string_view app_key);
+  Lookup<control::ApiKeyMatch> ApiKeyBySecret(std::string_view secret);
+  Lookup<control::ApiKey> ApiKeyById(std::string_view tenant_id, std::string_view key_id);
 
   // Notes that API key `key_id` was used now. Thread-safe, no I/O.
   void RecordKeyUse(const std::string& key_id, base::TimePoint at);
   // The last use noted but not yet written, if any (for listings).
   std::optional<base::TimePoint> PendingKeyUse(const std::string& key_id);
   // Writes the noted uses to the control store.
-  base::Status FlushKeyUses();
+  boost::asio::awaitable<base::Status> FlushKeyUses();
 
  private:
   struct ThreadCache;
   ThreadCache& Cache();
-  template <class Map, class Load>
-  base::Result<typename Map::mapped_type> Lookup(Map& map, const std::string& key, Load load);
+  // The thread's cache, emptied first if the store changed.
+  boost::asio::awaitable<ThreadCache*> FreshCache();
+  template <class Value, class Load>
+  Lookup<Value> Find(
+      std::unordered_map<std::string, std::shared_ptr<const Value>> ThreadCache::*map,
+      std::string key, Load load);
 
   control::ControlStore& store_;
   const uint64_t instance_;  // tells this directory's thread caches from another's

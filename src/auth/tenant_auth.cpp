@@ -6,6 +6,7 @@
 
 #include "auth/directory.h"
 #include "auth/replay_cache.h"
+#include "auth/signature.h"
 #include "base/ids.h"
 #include "base/time.h"
 #include "control/control_store.h"
@@ -24,7 +25,6 @@ using http::RequestContext;
 using http::Response;
 
 constexpr std::size_t kMaxUserAgentChars = 200;
-constexpr std::size_t kMaxNonceChars = 64;
 constexpr std::size_t kMaxHintChars = 128;
 
 // A refusal: status + problem code + a detail that names what to fix and
@@ -53,13 +53,6 @@ Refusal Unauthorized(std::string_view code, std::string detail) {
 bool IsPrintableAscii(std::string_view s) {
   for (char c : s) {
     if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
-
-bool IsLowerHex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
 }
@@ -136,162 +129,121 @@ struct Resolution {
 // Mode B (api.md §4 "Mode B signature"). Checks run cheapest first; the
 // replay cache records the signature only once everything else passed, so
 // a refused request cannot burn a signature for its legitimate sender.
-base::Result<Verdict> VerifySignature(const Resolution& r, std::string_view app_key,
-                                      std::string_view signature) {
+awaitable<base::Result<Verdict>> VerifySignature(const Resolution& r, std::string_view app_key,
+                                                 std::string_view signature) {
   const Request& req = r.req;
-  const auto date = req.headers.Get("X-Date");
-  const auto content_sha = req.headers.Get("X-Content-Sha256");
-  const auto nonce = req.headers.Get("X-Nonce");
-  if (!date || !content_sha) {
-    return Verdict(Unauthorized("invalid_signature",
-                                "A signed request needs X-Date and X-Content-Sha256 headers."));
+  auto read = ReadSignedRequest(req, signature, r.now, r.options.signature_skew);
+  if (auto* problem = std::get_if<SignatureProblem>(&read)) {
+    co_return Verdict(Unauthorized(problem->code, std::move(problem->detail)));
   }
-  const std::optional<base::TimePoint> sent = base::ParseImfFixdate(*date);
-  if (!sent) {
-    return Verdict(
-        Unauthorized("invalid_signature",
-                     "X-Date must be an IMF-fixdate such as Sun, 22 Nov 2026 21:04:05 GMT."));
-  }
-  const auto skew = r.now > *sent ? r.now - *sent : *sent - r.now;
-  if (skew > r.options.signature_skew) {
-    return Verdict(Unauthorized("request_expired",
-                                "X-Date is more than " +
-                                    std::to_string(r.options.signature_skew.count()) +
-                                    " seconds from the server clock; sign each request afresh "
-                                    "and check the client's clock."));
-  }
-  if (content_sha->size() != 64 || !IsLowerHex(*content_sha)) {
-    return Verdict(Unauthorized("invalid_signature",
-                                "X-Content-Sha256 must be the lowercase hex SHA-256 of the body."));
-  }
-  if (nonce && (nonce->empty() || nonce->size() > kMaxNonceChars || !IsPrintableAscii(*nonce))) {
-    return Verdict(
-        Unauthorized("invalid_signature", "X-Nonce must be 1-64 printable ASCII characters."));
-  }
-  const std::optional<std::string> presented = crypto::HexDecode(signature);
-  if (!presented || presented->size() != 32) {
-    return Verdict(Unauthorized("invalid_signature",
-                                "X-App-Signature must be the hex HMAC-SHA256 of the canonical "
-                                "request."));
-  }
-  TENANTD_TRY(std::shared_ptr<const control::AppCredentials> creds, r.directory.AppKey(app_key));
-  if (!creds) return Verdict(Unauthorized("invalid_credentials", "The app key is not valid."));
+  const SignedRequest& sig = std::get<SignedRequest>(read);
+  TENANTD_CO_TRY(std::shared_ptr<const control::AppCredentials> creds,
+                 co_await r.directory.AppKey(app_key));
+  if (!creds) co_return Verdict(Unauthorized("invalid_credentials", "The app key is not valid."));
 
-  std::string canonical;
-  canonical.reserve(req.method.size() + req.target.size() + date->size() + 80);
-  canonical += req.method;
-  canonical += '\n';
-  canonical += req.target;
-  canonical += '\n';
-  canonical += *date;
-  canonical += '\n';
-  canonical += *content_sha;
-  if (nonce) {
-    canonical += '\n';
-    canonical += *nonce;
-  }
   bool match = false;
   for (const control::AppSecret& s : creds->secrets) {
-    match |= IsLive(s, r.now) && crypto::ConstantTimeEqual(s.mac->Mac(canonical), *presented);
+    match |=
+        IsLive(s, r.now) && crypto::ConstantTimeEqual(s.mac->Mac(sig.canonical), sig.presented);
   }
   if (!match) {
-    return Verdict(Unauthorized("invalid_signature",
-                                "The signature does not match the request; see docs/api.md for "
-                                "the canonical string."));
+    co_return Verdict(Unauthorized("invalid_signature",
+                                   "The signature does not match the request; see docs/api.md for "
+                                   "the canonical string."));
   }
   // A streamed body (an upload) has not arrived yet: its handler checks the
   // hash once it has, and stores nothing on a mismatch.
   if (req.body_reader == nullptr &&
-      !crypto::ConstantTimeEqual(crypto::Sha256Hex(req.body), *content_sha)) {
-    return Verdict(Unauthorized("content_hash_mismatch",
-                                "The body received does not match X-Content-Sha256."));
+      !crypto::ConstantTimeEqual(crypto::Sha256Hex(req.body), sig.content_sha256)) {
+    co_return Verdict(Unauthorized("content_hash_mismatch",
+                                   "The body received does not match X-Content-Sha256."));
   }
-  if (!r.replays.Insert(*presented, r.options.clock->Steady())) {
-    return Verdict(Unauthorized("replayed_request",
-                                "This signature was already used; sign each request afresh (add "
-                                "X-Nonce to send identical requests within one second)."));
+  if (!r.replays.Insert(sig.presented, r.options.clock->Steady())) {
+    co_return Verdict(Unauthorized("replayed_request",
+                                   "This signature was already used; sign each request afresh (add "
+                                   "X-Nonce to send identical requests within one second)."));
   }
-  return Verdict(Principal{creds->tenant_id, "signature", "", true, {}});
+  co_return Verdict(Principal{creds->tenant_id, "signature", "", true, {}});
 }
 
 // API keys: "Bearer sk_live_…" and friends.
-base::Result<Verdict> VerifyApiKey(const Resolution& r, std::string_view secret) {
+awaitable<base::Result<Verdict>> VerifyApiKey(const Resolution& r, std::string_view secret) {
   const bool well_formed = (secret.starts_with("sk_live_") || secret.starts_with("sk_test_") ||
                             secret.starts_with("rk_live_") || secret.starts_with("rk_test_")) &&
                            secret.size() <= 128 && IsPrintableAscii(secret);
   if (!well_formed)
-    return Verdict(Unauthorized("invalid_credentials", "The API key is not valid."));
-  TENANTD_TRY(std::shared_ptr<const control::ApiKeyMatch> match,
-              r.directory.ApiKeyBySecret(secret));
-  if (!match) return Verdict(Unauthorized("invalid_credentials", "The API key is not valid."));
+    co_return Verdict(Unauthorized("invalid_credentials", "The API key is not valid."));
+  TENANTD_CO_TRY(std::shared_ptr<const control::ApiKeyMatch> match,
+                 co_await r.directory.ApiKeyBySecret(secret));
+  if (!match) co_return Verdict(Unauthorized("invalid_credentials", "The API key is not valid."));
   const control::ApiKey& key = match->key;
-  if (key.revoked_at) return Verdict(Unauthorized("key_revoked", "The API key was revoked."));
+  if (key.revoked_at) co_return Verdict(Unauthorized("key_revoked", "The API key was revoked."));
   if (match->secret_expires_at && *match->secret_expires_at <= r.now) {
-    return Verdict(Unauthorized("key_revoked",
-                                "This secret of the API key was rotated out; use the new one."));
+    co_return Verdict(Unauthorized("key_revoked",
+                                   "This secret of the API key was rotated out; use the new one."));
   }
   if (key.expires_at && *key.expires_at <= r.now) {
-    return Verdict(Unauthorized("key_expired", "The API key has expired."));
+    co_return Verdict(Unauthorized("key_expired", "The API key has expired."));
   }
   r.directory.RecordKeyUse(key.id, r.now);
-  return Verdict(Principal{key.tenant_id, "api_key", key.id, key.type == "secret", key.scopes});
+  co_return Verdict(Principal{key.tenant_id, "api_key", key.id, key.type == "secret", key.scopes});
 }
 
 // A session bound to an API key is worth what the key is worth now.
-base::Result<Verdict> FromSession(const Resolution& r, const session::SessionRecord& s) {
+awaitable<base::Result<Verdict>> FromSession(const Resolution& r, const session::SessionRecord& s) {
   Principal p{s.tenant_id, "session", "", true, {}};
   if (!s.key_id.empty()) {
-    TENANTD_TRY(std::shared_ptr<const control::ApiKey> key,
-                r.directory.ApiKeyById(s.tenant_id, s.key_id));
+    TENANTD_CO_TRY(std::shared_ptr<const control::ApiKey> key,
+                   co_await r.directory.ApiKeyById(s.tenant_id, s.key_id));
     if (!key || key->revoked_at || (key->expires_at && *key->expires_at <= r.now)) {
-      return Verdict(Unauthorized("missing_credentials",
-                                  "The session's API key is no longer valid; authenticate again."));
+      co_return Verdict(Unauthorized(
+          "missing_credentials", "The session's API key is no longer valid; authenticate again."));
     }
     p.key_id = key->id;
     p.all_scopes = key->type == "secret";
     p.scopes = key->scopes;
   }
-  return Verdict(std::move(p));
+  co_return Verdict(std::move(p));
 }
 
 // The credentials of §4 methods 2-4, when the request presents any.
-base::Result<std::optional<Verdict>> VerifyCredentials(const Resolution& r) {
+awaitable<base::Result<std::optional<Verdict>>> VerifyCredentials(const Resolution& r) {
   const Request& req = r.req;
   const auto app_key = req.headers.Get("X-App-Key");
   const auto app_secret = req.headers.Get("X-App-Secret");
   const auto signature = req.headers.Get("X-App-Signature");
   if (app_key || app_secret || signature) {
     if (!app_key) {
-      return std::optional<Verdict>(Unauthorized(
+      co_return std::optional<Verdict>(Unauthorized(
           "invalid_credentials", "X-App-Secret and X-App-Signature need an X-App-Key."));
     }
     if (app_secret) {
-      TENANTD_TRY(std::shared_ptr<const control::AppCredentials> creds,
-                  r.directory.AppKey(*app_key));
+      TENANTD_CO_TRY(std::shared_ptr<const control::AppCredentials> creds,
+                     co_await r.directory.AppKey(*app_key));
       if (!creds) {
-        return std::optional<Verdict>(
+        co_return std::optional<Verdict>(
             Unauthorized("invalid_credentials", "The app key or secret is not valid."));
       }
-      return std::optional<Verdict>(VerifyAppSecret(*creds, *app_secret, r.now));
+      co_return std::optional<Verdict>(VerifyAppSecret(*creds, *app_secret, r.now));
     }
     if (signature) {
-      TENANTD_TRY(Verdict v, VerifySignature(r, *app_key, *signature));
-      return std::optional<Verdict>(std::move(v));
+      TENANTD_CO_TRY(Verdict v, co_await VerifySignature(r, *app_key, *signature));
+      co_return std::optional<Verdict>(std::move(v));
     }
-    return std::optional<Verdict>(Unauthorized(
+    co_return std::optional<Verdict>(Unauthorized(
         "invalid_credentials", "X-App-Key needs X-App-Secret or a signature (X-App-Signature)."));
   }
   if (const auto authorization = req.headers.Get("Authorization")) {
     std::string_view value = *authorization;
     if (value.size() < 7 || strncasecmp(value.data(), "Bearer ", 7) != 0) {
-      return std::optional<Verdict>(
+      co_return std::optional<Verdict>(
           Unauthorized("invalid_credentials", "Authorization must be Bearer <API key>."));
     }
     value.remove_prefix(7);
-    TENANTD_TRY(Verdict v, VerifyApiKey(r, value));
-    return std::optional<Verdict>(std::move(v));
+    TENANTD_CO_TRY(Verdict v, co_await VerifyApiKey(r, value));
+    co_return std::optional<Verdict>(std::move(v));
   }
-  return std::optional<Verdict>();
+  co_return std::optional<Verdict>();
 }
 
 // §4 methods 5-7: what names a tenant without proving anything; "" = nothing.
@@ -425,14 +377,14 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   }
 
   // 2-4. Presented credentials are verified even next to a live session.
-  auto credentials = VerifyCredentials(r);
+  auto credentials = co_await VerifyCredentials(r);
   if (!credentials) co_return fail(credentials.error());
   Principal principal;
   if (*credentials) {
     if (const auto* refusal = std::get_if<Refusal>(&**credentials)) co_return refuse(*refusal);
     principal = std::get<Principal>(std::move(**credentials));
   } else if (live) {
-    auto from_session = FromSession(r, *live);
+    auto from_session = co_await FromSession(r, *live);
     if (!from_session) co_return fail(from_session.error());
     if (const auto* refusal = std::get_if<Refusal>(&*from_session)) co_return refuse(*refusal);
     principal = std::get<Principal>(std::move(*from_session));
@@ -444,7 +396,7 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   }
 
   // The tenant itself: deleted is as if unknown; suspended is refused.
-  auto tenant = directory_.Tenant(principal.tenant_id);
+  auto tenant = co_await directory_.Tenant(principal.tenant_id);
   if (!tenant) co_return fail(tenant.error());
   if (!*tenant || (*tenant)->status == control::TenantStatus::kDeleted) {
     co_return refuse(Unauthorized("invalid_credentials", "The credentials are not valid."));

@@ -15,6 +15,7 @@
 #include "cli/progress.h"
 #include "cli/tenant_batch.h"
 #include "control/control_store.h"
+#include "storage/run_to_completion.h"
 #include "tenant_db/provisioning.h"
 #include "tenant_db/tenant_databases.h"
 
@@ -216,7 +217,7 @@ int BackupCommand::Restore(control::ControlStore& store,
                            const tenant_db::TenantDatabases& databases, bool json) const {
   const backup::Restorer restorer(databases, nullptr, {kSettle});
   if (!SweepFirst(restorer, json)) return 1;
-  auto found = store.FindTenant(restore_tenant_);
+  auto found = storage::RunToCompletion(store.FindTenant(restore_tenant_));
   if (!found) return Fail(Describe(found.error()));
   if (!*found) return Fail("no such tenant: " + restore_tenant_);
   const control::Tenant source = **found;
@@ -253,11 +254,12 @@ int BackupCommand::Restore(control::ControlStore& store,
   t.slug = new_slug_;
   t.name = verified->manifest.tenant_name;
   t.plan = verified->manifest.tenant_plan.empty() ? "free" : verified->manifest.tenant_plan;
-  auto created = tenant_db::CreateTenant(store, databases, t);
+  auto created = storage::RunToCompletion(tenant_db::CreateTenant(store, databases, t));
   if (!created) return Fail(Describe(created.error()));
   auto restored = restorer.Restore(created->tenant.id, archive_, source.id);
   if (!restored) {
-    (void)tenant_db::PurgeTenant(store, databases, nullptr, created->tenant.id);
+    (void)storage::RunToCompletion(
+        tenant_db::PurgeTenant(store, databases, nullptr, created->tenant.id));
     return Fail("restore into a new tenant: " + OperatorDetail(restored.error()) +
                 " (the new tenant was removed again)");
   }

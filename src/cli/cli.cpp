@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
+#include "storage/run_to_completion.h"
 #include "tenant_db/provisioning.h"
 #include "tenant_db/tenant_databases.h"
 
@@ -58,7 +59,11 @@ base::Result<Stores> OpenStores(const config::Config& cfg) {
   Stores s;
   TENANTD_TRY(auto box, crypto::SecretBox::Create(key));
   s.box = std::make_unique<crypto::SecretBox>(std::move(box));
-  TENANTD_TRY(s.control, control::ControlStore::Open(cfg.data_dir, *s.box, {cfg.plans.Names()}));
+  TENANTD_TRY(auto db, control::OpenControlDatabase(cfg.data_dir, cfg.database_url.Reveal()));
+  control::ControlStoreOptions options;
+  options.plans = cfg.plans.Names();
+  TENANTD_TRY(s.control, storage::RunToCompletion(
+                             control::ControlStore::Open(std::move(db), *s.box, options)));
   return s;
 }
 
@@ -172,7 +177,11 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
   if (serve->parsed()) return app::Serve(*cfg, tenant_migrations);
 
   auto stores = OpenStores(*cfg);
-  if (!stores) return Fail(Describe(stores.error()));
+  if (!stores) {
+    // Which server or file, and why (never a password): the operator's to fix.
+    const base::Error& e = stores.error();
+    return Fail(Describe(e) + (e.log_detail.empty() ? "" : " (" + OperatorDetail(e) + ")"));
+  }
   control::ControlStore& store = *stores->control;
   const tenant_db::TenantDatabases databases(cfg->data_dir, tenant_migrations);
   if (migrate.parsed()) return migrate.Run(store, databases, common.json);
@@ -183,7 +192,7 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
     t.slug = slug;
     t.name = name;
     t.plan = plan;
-    auto created = tenant_db::CreateTenant(store, databases, t);
+    auto created = storage::RunToCompletion(tenant_db::CreateTenant(store, databases, t));
     if (!created) return Fail(Describe(created.error()));
     if (common.json) {
       PrintJson(boost::json::object{
@@ -211,7 +220,7 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
       std::printf("%-30s %-24s %-10s %-10s %s\n", "ID", "SLUG", "PLAN", "STATUS", "NAME");
     }
     for (;;) {
-      auto page = store.ListTenants(q);
+      auto page = storage::RunToCompletion(store.ListTenants(q));
       if (!page) return Fail(Describe(page.error()));
       for (const auto& t : page->items) {
         if (common.json) {
@@ -229,7 +238,8 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
   }
 
   if (rotate->parsed()) {
-    auto rotated = store.RotateAppSecret(id, std::chrono::seconds(grace_seconds));
+    auto rotated =
+        storage::RunToCompletion(store.RotateAppSecret(id, std::chrono::seconds(grace_seconds)));
     if (!rotated) {
       return Fail(Describe(rotated.error()) +
                   (rotated.error().code == base::ErrorCode::kNotFound ? " (" + id + ")" : ""));
@@ -252,7 +262,7 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
 
   base::Result<control::Tenant> result = base::NotFound("No such tenant.");
   if (show->parsed()) {
-    auto found = store.FindTenant(id);
+    auto found = storage::RunToCompletion(store.FindTenant(id));
     if (!found) return Fail(Describe(found.error()));
     if (!*found) return Fail("no such tenant: " + id);
     result = **found;
@@ -260,13 +270,13 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
     control::TenantPatch patch;
     patch.status =
         suspend->parsed() ? control::TenantStatus::kSuspended : control::TenantStatus::kActive;
-    result = store.UpdateTenant(id, patch);
+    result = storage::RunToCompletion(store.UpdateTenant(id, patch));
   } else if (del->parsed()) {
     if (purge) {
       // A running server may still hold the database open; it cannot
       // serve it any more (the tenant is gone), and its handles close at
       // their idle TTL.
-      auto purged = tenant_db::PurgeTenant(store, databases, nullptr, id);
+      auto purged = storage::RunToCompletion(tenant_db::PurgeTenant(store, databases, nullptr, id));
       if (!purged) {
         return Fail(Describe(purged.error()) +
                     (purged.error().code == base::ErrorCode::kNotFound ? " (" + id + ")" : ""));
@@ -278,7 +288,7 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
       }
       return 0;
     }
-    result = store.DeleteTenant(id);
+    result = storage::RunToCompletion(store.DeleteTenant(id));
   }
   if (!result)
     return Fail(Describe(result.error()) +

@@ -14,6 +14,7 @@
 #include "cli/schema_reports.h"
 #include "cli/tenant_batch.h"
 #include "control/control_store.h"
+#include "storage/run_to_completion.h"
 #include "tenant_db/provisioning.h"
 #include "tenant_db/tenant_databases.h"
 
@@ -104,6 +105,9 @@ MigrateCommand::MigrateCommand(CLI::App& app) : jobs_(kDefaultJobs) {
   auto* drift_tenant = drift_->add_option("--tenant", drift_tenant_, "Check one tenant");
   auto* drift_all = drift_->add_flag("--all", drift_all_, "Check every tenant (the default)");
   drift_tenant->excludes(drift_all);
+  control_ = migrate_->add_subcommand(
+      "control",
+      "Bring the control store (SQLite or TENANTD_DATABASE_URL) to this binary's schema");
 }
 
 bool MigrateCommand::parsed() const { return migrate_->parsed(); }
@@ -117,7 +121,8 @@ std::string MigrateCommand::UsageError() const {
     return "migrate status takes no --tenant, --all, --jobs or --canary";
   }
   if (drift_->parsed() && run_options) return "migrate drift takes only --tenant ID or --all";
-  if (!status_->parsed() && !drift_->parsed() && tenant_.empty() && !all_) {
+  if (control_->parsed() && run_options) return "migrate control takes no options";
+  if (!status_->parsed() && !drift_->parsed() && !control_->parsed() && tenant_.empty() && !all_) {
     return "migrate needs --tenant ID or --all (see tenantd migrate --help)";
   }
   return {};
@@ -125,6 +130,18 @@ std::string MigrateCommand::UsageError() const {
 
 int MigrateCommand::Run(control::ControlStore& store, const tenant_db::TenantDatabases& databases,
                         bool json) const {
+  if (control_->parsed()) {
+    // Opening the store applied its pending migrations (one process at a
+    // time); what is left is to say where it stands.
+    auto version = storage::RunToCompletion(store.SchemaVersion());
+    if (!version) return Fail(OperatorDetail(version.error()));
+    if (json) {
+      PrintJson(boost::json::object{{"control_schema_version", *version}});
+    } else {
+      std::printf("control store at schema version %d\n", *version);
+    }
+    return 0;
+  }
   if (status_->parsed()) {
     auto tenants = ListAllTenants(store);
     if (!tenants) return Fail(OperatorDetail(tenants.error()));
@@ -142,7 +159,7 @@ int MigrateCommand::Migrate(control::ControlStore& store,
                             const tenant_db::TenantDatabases& databases, bool json) const {
   // A run killed while it provisioned a missing database leaves a
   // temporary behind; it goes first, and the tenant is provisioned afresh.
-  auto orphans = tenant_db::RemoveOrphanDatabases(store, databases);
+  auto orphans = storage::RunToCompletion(tenant_db::RemoveOrphanDatabases(store, databases));
   if (!orphans) return Fail("cannot remove orphan databases: " + OperatorDetail(orphans.error()));
   if (!json) {
     for (const std::string& name : *orphans) {

@@ -4,6 +4,7 @@
 //   migrate (--tenant ID | --all) [--jobs N] [--canary N]
 //   migrate status
 //   migrate drift [--tenant ID | --all]
+//   migrate control
 //
 // Progress goes to stderr, so stdout carries only the report (failure lines
 // and the summary, or with --json one JSON document) and can be kept in a
@@ -55,6 +56,7 @@ class MigrateCommand {
   CLI::App* migrate_;
   CLI::App* status_;
   CLI::App* drift_;
+  CLI::App* control_;
   std::string tenant_;
   bool all_ = false;
   int jobs_;  // kDefaultJobs unless --jobs says otherwise

@@ -1,4 +1,5 @@
 #include "cli/tenant_batch.h"
+#include "storage/run_to_completion.h"
 
 #include <algorithm>
 #include <atomic>
@@ -12,7 +13,7 @@ base::Result<std::vector<control::Tenant>> ListAllTenants(control::ControlStore&
   control::TenantListQuery query;
   query.limit = 500;
   for (;;) {
-    TENANTD_TRY(control::TenantPage page, store.ListTenants(query));
+    TENANTD_TRY(control::TenantPage page, storage::RunToCompletion(store.ListTenants(query)));
     for (control::Tenant& t : page.items) tenants.push_back(std::move(t));
     if (!page.next_cursor) break;
     query.after = *page.next_cursor;
@@ -23,7 +24,8 @@ base::Result<std::vector<control::Tenant>> ListAllTenants(control::ControlStore&
 base::Result<std::vector<control::Tenant>> SelectTenants(control::ControlStore& store,
                                                          std::string_view id_or_slug) {
   if (id_or_slug.empty()) return ListAllTenants(store);
-  TENANTD_TRY(std::optional<control::Tenant> found, store.FindTenant(id_or_slug));
+  TENANTD_TRY(std::optional<control::Tenant> found,
+              storage::RunToCompletion(store.FindTenant(id_or_slug)));
   if (!found) return base::NotFound("no such tenant: " + std::string(id_or_slug));
   return std::vector<control::Tenant>{std::move(*found)};
 }

@@ -346,6 +346,24 @@ const std::vector<Setting>& Table() {
         1, 1000000, [](Config& config, uint64_t value) { config.auth_failures_per_key = value; }));
 
     // Holds a password: no flag (argv shows in `ps`), and never echoed.
+    // The URL's parts are checked where it is used (storage/postgres).
+    Setting database_url;
+    database_url.info = {"database_url", "TENANTD_DATABASE_URL", "",
+                         "postgres://user:pass@host:port/db: the control store on PostgreSQL; "
+                         "empty = the embedded SQLite file <data>/control.db.",
+                         /*has_flag=*/false};
+    database_url.requirement = "must be postgres://user:pass@host:port/db";
+    database_url.is_secret = true;
+    database_url.store = [](std::string_view text, Config& config) {
+      if (!text.empty() && !text.starts_with("postgres://") && !text.starts_with("postgresql://")) {
+        return false;
+      }
+      config.database_url = base::Secret(std::string(text));
+      return true;
+    };
+    t.push_back(std::move(database_url));
+
+    // Holds a password: no flag (argv shows in `ps`), and never echoed.
     // The URL's parts are checked where it is used (redis module).
     Setting redis_url;
     redis_url.info = {"redis_url", "REDIS_URL", "",

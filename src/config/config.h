@@ -51,6 +51,9 @@ struct Config {
   std::chrono::milliseconds rate_limit_window{60000};
   uint64_t auth_failures_per_ip = 10;    // failed authentications a window, per client IP
   uint64_t auth_failures_per_key = 100;  // … per app key or API key prefix
+  // postgres://user:pass@host:port/db: the control store on PostgreSQL;
+  // empty = SQLite at <data>/control.db. Holds a password.
+  base::Secret database_url;
   // redis://[user:pass@]host:port/db; empty = no Redis. Holds a password.
   base::Secret redis_url;
   std::string rate_limit_redis_down = "local";  // local | closed

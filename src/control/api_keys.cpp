@@ -52,34 +52,33 @@ std::string MintSecret(std::string_view type, std::string_view environment) {
   return secret;
 }
 
-base::Result<ApiKey> ReadKey(const storage::sqlite::Statement& st) {
+base::Result<ApiKey> ReadKey(const storage::Row& row) {
   ApiKey k;
-  k.id = st.ColumnText(0);
-  k.tenant_id = st.ColumnText(1);
-  k.name = st.ColumnText(2);
-  k.type = st.ColumnText(3);
-  k.environment = st.ColumnText(4);
-  k.scopes = SplitScopes(st.ColumnText(5));
-  k.prefix = st.ColumnText(6);
-  const std::optional<base::TimePoint> created = base::ParseRfc3339(st.ColumnText(7));
+  k.id = row.Text(0);
+  k.tenant_id = row.Text(1);
+  k.name = row.Text(2);
+  k.type = row.Text(3);
+  k.environment = row.Text(4);
+  k.scopes = SplitScopes(row.Text(5));
+  k.prefix = row.Text(6);
+  const std::optional<base::TimePoint> created = base::ParseRfc3339(row.Text(7));
   if (!created) return base::Internal("control store: corrupt api key row " + k.id);
   k.created_at = *created;
-  TENANTD_TRY(k.expires_at, ColumnOptionalTime(st, 8));
-  TENANTD_TRY(k.revoked_at, ColumnOptionalTime(st, 9));
-  TENANTD_TRY(k.last_used_at, ColumnOptionalTime(st, 10));
+  TENANTD_TRY(k.expires_at, ColumnOptionalTime(row, 8));
+  TENANTD_TRY(k.revoked_at, ColumnOptionalTime(row, 9));
+  TENANTD_TRY(k.last_used_at, ColumnOptionalTime(row, 10));
   return k;
 }
 
-base::Result<std::optional<ApiKey>> LoadKey(storage::sqlite::Connection& db,
-                                            std::string_view tenant_id, std::string_view key_id) {
-  TENANTD_TRY(storage::sqlite::Statement st,
-              db.Prepare("SELECT " + std::string(kKeyColumns) +
-                         " FROM api_keys k WHERE k.id = ? AND k.tenant_id = ?"));
-  st.Bind(1, key_id).Bind(2, tenant_id);
-  TENANTD_TRY(bool row, st.Step());
-  if (!row) return std::optional<ApiKey>();
-  TENANTD_TRY(ApiKey k, ReadKey(st));
+base::Result<std::optional<ApiKey>> FirstKey(const storage::Rows& rows) {
+  if (rows.empty()) return std::optional<ApiKey>();
+  TENANTD_TRY(ApiKey k, ReadKey(rows.front()));
   return std::optional<ApiKey>(std::move(k));
+}
+
+std::string KeyQuery(std::string_view suffix) {
+  return "SELECT " + std::string(kKeyColumns) +
+         " FROM api_keys k WHERE k.id = $1 AND k.tenant_id = $2" + std::string(suffix);
 }
 
 base::Error NoSuchKey() { return base::NotFound("No such API key."); }
@@ -142,10 +141,10 @@ std::string ControlStore::ApiKeySecretHash(std::string_view secret) const {
   return crypto::HexEncode(impl_->api_key_pepper->Mac(secret));
 }
 
-base::Result<CreatedApiKey> ControlStore::CreateApiKey(const NewApiKey& k) {
+Async<CreatedApiKey> ControlStore::CreateApiKey(const NewApiKey& k) {
   const base::TimePoint now = Now();
   if (auto errors = ValidateNewApiKey(k, now); !errors.empty()) {
-    return base::ValidationFailed(std::move(errors));
+    co_return base::ValidationFailed(std::move(errors));
   }
   CreatedApiKey created;
   ApiKey& key = created.key;
@@ -166,170 +165,124 @@ base::Result<CreatedApiKey> ControlStore::CreateApiKey(const NewApiKey& k) {
   const std::string hash = ApiKeySecretHash(created.secret.Reveal());
   const std::string now_text = base::FormatRfc3339(now);
 
-  std::lock_guard lock(impl_->mu);
-  storage::sqlite::Connection& db = *impl_->db;
-  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
-  {
-    TENANTD_TRY(storage::sqlite::Statement st,
-                db.Prepare("INSERT INTO api_keys (id, tenant_id, name, type, environment, scopes,"
-                           " prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    st.Bind(1, key.id)
-        .Bind(2, key.tenant_id)
-        .Bind(3, key.name)
-        .Bind(4, key.type)
-        .Bind(5, key.environment)
-        .Bind(6, JoinScopes(key.scopes))
-        .Bind(7, key.prefix)
-        .Bind(8, now_text)
-        .BindOptional(9, FormatOptional(key.expires_at));
-    TENANTD_RETURN_IF_ERROR(st.Step());
-  }
-  {
-    TENANTD_TRY(storage::sqlite::Statement st,
-                db.Prepare("INSERT INTO api_key_secrets (secret_hash, key_id, created_at)"
-                           " VALUES (?, ?, ?)"));
-    st.Bind(1, hash).Bind(2, key.id).Bind(3, now_text);
-    TENANTD_RETURN_IF_ERROR(st.Step());
-  }
-  TENANTD_RETURN_IF_ERROR(tx.Commit());
+  TENANTD_CO_TRY(std::unique_ptr<storage::Transaction> tx, co_await impl_->db->Begin());
+  TENANTD_CO_RETURN_IF_ERROR(co_await tx->Exec(
+      "INSERT INTO api_keys (id, tenant_id, name, type, environment, scopes, prefix,"
+      " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      key.id, key.tenant_id, key.name, key.type, key.environment, JoinScopes(key.scopes),
+      key.prefix, now_text, FormatOptional(key.expires_at)));
+  TENANTD_CO_RETURN_IF_ERROR(co_await tx->Exec(
+      "INSERT INTO api_key_secrets (secret_hash, key_id, created_at) VALUES ($1, $2, $3)", hash,
+      key.id, now_text));
+  TENANTD_CO_RETURN_IF_ERROR(co_await tx->Commit());
   // A new key invalidates nothing a cache holds (no negative caching).
-  return created;
+  co_return created;
 }
 
-base::Result<ApiKeyPage> ControlStore::ListApiKeys(std::string_view tenant_id,
-                                                   std::string_view after, int limit) {
+Async<ApiKeyPage> ControlStore::ListApiKeys(std::string_view tenant_id, std::string_view after,
+                                            int limit) {
   limit = std::clamp(limit, 1, kMaxListLimit);
-  std::lock_guard lock(impl_->mu);
-  TENANTD_TRY(storage::sqlite::Statement st,
-              impl_->db->Prepare("SELECT " + std::string(kKeyColumns) +
-                                 " FROM api_keys k WHERE k.tenant_id = ? AND k.id > ?"
-                                 " ORDER BY k.id LIMIT ?"));
-  st.Bind(1, tenant_id).Bind(2, after).Bind(3, limit + 1);
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await impl_->db->Query("SELECT " + std::string(kKeyColumns) +
+                                               " FROM api_keys k WHERE k.tenant_id = $1"
+                                               " AND k.id > $2 ORDER BY k.id LIMIT $3",
+                                           tenant_id, after, limit + 1));
   ApiKeyPage page;
-  for (;;) {
-    TENANTD_TRY(bool row, st.Step());
-    if (!row) break;
-    TENANTD_TRY(ApiKey k, ReadKey(st));
+  for (const storage::Row& row : rows.rows) {
+    TENANTD_CO_TRY(ApiKey k, ReadKey(row));
     page.items.push_back(std::move(k));
   }
   if (page.items.size() > static_cast<std::size_t>(limit)) {
     page.items.pop_back();
     page.next_cursor = page.items.back().id;
   }
-  return page;
+  co_return page;
 }
 
-base::Result<std::optional<ApiKey>> ControlStore::FindApiKey(std::string_view tenant_id,
-                                                             std::string_view key_id) {
-  std::lock_guard lock(impl_->mu);
-  return LoadKey(*impl_->db, tenant_id, key_id);
+Async<std::optional<ApiKey>> ControlStore::FindApiKey(std::string_view tenant_id,
+                                                      std::string_view key_id) {
+  TENANTD_CO_TRY(storage::Rows rows, co_await impl_->db->Query(KeyQuery(""), key_id, tenant_id));
+  co_return FirstKey(rows);
 }
 
-base::Result<std::optional<ApiKeyMatch>> ControlStore::FindApiKeyBySecretHash(
+Async<std::optional<ApiKeyMatch>> ControlStore::FindApiKeyBySecretHash(
     std::string_view secret_hash) {
-  std::lock_guard lock(impl_->mu);
-  TENANTD_TRY(storage::sqlite::Statement st,
-              impl_->db->Prepare("SELECT " + std::string(kKeyColumns) +
-                                 ", s.expires_at FROM api_key_secrets s"
-                                 " JOIN api_keys k ON k.id = s.key_id WHERE s.secret_hash = ?"));
-  st.Bind(1, secret_hash);
-  TENANTD_TRY(bool row, st.Step());
-  if (!row) return std::optional<ApiKeyMatch>();
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await impl_->db->Query("SELECT " + std::string(kKeyColumns) +
+                                               ", s.expires_at FROM api_key_secrets s"
+                                               " JOIN api_keys k ON k.id = s.key_id"
+                                               " WHERE s.secret_hash = $1",
+                                           secret_hash));
+  if (rows.empty()) co_return std::optional<ApiKeyMatch>();
   ApiKeyMatch match;
-  TENANTD_TRY(match.key, ReadKey(st));
-  TENANTD_TRY(match.secret_expires_at, ColumnOptionalTime(st, 11));
-  return std::optional<ApiKeyMatch>(std::move(match));
+  TENANTD_CO_TRY(match.key, ReadKey(rows.front()));
+  TENANTD_CO_TRY(match.secret_expires_at, ColumnOptionalTime(rows.front(), 11));
+  co_return std::optional<ApiKeyMatch>(std::move(match));
 }
 
-base::Result<CreatedApiKey> ControlStore::RotateApiKey(std::string_view tenant_id,
-                                                       std::string_view key_id,
-                                                       std::chrono::seconds grace) {
+Async<CreatedApiKey> ControlStore::RotateApiKey(std::string_view tenant_id, std::string_view key_id,
+                                                std::chrono::seconds grace) {
   const base::TimePoint now = Now();
   const std::string now_text = base::FormatRfc3339(now);
   const std::string retire_at = base::FormatRfc3339(now + grace);
 
-  std::lock_guard lock(impl_->mu);
-  storage::sqlite::Connection& db = *impl_->db;
-  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
-  TENANTD_TRY(std::optional<ApiKey> found, LoadKey(db, tenant_id, key_id));
-  if (!found) return NoSuchKey();
+  TENANTD_CO_TRY(std::unique_ptr<storage::Transaction> tx, co_await impl_->db->Begin());
+  TENANTD_CO_TRY(storage::Rows found,
+                 co_await tx->Query(KeyQuery(ForUpdate(*tx)), key_id, tenant_id));
+  TENANTD_CO_TRY(std::optional<ApiKey> key, FirstKey(found));
+  if (!key) co_return NoSuchKey();
   CreatedApiKey rotated;
-  rotated.key = std::move(*found);
+  rotated.key = std::move(*key);
   if (rotated.key.revoked_at) {
-    return base::MakeError(base::ErrorCode::kFailedPrecondition, "key_revoked",
-                           "The key is revoked; create a new one.");
+    co_return base::MakeError(base::ErrorCode::kFailedPrecondition, "key_revoked",
+                              "The key is revoked; create a new one.");
   }
   rotated.secret = base::Secret(MintSecret(rotated.key.type, rotated.key.environment));
   rotated.key.prefix = rotated.secret.Reveal().substr(0, kPrefixChars);
-  {
-    // Dead secrets go; live ones retire after the grace (or keep an earlier end).
-    TENANTD_TRY(storage::sqlite::Statement st,
-                db.Prepare("DELETE FROM api_key_secrets WHERE key_id = ? AND expires_at <= ?"));
-    st.Bind(1, rotated.key.id).Bind(2, now_text);
-    TENANTD_RETURN_IF_ERROR(st.Step());
-  }
-  {
-    TENANTD_TRY(storage::sqlite::Statement st,
-                db.Prepare("UPDATE api_key_secrets SET expires_at = ?"
-                           " WHERE key_id = ? AND (expires_at IS NULL OR expires_at > ?)"));
-    st.Bind(1, retire_at).Bind(2, rotated.key.id).Bind(3, retire_at);
-    TENANTD_RETURN_IF_ERROR(st.Step());
-  }
-  {
-    TENANTD_TRY(storage::sqlite::Statement st,
-                db.Prepare("INSERT INTO api_key_secrets (secret_hash, key_id, created_at)"
-                           " VALUES (?, ?, ?)"));
-    st.Bind(1, ApiKeySecretHash(rotated.secret.Reveal())).Bind(2, rotated.key.id).Bind(3, now_text);
-    TENANTD_RETURN_IF_ERROR(st.Step());
-  }
-  {
-    TENANTD_TRY(storage::sqlite::Statement st,
-                db.Prepare("UPDATE api_keys SET prefix = ? WHERE id = ?"));
-    st.Bind(1, rotated.key.prefix).Bind(2, rotated.key.id);
-    TENANTD_RETURN_IF_ERROR(st.Step());
-  }
-  TENANTD_RETURN_IF_ERROR(tx.Commit());
+  // Dead secrets go; live ones retire after the grace (or keep an earlier end).
+  TENANTD_CO_RETURN_IF_ERROR(
+      co_await tx->Exec("DELETE FROM api_key_secrets WHERE key_id = $1 AND expires_at <= $2",
+                        rotated.key.id, now_text));
+  TENANTD_CO_RETURN_IF_ERROR(
+      co_await tx->Exec("UPDATE api_key_secrets SET expires_at = $1"
+                        " WHERE key_id = $2 AND (expires_at IS NULL OR expires_at > $1)",
+                        retire_at, rotated.key.id));
+  TENANTD_CO_RETURN_IF_ERROR(co_await tx->Exec(
+      "INSERT INTO api_key_secrets (secret_hash, key_id, created_at) VALUES ($1, $2, $3)",
+      ApiKeySecretHash(rotated.secret.Reveal()), rotated.key.id, now_text));
+  TENANTD_CO_RETURN_IF_ERROR(co_await tx->Exec("UPDATE api_keys SET prefix = $1 WHERE id = $2",
+                                               rotated.key.prefix, rotated.key.id));
+  TENANTD_CO_RETURN_IF_ERROR(co_await tx->Commit());
   impl_->Changed();
-  return rotated;
+  co_return rotated;
 }
 
-base::Result<ApiKey> ControlStore::RevokeApiKey(std::string_view tenant_id,
-                                                std::string_view key_id) {
-  std::lock_guard lock(impl_->mu);
-  storage::sqlite::Connection& db = *impl_->db;
-  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
-  TENANTD_TRY(std::optional<ApiKey> found, LoadKey(db, tenant_id, key_id));
-  if (!found) return NoSuchKey();
-  ApiKey key = std::move(*found);
-  if (key.revoked_at) return key;
-  key.revoked_at = Now();
-  {
-    TENANTD_TRY(storage::sqlite::Statement st,
-                db.Prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?"));
-    st.Bind(1, base::FormatRfc3339(*key.revoked_at)).Bind(2, key.id);
-    TENANTD_RETURN_IF_ERROR(st.Step());
-  }
-  TENANTD_RETURN_IF_ERROR(tx.Commit());
+Async<ApiKey> ControlStore::RevokeApiKey(std::string_view tenant_id, std::string_view key_id) {
+  TENANTD_CO_TRY(std::unique_ptr<storage::Transaction> tx, co_await impl_->db->Begin());
+  TENANTD_CO_TRY(storage::Rows found,
+                 co_await tx->Query(KeyQuery(ForUpdate(*tx)), key_id, tenant_id));
+  TENANTD_CO_TRY(std::optional<ApiKey> key, FirstKey(found));
+  if (!key) co_return NoSuchKey();
+  if (key->revoked_at) co_return std::move(*key);
+  key->revoked_at = Now();
+  TENANTD_CO_RETURN_IF_ERROR(co_await tx->Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2",
+                                               base::FormatRfc3339(*key->revoked_at), key->id));
+  TENANTD_CO_RETURN_IF_ERROR(co_await tx->Commit());
   impl_->Changed();
-  return key;
+  co_return std::move(*key);
 }
 
-base::Status ControlStore::RecordApiKeyUse(
-    const std::vector<std::pair<std::string, base::TimePoint>>& uses) {
-  if (uses.empty()) return {};
-  std::lock_guard lock(impl_->mu);
-  storage::sqlite::Connection& db = *impl_->db;
-  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
+AsyncStatus ControlStore::RecordApiKeyUse(
+    std::vector<std::pair<std::string, base::TimePoint>> uses) {
+  if (uses.empty()) co_return storage::Ok();
+  TENANTD_CO_TRY(std::unique_ptr<storage::Transaction> tx, co_await impl_->db->Begin());
   for (const auto& [key_id, at] : uses) {
-    const std::string text = base::FormatRfc3339(at);
-    TENANTD_TRY(storage::sqlite::Statement st,
-                db.Prepare("UPDATE api_keys SET last_used_at = ?"
-                           " WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)"));
-    st.Bind(1, text).Bind(2, key_id).Bind(3, text);
-    TENANTD_RETURN_IF_ERROR(st.Step());
+    TENANTD_CO_RETURN_IF_ERROR(
+        co_await tx->Exec("UPDATE api_keys SET last_used_at = $1"
+                          " WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+                          base::FormatRfc3339(at), key_id));
   }
-  TENANTD_RETURN_IF_ERROR(tx.Commit());
-  return {};
+  co_return co_await tx->Commit();
 }
 
 }  // namespace tenantd::control

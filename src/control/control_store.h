@@ -1,13 +1,16 @@
-// The control store: tenants, their app credentials and platform settings,
-// in SQLite at <data>/control.db (WAL, busy timeout, foreign keys), with
-// versioned migrations applied transactionally by Open().
+// The control store: tenants, their app credentials, API keys, sessions,
+// usage and platform settings, written once against the storage seam
+// (storage/database.h) and run on either engine: SQLite at
+// <data>/control.db (the embedded default) or PostgreSQL
+// (TENANTD_DATABASE_URL), with versioned migrations applied by Open().
 //
-// Thread-safe: one connection behind a mutex. Admin operations are rare and
+// Every call is awaitable and thread-safe. Admin operations are rare and
 // short; hot-path lookups go through the caches of auth::Directory, which
-// watch Generation().
-// The CLI and a running server may use the same file at once (WAL + busy timeout).
+// watch Generation(). Several processes (the CLI and a server, or the nodes
+// of a cluster on PostgreSQL) may use one control store at once.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -22,11 +25,13 @@
 #include "base/error.h"
 #include "base/secret.h"
 #include "base/time.h"
+#include "storage/database.h"
 
 namespace tenantd::crypto {
 class SecretBox;
 class HmacSha256Key;
 }  // namespace tenantd::crypto
+
 
 namespace tenantd::control {
 
@@ -173,7 +178,17 @@ struct ControlStoreOptions {
   // The plan names tenants may be created with or moved to: the configured
   // plans (config::Plans::Names()); the built-in ones by default.
   std::vector<std::string> plans{"free", "pro", "enterprise"};
+  // How often RefreshGeneration() reads the change counter another process
+  // bumps. 0: the engine's default (SQLite 1 ms, PostgreSQL 50 ms).
+  std::chrono::milliseconds change_poll_interval{0};
 };
+
+// The control store's database: PostgreSQL when `database_url` is set
+// (postgres://…; kInvalidArgument "invalid_database_url" for a malformed
+// one, never echoing the password), else the SQLite file
+// <data_dir>/control.db, creating data_dir (owner only) if needed.
+base::Result<std::unique_ptr<storage::Database>> OpenControlDatabase(
+    const std::filesystem::path& data_dir, const std::string& database_url);
 
 // What a new tenant needs outside the control store (its database), made
 // while the tenant's row is written but not yet committed, so that a tenant
@@ -188,86 +203,90 @@ struct TenantProvisioning {
 
 class ControlStore {
  public:
-  // Opens or creates <data_dir>/control.db (creating data_dir if needed) and
-  // applies pending migrations, each in its own transaction, recorded in
-  // schema_migrations. `box` (which must outlive the store) encrypts app secrets.
-  static base::Result<std::unique_ptr<ControlStore>> Open(const std::filesystem::path& data_dir,
-                                                          const crypto::SecretBox& box,
-                                                          ControlStoreOptions options = {});
+  template <class T>
+  using Async = boost::asio::awaitable<base::Result<T>>;
+  using AsyncStatus = boost::asio::awaitable<base::Status>;
+
+  // Applies pending migrations to `db` (each in its own transaction,
+  // recorded in schema_migrations; on PostgreSQL one process migrates while
+  // the others wait) and opens the store on it. `box` (which must outlive
+  // the store) encrypts app secrets.
+  static Async<std::unique_ptr<ControlStore>> Open(std::unique_ptr<storage::Database> db,
+                                                   const crypto::SecretBox& box,
+                                                   ControlStoreOptions options = {});
   ~ControlStore();
   ControlStore(const ControlStore&) = delete;
   ControlStore& operator=(const ControlStore&) = delete;
+
+  // The database underneath (the SQL session store shares it).
+  storage::Database& database();
 
   // Validates (422 validation_failed), mints id, app key and a 256-bit app
   // secret (43 base62 chars), stores the secret sealed by the SecretBox with aad
   // "tenant:<id>:app_secret" plus its SHA-256 hex digest. Duplicate slug, also
   // of a deleted-but-not-purged tenant: kAlreadyExists "slug_taken".
-  // With `provisioning`, its create runs inside the transaction (holding the
-  // control store's write lock) after the row is in place, and the row
-  // commits only when it succeeded.
-  base::Result<CreatedTenant> CreateTenant(const NewTenant& t,
-                                           const TenantProvisioning& provisioning = {});
+  // With `provisioning`, its create runs inside the transaction after the
+  // row is in place, and the row commits only when it succeeded.
+  Async<CreatedTenant> CreateTenant(const NewTenant& t,
+                                    const TenantProvisioning& provisioning = {});
 
   // By id ("ten_…") or slug; deleted tenants are found too (status tells).
-  base::Result<std::optional<Tenant>> FindTenant(std::string_view id_or_slug);
+  Async<std::optional<Tenant>> FindTenant(std::string_view id_or_slug);
 
   // Ordered by id (= creation order).
-  base::Result<TenantPage> ListTenants(const TenantListQuery& q);
+  Async<TenantPage> ListTenants(const TenantListQuery& q);
 
   // kNotFound "not_found"; a deleted tenant: kFailedPrecondition "tenant_deleted";
   // invalid fields: validation_failed. Bumps updated_at.
-  base::Result<Tenant> UpdateTenant(std::string_view id_or_slug, const TenantPatch& patch);
+  Async<Tenant> UpdateTenant(std::string_view id_or_slug, const TenantPatch& patch);
 
   // Marks the tenant deleted (idempotent). kNotFound when absent.
-  base::Result<Tenant> DeleteTenant(std::string_view id_or_slug);
+  Async<Tenant> DeleteTenant(std::string_view id_or_slug);
   // Removes the tenant row and its credentials for good and returns what
   // it was; the caller then removes its data (a crash in between leaves an
   // orphan database, which TenantDatabases::RemoveOrphans deletes).
   // kNotFound when absent.
-  base::Result<Tenant> PurgeTenant(std::string_view id_or_slug);
+  Async<Tenant> PurgeTenant(std::string_view id_or_slug);
 
   // The tenant's database location record (unsealed), nullopt for a tenant
   // created before locations were recorded. kNotFound for an unknown id.
-  base::Result<std::optional<std::string>> DatabaseLocation(std::string_view tenant_id);
+  Async<std::optional<std::string>> DatabaseLocation(std::string_view tenant_id);
 
   // Runs `fn` with the ids of every tenant (deleted ones too) while holding
-  // the control store's write lock, so no tenant is created or purged, by
-  // this process or another, until it returns.
-  base::Status WithTenantIdsLocked(
+  // a lock that keeps any process from creating or purging a tenant until
+  // it returns (SQLite: the write lock; PostgreSQL: LOCK TABLE tenants).
+  AsyncStatus WithTenantIdsLocked(
       const std::function<base::Status(const std::unordered_set<std::string>&)>& fn);
 
   // ---- App credentials (control/app_credentials.cpp) ----
 
   // The tenant and live secrets behind an app key; nullopt when unknown.
-  base::Result<std::optional<AppCredentials>> FindAppCredentials(std::string_view app_key);
+  Async<std::optional<AppCredentials>> FindAppCredentials(std::string_view app_key);
 
   // Issues a new app secret; the current ones stay valid for `grace` (0 =
   // they stop now). kNotFound for an unknown tenant, "tenant_deleted" for a
   // deleted one.
-  base::Result<RotatedAppSecret> RotateAppSecret(std::string_view id_or_slug,
-                                                 std::chrono::seconds grace);
+  Async<RotatedAppSecret> RotateAppSecret(std::string_view id_or_slug, std::chrono::seconds grace);
 
   // ---- API keys (control/api_keys.cpp) ----
 
   // Validates (validation_failed) and stores only HMAC(pepper, secret).
-  base::Result<CreatedApiKey> CreateApiKey(const NewApiKey& k);
+  Async<CreatedApiKey> CreateApiKey(const NewApiKey& k);
   // A tenant's keys, revoked ones included, by id (= creation order).
-  base::Result<ApiKeyPage> ListApiKeys(std::string_view tenant_id, std::string_view after,
-                                       int limit);
+  Async<ApiKeyPage> ListApiKeys(std::string_view tenant_id, std::string_view after, int limit);
   // nullopt when the key does not exist or belongs to another tenant.
-  base::Result<std::optional<ApiKey>> FindApiKey(std::string_view tenant_id,
-                                                 std::string_view key_id);
+  Async<std::optional<ApiKey>> FindApiKey(std::string_view tenant_id, std::string_view key_id);
   // By the hash of a presented secret (see ApiKeySecretHash); nullopt when unknown.
-  base::Result<std::optional<ApiKeyMatch>> FindApiKeyBySecretHash(std::string_view secret_hash);
+  Async<std::optional<ApiKeyMatch>> FindApiKeyBySecretHash(std::string_view secret_hash);
   // New secret for the key; the previous one stays valid for `grace`.
   // kNotFound for another tenant's or an unknown key; "key_revoked" (409)
   // for a revoked one.
-  base::Result<CreatedApiKey> RotateApiKey(std::string_view tenant_id, std::string_view key_id,
-                                           std::chrono::seconds grace);
+  Async<CreatedApiKey> RotateApiKey(std::string_view tenant_id, std::string_view key_id,
+                                    std::chrono::seconds grace);
   // Marks the key revoked (idempotent: the first revoked_at stays).
-  base::Result<ApiKey> RevokeApiKey(std::string_view tenant_id, std::string_view key_id);
+  Async<ApiKey> RevokeApiKey(std::string_view tenant_id, std::string_view key_id);
   // Records last use times in one transaction (never moves a time backwards).
-  base::Status RecordApiKeyUse(const std::vector<std::pair<std::string, base::TimePoint>>& uses);
+  AsyncStatus RecordApiKeyUse(std::vector<std::pair<std::string, base::TimePoint>> uses);
   // Hex HMAC-SHA256 under the API-key pepper: what is stored and looked up.
   std::string ApiKeySecretHash(std::string_view secret) const;
 
@@ -276,27 +295,31 @@ class ControlStore {
   // Adds each record's counts to its (tenant, day) row, creating it, and
   // sets the row's stored_bytes / file_count when the record has them; one
   // transaction. Records of tenants that no longer exist are dropped.
-  base::Status AddUsage(const std::vector<UsageRecord>& records);
+  AsyncStatus AddUsage(std::vector<UsageRecord> records);
   // A tenant's rows with from <= day <= to (either bound "" = open) and day
   // > after, oldest first, at most `limit` (1..500) plus a cursor.
-  base::Result<UsagePage> ListUsage(std::string_view tenant_id, std::string_view from,
-                                    std::string_view to, std::string_view after, int limit);
+  Async<UsagePage> ListUsage(std::string_view tenant_id, std::string_view from, std::string_view to,
+                             std::string_view after, int limit);
 
   // ---- Change detection ----
 
   // A number that changes after every change to tenants, app credentials or
-  // API keys, made by this process (at once) or by another one sharing the
-  // file, such as the CLI (seen within a millisecond). Caches compare it.
-  uint64_t Generation();
+  // API keys: made by this process, at once; by another process sharing the
+  // database (the CLI, another node), once RefreshGeneration() has read the
+  // change counter the change bumped in its own transaction. No I/O.
+  uint64_t Generation() const;
+  // Reads the change counter if the poll interval has passed since the last
+  // read (one caller at a time; the others go on at once). Cheap otherwise.
+  boost::asio::awaitable<void> RefreshGeneration();
 
   // Platform settings (e.g. "admin_token_sha256").
-  base::Result<std::optional<std::string>> GetSetting(std::string_view key);
-  base::Status PutSetting(std::string_view key, std::string_view value);
+  Async<std::optional<std::string>> GetSetting(std::string_view key);
+  AsyncStatus PutSetting(std::string_view key, std::string_view value);
 
   // Cheap liveness query for /readyz.
-  base::Status Ping();
+  AsyncStatus Ping();
   // Highest applied migration version.
-  base::Result<int> SchemaVersion();
+  Async<int> SchemaVersion();
 
  private:
   struct Impl;

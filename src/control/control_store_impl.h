@@ -1,11 +1,10 @@
 // Internals shared by the control store's source files (tenants, app
-// credentials, API keys). Not part of the module's interface.
+// credentials, API keys, usage). Not part of the module's interface.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,7 +13,7 @@
 #include "base/secret.h"
 #include "base/time.h"
 #include "control/control_store.h"
-#include "storage/sqlite/connection.h"
+#include "storage/database.h"
 
 namespace tenantd::crypto {
 class SecretBox;
@@ -24,10 +23,7 @@ class HmacSha256Key;
 namespace tenantd::control {
 
 struct ControlStore::Impl {
-  // One connection, one writer at a time inside this process; other
-  // processes are kept apart by SQLite's locks and the busy timeout.
-  std::mutex mu;
-  std::unique_ptr<storage::sqlite::Connection> db;
+  std::unique_ptr<storage::Database> db;
   const crypto::SecretBox* box = nullptr;
   ControlStoreOptions options;
   std::unique_ptr<crypto::HmacSha256Key> api_key_pepper;  // HKDF subkey of the master key
@@ -35,23 +31,32 @@ struct ControlStore::Impl {
   // Change detection for the caches in front of the store (see Generation()).
   std::atomic<uint64_t> generation{1};
   std::atomic<int64_t> last_epoch_poll_ns{0};
-  int64_t last_epoch = -1;  // guarded by mu
+  std::atomic<int64_t> last_epoch{-1};
 
   // Call after committing a change that a cache may hold.
   void Changed() { generation.fetch_add(1, std::memory_order_release); }
 };
+
+template <class T>
+using Async = ControlStore::Async<T>;
+using AsyncStatus = ControlStore::AsyncStatus;
 
 // 43 base62 characters carry 43 * log2(62) ≈ 256 bits.
 inline constexpr std::size_t kAppSecretChars = 43;
 
 // Now, truncated to the millisecond precision of stored timestamps.
 base::TimePoint Now();
-base::Result<std::optional<Tenant>> LoadTenant(storage::sqlite::Connection& db,
-                                               std::string_view id_or_slug);
+// The tenant by id or slug. `lock`: also lock its row until the transaction
+// ends (PostgreSQL; SQLite's transactions hold the write lock already).
+Async<std::optional<Tenant>> LoadTenant(storage::Transaction& tx, std::string_view id_or_slug,
+                                        bool lock = false);
 base::Error NoSuchTenant();
+base::Error TenantDeleted();
 std::string AppSecretAad(std::string_view tenant_id);
 std::string DbLocationAad(std::string_view tenant_id);
 std::optional<base::FieldError> CheckName(std::string_view raw);
+// " FOR UPDATE" on PostgreSQL, "" on SQLite.
+std::string_view ForUpdate(const storage::Transaction& tx);
 
 inline std::optional<std::string> FormatOptional(const std::optional<base::TimePoint>& t) {
   if (!t) return std::nullopt;
@@ -59,7 +64,7 @@ inline std::optional<std::string> FormatOptional(const std::optional<base::TimeP
 }
 
 // A NULL column is nullopt; an unparseable one is an error.
-base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(
-    const storage::sqlite::Statement& st, int column);
+base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(const storage::Row& row,
+                                                                int column);
 
 }  // namespace tenantd::control

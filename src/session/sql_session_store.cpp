@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
-#include "storage/sqlite/connection.h"
+#include "storage/database.h"
+#include "storage/run_to_completion.h"
 
 namespace tenantd::session {
 namespace {
+
+using boost::asio::awaitable;
 
 constexpr std::string_view kColumns =
     "id, id_hash, tenant_id, auth_mode, key_id, created_at, last_seen_at, expires_at, ip,"
@@ -15,50 +18,42 @@ constexpr auto kFlushInterval = std::chrono::milliseconds(50);
 constexpr std::size_t kFlushBatch = 1000;
 constexpr std::size_t kMaxCached = 100'000;
 
-base::Status Insert(storage::sqlite::Connection& db, const SessionRecord& s) {
-  TENANTD_TRY(storage::sqlite::Statement st,
-              db.Prepare("INSERT INTO sessions (" + std::string(kColumns) +
-                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  st.Bind(1, s.id)
-      .Bind(2, s.id_hash)
-      .Bind(3, s.tenant_id)
-      .Bind(4, s.auth_mode)
-      .BindOptional(5, s.key_id.empty() ? std::nullopt : std::optional<std::string>(s.key_id))
-      .Bind(6, base::FormatRfc3339(s.created_at))
-      .Bind(7, base::FormatRfc3339(s.last_seen_at))
-      .Bind(8, base::FormatRfc3339(s.expires_at))
-      .Bind(9, s.ip)
-      .Bind(10, s.user_agent);
-  auto step = st.Step();
-  // A session of a tenant purged meanwhile has nothing to belong to: drop it.
-  if (!step && step.error().log_detail.find("FOREIGN KEY") != std::string::npos) return {};
-  TENANTD_RETURN_IF_ERROR(step);
-  return {};
+// A session of a tenant purged meanwhile has nothing to belong to: it is
+// dropped, not written (the WHERE EXISTS), so one cannot fail the batch.
+awaitable<base::Status> Insert(storage::Transaction& tx, const SessionRecord& s) {
+  co_return co_await tx.Exec("INSERT INTO sessions (" + std::string(kColumns) +
+                                 ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10"
+                                 " WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $3)",
+                             s.id, s.id_hash, s.tenant_id, s.auth_mode,
+                             s.key_id.empty() ? std::nullopt : std::optional<std::string>(s.key_id),
+                             base::FormatRfc3339(s.created_at), base::FormatRfc3339(s.last_seen_at),
+                             base::FormatRfc3339(s.expires_at), s.ip, s.user_agent);
 }
 
-base::Result<SessionRecord> ReadSession(const storage::sqlite::Statement& st) {
+base::Result<SessionRecord> ReadSession(const storage::Row& row) {
   SessionRecord s;
-  s.id = st.ColumnText(0);
-  s.id_hash = st.ColumnText(1);
-  s.tenant_id = st.ColumnText(2);
-  s.auth_mode = st.ColumnText(3);
-  s.key_id = st.ColumnOptionalText(4).value_or("");
-  const auto created = base::ParseRfc3339(st.ColumnText(5));
-  const auto seen = base::ParseRfc3339(st.ColumnText(6));
-  const auto expires = base::ParseRfc3339(st.ColumnText(7));
+  s.id = row.Text(0);
+  s.id_hash = row.Text(1);
+  s.tenant_id = row.Text(2);
+  s.auth_mode = row.Text(3);
+  s.key_id = row.OptionalText(4).value_or("");
+  const auto created = base::ParseRfc3339(row.Text(5));
+  const auto seen = base::ParseRfc3339(row.Text(6));
+  const auto expires = base::ParseRfc3339(row.Text(7));
   if (!created || !seen || !expires) return base::Internal("sessions: corrupt row " + s.id);
   s.created_at = *created;
   s.last_seen_at = *seen;
   s.expires_at = *expires;
-  s.ip = st.ColumnText(8);
-  s.user_agent = st.ColumnText(9);
+  s.ip = row.Text(8);
+  s.user_agent = row.Text(9);
   return s;
 }
 
+base::Status Done() { return {}; }
+
 }  // namespace
 
-SqlSessionStore::SqlSessionStore(std::unique_ptr<storage::sqlite::Connection> db)
-    : db_(std::move(db)) {
+SqlSessionStore::SqlSessionStore(storage::Database& db) : db_(db) {
   flusher_ = std::thread([this] { FlushLoop(); });
 }
 
@@ -84,39 +79,32 @@ void SqlSessionStore::FlushLoop() {
   }
 }
 
-base::Status SqlSessionStore::Flush() {
-  std::lock_guard db_lock(db_mu_);
+base::Status SqlSessionStore::Flush() { return storage::RunToCompletion(FlushAsync()); }
+
+awaitable<base::Status> SqlSessionStore::FlushAsync() {
   std::unordered_map<std::string, SessionRecord> batch;
   {
     std::lock_guard lock(mu_);
     batch.swap(pending_);
   }
-  if (batch.empty()) return {};
-  auto write = [&]() -> base::Status {
-    TENANTD_TRY(storage::sqlite::Transaction tx, db_->Begin());
-    for (const auto& [hash, s] : batch) TENANTD_RETURN_IF_ERROR(Insert(*db_, s));
-    return tx.Commit();
-  };
-  auto st = write();
-  if (!st) {
+  if (batch.empty()) co_return Done();
+  base::Status written = Done();
+  auto tx = co_await db_.Begin();
+  if (!tx) written = std::move(tx).error();
+  for (auto it = batch.begin(); written && it != batch.end(); ++it) {
+    written = co_await Insert(**tx, it->second);
+  }
+  if (written) written = co_await (*tx)->Commit();
+  if (!written) {
     std::lock_guard lock(mu_);
     for (auto& [hash, s] : batch) pending_.try_emplace(hash, std::move(s));
   }
-  return st;
+  co_return written;
 }
 
 void SqlSessionStore::Remember(const SessionRecord& s) {
   if (cache_.size() >= kMaxCached) cache_.clear();
   cache_[s.id_hash] = s;
-}
-
-base::Result<std::unique_ptr<SqlSessionStore>> SqlSessionStore::Open(
-    const std::filesystem::path& control_db) {
-  storage::sqlite::OpenOptions options;
-  options.create_if_missing = false;
-  TENANTD_TRY(std::unique_ptr<storage::sqlite::Connection> db,
-              storage::sqlite::Connection::Open(control_db, options));
-  return std::unique_ptr<SqlSessionStore>(new SqlSessionStore(std::move(db)));
 }
 
 base::Status SqlSessionStore::Create(const SessionRecord& s) {
@@ -132,37 +120,50 @@ base::Status SqlSessionStore::Create(const SessionRecord& s) {
   return {};
 }
 
+awaitable<base::Status> SqlSessionStore::CreateAsync(const SessionRecord& s) {
+  co_return Create(s);
+}
+
 base::Result<std::optional<SessionRecord>> SqlSessionStore::FindLive(std::string_view id_hash,
                                                                      base::TimePoint now) {
+  return storage::RunToCompletion(FindLiveAsync(id_hash, now));
+}
+
+awaitable<base::Result<std::optional<SessionRecord>>> SqlSessionStore::FindLiveAsync(
+    std::string_view id_hash, base::TimePoint now) {
   const std::string key(id_hash);
   uint64_t removals = 0;
   {
     std::lock_guard lock(mu_);
     for (const auto* map : {&pending_, &cache_}) {
       if (const auto it = map->find(key); it != map->end()) {
-        if (it->second.expires_at <= now) return std::optional<SessionRecord>();
-        return std::optional<SessionRecord>(it->second);
+        if (it->second.expires_at <= now) co_return std::optional<SessionRecord>();
+        co_return std::optional<SessionRecord>(it->second);
       }
     }
     removals = removals_;
   }
-  std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::sqlite::Statement st,
-              db_->Prepare("SELECT " + std::string(kColumns) +
-                           " FROM sessions WHERE id_hash = ? AND expires_at > ?"));
-  st.Bind(1, id_hash).Bind(2, base::FormatRfc3339(now));
-  TENANTD_TRY(bool row, st.Step());
-  if (!row) return std::optional<SessionRecord>();
-  TENANTD_TRY(SessionRecord s, ReadSession(st));
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await db_.Query("SELECT " + std::string(kColumns) +
+                                        " FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+                                    key, base::FormatRfc3339(now)));
+  if (rows.empty()) co_return std::optional<SessionRecord>();
+  TENANTD_CO_TRY(SessionRecord s, ReadSession(rows.front()));
   {
     std::lock_guard lock(mu_);
     if (removals == removals_) Remember(s);
   }
-  return std::optional<SessionRecord>(std::move(s));
+  co_return std::optional<SessionRecord>(std::move(s));
 }
 
 base::Status SqlSessionStore::Extend(std::string_view id_hash, base::TimePoint last_seen,
                                      base::TimePoint expires_at) {
+  return storage::RunToCompletion(ExtendAsync(id_hash, last_seen, expires_at));
+}
+
+awaitable<base::Status> SqlSessionStore::ExtendAsync(std::string_view id_hash,
+                                                     base::TimePoint last_seen,
+                                                     base::TimePoint expires_at) {
   const std::string key(id_hash);
   {
     std::lock_guard lock(mu_);
@@ -174,18 +175,16 @@ base::Status SqlSessionStore::Extend(std::string_view id_hash, base::TimePoint l
     }
     ++removals_;  // a read racing this one must not cache the old expiry
   }
-  std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(
-      storage::sqlite::Statement st,
-      db_->Prepare("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?"));
-  st.Bind(1, base::FormatRfc3339(last_seen))
-      .Bind(2, base::FormatRfc3339(expires_at))
-      .Bind(3, id_hash);
-  TENANTD_RETURN_IF_ERROR(st.Step());
-  return {};
+  co_return co_await db_.Exec(
+      "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3",
+      base::FormatRfc3339(last_seen), base::FormatRfc3339(expires_at), key);
 }
 
 base::Result<bool> SqlSessionStore::Destroy(std::string_view id_hash) {
+  return storage::RunToCompletion(DestroyAsync(id_hash));
+}
+
+awaitable<base::Result<bool>> SqlSessionStore::DestroyAsync(std::string_view id_hash) {
   const std::string key(id_hash);
   bool was_pending = false;
   {
@@ -194,29 +193,24 @@ base::Result<bool> SqlSessionStore::Destroy(std::string_view id_hash) {
     cache_.erase(key);
     ++removals_;
   }
-  std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::sqlite::Statement st,
-              db_->Prepare("DELETE FROM sessions WHERE id_hash = ?"));
-  st.Bind(1, id_hash);
-  TENANTD_RETURN_IF_ERROR(st.Step());
-  return was_pending || db_->Changes() > 0;
+  TENANTD_CO_TRY(storage::Rows deleted,
+                 co_await db_.Query("DELETE FROM sessions WHERE id_hash = $1", key));
+  co_return was_pending || deleted.affected > 0;
 }
 
 base::Result<SessionPage> SqlSessionStore::ListLive(std::string_view tenant_id, base::TimePoint now,
                                                     std::string_view after, int limit) {
   limit = std::clamp(limit, 1, kMaxListLimit);
   TENANTD_RETURN_IF_ERROR(Flush());
-  std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::sqlite::Statement st,
-              db_->Prepare("SELECT " + std::string(kColumns) +
-                           " FROM sessions WHERE tenant_id = ? AND id > ? AND expires_at > ?"
-                           " ORDER BY id LIMIT ?"));
-  st.Bind(1, tenant_id).Bind(2, after).Bind(3, base::FormatRfc3339(now)).Bind(4, limit + 1);
+  TENANTD_TRY(storage::Rows rows,
+              storage::RunToCompletion(db_.Query(
+                  "SELECT " + std::string(kColumns) +
+                      " FROM sessions WHERE tenant_id = $1 AND id > $2 AND expires_at > $3"
+                      " ORDER BY id LIMIT $4",
+                  tenant_id, after, base::FormatRfc3339(now), limit + 1)));
   SessionPage page;
-  for (;;) {
-    TENANTD_TRY(bool row, st.Step());
-    if (!row) break;
-    TENANTD_TRY(SessionRecord s, ReadSession(st));
+  for (const storage::Row& row : rows.rows) {
+    TENANTD_TRY(SessionRecord s, ReadSession(row));
     page.items.push_back(std::move(s));
   }
   if (page.items.size() > static_cast<std::size_t>(limit)) {
@@ -233,12 +227,10 @@ base::Result<bool> SqlSessionStore::Revoke(std::string_view tenant_id, std::stri
     std::erase_if(cache_, [&](const auto& entry) { return entry.second.id == id; });
     ++removals_;
   }
-  std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::sqlite::Statement st,
-              db_->Prepare("DELETE FROM sessions WHERE id = ? AND tenant_id = ?"));
-  st.Bind(1, id).Bind(2, tenant_id);
-  TENANTD_RETURN_IF_ERROR(st.Step());
-  return db_->Changes() > 0;
+  TENANTD_TRY(storage::Rows deleted,
+              storage::RunToCompletion(db_.Query(
+                  "DELETE FROM sessions WHERE id = $1 AND tenant_id = $2", id, tenant_id)));
+  return deleted.affected > 0;
 }
 
 base::Result<int64_t> SqlSessionStore::RevokeAll(std::string_view tenant_id) {
@@ -248,12 +240,9 @@ base::Result<int64_t> SqlSessionStore::RevokeAll(std::string_view tenant_id) {
     std::erase_if(cache_, [&](const auto& entry) { return entry.second.tenant_id == tenant_id; });
     ++removals_;
   }
-  std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::sqlite::Statement st,
-              db_->Prepare("DELETE FROM sessions WHERE tenant_id = ?"));
-  st.Bind(1, tenant_id);
-  TENANTD_RETURN_IF_ERROR(st.Step());
-  return db_->Changes();
+  TENANTD_TRY(storage::Rows deleted, storage::RunToCompletion(db_.Query(
+                                         "DELETE FROM sessions WHERE tenant_id = $1", tenant_id)));
+  return deleted.affected;
 }
 
 base::Result<int64_t> SqlSessionStore::PurgeExpired(base::TimePoint now) {
@@ -263,12 +252,10 @@ base::Result<int64_t> SqlSessionStore::PurgeExpired(base::TimePoint now) {
     std::erase_if(cache_, [&](const auto& entry) { return entry.second.expires_at <= now; });
     ++removals_;
   }
-  std::lock_guard db_lock(db_mu_);
-  TENANTD_TRY(storage::sqlite::Statement st,
-              db_->Prepare("DELETE FROM sessions WHERE expires_at <= ?"));
-  st.Bind(1, base::FormatRfc3339(now));
-  TENANTD_RETURN_IF_ERROR(st.Step());
-  return db_->Changes();
+  TENANTD_TRY(storage::Rows deleted,
+              storage::RunToCompletion(db_.Query("DELETE FROM sessions WHERE expires_at <= $1",
+                                                 base::FormatRfc3339(now))));
+  return deleted.affected;
 }
 
 }  // namespace tenantd::session

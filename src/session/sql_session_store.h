@@ -1,6 +1,6 @@
-// Sessions in the control database's `sessions` table (created by the
-// control store's migrations): durable across restarts. Has its own
-// connection, so session writes never wait behind the control store's.
+// Sessions in the control store's `sessions` table (created by its
+// migrations), on whichever engine the control store uses: durable across
+// restarts.
 //
 // Every mode A/B request without a cookie starts a session, so creation is
 // on the hot path of machine clients. New sessions are therefore written
@@ -22,17 +22,17 @@
 
 #include "session/session_store.h"
 
-namespace tenantd::storage::sqlite {
-class Connection;
+namespace tenantd::storage {
+class Database;
 }
 
 namespace tenantd::session {
 
 class SqlSessionStore : public SessionStore {
  public:
-  // `control_db` must already carry the control schema (ControlStore::Open).
-  static base::Result<std::unique_ptr<SqlSessionStore>> Open(
-      const std::filesystem::path& control_db);
+  // `db` must carry the control schema (ControlStore::database()) and
+  // outlive the store.
+  explicit SqlSessionStore(storage::Database& db);
   ~SqlSessionStore() override;
 
   base::Status Create(const SessionRecord& s) override;
@@ -47,16 +47,23 @@ class SqlSessionStore : public SessionStore {
   base::Result<int64_t> RevokeAll(std::string_view tenant_id) override;
   base::Result<int64_t> PurgeExpired(base::TimePoint now) override;
 
+  boost::asio::awaitable<base::Status> CreateAsync(const SessionRecord& s) override;
+  boost::asio::awaitable<base::Result<std::optional<SessionRecord>>> FindLiveAsync(
+      std::string_view id_hash, base::TimePoint now) override;
+  boost::asio::awaitable<base::Status> ExtendAsync(std::string_view id_hash,
+                                                   base::TimePoint last_seen,
+                                                   base::TimePoint expires_at) override;
+  boost::asio::awaitable<base::Result<bool>> DestroyAsync(std::string_view id_hash) override;
+
   // Writes the sessions not yet written.
   base::Status Flush();
+  boost::asio::awaitable<base::Status> FlushAsync();
 
  private:
-  explicit SqlSessionStore(std::unique_ptr<storage::sqlite::Connection> db);
   void FlushLoop();
   void Remember(const SessionRecord& s);  // caller holds mu_
 
-  std::mutex db_mu_;  // the connection
-  std::unique_ptr<storage::sqlite::Connection> db_;
+  storage::Database& db_;
 
   std::mutex mu_;                                           // the maps and the flusher's state
   std::unordered_map<std::string, SessionRecord> pending_;  // by id_hash, not yet written

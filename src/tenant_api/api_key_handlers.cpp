@@ -88,7 +88,7 @@ awaitable<Response> ApiKeyHandlers::Create(Request& req, RequestContext& ctx) co
   if (!MayGrant(ctx.auth, k.type, k.scopes)) {
     co_return http::ErrorResponse(CannotGrant(), ctx.request_id);
   }
-  auto created = store.CreateApiKey(k);
+  auto created = co_await store.CreateApiKey(k);
   if (!created) co_return http::ErrorResponse(created.error(), ctx.request_id);
   Response res = NoStore(Created(*created, 201));
   res.headers.Add("Location", "/v1/api-keys/" + created->key.id);
@@ -100,7 +100,7 @@ awaitable<Response> ApiKeyHandlers::List(Request& req, RequestContext& ctx) cons
   if (!limit) co_return http::ErrorResponse(limit.error(), ctx.request_id);
   auto after = http::ParseCursor(req, "key");
   if (!after) co_return http::ErrorResponse(after.error(), ctx.request_id);
-  auto page = store.ListApiKeys(ctx.auth.tenant_id, *after, *limit);
+  auto page = co_await store.ListApiKeys(ctx.auth.tenant_id, *after, *limit);
   if (!page) co_return http::ErrorResponse(page.error(), ctx.request_id);
   boost::json::array data;
   for (const auto& k : page->items) data.push_back(ApiKeyJson(k, directory.PendingKeyUse(k.id)));
@@ -111,7 +111,7 @@ awaitable<Response> ApiKeyHandlers::List(Request& req, RequestContext& ctx) cons
 
 awaitable<Response> ApiKeyHandlers::Show(Request& req, RequestContext& ctx) const {
   const std::string id(req.PathParam("id"));
-  auto key = store.FindApiKey(ctx.auth.tenant_id, id);
+  auto key = co_await store.FindApiKey(ctx.auth.tenant_id, id);
   if (!key) co_return http::ErrorResponse(key.error(), ctx.request_id);
   if (!*key) co_return http::ErrorResponse(base::NotFound("No such API key."), ctx.request_id);
   co_return JsonResponse(
@@ -128,20 +128,20 @@ awaitable<Response> ApiKeyHandlers::Rotate(Request& req, RequestContext& ctx) co
     co_return http::ErrorResponse(base::ValidationFailed(std::move(errors)), ctx.request_id);
   }
   const std::string id(req.PathParam("id"));
-  auto key = store.FindApiKey(ctx.auth.tenant_id, id);
+  auto key = co_await store.FindApiKey(ctx.auth.tenant_id, id);
   if (!key) co_return http::ErrorResponse(key.error(), ctx.request_id);
   if (!*key) co_return http::ErrorResponse(base::NotFound("No such API key."), ctx.request_id);
   if (!MayGrant(ctx.auth, (*key)->type, (*key)->scopes)) {
     co_return http::ErrorResponse(CannotGrant(), ctx.request_id);
   }
   auto rotated =
-      store.RotateApiKey(ctx.auth.tenant_id, id, std::chrono::seconds(grace.value_or(0)));
+      co_await store.RotateApiKey(ctx.auth.tenant_id, id, std::chrono::seconds(grace.value_or(0)));
   if (!rotated) co_return http::ErrorResponse(rotated.error(), ctx.request_id);
   co_return NoStore(Created(*rotated, 200));
 }
 
 awaitable<Response> ApiKeyHandlers::Revoke(Request& req, RequestContext& ctx) const {
-  auto key = store.RevokeApiKey(ctx.auth.tenant_id, req.PathParam("id"));
+  auto key = co_await store.RevokeApiKey(ctx.auth.tenant_id, req.PathParam("id"));
   if (!key) co_return http::ErrorResponse(key.error(), ctx.request_id);
   co_return JsonResponse(200, boost::json::object{{"api_key", ApiKeyJson(*key)}});
 }

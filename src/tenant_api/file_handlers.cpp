@@ -89,13 +89,13 @@ Response JsonAnswer(int status, const boost::json::value& v) {
 // The plan quota of the tenant's stored files (0 = none). A plan missing
 // from the configuration (removed after tenants were put on it) gets the
 // `free` plan's quota rather than none.
-base::Result<uint64_t> QuotaOf(auth::Directory& directory, const config::Plans& plans,
-                               std::string_view tenant_id) {
-  TENANTD_TRY(auto tenant, directory.Tenant(tenant_id));
-  if (!tenant) return base::NotFound("No such tenant.");
+awaitable<base::Result<uint64_t>> QuotaOf(auth::Directory& directory, const config::Plans& plans,
+                                          std::string_view tenant_id) {
+  TENANTD_CO_TRY(auto tenant, co_await directory.Tenant(tenant_id));
+  if (!tenant) co_return base::NotFound("No such tenant.");
   const config::Plan* plan = plans.Find(tenant->plan);
   if (plan == nullptr) plan = plans.Find("free");
-  return plan == nullptr ? uint64_t{0} : plan->storage_bytes;
+  co_return plan == nullptr ? uint64_t{0} : plan->storage_bytes;
 }
 
 base::Error BodyProblem(http::BodyError error, uint64_t max_upload_size) {
@@ -163,18 +163,6 @@ bool NoneMatch(std::string_view header, std::string_view opaque) {
   return true;
 }
 
-// RFC 9110 §13.1.5: the range applies only if If-Range names the current
-// representation: a strong ETag equal to ours, or exactly our Last-Modified.
-bool IfRangeHolds(std::string_view header, std::string_view opaque,
-                  std::string_view last_modified) {
-  const std::string_view value = base::TrimAsciiSpace(header);
-  if (value.starts_with("\"") || value.starts_with("W/")) {
-    const auto tags = http::ParseEntityTags(value);
-    return tags && tags->size() == 1 && !tags->front().weak && tags->front().opaque == opaque;
-  }
-  return !last_modified.empty() && value == last_modified;
-}
-
 }  // namespace
 
 awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) const {
@@ -201,7 +189,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
     expected_sha = crypto::HexEncode(*decoded);
   }
 
-  auto quota = QuotaOf(directory, plans, ctx.auth.tenant_id);
+  auto quota = co_await QuotaOf(directory, plans, ctx.auth.tenant_id);
   if (!quota) co_return Problem(quota.error(), ctx);
   uint64_t stored = 0;
   {
@@ -369,7 +357,7 @@ awaitable<Response> FileHandlers::Download(Request& req, RequestContext& ctx) co
   files::ByteRange range;
   const auto range_header = req.headers.Get("Range");
   const auto if_range = req.headers.Get("If-Range");
-  if (range_header && (!if_range || IfRangeHolds(*if_range, file->sha256, last_modified))) {
+  if (range_header && (!if_range || http::IfRangeHolds(*if_range, file->sha256, last_modified))) {
     range = files::ParseRange(*range_header, file->size);
   }
   if (range.kind == files::ByteRange::Kind::kUnsatisfiable) {
@@ -456,7 +444,7 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
   const auto tenant_id = links_.Verify(req.PathParam("id"), req.QueryParam("expires").value_or(""),
                                        *signature, clock_.Now());
   if (!tenant_id) co_return refuse(tenant_id.error());
-  auto tenant = directory_.Tenant(*tenant_id);
+  auto tenant = co_await directory_.Tenant(*tenant_id);
   if (!tenant) co_return refuse(tenant.error());
   // A link dies with its tenant's access: deleted tenants' links are
   // invalid, suspended tenants' links answer as their other requests do.

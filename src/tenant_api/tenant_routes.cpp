@@ -29,7 +29,7 @@ std::string Quoted(std::string_view s) {
 // cheapest authenticated call and a probe clients make often, and the tree
 // costs a score of allocations per answer.
 awaitable<Response> WhoAmI(auth::Directory& directory, Request&, RequestContext& ctx) {
-  auto tenant = directory.Tenant(ctx.auth.tenant_id);
+  auto tenant = co_await directory.Tenant(ctx.auth.tenant_id);
   if (!tenant) co_return http::ErrorResponse(tenant.error(), ctx.request_id);
   if (!*tenant) co_return http::ErrorResponse(base::NotFound("No such tenant."), ctx.request_id);
   const control::Tenant& t = **tenant;

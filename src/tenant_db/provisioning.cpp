@@ -7,14 +7,14 @@
 #include <system_error>
 
 #include "base/crash_point.h"
+#include "storage/errors.h"
 #include "tenant_db/pool.h"
 #include "tenant_db/tenant_databases.h"
 
 namespace tenantd::tenant_db {
 
-base::Result<control::CreatedTenant> CreateTenant(control::ControlStore& store,
-                                                  const TenantDatabases& databases,
-                                                  const control::NewTenant& t) {
+boost::asio::awaitable<base::Result<control::CreatedTenant>> CreateTenant(
+    control::ControlStore& store, const TenantDatabases& databases, const control::NewTenant& t) {
   control::TenantProvisioning provisioning;
   provisioning.create = [&databases](const control::Tenant& tenant) -> base::Result<std::string> {
     base::CrashPoint("tenant_create.after_row");
@@ -28,40 +28,42 @@ base::Result<control::CreatedTenant> CreateTenant(control::ControlStore& store,
   provisioning.undo = [&databases](const control::Tenant& tenant) {
     (void)databases.Remove(tenant.id);
   };
-  return store.CreateTenant(t, provisioning);
+  co_return co_await store.CreateTenant(t, provisioning);
 }
 
-base::Result<control::Tenant> PurgeTenant(control::ControlStore& store,
-                                          const TenantDatabases& databases, TenantDbPool* pool,
-                                          std::string_view id_or_slug) {
-  TENANTD_TRY(control::Tenant purged, store.PurgeTenant(id_or_slug));
+boost::asio::awaitable<base::Result<control::Tenant>> PurgeTenant(control::ControlStore& store,
+                                                                  const TenantDatabases& databases,
+                                                                  TenantDbPool* pool,
+                                                                  std::string_view id_or_slug) {
+  TENANTD_CO_TRY(control::Tenant purged, co_await store.PurgeTenant(id_or_slug));
   base::CrashPoint("tenant_purge.after_row");
   if (pool) pool->Evict(purged.id);
-  TENANTD_RETURN_IF_ERROR(databases.Remove(purged.id));
-  TENANTD_RETURN_IF_ERROR(files::LocalBlobStore(databases.data_dir()).RemoveTenant(purged.id));
+  TENANTD_CO_RETURN_IF_ERROR(databases.Remove(purged.id));
+  TENANTD_CO_RETURN_IF_ERROR(files::LocalBlobStore(databases.data_dir()).RemoveTenant(purged.id));
   // api.md §3: a purge also removes the tenant's backups
   // (<data>/backups/<id>/, laid out by backup/backup.h). A crash before this
   // line leaves them; they name no tenant any more and can be deleted by hand.
   std::error_code ec;
   std::filesystem::remove_all(databases.data_dir() / "backups" / purged.id, ec);
   if (ec) {
-    return base::Internal("tenant purge: cannot remove the backups of " + purged.id + ": " +
-                          ec.message());
+    co_return base::Internal("tenant purge: cannot remove the backups of " + purged.id + ": " +
+                             ec.message());
   }
-  return purged;
+  co_return purged;
 }
 
-base::Result<std::vector<std::string>> RemoveOrphanDatabases(control::ControlStore& store,
-                                                             const TenantDatabases& databases) {
+boost::asio::awaitable<base::Result<std::vector<std::string>>> RemoveOrphanDatabases(
+    control::ControlStore& store, const TenantDatabases& databases) {
   std::vector<std::string> removed;
-  TENANTD_RETURN_IF_ERROR(
-      store.WithTenantIdsLocked([&](const std::unordered_set<std::string>& ids) -> base::Status {
-        TENANTD_TRY(removed, databases.RemoveOrphans([&ids](std::string_view id) {
-          return ids.contains(std::string(id));
-        }));
-        return {};
-      }));
-  return removed;
+  std::function<base::Status(const std::unordered_set<std::string>&)> remove =
+      [&](const std::unordered_set<std::string>& ids) -> base::Status {
+    TENANTD_TRY(removed, databases.RemoveOrphans([&ids](std::string_view id) {
+      return ids.contains(std::string(id));
+    }));
+    return {};
+  };
+  TENANTD_CO_RETURN_IF_ERROR(co_await store.WithTenantIdsLocked(remove));
+  co_return removed;
 }
 
 }  // namespace tenantd::tenant_db

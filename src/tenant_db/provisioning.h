@@ -6,6 +6,7 @@
 // by RemoveOrphanDatabases at the next start.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,18 +20,18 @@ class TenantDatabases;
 class TenantDbPool;
 
 // Creates the tenant and its fully migrated database, or neither.
-base::Result<control::CreatedTenant> CreateTenant(control::ControlStore& store,
-                                                  const TenantDatabases& databases,
-                                                  const control::NewTenant& t);
+boost::asio::awaitable<base::Result<control::CreatedTenant>> CreateTenant(
+    control::ControlStore& store, const TenantDatabases& databases, const control::NewTenant& t);
 
 // Removes the tenant's row, then its database (closing pooled handles
 // first when a pool is given) and its uploaded files.
-base::Result<control::Tenant> PurgeTenant(control::ControlStore& store,
-                                          const TenantDatabases& databases, TenantDbPool* pool,
-                                          std::string_view id_or_slug);
+boost::asio::awaitable<base::Result<control::Tenant>> PurgeTenant(control::ControlStore& store,
+                                                                  const TenantDatabases& databases,
+                                                                  TenantDbPool* pool,
+                                                                  std::string_view id_or_slug);
 
 // Deletes database files no tenant row accounts for; returns their names.
-base::Result<std::vector<std::string>> RemoveOrphanDatabases(control::ControlStore& store,
-                                                             const TenantDatabases& databases);
+boost::asio::awaitable<base::Result<std::vector<std::string>>> RemoveOrphanDatabases(
+    control::ControlStore& store, const TenantDatabases& databases);
 
 }  // namespace tenantd::tenant_db

@@ -1,5 +1,7 @@
 #include "usage/usage_meter.h"
 
+#include "storage/run_to_completion.h"
+
 #include "storage/sqlite/connection.h"
 
 #include <chrono>
@@ -138,7 +140,7 @@ base::Status Flush(
       }
     }
   }
-  auto added = store.AddUsage(records);
+  auto added = storage::RunToCompletion(store.AddUsage(records));
   if (!added) meter.Restore(records);
   return added;
 }

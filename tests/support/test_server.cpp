@@ -1,5 +1,7 @@
 #include "support/test_server.h"
 
+#include "support/postgres_server.h"
+
 #include <algorithm>
 
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -54,6 +57,24 @@ std::vector<std::string> BuildEnvironment(const Env& extra) {
     if (!overridden) env.emplace_back(entry);
   }
   for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  return env;
+}
+
+// The suite's second run (TENANTD_E2E_POSTGRES=1, tests/CMakeLists.txt)
+// puts each data directory's control store in a fresh database of the
+// shared PostgreSQL cluster: servers and CLI runs on one data directory
+// share it, as they share control.db otherwise. A test that sets
+// TENANTD_DATABASE_URL itself keeps its own.
+Env WithControlDatabase(const fs::path& data_dir, Env env) {
+  const char* on = std::getenv("TENANTD_E2E_POSTGRES");
+  if (on == nullptr || std::string_view(on) != "1") return env;
+  for (const auto& [k, v] : env) {
+    if (k == "TENANTD_DATABASE_URL") return env;
+  }
+  static std::map<std::string, std::string> urls;  // data dir -> database URL
+  std::string& url = urls[fs::weakly_canonical(data_dir).string()];
+  if (url.empty()) url = CreateTestDatabase();
+  env.emplace_back("TENANTD_DATABASE_URL", url);
   return env;
 }
 
@@ -190,7 +211,7 @@ TestServer::~TestServer() {
   argv.push_back(options.data_dir.value_or(data_dir_).string());
   argv.insert(argv.end(), options.args.begin(), options.args.end());
 
-  Env env = options.env;
+  Env env = WithControlDatabase(options.data_dir.value_or(data_dir_), options.env);
   // Every suite refuses credentials on purpose, all from 127.0.0.1: the
   // failed-authentication throttle (api.md §7) would soon answer 429 to
   // unrelated tests. It is raised out of the way unless a test sets it.
@@ -366,6 +387,10 @@ CommandResult RunTenantd(const std::vector<std::string>& args, const Env& env,
                          std::chrono::milliseconds timeout) {
   std::vector<std::string> argv = {TENANTD_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
+  const auto data = std::find(args.begin(), args.end(), "--data");
+  if (data != args.end() && data + 1 != args.end()) {
+    return RunCommand(argv, WithControlDatabase(*(data + 1), env), timeout);
+  }
   return RunCommand(argv, env, timeout);
 }
 

@@ -50,6 +50,14 @@ class PostgresEngine {
 
 using StorageEngines = ::testing::Types<SqliteEngine, PostgresEngine>;
 
+// The same, as values for TEST_P suites whose fixture opens the database
+// its own way (e.g. through control::OpenControlDatabase).
+enum class EngineKind { kSqlite, kPostgres };
+inline const auto kEngineKinds = ::testing::Values(EngineKind::kSqlite, EngineKind::kPostgres);
+inline std::string EngineKindName(const ::testing::TestParamInfo<EngineKind>& info) {
+  return info.param == EngineKind::kSqlite ? "Sqlite" : "Postgres";
+}
+
 struct StorageEngineNames {
   template <class T>
   static std::string GetName(int) {

@@ -30,9 +30,13 @@ std::string Shorten(std::string_view sql) {
   return std::string(sql.substr(0, kMaxContextBytes)) + "...";
 }
 
+// libpq's message on one line: start-up errors and log lines stay one line.
 std::string Trimmed(const char* message) {
   std::string s = message != nullptr ? message : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (char& c : s) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
 

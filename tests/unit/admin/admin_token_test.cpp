@@ -12,12 +12,15 @@
 #include <string>
 
 #include "control/control_store.h"
+#include "control_store_for_tests.h"
 #include "crypto/crypto.h"
 #include "crypto/secret_box.h"
 #include "temp_dir.h"
 
 namespace tenantd::admin {
 namespace {
+
+using test::Await;
 
 namespace fs = std::filesystem;
 
@@ -36,7 +39,7 @@ class AdminTokenTest : public ::testing::Test {
     auto box = crypto::SecretBox::Create(base::Secret(std::string(32, '\x17')));
     ASSERT_TRUE(box);
     box_.emplace(std::move(*box));
-    auto store = control::ControlStore::Open(DataDir(), *box_);
+    auto store = test::OpenControlStore(DataDir(), *box_);
     ASSERT_TRUE(store) << store.error().log_detail;
     store_ = std::move(*store);
   }
@@ -45,7 +48,7 @@ class AdminTokenTest : public ::testing::Test {
   fs::path TokenFile() const { return DataDir() / "admin.token"; }
 
   std::optional<std::string> StoredHash() {
-    auto v = store_->GetSetting(kSettingKey);
+    auto v = Await(store_->GetSetting(kSettingKey));
     EXPECT_TRUE(v);
     return v ? *v : std::nullopt;
   }
@@ -126,7 +129,7 @@ TEST_F(AdminTokenTest, EnvironmentTokenOverridesAGeneratedOne) {
 }
 
 TEST_F(AdminTokenTest, MalformedStoredHashIsAnError) {
-  ASSERT_TRUE(store_->PutSetting(kSettingKey, "not-hex"));
+  ASSERT_TRUE(Await(store_->PutSetting(kSettingKey, "not-hex")));
   const auto result = EnsureAdminToken(base::Secret(), DataDir(), *store_);
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, base::ErrorCode::kInternal);

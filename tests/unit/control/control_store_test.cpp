@@ -15,10 +15,13 @@
 #include <thread>
 #include <vector>
 
+#include "await.h"
 #include "base/ids.h"
 #include "crypto/crypto.h"
 #include "crypto/secret_box.h"
+#include "storage/database.h"
 #include "storage/sqlite/connection.h"
+#include "storage_engines.h"
 #include "temp_dir.h"
 
 namespace tenantd::control {
@@ -26,6 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using test::Await;
 using test::TempDir;
 
 const std::vector<std::string> kPlans = ControlStoreOptions{}.plans;
@@ -48,28 +52,43 @@ std::vector<std::string> FieldsOf(const std::vector<base::FieldError>& errors) {
   return fields;
 }
 
-class ControlStoreTest : public ::testing::Test {
+// The contract of the control store, run on each engine (TEST_P); what
+// only SQLite has (a file, WAL) is ControlStoreSqliteTest's.
+class ControlStoreTest : public ::testing::TestWithParam<test::EngineKind> {
  protected:
   void SetUp() override {
     auto box = crypto::SecretBox::Create(base::Secret(std::string(32, '\x42')));
     ASSERT_TRUE(box);
     box_.emplace(std::move(*box));
+    if (engine() == test::EngineKind::kPostgres) url_ = test::CreateTestDatabase();
     store_ = OpenStore();
     ASSERT_TRUE(store_);
   }
 
+  virtual test::EngineKind engine() const { return GetParam(); }
   fs::path DataDir() const { return dir_.path() / "data"; }
 
+  // Another store on the same database, as another process would open it.
   std::unique_ptr<ControlStore> OpenStore() {
-    auto store = ControlStore::Open(DataDir(), *box_);
+    auto db = OpenControlDatabase(DataDir(), url_);
+    EXPECT_TRUE(db) << (db ? "" : db.error().log_detail);
+    if (!db) return nullptr;
+    auto store = Await(ControlStore::Open(std::move(*db), *box_));
     EXPECT_TRUE(store) << (store ? "" : store.error().log_detail);
     return store ? std::move(*store) : nullptr;
   }
 
   CreatedTenant Create(std::string slug) {
-    auto created = store_->CreateTenant(Acme(std::move(slug)));
+    auto created = Await(store_->CreateTenant(Acme(std::move(slug))));
     EXPECT_TRUE(created) << (created ? "" : created.error().problem_code);
     return created ? std::move(*created) : CreatedTenant{};
+  }
+
+  // A query the store API does not offer, on the store's own database.
+  storage::Rows Sql(std::string_view sql, storage::Params params = {}) {
+    auto rows = Await(store_->database().Query(sql, std::move(params)));
+    EXPECT_TRUE(rows) << (rows ? "" : rows.error().log_detail);
+    return rows ? std::move(*rows) : storage::Rows{};
   }
 
   // A second, raw connection for checks the store API does not offer.
@@ -80,31 +99,39 @@ class ControlStoreTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string url_;  // the PostgreSQL database; "" on SQLite
   std::optional<crypto::SecretBox> box_;
   std::unique_ptr<ControlStore> store_;
 };
 
-TEST_F(ControlStoreTest, OpenCreatesOwnerOnlyDataDirAndMigratesOnce) {
+INSTANTIATE_TEST_SUITE_P(Engines, ControlStoreTest, test::kEngineKinds, test::EngineKindName);
+
+class ControlStoreSqliteTest : public ControlStoreTest {
+ protected:
+  test::EngineKind engine() const override { return test::EngineKind::kSqlite; }
+};
+
+TEST_F(ControlStoreSqliteTest, OpenCreatesOwnerOnlyDataDirAndMigratesOnce) {
   struct stat st {};
   ASSERT_EQ(stat(DataDir().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   EXPECT_TRUE(fs::exists(DataDir() / "control.db"));
-  auto version = store_->SchemaVersion();
+  auto version = Await(store_->SchemaVersion());
   ASSERT_TRUE(version);
   EXPECT_EQ(*version, 3);
-  EXPECT_TRUE(store_->Ping());
+  EXPECT_TRUE(Await(store_->Ping()));
 
   store_.reset();
   store_ = OpenStore();
   ASSERT_TRUE(store_);
-  EXPECT_EQ(*store_->SchemaVersion(), 3);
+  EXPECT_EQ(*Await(store_->SchemaVersion()), 3);
   auto db = RawDb();
   auto rows = db->Prepare("SELECT count(*) FROM schema_migrations");
   ASSERT_TRUE(rows && *rows->Step());
   EXPECT_EQ(rows->ColumnInt64(0), 3);
 }
 
-TEST_F(ControlStoreTest, CreateMintsIdAppKeyAndSecret) {
+TEST_P(ControlStoreTest, CreateMintsIdAppKeyAndSecret) {
   const CreatedTenant created = Create("acme");
   const Tenant& t = created.tenant;
   EXPECT_TRUE(base::IsWellFormedId(t.id, "ten")) << t.id;
@@ -126,16 +153,16 @@ TEST_F(ControlStoreTest, CreateMintsIdAppKeyAndSecret) {
   EXPECT_NE(other.app_secret.Reveal(), secret);
 }
 
-TEST_F(ControlStoreTest, SecretIsPrintedAsStars) {
+TEST_P(ControlStoreTest, SecretIsPrintedAsStars) {
   const CreatedTenant created = Create("acme");
   std::ostringstream out;
   out << created.app_secret;
   EXPECT_EQ(out.str(), "***");
 }
 
-TEST_F(ControlStoreTest, FindsByIdAndBySlug) {
+TEST_P(ControlStoreTest, FindsByIdAndBySlug) {
   const Tenant created = Create("acme").tenant;
-  auto by_id = store_->FindTenant(created.id);
+  auto by_id = Await(store_->FindTenant(created.id));
   ASSERT_TRUE(by_id);
   ASSERT_TRUE(by_id->has_value());
   EXPECT_EQ((*by_id)->slug, "acme");
@@ -143,22 +170,22 @@ TEST_F(ControlStoreTest, FindsByIdAndBySlug) {
   EXPECT_EQ((*by_id)->created_at, created.created_at);
   EXPECT_EQ((*by_id)->updated_at, created.updated_at);
 
-  auto by_slug = store_->FindTenant("acme");
+  auto by_slug = Await(store_->FindTenant("acme"));
   ASSERT_TRUE(by_slug && by_slug->has_value());
   EXPECT_EQ((*by_slug)->id, created.id);
 
-  auto missing_slug = store_->FindTenant("nobody");
+  auto missing_slug = Await(store_->FindTenant("nobody"));
   ASSERT_TRUE(missing_slug);
   EXPECT_FALSE(missing_slug->has_value());
-  auto missing_id = store_->FindTenant(base::NewId("ten"));
+  auto missing_id = Await(store_->FindTenant(base::NewId("ten")));
   ASSERT_TRUE(missing_id);
   EXPECT_FALSE(missing_id->has_value());
-  auto junk = store_->FindTenant("'; DROP TABLE tenants; --");
+  auto junk = Await(store_->FindTenant("'; DROP TABLE tenants; --"));
   ASSERT_TRUE(junk);
   EXPECT_FALSE(junk->has_value());
 }
 
-TEST_F(ControlStoreTest, ListPaginatesByIdWithCursor) {
+TEST_P(ControlStoreTest, ListPaginatesByIdWithCursor) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(Create("tenant-" + std::to_string(i)).tenant.id);
 
@@ -167,7 +194,7 @@ TEST_F(ControlStoreTest, ListPaginatesByIdWithCursor) {
   std::vector<std::string> seen;
   std::vector<std::optional<std::string>> cursors;
   for (;;) {
-    auto page = store_->ListTenants(q);
+    auto page = Await(store_->ListTenants(q));
     ASSERT_TRUE(page);
     for (const Tenant& t : page->items) seen.push_back(t.id);
     cursors.push_back(page->next_cursor);
@@ -180,32 +207,32 @@ TEST_F(ControlStoreTest, ListPaginatesByIdWithCursor) {
 
   // A page that ends exactly at the last tenant says so.
   q.after = ids[2];
-  auto last = store_->ListTenants(q);
+  auto last = Await(store_->ListTenants(q));
   ASSERT_TRUE(last);
   EXPECT_EQ(last->items.size(), 2u);
   EXPECT_FALSE(last->next_cursor.has_value());
 
   q.after.clear();
   q.limit = 50;
-  auto all = store_->ListTenants(q);
+  auto all = Await(store_->ListTenants(q));
   ASSERT_TRUE(all);
   EXPECT_EQ(all->items.size(), 5u);
   EXPECT_FALSE(all->next_cursor.has_value());
 }
 
-TEST_F(ControlStoreTest, ListFiltersByStatus) {
+TEST_P(ControlStoreTest, ListFiltersByStatus) {
   const std::string a = Create("alpha").tenant.id;
   const std::string b = Create("bravo").tenant.id;
   const std::string c = Create("charlie").tenant.id;
   TenantPatch suspend;
   suspend.status = TenantStatus::kSuspended;
-  ASSERT_TRUE(store_->UpdateTenant(b, suspend));
-  ASSERT_TRUE(store_->DeleteTenant(c));
+  ASSERT_TRUE(Await(store_->UpdateTenant(b, suspend)));
+  ASSERT_TRUE(Await(store_->DeleteTenant(c)));
 
   auto ids_with = [&](std::optional<TenantStatus> status) {
     TenantListQuery q;
     q.status = status;
-    auto page = store_->ListTenants(q);
+    auto page = Await(store_->ListTenants(q));
     EXPECT_TRUE(page);
     std::vector<std::string> ids;
     for (const Tenant& t : page->items) ids.push_back(t.id);
@@ -217,13 +244,13 @@ TEST_F(ControlStoreTest, ListFiltersByStatus) {
   EXPECT_EQ(ids_with(std::nullopt), (std::vector<std::string>{a, b, c}));
 }
 
-TEST_F(ControlStoreTest, UpdateChangesFieldsAndBumpsUpdatedAt) {
+TEST_P(ControlStoreTest, UpdateChangesFieldsAndBumpsUpdatedAt) {
   const Tenant created = Create("acme").tenant;
   std::this_thread::sleep_for(std::chrono::milliseconds(3));  // timestamps have ms resolution
   TenantPatch patch;
   patch.name = "  Acme Industries  ";
   patch.plan = "pro";
-  auto updated = store_->UpdateTenant("acme", patch);
+  auto updated = Await(store_->UpdateTenant("acme", patch));
   ASSERT_TRUE(updated) << updated.error().log_detail;
   EXPECT_EQ(updated->name, "Acme Industries");
   EXPECT_EQ(updated->plan, "pro");
@@ -231,39 +258,39 @@ TEST_F(ControlStoreTest, UpdateChangesFieldsAndBumpsUpdatedAt) {
   EXPECT_EQ(updated->created_at, created.created_at);
   EXPECT_GT(updated->updated_at, created.updated_at);
 
-  auto found = store_->FindTenant(created.id);
+  auto found = Await(store_->FindTenant(created.id));
   ASSERT_TRUE(found && found->has_value());
   EXPECT_EQ((*found)->name, "Acme Industries");
   EXPECT_EQ((*found)->plan, "pro");
   EXPECT_EQ((*found)->updated_at, updated->updated_at);
 }
 
-TEST_F(ControlStoreTest, SuspendAndReactivate) {
+TEST_P(ControlStoreTest, SuspendAndReactivate) {
   const Tenant created = Create("acme").tenant;
   TenantPatch patch;
   patch.status = TenantStatus::kSuspended;
-  auto suspended = store_->UpdateTenant(created.id, patch);
+  auto suspended = Await(store_->UpdateTenant(created.id, patch));
   ASSERT_TRUE(suspended);
   EXPECT_EQ(suspended->status, TenantStatus::kSuspended);
-  EXPECT_EQ((*store_->FindTenant("acme"))->status, TenantStatus::kSuspended);
+  EXPECT_EQ((*Await(store_->FindTenant("acme")))->status, TenantStatus::kSuspended);
 
   patch.status = TenantStatus::kActive;
-  auto active = store_->UpdateTenant(created.id, patch);
+  auto active = Await(store_->UpdateTenant(created.id, patch));
   ASSERT_TRUE(active);
-  EXPECT_EQ((*store_->FindTenant("acme"))->status, TenantStatus::kActive);
+  EXPECT_EQ((*Await(store_->FindTenant("acme")))->status, TenantStatus::kActive);
 }
 
-TEST_F(ControlStoreTest, UpdateOfUnknownOrDeletedTenantFails) {
+TEST_P(ControlStoreTest, UpdateOfUnknownOrDeletedTenantFails) {
   TenantPatch patch;
   patch.plan = "pro";
-  auto unknown = store_->UpdateTenant("nobody", patch);
+  auto unknown = Await(store_->UpdateTenant("nobody", patch));
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, base::ErrorCode::kNotFound);
   EXPECT_EQ(unknown.error().problem_code, "not_found");
 
   const Tenant created = Create("acme").tenant;
-  ASSERT_TRUE(store_->DeleteTenant(created.id));
-  auto deleted = store_->UpdateTenant(created.id, patch);
+  ASSERT_TRUE(Await(store_->DeleteTenant(created.id)));
+  auto deleted = Await(store_->UpdateTenant(created.id, patch));
   ASSERT_FALSE(deleted);
   EXPECT_EQ(deleted.error().code, base::ErrorCode::kFailedPrecondition);
   EXPECT_EQ(deleted.error().problem_code, "tenant_deleted");
@@ -271,17 +298,17 @@ TEST_F(ControlStoreTest, UpdateOfUnknownOrDeletedTenantFails) {
   // Deleted tenants cannot be brought back by a PATCH either.
   TenantPatch revive;
   revive.status = TenantStatus::kActive;
-  EXPECT_FALSE(store_->UpdateTenant(created.id, revive));
-  EXPECT_EQ((*store_->FindTenant(created.id))->status, TenantStatus::kDeleted);
+  EXPECT_FALSE(Await(store_->UpdateTenant(created.id, revive)));
+  EXPECT_EQ((*Await(store_->FindTenant(created.id)))->status, TenantStatus::kDeleted);
 }
 
-TEST_F(ControlStoreTest, InvalidPatchIsRejectedWithFieldNames) {
+TEST_P(ControlStoreTest, InvalidPatchIsRejectedWithFieldNames) {
   const Tenant created = Create("acme").tenant;
   TenantPatch patch;
   patch.name = "   ";
   patch.plan = "gold";
   patch.status = TenantStatus::kDeleted;
-  auto result = store_->UpdateTenant(created.id, patch);
+  auto result = Await(store_->UpdateTenant(created.id, patch));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, base::ErrorCode::kInvalidArgument);
   EXPECT_EQ(result.error().problem_code, "validation_failed");
@@ -289,94 +316,84 @@ TEST_F(ControlStoreTest, InvalidPatchIsRejectedWithFieldNames) {
             (std::vector<std::string>{"name", "plan", "status"}));
   EXPECT_NE(result.error().field_errors[2].message.find("use DELETE"), std::string::npos);
   // Nothing changed.
-  EXPECT_EQ((*store_->FindTenant(created.id))->updated_at, created.updated_at);
+  EXPECT_EQ((*Await(store_->FindTenant(created.id)))->updated_at, created.updated_at);
 }
 
-TEST_F(ControlStoreTest, DeleteIsIdempotentAndKeepsFirstDeletion) {
+TEST_P(ControlStoreTest, DeleteIsIdempotentAndKeepsFirstDeletion) {
   const Tenant created = Create("acme").tenant;
-  auto first = store_->DeleteTenant("acme");
+  auto first = Await(store_->DeleteTenant("acme"));
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, TenantStatus::kDeleted);
   std::this_thread::sleep_for(std::chrono::milliseconds(3));
-  auto second = store_->DeleteTenant(created.id);
+  auto second = Await(store_->DeleteTenant(created.id));
   ASSERT_TRUE(second);
   EXPECT_EQ(second->status, TenantStatus::kDeleted);
   EXPECT_EQ(second->updated_at, first->updated_at);
 
   // Found, with the status telling.
-  auto found = store_->FindTenant(created.id);
+  auto found = Await(store_->FindTenant(created.id));
   ASSERT_TRUE(found && found->has_value());
   EXPECT_EQ((*found)->status, TenantStatus::kDeleted);
 
-  auto db = RawDb();
-  auto st = db->Prepare("SELECT deleted_at FROM tenants WHERE id = ?");
-  ASSERT_TRUE(st);
-  st->Bind(1, created.id);
-  ASSERT_TRUE(*st->Step());
-  EXPECT_EQ(base::ParseRfc3339(st->ColumnText(0)), first->updated_at);
+  const storage::Rows rows = Sql("SELECT deleted_at FROM tenants WHERE id = $1", {created.id});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(base::ParseRfc3339(rows.front().Text(0)), first->updated_at);
 
-  auto unknown = store_->DeleteTenant("nobody");
+  auto unknown = Await(store_->DeleteTenant("nobody"));
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, base::ErrorCode::kNotFound);
 }
 
-TEST_F(ControlStoreTest, PurgeRemovesTenantAndCredentials) {
+TEST_P(ControlStoreTest, PurgeRemovesTenantAndCredentials) {
   const Tenant purged = Create("acme").tenant;
   const Tenant kept = Create("globex").tenant;
-  ASSERT_TRUE(store_->DeleteTenant(purged.id));
-  ASSERT_TRUE(store_->PurgeTenant("acme"));
+  ASSERT_TRUE(Await(store_->DeleteTenant(purged.id)));
+  ASSERT_TRUE(Await(store_->PurgeTenant("acme")));
 
-  auto found = store_->FindTenant(purged.id);
+  auto found = Await(store_->FindTenant(purged.id));
   ASSERT_TRUE(found);
   EXPECT_FALSE(found->has_value());
-  auto db = RawDb();
-  auto st = db->Prepare("SELECT count(*) FROM app_credentials WHERE tenant_id = ?");
-  ASSERT_TRUE(st);
-  st->Bind(1, purged.id);
-  ASSERT_TRUE(*st->Step());
-  EXPECT_EQ(st->ColumnInt64(0), 0);
-  st->Reset();
-  st->Bind(1, kept.id);
-  ASSERT_TRUE(*st->Step());
-  EXPECT_EQ(st->ColumnInt64(0), 1);
+  constexpr std::string_view kCount = "SELECT count(*) FROM app_credentials WHERE tenant_id = $1";
+  EXPECT_EQ(Sql(kCount, {purged.id}).front().Int64(0), 0);
+  EXPECT_EQ(Sql(kCount, {kept.id}).front().Int64(0), 1);
 
-  auto again = store_->PurgeTenant(purged.id);
+  auto again = Await(store_->PurgeTenant(purged.id));
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, base::ErrorCode::kNotFound);
 }
 
-TEST_F(ControlStoreTest, SlugIsReusableAfterPurgeButNotBefore) {
+TEST_P(ControlStoreTest, SlugIsReusableAfterPurgeButNotBefore) {
   const Tenant first = Create("acme").tenant;
-  auto duplicate = store_->CreateTenant(Acme("acme"));
+  auto duplicate = Await(store_->CreateTenant(Acme("acme")));
   ASSERT_FALSE(duplicate);
   EXPECT_EQ(duplicate.error().code, base::ErrorCode::kAlreadyExists);
   EXPECT_EQ(duplicate.error().problem_code, "slug_taken");
   EXPECT_EQ(duplicate.error().public_message, "A tenant with this slug already exists.");
 
-  ASSERT_TRUE(store_->DeleteTenant(first.id));
-  auto after_delete = store_->CreateTenant(Acme("acme"));
+  ASSERT_TRUE(Await(store_->DeleteTenant(first.id)));
+  auto after_delete = Await(store_->CreateTenant(Acme("acme")));
   ASSERT_FALSE(after_delete);
   EXPECT_EQ(after_delete.error().problem_code, "slug_taken");
 
-  ASSERT_TRUE(store_->PurgeTenant(first.id));
-  auto after_purge = store_->CreateTenant(Acme("acme"));
+  ASSERT_TRUE(Await(store_->PurgeTenant(first.id)));
+  auto after_purge = Await(store_->CreateTenant(Acme("acme")));
   ASSERT_TRUE(after_purge);
   EXPECT_NE(after_purge->tenant.id, first.id);
 }
 
-TEST_F(ControlStoreTest, InvalidNewTenantIsRejectedWithFieldNames) {
+TEST_P(ControlStoreTest, InvalidNewTenantIsRejectedWithFieldNames) {
   NewTenant t;
   t.slug = "-bad-";
   t.name = "";
   t.plan = "gold";
   t.isolation = "schema";
-  auto result = store_->CreateTenant(t);
+  auto result = Await(store_->CreateTenant(t));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().problem_code, "validation_failed");
   EXPECT_EQ(FieldsOf(result.error().field_errors),
             (std::vector<std::string>{"slug", "name", "plan", "isolation"}));
   EXPECT_NE(result.error().field_errors[3].message.find("not available yet"), std::string::npos);
-  auto page = store_->ListTenants({});
+  auto page = Await(store_->ListTenants({}));
   ASSERT_TRUE(page);
   EXPECT_TRUE(page->items.empty());
 }
@@ -489,7 +506,7 @@ TEST(TenantStatusText, RoundTrips) {
   EXPECT_EQ(ParseTenantStatus(""), std::nullopt);
 }
 
-TEST_F(ControlStoreTest, SecretIsStoredSealedAndAsDigestOnly) {
+TEST_F(ControlStoreSqliteTest, SecretIsStoredSealedAndAsDigestOnly) {
   const CreatedTenant created = Create("acme");
   const std::string& secret = created.app_secret.Reveal();
   const std::string digest = crypto::Sha256Hex(secret);
@@ -526,45 +543,45 @@ TEST_F(ControlStoreTest, SecretIsStoredSealedAndAsDigestOnly) {
   EXPECT_NE(main_file.find(digest), std::string::npos);
 }
 
-TEST_F(ControlStoreTest, SettingsRoundTrip) {
-  auto missing = store_->GetSetting("admin_token_sha256");
+TEST_P(ControlStoreTest, SettingsRoundTrip) {
+  auto missing = Await(store_->GetSetting("admin_token_sha256"));
   ASSERT_TRUE(missing);
   EXPECT_FALSE(missing->has_value());
-  ASSERT_TRUE(store_->PutSetting("admin_token_sha256", "abc"));
-  EXPECT_EQ(*store_->GetSetting("admin_token_sha256"), std::optional<std::string>("abc"));
-  ASSERT_TRUE(store_->PutSetting("admin_token_sha256", "def"));
-  EXPECT_EQ(*store_->GetSetting("admin_token_sha256"), std::optional<std::string>("def"));
-  ASSERT_TRUE(store_->PutSetting("empty", ""));
-  EXPECT_EQ(*store_->GetSetting("empty"), std::optional<std::string>(""));
+  ASSERT_TRUE(Await(store_->PutSetting("admin_token_sha256", "abc")));
+  EXPECT_EQ(*Await(store_->GetSetting("admin_token_sha256")), std::optional<std::string>("abc"));
+  ASSERT_TRUE(Await(store_->PutSetting("admin_token_sha256", "def")));
+  EXPECT_EQ(*Await(store_->GetSetting("admin_token_sha256")), std::optional<std::string>("def"));
+  ASSERT_TRUE(Await(store_->PutSetting("empty", "")));
+  EXPECT_EQ(*Await(store_->GetSetting("empty")), std::optional<std::string>(""));
 
   store_.reset();
   store_ = OpenStore();
   ASSERT_TRUE(store_);
-  EXPECT_EQ(*store_->GetSetting("admin_token_sha256"), std::optional<std::string>("def"));
+  EXPECT_EQ(*Await(store_->GetSetting("admin_token_sha256")), std::optional<std::string>("def"));
 }
 
-TEST_F(ControlStoreTest, TwoStoresOnOneDirectorySeeEachOthersWrites) {
+TEST_P(ControlStoreTest, TwoStoresOnOneDirectorySeeEachOthersWrites) {
   auto other = OpenStore();
   ASSERT_TRUE(other);
   const Tenant created = Create("acme").tenant;
-  auto seen = other->FindTenant("acme");
+  auto seen = Await(other->FindTenant("acme"));
   ASSERT_TRUE(seen && seen->has_value());
   EXPECT_EQ((*seen)->id, created.id);
 
   TenantPatch patch;
   patch.status = TenantStatus::kSuspended;
-  ASSERT_TRUE(other->UpdateTenant("acme", patch));
-  EXPECT_EQ((*store_->FindTenant(created.id))->status, TenantStatus::kSuspended);
+  ASSERT_TRUE(Await(other->UpdateTenant("acme", patch)));
+  EXPECT_EQ((*Await(store_->FindTenant(created.id)))->status, TenantStatus::kSuspended);
 
-  ASSERT_TRUE(other->PutSetting("k", "v"));
-  EXPECT_EQ(*store_->GetSetting("k"), std::optional<std::string>("v"));
+  ASSERT_TRUE(Await(other->PutSetting("k", "v")));
+  EXPECT_EQ(*Await(store_->GetSetting("k")), std::optional<std::string>("v"));
 
-  auto duplicate = other->CreateTenant(Acme("acme"));
+  auto duplicate = Await(other->CreateTenant(Acme("acme")));
   ASSERT_FALSE(duplicate);
   EXPECT_EQ(duplicate.error().problem_code, "slug_taken");
 }
 
-TEST_F(ControlStoreTest, ConcurrentCreatesOnOneStoreAllSucceed) {
+TEST_P(ControlStoreTest, ConcurrentCreatesOnOneStoreAllSucceed) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 25;
   std::vector<std::vector<std::string>> ids(kThreads);
@@ -573,7 +590,7 @@ TEST_F(ControlStoreTest, ConcurrentCreatesOnOneStoreAllSucceed) {
     threads.emplace_back([&, i] {
       for (int j = 0; j < kPerThread; ++j) {
         auto created =
-            store_->CreateTenant(Acme("t" + std::to_string(i) + "-" + std::to_string(j)));
+            Await(store_->CreateTenant(Acme("t" + std::to_string(i) + "-" + std::to_string(j))));
         if (created) ids[i].push_back(created->tenant.id);
       }
     });
@@ -588,12 +605,12 @@ TEST_F(ControlStoreTest, ConcurrentCreatesOnOneStoreAllSucceed) {
   EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kThreads * kPerThread));
   TenantListQuery q;
   q.limit = 500;
-  auto page = store_->ListTenants(q);
+  auto page = Await(store_->ListTenants(q));
   ASSERT_TRUE(page);
   EXPECT_EQ(page->items.size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
-TEST_F(ControlStoreTest, ConcurrentCreatesThroughSeparateStoresAllSucceed) {
+TEST_P(ControlStoreTest, ConcurrentCreatesThroughSeparateStoresAllSucceed) {
   // Separate connections contend for SQLite's write lock, as the CLI and a
   // running server do; the busy timeout must absorb it.
   constexpr int kThreads = 4;
@@ -610,7 +627,7 @@ TEST_F(ControlStoreTest, ConcurrentCreatesThroughSeparateStoresAllSucceed) {
     threads.emplace_back([&, i] {
       for (int j = 0; j < kPerThread; ++j) {
         auto created =
-            stores[i]->CreateTenant(Acme("s" + std::to_string(i) + "-" + std::to_string(j)));
+            Await(stores[i]->CreateTenant(Acme("s" + std::to_string(i) + "-" + std::to_string(j))));
         if (created) {
           ids[i].push_back(created->tenant.id);
         } else {

@@ -6,6 +6,7 @@
 
 #include "base/ids.h"
 #include "control/control_store.h"
+#include "control_store_for_tests.h"
 #include "crypto/secret_box.h"
 #include "session/memory_session_store.h"
 #include "session/sql_session_store.h"
@@ -13,6 +14,8 @@
 
 namespace tenantd::session {
 namespace {
+
+using test::Await;
 
 namespace fs = std::filesystem;
 using std::chrono::hours;
@@ -27,23 +30,21 @@ class SessionStoreTest : public ::testing::TestWithParam<std::string> {
     auto box = crypto::SecretBox::Create(base::Secret(std::string(32, 'k')));
     ASSERT_TRUE(box);
     box_.emplace(std::move(*box));
-    auto control = control::ControlStore::Open(dir_, *box_);
+    auto control = test::OpenControlStore(dir_, *box_);
     ASSERT_TRUE(control);
     control_ = std::move(*control);
     for (const char* slug : {"one", "two"}) {
       control::NewTenant t;
       t.slug = slug;
       t.name = slug;
-      auto created = control_->CreateTenant(t);
+      auto created = Await(control_->CreateTenant(t));
       ASSERT_TRUE(created);
       tenants_.push_back(created->tenant.id);
     }
     if (GetParam() == "memory") {
       store_ = std::make_unique<MemorySessionStore>();
     } else {
-      auto sql = SqlSessionStore::Open(dir_ / "control.db");
-      ASSERT_TRUE(sql);
-      store_ = std::move(*sql);
+      store_ = std::make_unique<SqlSessionStore>(control_->database());
     }
   }
   void TearDown() override {

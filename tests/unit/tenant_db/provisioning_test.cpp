@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "control_store_for_tests.h"
 #include "crypto/secret_box.h"
 #include "temp_dir.h"
 #include "tenant_db/pool.h"
@@ -15,6 +16,8 @@
 
 namespace tenantd::tenant_db {
 namespace {
+
+using test::Await;
 
 namespace fs = std::filesystem;
 using test::TempDir;
@@ -40,7 +43,7 @@ class ProvisioningTest : public ::testing::Test {
     auto box = crypto::SecretBox::Create(base::Secret(std::string(32, '\x42')));
     ASSERT_TRUE(box);
     box_.emplace(std::move(*box));
-    auto store = control::ControlStore::Open(dir_.path(), *box_);
+    auto store = test::OpenControlStore(dir_.path(), *box_);
     ASSERT_TRUE(store);
     store_ = std::move(*store);
   }
@@ -53,14 +56,14 @@ class ProvisioningTest : public ::testing::Test {
 };
 
 TEST_F(ProvisioningTest, CreatingATenantCreatesItsDatabaseAndRecordsWhereItIs) {
-  auto created = CreateTenant(*store_, dbs_, Named("acme"));
+  auto created = Await(CreateTenant(*store_, dbs_, Named("acme")));
   ASSERT_TRUE(created) << created.error().log_detail;
   const std::string id = created->tenant.id;
   EXPECT_TRUE(HasDatabase(id));
   auto version = dbs_.Version(id);
   ASSERT_TRUE(version);
   EXPECT_EQ(*version, 1);
-  auto location = store_->DatabaseLocation(id);
+  auto location = Await(store_->DatabaseLocation(id));
   ASSERT_TRUE(location);
   ASSERT_TRUE(location->has_value());
   const auto record = boost::json::parse(**location).as_object();
@@ -69,7 +72,7 @@ TEST_F(ProvisioningTest, CreatingATenantCreatesItsDatabaseAndRecordsWhereItIs) {
 }
 
 TEST_F(ProvisioningTest, TheLocationIsSealedAtRest) {
-  auto created = CreateTenant(*store_, dbs_, Named("acme"));
+  auto created = Await(CreateTenant(*store_, dbs_, Named("acme")));
   ASSERT_TRUE(created);
   auto db = storage::sqlite::Connection::Open(dir_.path() / "control.db");
   ASSERT_TRUE(db);
@@ -80,8 +83,8 @@ TEST_F(ProvisioningTest, TheLocationIsSealedAtRest) {
 }
 
 TEST_F(ProvisioningTest, ADuplicateSlugCreatesNoDatabase) {
-  ASSERT_TRUE(CreateTenant(*store_, dbs_, Named("acme")));
-  auto dup = CreateTenant(*store_, dbs_, Named("acme"));
+  ASSERT_TRUE(Await(CreateTenant(*store_, dbs_, Named("acme"))));
+  auto dup = Await(CreateTenant(*store_, dbs_, Named("acme")));
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().problem_code, "slug_taken");
   int files = 0;
@@ -91,43 +94,43 @@ TEST_F(ProvisioningTest, ADuplicateSlugCreatesNoDatabase) {
 
 TEST_F(ProvisioningTest, AFailedDatabaseLeavesNoTenantRow) {
   TenantDatabases broken(dir_.path(), {{1, "broken", "THIS IS NOT SQL"}});
-  auto created = CreateTenant(*store_, broken, Named("acme"));
+  auto created = Await(CreateTenant(*store_, broken, Named("acme")));
   ASSERT_FALSE(created);
-  auto found = store_->FindTenant("acme");
+  auto found = Await(store_->FindTenant("acme"));
   ASSERT_TRUE(found);
   EXPECT_FALSE(found->has_value());
   // The slug is free again.
-  EXPECT_TRUE(CreateTenant(*store_, dbs_, Named("acme")));
+  EXPECT_TRUE(Await(CreateTenant(*store_, dbs_, Named("acme"))));
 }
 
 TEST_F(ProvisioningTest, PurgeRemovesRowThenDatabaseAndClosesPooledHandles) {
-  auto created = CreateTenant(*store_, dbs_, Named("acme"));
+  auto created = Await(CreateTenant(*store_, dbs_, Named("acme")));
   ASSERT_TRUE(created);
   const std::string id = created->tenant.id;
   TenantDbPool pool(dbs_, {});
   { ASSERT_TRUE(pool.Acquire(id)); }
   EXPECT_EQ(pool.Stats().open, 1u);
-  auto purged = PurgeTenant(*store_, dbs_, &pool, "acme");
+  auto purged = Await(PurgeTenant(*store_, dbs_, &pool, "acme"));
   ASSERT_TRUE(purged);
   EXPECT_EQ(purged->id, id);
   EXPECT_FALSE(HasDatabase(id));
   EXPECT_EQ(pool.Stats().open, 0u);
-  auto found = store_->FindTenant(id);
+  auto found = Await(store_->FindTenant(id));
   ASSERT_TRUE(found);
   EXPECT_FALSE(found->has_value());
-  auto again = PurgeTenant(*store_, dbs_, &pool, id);
+  auto again = Await(PurgeTenant(*store_, dbs_, &pool, id));
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, base::ErrorCode::kNotFound);
 }
 
 TEST_F(ProvisioningTest, OrphanCleanupKeepsEveryTenantsDatabase) {
-  auto kept = CreateTenant(*store_, dbs_, Named("kept"));
-  auto deleted = CreateTenant(*store_, dbs_, Named("deleted"));
+  auto kept = Await(CreateTenant(*store_, dbs_, Named("kept")));
+  auto deleted = Await(CreateTenant(*store_, dbs_, Named("deleted")));
   ASSERT_TRUE(kept && deleted);
-  ASSERT_TRUE(store_->DeleteTenant("deleted"));  // data kept until purged
+  ASSERT_TRUE(Await(store_->DeleteTenant("deleted")));  // data kept until purged
   const std::string orphan = "ten_01JORPHANORPHANORPHANORP";
   ASSERT_TRUE(dbs_.Provision(orphan));
-  auto removed = RemoveOrphanDatabases(*store_, dbs_);
+  auto removed = Await(RemoveOrphanDatabases(*store_, dbs_));
   ASSERT_TRUE(removed);
   EXPECT_EQ(*removed, std::vector<std::string>{orphan + ".db"});
   EXPECT_TRUE(HasDatabase(kept->tenant.id));

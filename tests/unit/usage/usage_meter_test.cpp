@@ -2,6 +2,7 @@
 // store: counts by tenant and UTC day, nothing lost across Take/Restore,
 // pending counts visible before a flush, rows added to on every flush.
 #include "usage/usage_meter.h"
+#include "control_store_for_tests.h"
 
 #include <gtest/gtest.h>
 
@@ -15,6 +16,8 @@
 
 namespace tenantd::usage {
 namespace {
+
+using test::Await;
 
 base::TimePoint At(const char* rfc3339) { return *base::ParseRfc3339(rfc3339); }
 
@@ -58,12 +61,12 @@ TEST(UsageFlush, AddsToTheDayRowsWithFileTotalsAndKeepsCountsOnFailure) {
   test::TempDir dir;
   auto box = crypto::SecretBox::Create(base::Secret(std::string(32, '\x42')));
   ASSERT_TRUE(box);
-  auto store = control::ControlStore::Open(dir.path() / "data", *box);
+  auto store = test::OpenControlStore(dir.path() / "data", *box);
   ASSERT_TRUE(store);
   control::NewTenant nt;
   nt.slug = "acme";
   nt.name = "Acme";
-  auto tenant = (*store)->CreateTenant(nt);
+  auto tenant = Await((*store)->CreateTenant(nt));
   ASSERT_TRUE(tenant);
   const std::string id = tenant->tenant.id;
 
@@ -76,7 +79,7 @@ TEST(UsageFlush, AddsToTheDayRowsWithFileTotalsAndKeepsCountsOnFailure) {
   meter.Record(id, At("2026-11-23T12:00:00Z"), 100, 200);
   ASSERT_TRUE(Flush(meter, **store, totals));
 
-  auto page = (*store)->ListUsage(id, "", "", "", 50);
+  auto page = Await((*store)->ListUsage(id, "", "", "", 50));
   ASSERT_TRUE(page);
   ASSERT_EQ(page->items.size(), 1u);
   const control::UsageRecord& r = page->items[0];
@@ -92,12 +95,12 @@ TEST(UsageFlush, AddsToTheDayRowsWithFileTotalsAndKeepsCountsOnFailure) {
   meter.Record(id, At("2026-11-24T12:00:00Z"), 1, 1);
   meter.Record(id, At("2026-11-25T12:00:00Z"), 1, 1);
   ASSERT_TRUE(Flush(meter, **store, {}));
-  page = (*store)->ListUsage(id, "2026-11-24", "", "", 1);
+  page = Await((*store)->ListUsage(id, "2026-11-24", "", "", 1));
   ASSERT_TRUE(page);
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].day, "2026-11-24");
   EXPECT_EQ(page->next_cursor, "2026-11-24");
-  page = (*store)->ListUsage(id, "", "", "2026-11-24", 50);
+  page = Await((*store)->ListUsage(id, "", "", "2026-11-24", 50));
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].day, "2026-11-25");
 }
