@@ -114,6 +114,7 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.auth_failures_per_ip, b.auth_failures_per_ip);
   EXPECT_EQ(a.auth_failures_per_key, b.auth_failures_per_key);
   EXPECT_EQ(a.redis_url.Reveal(), b.redis_url.Reveal());
+  EXPECT_EQ(a.database_url.Reveal(), b.database_url.Reveal());
   EXPECT_EQ(a.rate_limit_redis_down, b.rate_limit_redis_down);
   EXPECT_EQ(a.tenant_db_pool_size, b.tenant_db_pool_size);
   EXPECT_EQ(a.tenant_db_idle_ttl, b.tenant_db_idle_ttl);
@@ -149,6 +150,7 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "rate_limit_window_ms",
                                              "auth_failures_per_ip",
                                              "auth_failures_per_key",
+                                             "database_url",
                                              "redis_url",
                                              "rate_limit_redis_down",
                                              "tenant_db_pool_size",
@@ -183,6 +185,7 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"rate_limit_window_ms", "TENANTD_RATE_LIMIT_WINDOW_MS"},
       {"auth_failures_per_ip", "TENANTD_AUTH_FAILURES_PER_IP"},
       {"auth_failures_per_key", "TENANTD_AUTH_FAILURES_PER_KEY"},
+      {"database_url", "TENANTD_DATABASE_URL"},
       {"redis_url", "REDIS_URL"},
       {"rate_limit_redis_down", "TENANTD_RATE_LIMIT_REDIS_DOWN"},
       {"tenant_db_pool_size", "TENANTD_TENANT_DB_POOL_SIZE"},
@@ -197,8 +200,8 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
 
 TEST(AllSettings, GivesSecretsNoFlagBecauseArgvShowsInPs) {
   for (const SettingInfo& info : AllSettings()) {
-    const bool is_secret =
-        info.name == "admin_token" || info.name == "master_key" || info.name == "redis_url";
+    const bool is_secret = info.name == "admin_token" || info.name == "master_key" ||
+                           info.name == "redis_url" || info.name == "database_url";
     EXPECT_EQ(info.has_flag, !is_secret) << info.name;
   }
 }
@@ -332,6 +335,7 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"rate_limit_window_ms", "99"},
       {"auth_failures_per_ip", "0"},
       {"auth_failures_per_key", "x"},
+      {"database_url", "mysql://db/control"},
       {"redis_url", "http://cache:6379"},
       {"rate_limit_redis_down", "open"},
       {"tenant_db_pool_size", "0"},
