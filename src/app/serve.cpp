@@ -17,6 +17,7 @@
 #include "auth/tenant_auth.h"
 #include "backup/backup.h"
 #include "backup/restore.h"
+#include "base/data_dir.h"
 #include "base/version.h"
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
@@ -65,6 +66,8 @@ void RaiseOpenFileLimit() {
 
 int Serve(const config::Config& config, const std::vector<storage::Migration>& tenant_migrations) {
   RaiseOpenFileLimit();
+  // Before anything creates a file in it (the logger is first).
+  if (auto st = base::PrepareDataDir(config.data_dir); !st) return Fail(st.error().public_message);
   logging::LoggerOptions log_options;
   log_options.file = config.data_dir / "storage" / "framework" / "log.txt";
   log_options.json = config.log_json;

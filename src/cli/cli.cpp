@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <sys/stat.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <csignal>
@@ -7,6 +8,7 @@
 
 #include "admin/tenant_json.h"
 #include "app/serve.h"
+#include "base/data_dir.h"
 #include "base/version.h"
 #include "cli/backup_command.h"
 #include "cli/migrate_command.h"
@@ -73,6 +75,9 @@ void PrintTenant(const control::Tenant& t) {
 
 int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_migrations) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed client or pipe is an error value, not a crash
+  // Whatever any command creates (databases, logs, uploads, backups) is
+  // owner-only; the data directory holds every tenant's data.
+  ::umask(base::kOwnerOnlyUmask);
   CLI::App app{"tenantd: a self-hosted multi-tenant backend", "tenantd"};
   app.require_subcommand(1);
   Common common;
