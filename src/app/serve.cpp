@@ -181,7 +181,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
 
   http::Metrics metrics;
   http::Router router;
-  admin::AdminAuth admin_auth(token->sha256);
+  admin::AdminAuth admin_auth(token->sha256, &auth_failures, &limits);
   std::vector<ReadinessCheck> readiness;
   if (redis_client) {
     readiness.push_back({"redis", [&redis_client] { return redis_client->Health(); }});
@@ -200,7 +200,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   const tenant_api::FileRoutes file_routes(
       tenant_auth, auth_failures,
       tenant_api::FileHandlers{pool, blobs, file_links, directory, config.plans, blocking,
-                               config.max_upload_size, &limits});
+                               config.max_upload_size, &limits, config.public_url});
   file_routes.Register(router);
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
@@ -289,6 +289,8 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   options.shutdown_timeout = config.shutdown_timeout;
   options.tls_cert = config.tls_cert;
   options.tls_key = config.tls_key;
+  options.trusted_proxies = config.trusted_proxies;
+  options.forwarded_header = config.forwarded_header;
   http::ServerHooks hooks;
   hooks.on_access = [&log, &usage_meter](const http::AccessRecord& rec) {
     log.Access(rec);
