@@ -208,6 +208,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
   metrics.AddCollector([&pool](std::string& out) { pool.Render(out); });
   metrics.AddCollector([&limits](std::string& out) { limits.Render(out); });
+  metrics.AddCollector([&usage_meter](std::string& out) { usage_meter.Render(out); });
   if (redis_client) {
     metrics.AddCollector([&redis_client](std::string& out) {
       out += "# HELP tenantd_redis_up Whether Redis answered the last command (1) or not (0).\n";
@@ -295,7 +296,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   hooks.on_access = [&log, &usage_meter](const http::AccessRecord& rec) {
     log.Access(rec);
     if (!rec.tenant_id.empty()) {
-      usage_meter.Record(rec.tenant_id, rec.start, rec.bytes_received, rec.bytes_sent);
+      usage_meter.Record(rec.tenant_id, rec.start, rec.bytes_received, rec.bytes_sent, rec.tenant);
     }
   };
   hooks.on_error = [&log](std::string_view id, std::string_view msg) { log.Error(id, msg); };
