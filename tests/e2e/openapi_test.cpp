@@ -6,7 +6,6 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <regex>
-#include <set>
 #include <string>
 
 #include "support/fixtures.h"
@@ -44,24 +43,11 @@ std::string Probe(std::string_view pattern) {
 
 TEST_F(OpenApi, EveryServedRouteIsDocumented) {
   const json::value doc = Document();
-  // Routes added without a RouteDoc are listed here instead of under paths.
+  // The router's own list: routes added without a RouteDoc are listed here
+  // instead of under paths.
   EXPECT_FALSE(doc.as_object().contains("x-tenantd-undocumented"))
       << "routes without an OpenAPI description (add a RouteDoc to their Router::Add): "
       << json::serialize(doc.at("x-tenantd-undocumented"));
-  // Every pattern the server counts requests for (one per served path, as
-  // /metrics labels them) is a documented path.
-  const Response metrics = server().Request("GET", "/metrics");
-  ASSERT_EQ(metrics.status, 200);
-  const std::regex label(R"(tenantd_http_request_duration_seconds_count\{route="([^"]+)\"\})");
-  std::set<std::string> served;
-  for (std::sregex_iterator it(metrics.body.begin(), metrics.body.end(), label), end; it != end;
-       ++it) {
-    if ((*it)[1] != "unmatched") served.insert((*it)[1]);
-  }
-  ASSERT_GT(served.size(), 20u) << metrics.body;
-  for (const std::string& pattern : served) {
-    EXPECT_TRUE(doc.at("paths").as_object().contains(pattern)) << pattern << " is not documented";
-  }
   for (const auto& [path, item] : doc.at("paths").as_object()) {
     for (const auto& [method, op] : item.as_object()) {
       const std::string where = std::string(method) + " " + std::string(path);
@@ -133,16 +119,19 @@ TEST_F(OpenApi, WelcomePageLinksToTheViewerServedFromLocalAssets) {
   EXPECT_EQ(server().Request("GET", "/docs/index.html").status, 404);
 }
 
-TEST_F(OpenApi, PassesRedoclyLint) {
+TEST_F(OpenApi, PassesRedoclyLintWithoutWarnings) {
   const fs::path doc = WriteDocument();
   CommandResult r = RunCommand(
       {"node", (kTools / "node_modules" / "@redocly" / "cli" / "bin" / "cli.js").string(), "lint",
-       "--config", (kTools / "redocly.yaml").string(), "--max-problems", "1000", doc.string()},
+       "--config", (kTools / "redocly.yaml").string(), "--format", "json", doc.string()},
       {{"REDOCLY_TELEMETRY", "off"}, {"REDOCLY_SUPPRESS_UPDATE_NOTICE", "true"}},
       std::chrono::seconds(120));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  json::value report;
+  ASSERT_NO_THROW(report = json::parse(r.out)) << r.out << r.err;
   // Warnings fail too: the document is generated, so it can be kept clean.
-  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(report.at("totals").at("errors"), 0) << json::serialize(report.at("problems"));
+  EXPECT_EQ(report.at("totals").at("warnings"), 0) << json::serialize(report.at("problems"));
 }
 
 // Real answers, each recorded with the route pattern it came from.
