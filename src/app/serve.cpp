@@ -10,6 +10,7 @@
 #include "admin/admin_auth.h"
 #include "admin/admin_token.h"
 #include "admin/backup_routes.h"
+#include "app/api_docs.h"
 #include "app/housekeeping.h"
 #include "app/public_api.h"
 #include "auth/directory.h"
@@ -202,10 +203,15 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
       tenant_api::FileHandlers{pool, blobs, file_links, directory, config.plans, blocking,
                                config.max_upload_size, &limits, config.public_url});
   file_routes.Register(router);
+  // Last: the OpenAPI document describes every route registered before it.
+  for (const std::string& route : RegisterApiDocs(router, base::kVersion)) {
+    log.Warn("route " + route + " has no OpenAPI description (http/route_doc.h)");
+  }
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
   metrics.AddCollector([&pool](std::string& out) { pool.Render(out); });
   metrics.AddCollector([&limits](std::string& out) { limits.Render(out); });
+  metrics.AddCollector([&usage_meter](std::string& out) { usage_meter.Render(out); });
   if (redis_client) {
     metrics.AddCollector([&redis_client](std::string& out) {
       out += "# HELP tenantd_redis_up Whether Redis answered the last command (1) or not (0).\n";
@@ -295,7 +301,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   hooks.on_access = [&log, &usage_meter](const http::AccessRecord& rec) {
     log.Access(rec);
     if (!rec.tenant_id.empty()) {
-      usage_meter.Record(rec.tenant_id, rec.start, rec.bytes_received, rec.bytes_sent);
+      usage_meter.Record(rec.tenant_id, rec.start, rec.bytes_received, rec.bytes_sent, rec.tenant);
     }
   };
   hooks.on_error = [&log](std::string_view id, std::string_view msg) { log.Error(id, msg); };
