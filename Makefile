@@ -26,7 +26,7 @@ test: deps
 	  ctest --output-on-failure -j $(JOBS) --timeout 300
 
 bench: release
-	@bash scripts/bench.sh $(BUILD_RELEASE)
+	@python3 bench/run.py $(BUILD_RELEASE)
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')
