@@ -215,18 +215,17 @@ def write_report(results, out_md):
 
 
 def summary(results):
+    """A few lines on stdout: the headline ratios of the modules that ran."""
     med = results.get("load", {}).get("median", {})
-
-    def ratio(a, b):
-        return f"{report.ratio(med[a]['rps'], med[b]['rps']):.2f}" if a in med and b in med else "-"
-    lines = [f"healthz / nginx {ratio('tenantd', 'nginx')}",
-             f"product read / nginx {ratio('products', 'nginx_product')}, / Hono peer {ratio('products', 'hono')}",
-             f"{results.get('many_tenants', {}).get('tenants', '?')} tenants / 1,000: uniform "
-             f"{ratio('many_uniform', 'products')}, Zipf {ratio('many_zipf', 'products')}"]
+    for a, b, label in (("tenantd", "nginx", "GET /healthz / nginx"),
+                        ("products", "nginx_product", "product read / nginx"),
+                        ("products", "hono", "product read / Hono peer"),
+                        ("many_uniform", "products", "many tenants, uniform / product read"),
+                        ("many_zipf", "products", "many tenants, Zipf / product read")):
+        if a in med and b in med:
+            print(f"{label}: {report.ratio(med[a]['rps'], med[b]['rps']):.2f}")
     if "memory" in results:
-        lines.append(f"tenantd peak RSS {results['memory']['hwm_mib']} MiB")
-    for line in lines:
-        print(line)
+        print(f"tenantd peak RSS: {results['memory']['hwm_mib']} MiB")
     other = results.get("load", {}).get("other_cpu_percent", 0)
     if other > 10:
         print(f"WARNING: other processes took {other}% of the CPUs during the runs; "
