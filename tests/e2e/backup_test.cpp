@@ -247,7 +247,9 @@ TEST_F(Backup, BackupAndRestoreByAnotherProcessAreSafeWhileTheServerHoldsTheTena
   auto copy = storage::Database::Open(alone);
   ASSERT_TRUE(copy) << copy.error().log_detail;
   auto count = (*copy)->Prepare("SELECT count(*) FROM products");
-  ASSERT_TRUE(count && count->Step().value_or(false));
+  ASSERT_TRUE(count);
+  auto row = count->Step();
+  ASSERT_TRUE(row && *row);
   EXPECT_EQ(count->ColumnInt64(0), 4);
 }
 
