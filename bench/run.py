@@ -46,7 +46,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib import load, report, wrk  # noqa: E402
 from lib.context import Context, Knobs, check_tools, stop_everything  # noqa: E402
-from lib.procs import BenchError, busy_percent, log, wait_quiet  # noqa: E402
+from lib.procs import BenchError, log, wait_quiet  # noqa: E402
 from suites import (backup_restore, files, healthz, hot_paths, many_tenants, memory,  # noqa: E402
                     peer, products, provisioning, redis, whoami)
 

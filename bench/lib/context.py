@@ -3,6 +3,7 @@ the servers and fixtures the benchmark modules share, each started or
 built on first use and stopped at the end."""
 
 import os
+import shutil
 from dataclasses import dataclass
 
 from lib import peers, servers
@@ -153,7 +154,6 @@ class Context:
 
 
 def check_tools(ctx, chosen):
-    import shutil
     for tool in ("wrk", "nginx", "curl", "redis-server", "redis-cli"):
         if shutil.which(tool) is None:
             raise BenchError(f"{tool} is not installed (run: make deps)")

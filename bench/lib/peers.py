@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 
-from lib.procs import PROCS, BenchError, descendants, free_port, log, tail, wait_http
+from lib.procs import PROCS, BenchError, descendants, free_port, log, tail, vm_mib, wait_http
 
 PEERS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "peers")
 
@@ -88,7 +88,6 @@ class HonoPeer:
         return descendants(self.proc.pid)
 
     def rss_mib(self):
-        from lib.procs import vm_mib
         return sum(vm_mib(p, "VmHWM") for p in self.pids())
 
     def stop(self):

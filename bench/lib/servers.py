@@ -4,11 +4,13 @@ and the tenants they are loaded with, created through tenantd's HTTP API."""
 
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import secrets
 import subprocess
 import threading
+import time
 from email.utils import formatdate
 
 from lib.procs import PROCS, BenchError, descendants, free_port, log, request, tail, wait_http
@@ -123,7 +125,6 @@ def whoami_fixture(server):
 def create_readers(server, count, prefix, connections=8):
     """`count` tenants, each with an API key and one product, read back once.
     Returns ([(api key, product id)], bytes of one product answer)."""
-    import http.client
     pairs = [None] * count
     state = {"next": 0, "error": None, "bytes": 0}
     lock = threading.Lock()
@@ -300,7 +301,6 @@ class Redis:
                 return self
             if self.proc.poll() is not None:
                 break
-            import time
             time.sleep(0.1)
         raise BenchError(f"redis-server did not answer PING:\n{tail(self.dir + '/redis.out')}")
 
