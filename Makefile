@@ -39,7 +39,7 @@ fuzz: deps
 bench: deps
 	@cmake -S . -B $(BUILD_BENCH) -G Ninja -DCMAKE_BUILD_TYPE=Release -DTENANTD_BUILD_TESTS=OFF -DTENANTD_BUILD_BENCH=ON >/dev/null
 	@cmake --build $(BUILD_BENCH) -j $(JOBS)
-	@bash scripts/bench.sh $(BUILD_BENCH)
+	@python3 bench/run.py $(BUILD_BENCH)
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')

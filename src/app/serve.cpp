@@ -1,5 +1,6 @@
 #include "app/serve.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <boost/asio/thread_pool.hpp>
@@ -249,6 +250,12 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
        }},
       {"close idle tenant databases", std::chrono::seconds(30),
        [&] { pool.CloseIdle(std::chrono::steady_clock::now()); }},
+      // Memory freed after a burst (tenant handles closed and reopened,
+      // tenants provisioned, sessions written behind) stays in malloc's
+      // per-thread arenas, where it counts as resident for good: measured,
+      // 250 of 300 MiB after a read over 3,000 tenants. This hands the
+      // free pages back, so the resident size follows what is in use.
+      {"return freed memory to the system", std::chrono::seconds(10), [] { malloc_trim(0); }},
       // A key whose budget is full again says nothing: dropping it bounds
       // the limiter's memory by the keys used within one window.
       {"purge rate-limit state", std::chrono::seconds(10),
