@@ -85,6 +85,9 @@ class TenantLimits {
   // for one that presents none (a cookie alone is not counted: a bad
   // cookie is ignored as if absent, api.md §4).
   static std::optional<FailedAuthKeys> PresentedCredentials(const http::Request& req);
+  // The keys of a failure that names no key (a wrong admin token): the
+  // client address's count only.
+  static FailedAuthKeys AddressOnly(std::string_view ip);
 
   // Before any secret is checked: refused once either count is reached.
   // The errors of these calls: kUnavailable "rate_limiter_unavailable"
