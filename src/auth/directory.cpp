@@ -97,8 +97,8 @@ Directory::Lookup<control::AppCredentials> Directory::AppKey(std::string_view ap
     co_return std::shared_ptr<const control::AppCredentials>();
   }
   const uint64_t generation = store_.Generation();
-  auto found =
-      co_await Find(&ThreadCache::app_keys, key, [&] { return store_.FindAppCredentials(app_key); });
+  auto found = co_await Find(&ThreadCache::app_keys, key,
+                             [&] { return store_.FindAppCredentials(app_key); });
   if (found && !*found && store_.Generation() == generation) {
     // Cache() again: other requests of this thread ran while the store was read.
     auto& unknown = Cache().unknown_app_keys;
@@ -116,7 +116,7 @@ Directory::Lookup<control::ApiKeyMatch> Directory::ApiKeyBySecret(std::string_vi
 }
 
 Directory::Lookup<control::ApiKeyWithSecrets> Directory::ApiKeyById(std::string_view tenant_id,
-                                                                   std::string_view key_id) {
+                                                                    std::string_view key_id) {
   std::string cache_key(tenant_id);
   cache_key += '/';
   cache_key += key_id;

@@ -213,7 +213,7 @@ awaitable<base::Result<Verdict>> VerifyApiKey(const Resolution& r, std::string_v
   }
   r.directory.RecordKeyUse(key.id, r.now);
   co_return Verdict(Principal{key.tenant_id, "api_key", key.id, key.type == "secret", key.scopes,
-                               match->secret_id});
+                              match->secret_id});
 }
 
 // A session lives only as long as the secret that started it (api.md §4

@@ -216,11 +216,10 @@ Async<std::optional<ApiKeyWithSecrets>> ControlStore::FindApiKeyWithSecrets(
   TENANTD_CO_TRY(std::optional<ApiKey> key, co_await FindApiKey(tenant_id, key_id));
   if (!key) co_return std::optional<ApiKeyWithSecrets>();
   ApiKeyWithSecrets found{std::move(*key), {}};
-  TENANTD_CO_TRY(
-      storage::Rows rows,
-      co_await impl_->db->Query("SELECT secret_hash, expires_at FROM api_key_secrets"
-                                " WHERE key_id = $1",
-                                key_id));
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await impl_->db->Query("SELECT secret_hash, expires_at FROM api_key_secrets"
+                                           " WHERE key_id = $1",
+                                           key_id));
   for (const storage::Row& row : rows.rows) {
     SecretLifetime secret;
     secret.id = SecretId(row.Text(0));
@@ -232,12 +231,12 @@ Async<std::optional<ApiKeyWithSecrets>> ControlStore::FindApiKeyWithSecrets(
 
 Async<std::optional<ApiKeyMatch>> ControlStore::FindApiKeyBySecretHash(
     std::string_view secret_hash) {
-  TENANTD_CO_TRY(storage::Rows rows,
-                 co_await impl_->db->Query("SELECT " + std::string(kKeyColumns) +
-                                               ", s.expires_at, s.secret_hash FROM api_key_secrets s"
-                                               " JOIN api_keys k ON k.id = s.key_id"
-                                               " WHERE s.secret_hash = $1",
-                                           secret_hash));
+  TENANTD_CO_TRY(storage::Rows rows, co_await impl_->db->Query(
+                                         "SELECT " + std::string(kKeyColumns) +
+                                             ", s.expires_at, s.secret_hash FROM api_key_secrets s"
+                                             " JOIN api_keys k ON k.id = s.key_id"
+                                             " WHERE s.secret_hash = $1",
+                                         secret_hash));
   if (rows.empty()) co_return std::optional<ApiKeyMatch>();
   ApiKeyMatch match;
   TENANTD_CO_TRY(match.key, ReadKey(rows.front()));

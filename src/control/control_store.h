@@ -32,7 +32,6 @@ class SecretBox;
 class HmacSha256Key;
 }  // namespace tenantd::crypto
 
-
 namespace tenantd::control {
 
 enum class TenantStatus { kActive, kSuspended, kDeleted };
