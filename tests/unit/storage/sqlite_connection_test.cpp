@@ -114,7 +114,7 @@ TEST_F(SqliteTest, PersistWalKeepsAnEmptyWalAndACompleteDatabaseFileAfterTheLast
   // The close checkpointed: the database file alone has both rows.
   const fs::path alone = dir_.path() / "alone.db";
   fs::copy_file(DbPath(), alone);
-  auto copy = Database::Open(alone);
+  auto copy = Connection::Open(alone);
   ASSERT_TRUE(copy);
   EXPECT_EQ(QueryInt(**copy, "SELECT count(*) FROM t"), 2);
   // And the kept files open again like new ones.
