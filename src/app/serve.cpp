@@ -22,6 +22,7 @@
 #include "crypto/secret_box.h"
 #include "files/file_links.h"
 #include "files/local_blob_store.h"
+#include "forward_auth/forward_auth_routes.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -199,6 +200,10 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
       tenant_api::FileHandlers{pool, blobs, file_links, directory, config.plans, blocking,
                                config.max_upload_size, &limits});
   file_routes.Register(router);
+  const forward_auth::ForwardAuthRoutes forward_auth_routes(
+      {tenant_auth, auth_failures, directory, admin_auth,
+       [](std::string_view peer) { return peer == "127.0.0.1"; }});
+  forward_auth_routes.Register(router);
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
   metrics.AddCollector([&pool](std::string& out) { pool.Render(out); });

@@ -200,8 +200,10 @@ base::Result<Verdict> VerifySignature(const Resolution& r, std::string_view app_
                                 "the canonical string."));
   }
   // A streamed body (an upload) has not arrived yet: its handler checks the
-  // hash once it has, and stores nothing on a mismatch.
-  if (req.body_reader == nullptr &&
+  // hash once it has, and stores nothing on a mismatch. A forwarded
+  // request's body never comes here: /auth/v1/check flags the hash as
+  // unverified for the upstream (api.md §19).
+  if (req.body_reader == nullptr && !req.body_elsewhere &&
       !crypto::ConstantTimeEqual(crypto::Sha256Hex(req.body), *content_sha)) {
     return Verdict(Unauthorized("content_hash_mismatch",
                                 "The body received does not match X-Content-Sha256."));

@@ -59,6 +59,9 @@ struct Config {
   std::chrono::seconds tenant_db_idle_ttl{300};
   // Backups: the external dump hook (backup/backup.h), "" = none.
   std::string backup_dump_command;
+  // Forward authentication (api.md §19): X-Tenantd-Token on /auth/v1/check
+  // answers. Refused while tenantd issues no access tokens (§12).
+  bool forward_token = false;
 
   // Not a setting row: the `[plans.<name>]` tables of the TOML file, over
   // the built-in defaults (docs/configuration.md).

@@ -527,8 +527,10 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       AccessRecord rec;
       rec.start = started_wall;
       rec.status = res.status;
-      rec.method = req.method.empty() ? std::string_view("-") : std::string_view(req.method);
-      rec.target = req.target.empty() ? std::string_view("-") : std::string_view(req.target);
+      const std::string& method = ctx.logged_method.empty() ? req.method : ctx.logged_method;
+      const std::string& target = ctx.logged_target.empty() ? req.target : ctx.logged_target;
+      rec.method = method.empty() ? std::string_view("-") : std::string_view(method);
+      rec.target = target.empty() ? std::string_view("-") : std::string_view(target);
       rec.duration = elapsed;
       rec.bytes_sent = body_size;
       rec.bytes_received = streaming_body ? streaming_body->bytes_read() : req.body.size();
