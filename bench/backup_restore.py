@@ -182,7 +182,7 @@ def main():
     file_mib = int(sys.argv[4]) if len(sys.argv) > 4 else 1024
     files = int(sys.argv[5]) if len(sys.argv) > 5 else 16
     data = os.path.join(work, "backup-data")
-    os.makedirs(data, exist_ok=True)
+    os.makedirs(data, mode=0o700, exist_ok=True)  # tenantd refuses a data dir others can read
     token = secrets.token_hex(24)
     proc, port = start_server(tenantd, data, token)
     admin = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}

@@ -145,7 +145,7 @@ http {{
 def start_tenantd(tenantd, work, token):
     port = free_port()
     data = os.path.join(work, "files-data")
-    os.makedirs(data, exist_ok=True)
+    os.makedirs(data, mode=0o700, exist_ok=True)  # tenantd refuses a data dir others can read
     env = dict(os.environ, TENANTD_ADMIN_TOKEN=token)
     out = open(os.path.join(work, "files-server.log"), "w")
     proc = subprocess.Popen([tenantd, "serve", "--host", "127.0.0.1", "--port", str(port),

@@ -125,7 +125,7 @@ def main():
     count = int(sys.argv[4]) if len(sys.argv) > 4 else 10000
     connections = int(sys.argv[5]) if len(sys.argv) > 5 else 4
     data = os.path.join(work, "provisioning-data")
-    os.makedirs(data, exist_ok=True)
+    os.makedirs(data, mode=0o700, exist_ok=True)  # tenantd refuses a data dir others can read
     token = secrets.token_hex(24)
 
     proc, port = start_server(tenantd, data, token)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: scripts/bench.sh BUILD_DIR        (run by `make bench` with build/release)
+# Usage: scripts/bench.sh BUILD_DIR        (run by `make bench` with build/bench)
 #
 # Measures GET /healthz on tenantd against nginx `return 200` with the same
 # body, and authenticated GET /v1/whoami (API key; mode B signature with and
@@ -34,7 +34,7 @@ if [[ -z "$BUILD_DIR" ]]; then
 fi
 
 [[ -d "$BUILD_DIR" ]] || {
-  echo "bench: ERROR: build directory $BUILD_DIR not found (run: make release)" >&2
+  echo "bench: ERROR: build directory $BUILD_DIR not found (run: make bench)" >&2
   exit 1
 }
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
@@ -73,9 +73,9 @@ die() {
 for tool in wrk nginx curl awk timeout python3 redis-server redis-cli; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed (run: make deps)"
 done
-[[ -x "$TENANTD" ]] || die "$TENANTD not found; build with -DTENANTD_BUILD_BENCH=ON (make release)"
-[[ -x "$HOT_BENCH" ]] || die "$HOT_BENCH not found; build with -DTENANTD_BUILD_BENCH=ON (make release)"
-[[ -x "$TENANTD_NEXT" ]] || die "$TENANTD_NEXT not found; build with -DTENANTD_BUILD_BENCH=ON (make release)"
+[[ -x "$TENANTD" ]] || die "$TENANTD not found; build with -DTENANTD_BUILD_BENCH=ON (make bench)"
+[[ -x "$HOT_BENCH" ]] || die "$HOT_BENCH not found; build with -DTENANTD_BUILD_BENCH=ON (make bench)"
+[[ -x "$TENANTD_NEXT" ]] || die "$TENANTD_NEXT not found; build with -DTENANTD_BUILD_BENCH=ON (make bench)"
 [[ "$READ_TENANTS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_TENANTS must be a positive integer"
 [[ "$PROVISION_TENANTS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_PROVISION_TENANTS must be a positive integer"
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
@@ -180,7 +180,7 @@ wait_healthy() {
 
 start_tenantd() {
   local attempt
-  mkdir -p "$WORK/tenantd-data"
+  mkdir -p -m 700 "$WORK/tenantd-data"
   # wrk sends far more than a free tenant's 600 requests a minute: the bench
   # plan lifts the limits out of reach, so every series measures admitted
   # requests, with the rate-limit check still paid on each of them.
@@ -1026,7 +1026,7 @@ $HOT_TABLE
 ## Reproduce
 
 \`\`\`sh
-make bench    # builds Release with -DTENANTD_BUILD_BENCH=ON, then runs scripts/bench.sh build/release
+make bench    # builds Release with -DTENANTD_BUILD_BENCH=ON, then runs scripts/bench.sh build/bench
 \`\`\`
 
 Environment knobs: \`BENCH_RUNS\` (wrk runs per server), \`BENCH_DURATION\`

@@ -17,6 +17,7 @@
 #include "auth/tenant_auth.h"
 #include "backup/backup.h"
 #include "backup/restore.h"
+#include "base/data_dir.h"
 #include "base/version.h"
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
@@ -66,6 +67,8 @@ void RaiseOpenFileLimit() {
 
 int Serve(const config::Config& config, const std::vector<storage::Migration>& tenant_migrations) {
   RaiseOpenFileLimit();
+  // Before anything creates a file in it (the logger is first).
+  if (auto st = base::PrepareDataDir(config.data_dir); !st) return Fail(st.error().public_message);
   logging::LoggerOptions log_options;
   log_options.file = config.data_dir / "storage" / "framework" / "log.txt";
   log_options.json = config.log_json;
@@ -179,7 +182,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
 
   http::Metrics metrics;
   http::Router router;
-  admin::AdminAuth admin_auth(token->sha256);
+  admin::AdminAuth admin_auth(token->sha256, &auth_failures, &limits);
   std::vector<ReadinessCheck> readiness;
   if (redis_client) {
     readiness.push_back({"redis", [&redis_client] { return redis_client->Health(); }});
@@ -198,11 +201,11 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   const tenant_api::FileRoutes file_routes(
       tenant_auth, auth_failures,
       tenant_api::FileHandlers{pool, blobs, file_links, directory, config.plans, blocking,
-                               config.max_upload_size, &limits});
+                               config.max_upload_size, &limits, config.public_url});
   file_routes.Register(router);
   const forward_auth::ForwardAuthRoutes forward_auth_routes(
       {tenant_auth, auth_failures, directory, admin_auth,
-       [](std::string_view peer) { return peer == "127.0.0.1"; }});
+       [&config](std::string_view peer) { return config.trusted_proxies.Contains(peer); }});
   forward_auth_routes.Register(router);
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
@@ -291,6 +294,8 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   options.shutdown_timeout = config.shutdown_timeout;
   options.tls_cert = config.tls_cert;
   options.tls_key = config.tls_key;
+  options.trusted_proxies = config.trusted_proxies;
+  options.forwarded_header = config.forwarded_header;
   http::ServerHooks hooks;
   hooks.on_access = [&log, &usage_meter](const http::AccessRecord& rec) {
     log.Access(rec);

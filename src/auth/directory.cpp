@@ -1,6 +1,7 @@
 #include "auth/directory.h"
 
 #include <atomic>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -10,6 +11,8 @@ namespace {
 // A cache larger than this is dropped and refilled: bounded memory without
 // LRU bookkeeping on the hot path.
 constexpr std::size_t kMaxEntriesPerMap = 200'000;
+// Unknown app keys remembered (a flood of random ones clears only these).
+constexpr std::size_t kMaxUnknownAppKeys = 10'000;
 
 }  // namespace
 
@@ -18,8 +21,11 @@ struct Directory::ThreadCache {
   uint64_t generation = 0;
   std::unordered_map<std::string, std::shared_ptr<const control::Tenant>> tenants;
   std::unordered_map<std::string, std::shared_ptr<const control::AppCredentials>> app_keys;
+  // Unknown app keys are answered from memory like known ones, so the
+  // time of a refusal does not tell whether the key exists.
+  std::unordered_set<std::string> unknown_app_keys;
   std::unordered_map<std::string, std::shared_ptr<const control::ApiKeyMatch>> api_keys;
-  std::unordered_map<std::string, std::shared_ptr<const control::ApiKey>> keys_by_id;
+  std::unordered_map<std::string, std::shared_ptr<const control::ApiKeyWithSecrets>> keys_by_id;
   // Last use noted per key by this thread, to the second: RecordKeyUse
   // takes the shared lock at most once a second per key and thread.
   std::unordered_map<std::string, int64_t> noted_use;
@@ -27,6 +33,7 @@ struct Directory::ThreadCache {
   void Clear() {
     tenants.clear();
     app_keys.clear();
+    unknown_app_keys.clear();
     api_keys.clear();
     keys_by_id.clear();
   }
@@ -78,13 +85,22 @@ base::Result<std::shared_ptr<const control::Tenant>> Directory::Tenant(
 
 base::Result<std::shared_ptr<const control::AppCredentials>> Directory::AppKey(
     std::string_view app_key) {
-  return Lookup(Cache().app_keys, std::string(app_key),
-                [&]() -> base::Result<std::shared_ptr<const control::AppCredentials>> {
-                  TENANTD_TRY(std::optional<control::AppCredentials> c,
-                              store_.FindAppCredentials(app_key));
-                  if (!c) return std::shared_ptr<const control::AppCredentials>();
-                  return std::make_shared<const control::AppCredentials>(std::move(*c));
-                });
+  using Found = std::shared_ptr<const control::AppCredentials>;
+  ThreadCache& cache = Cache();
+  std::string key(app_key);
+  if (cache.unknown_app_keys.contains(key)) return Found();
+  const uint64_t generation = store_.Generation();
+  TENANTD_TRY(Found found, Lookup(cache.app_keys, key, [&]() -> base::Result<Found> {
+                TENANTD_TRY(std::optional<control::AppCredentials> c,
+                            store_.FindAppCredentials(app_key));
+                if (!c) return Found();
+                return std::make_shared<const control::AppCredentials>(std::move(*c));
+              }));
+  if (!found && store_.Generation() == generation) {
+    if (cache.unknown_app_keys.size() >= kMaxUnknownAppKeys) cache.unknown_app_keys.clear();
+    cache.unknown_app_keys.insert(std::move(key));
+  }
+  return found;
 }
 
 base::Result<std::shared_ptr<const control::ApiKeyMatch>> Directory::ApiKeyBySecret(
@@ -99,17 +115,18 @@ base::Result<std::shared_ptr<const control::ApiKeyMatch>> Directory::ApiKeyBySec
       });
 }
 
-base::Result<std::shared_ptr<const control::ApiKey>> Directory::ApiKeyById(
+base::Result<std::shared_ptr<const control::ApiKeyWithSecrets>> Directory::ApiKeyById(
     std::string_view tenant_id, std::string_view key_id) {
+  using Found = std::shared_ptr<const control::ApiKeyWithSecrets>;
   std::string cache_key(tenant_id);
   cache_key += '/';
   cache_key += key_id;
-  return Lookup(
-      Cache().keys_by_id, cache_key, [&]() -> base::Result<std::shared_ptr<const control::ApiKey>> {
-        TENANTD_TRY(std::optional<control::ApiKey> k, store_.FindApiKey(tenant_id, key_id));
-        if (!k) return std::shared_ptr<const control::ApiKey>();
-        return std::make_shared<const control::ApiKey>(std::move(*k));
-      });
+  return Lookup(Cache().keys_by_id, cache_key, [&]() -> base::Result<Found> {
+    TENANTD_TRY(std::optional<control::ApiKeyWithSecrets> k,
+                store_.FindApiKeyWithSecrets(tenant_id, key_id));
+    if (!k) return Found();
+    return std::make_shared<const control::ApiKeyWithSecrets>(std::move(*k));
+  });
 }
 
 void Directory::RecordKeyUse(const std::string& key_id, base::TimePoint at) {

@@ -32,8 +32,8 @@ class Directory {
   base::Result<std::shared_ptr<const control::Tenant>> Tenant(std::string_view id_or_slug);
   base::Result<std::shared_ptr<const control::AppCredentials>> AppKey(std::string_view app_key);
   base::Result<std::shared_ptr<const control::ApiKeyMatch>> ApiKeyBySecret(std::string_view secret);
-  base::Result<std::shared_ptr<const control::ApiKey>> ApiKeyById(std::string_view tenant_id,
-                                                                  std::string_view key_id);
+  base::Result<std::shared_ptr<const control::ApiKeyWithSecrets>> ApiKeyById(
+      std::string_view tenant_id, std::string_view key_id);
 
   // Notes that API key `key_id` was used now. Thread-safe, no I/O.
   void RecordKeyUse(const std::string& key_id, base::TimePoint at);

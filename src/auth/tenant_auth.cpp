@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <variant>
 
 #include "auth/directory.h"
@@ -42,6 +43,7 @@ struct Principal {
   std::string key_id;
   bool all_scopes = true;
   std::vector<std::string> scopes;
+  std::string secret_id;  // the app or API key secret that proved it
 };
 
 using Verdict = std::variant<Principal, Refusal>;
@@ -68,17 +70,38 @@ bool IsLive(const control::AppSecret& s, base::TimePoint now) {
   return !s.expires_at || *s.expires_at > now;
 }
 
+// Stands in for the credentials of an unknown app key, so that refusing one
+// does the same work as refusing a wrong secret of a known key: an answer's
+// timing does not tell which app keys exist.
+const control::AppCredentials& UnknownAppKey() {
+  static const control::AppCredentials* const creds = [] {
+    auto* c = new control::AppCredentials;
+    control::AppSecret s;
+    s.secret = base::Secret(crypto::RandomBase62(43));
+    s.sha256 = crypto::Sha256(s.secret.Reveal());
+    s.mac = std::make_shared<const crypto::HmacSha256Key>(s.secret.Reveal());
+    c->secrets.push_back(std::move(s));
+    return c;
+  }();
+  return *creds;
+}
+
 // Mode A: the SHA-256 of the presented secret against each live secret's, in
-// constant time (every live secret is compared, match or not).
-Verdict VerifyAppSecret(const control::AppCredentials& creds, std::string_view presented,
+// constant time (every live secret is compared, match or not). `creds` null:
+// an unknown app key, refused after the same work.
+Verdict VerifyAppSecret(const control::AppCredentials* creds, std::string_view presented,
                         base::TimePoint now) {
+  const control::AppCredentials& checked = creds ? *creds : UnknownAppKey();
   const std::string digest = crypto::Sha256(presented);
-  bool match = false;
-  for (const control::AppSecret& s : creds.secrets) {
-    match |= IsLive(s, now) && crypto::ConstantTimeEqual(digest, s.sha256);
+  const control::AppSecret* matched = nullptr;
+  for (const control::AppSecret& s : checked.secrets) {
+    const bool equal = crypto::ConstantTimeEqual(digest, s.sha256);
+    if (IsLive(s, now) && equal) matched = &s;
   }
-  if (!match) return Unauthorized("invalid_credentials", "The app key or secret is not valid.");
-  return Principal{creds.tenant_id, "app_secret", "", true, {}};
+  if (!creds || !matched) {
+    return Unauthorized("invalid_credentials", "The app key or secret is not valid.");
+  }
+  return Principal{creds->tenant_id, "app_secret", "", true, {}, matched->id};
 }
 
 }  // namespace
@@ -95,7 +118,8 @@ void AuthFailureCounters::Count(std::string_view reason) {
 }
 
 void AuthFailureCounters::Render(std::string& out) const {
-  out += "# HELP tenantd_auth_failures_total Refused tenant authentications by reason.\n";
+  out +=
+      "# HELP tenantd_auth_failures_total Refused authentications (tenant and admin) by reason.\n";
   out += "# TYPE tenantd_auth_failures_total counter\n";
   for (std::size_t i = 0; i < kReasons.size(); ++i) {
     out += "tenantd_auth_failures_total{reason=\"";
@@ -175,7 +199,8 @@ base::Result<Verdict> VerifySignature(const Resolution& r, std::string_view app_
                                 "request."));
   }
   TENANTD_TRY(std::shared_ptr<const control::AppCredentials> creds, r.directory.AppKey(app_key));
-  if (!creds) return Verdict(Unauthorized("invalid_credentials", "The app key is not valid."));
+  // An unknown app key is refused after the same work as a wrong signature.
+  const control::AppCredentials& checked = creds ? *creds : UnknownAppKey();
 
   std::string canonical;
   canonical.reserve(req.method.size() + req.target.size() + date->size() + 80);
@@ -190,11 +215,13 @@ base::Result<Verdict> VerifySignature(const Resolution& r, std::string_view app_
     canonical += '\n';
     canonical += *nonce;
   }
-  bool match = false;
-  for (const control::AppSecret& s : creds->secrets) {
-    match |= IsLive(s, r.now) && crypto::ConstantTimeEqual(s.mac->Mac(canonical), *presented);
+  const control::AppSecret* matched = nullptr;
+  for (const control::AppSecret& s : checked.secrets) {
+    const bool equal = crypto::ConstantTimeEqual(s.mac->Mac(canonical), *presented);
+    if (IsLive(s, r.now) && equal) matched = &s;
   }
-  if (!match) {
+  if (!creds) return Verdict(Unauthorized("invalid_credentials", "The app key is not valid."));
+  if (!matched) {
     return Verdict(Unauthorized("invalid_signature",
                                 "The signature does not match the request; see docs/api.md for "
                                 "the canonical string."));
@@ -213,7 +240,7 @@ base::Result<Verdict> VerifySignature(const Resolution& r, std::string_view app_
                                 "This signature was already used; sign each request afresh (add "
                                 "X-Nonce to send identical requests within one second)."));
   }
-  return Verdict(Principal{creds->tenant_id, "signature", "", true, {}});
+  return Verdict(Principal{creds->tenant_id, "signature", "", true, {}, matched->id});
 }
 
 // API keys: "Bearer sk_live_…" and friends.
@@ -236,24 +263,46 @@ base::Result<Verdict> VerifyApiKey(const Resolution& r, std::string_view secret)
     return Verdict(Unauthorized("key_expired", "The API key has expired."));
   }
   r.directory.RecordKeyUse(key.id, r.now);
-  return Verdict(Principal{key.tenant_id, "api_key", key.id, key.type == "secret", key.scopes});
+  return Verdict(Principal{key.tenant_id, "api_key", key.id, key.type == "secret", key.scopes,
+                           match->secret_id});
 }
 
-// A session bound to an API key is worth what the key is worth now.
-base::Result<Verdict> FromSession(const Resolution& r, const session::SessionRecord& s) {
-  Principal p{s.tenant_id, "session", "", true, {}};
+// A session lives only as long as the secret that started it (api.md §4
+// "Sessions"): an app secret or API key secret rotated out (grace over),
+// a revoked or expired key, or a deleted tenant end it. nullopt: ended.
+base::Result<std::optional<Principal>> FromSession(const Resolution& r,
+                                                   const session::SessionRecord& s) {
+  const auto live = [&r](const std::optional<base::TimePoint>& expires_at) {
+    return !expires_at || *expires_at > r.now;
+  };
+  Principal p{s.tenant_id, "session", "", true, {}, s.secret_id};
+  if (s.secret_id.empty()) return std::optional<Principal>();  // predates the record
   if (!s.key_id.empty()) {
-    TENANTD_TRY(std::shared_ptr<const control::ApiKey> key,
+    TENANTD_TRY(std::shared_ptr<const control::ApiKeyWithSecrets> found,
                 r.directory.ApiKeyById(s.tenant_id, s.key_id));
-    if (!key || key->revoked_at || (key->expires_at && *key->expires_at <= r.now)) {
-      return Verdict(Unauthorized("missing_credentials",
-                                  "The session's API key is no longer valid; authenticate again."));
+    if (!found || found->key.revoked_at || !live(found->key.expires_at)) {
+      return std::optional<Principal>();
     }
-    p.key_id = key->id;
-    p.all_scopes = key->type == "secret";
-    p.scopes = key->scopes;
+    const bool secret_live = std::any_of(found->secrets.begin(), found->secrets.end(),
+                                         [&](const control::SecretLifetime& k) {
+                                           return k.id == s.secret_id && live(k.expires_at);
+                                         });
+    if (!secret_live) return std::optional<Principal>();
+    p.key_id = found->key.id;
+    p.all_scopes = found->key.type == "secret";
+    p.scopes = found->key.scopes;
+    return std::optional<Principal>(std::move(p));
   }
-  return Verdict(std::move(p));
+  TENANTD_TRY(std::shared_ptr<const control::Tenant> tenant, r.directory.Tenant(s.tenant_id));
+  if (!tenant) return std::optional<Principal>();
+  TENANTD_TRY(std::shared_ptr<const control::AppCredentials> creds,
+              r.directory.AppKey(tenant->app_key));
+  const bool secret_live = creds && std::any_of(creds->secrets.begin(), creds->secrets.end(),
+                                                [&](const control::AppSecret& a) {
+                                                  return a.id == s.secret_id && live(a.expires_at);
+                                                });
+  if (!secret_live) return std::optional<Principal>();
+  return std::optional<Principal>(std::move(p));
 }
 
 // The credentials of §4 methods 2-4, when the request presents any.
@@ -270,11 +319,7 @@ base::Result<std::optional<Verdict>> VerifyCredentials(const Resolution& r) {
     if (app_secret) {
       TENANTD_TRY(std::shared_ptr<const control::AppCredentials> creds,
                   r.directory.AppKey(*app_key));
-      if (!creds) {
-        return std::optional<Verdict>(
-            Unauthorized("invalid_credentials", "The app key or secret is not valid."));
-      }
-      return std::optional<Verdict>(VerifyAppSecret(*creds, *app_secret, r.now));
+      return std::optional<Verdict>(VerifyAppSecret(creds.get(), *app_secret, r.now));
     }
     if (signature) {
       TENANTD_TRY(Verdict v, VerifySignature(r, *app_key, *signature));
@@ -425,6 +470,20 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
       if (found) live = std::move(*found);
     }
   }
+  // A session whose secret was revoked or rotated out has ended: it goes
+  // from the store and the cookie counts as absent.
+  std::optional<Principal> from_session;
+  if (live) {
+    auto session_principal = FromSession(r, *live);
+    if (!session_principal) co_return fail(session_principal.error());
+    from_session = std::move(*session_principal);
+    if (!from_session) {
+      // Best effort: a session left behind is refused again on its next use.
+      const base::Result<bool> destroyed = co_await sessions_.DestroyAsync(live->id_hash);
+      (void)destroyed;
+      live.reset();
+    }
+  }
 
   // 2-4. Presented credentials are verified even next to a live session.
   auto credentials = VerifyCredentials(r);
@@ -433,11 +492,8 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   if (*credentials) {
     if (const auto* refusal = std::get_if<Refusal>(&**credentials)) co_return refuse(*refusal);
     principal = std::get<Principal>(std::move(**credentials));
-  } else if (live) {
-    auto from_session = FromSession(r, *live);
-    if (!from_session) co_return fail(from_session.error());
-    if (const auto* refusal = std::get_if<Refusal>(&*from_session)) co_return refuse(*refusal);
-    principal = std::get<Principal>(std::move(*from_session));
+  } else if (from_session) {
+    principal = std::move(*from_session);
   } else {
     co_return refuse(Unauthorized(
         "missing_credentials",
@@ -471,6 +527,7 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   auth.key_id = principal.key_id;
   auth.all_scopes = principal.all_scopes;
   auth.scopes = std::move(principal.scopes);
+  auth.secret_id = principal.secret_id;
 
   // §7: the plan, credential and route-group limits, all or nothing; before
   // any session is started, so a refused request leaves nothing behind.
@@ -516,7 +573,7 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   }
   const std::string bound_mode = principal.mode;
   if (live && live->tenant_id == auth.tenant_id && live->auth_mode == bound_mode &&
-      live->key_id == auth.key_id) {
+      live->key_id == auth.key_id && live->secret_id == auth.secret_id) {
     auth.session_id = live->id;
     auth.session_hash = live->id_hash;
     co_return std::nullopt;
@@ -549,6 +606,7 @@ awaitable<base::Status> TenantAuth::BindSession(
   s.tenant_id = ctx.auth.tenant_id;
   s.auth_mode = ctx.auth.mode;
   s.key_id = ctx.auth.key_id;
+  s.secret_id = ctx.auth.secret_id;
   s.created_at = s.last_seen_at = now;
   s.expires_at = now + std::chrono::duration_cast<base::TimePoint::duration>(options_.session_ttl);
   s.ip = req.remote_ip;

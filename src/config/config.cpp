@@ -100,6 +100,7 @@ Setting IntegerSetting(std::string name, std::string env, std::string default_va
                        std::function<void(Config&, uint64_t)> assign) {
   Setting s;
   s.info = {std::move(name), std::move(env), std::move(default_value), std::move(help)};
+  s.info.value_type = "INT";
   s.kind = Kind::kInteger;
   s.requirement = "must be an integer " + std::to_string(min) + "-" + std::to_string(max);
   s.store = [min, max, assign = std::move(assign)](std::string_view text, Config& config) {
@@ -125,6 +126,7 @@ Setting BooleanSetting(std::string name, std::string env, std::string default_va
                        std::string help, bool Config::*member) {
   Setting s;
   s.info = {std::move(name), std::move(env), std::move(default_value), std::move(help)};
+  s.info.value_type = "BOOL";
   s.kind = Kind::kBoolean;
   s.requirement = "must be one of 1, 0, true, false, yes, no, on, off";
   s.store = [member](std::string_view text, Config& config) {
@@ -401,6 +403,58 @@ const std::vector<Setting>& Table() {
       return true;
     };
     t.push_back(std::move(backup_dump_command));
+
+    // Behind reverse proxies (docs/operations.md "Running behind a proxy").
+    Setting trusted_proxies;
+    trusted_proxies.info = {"trusted_proxies", "TENANTD_TRUSTED_PROXIES", "",
+                            "Proxies (IPs or CIDRs, comma-separated) whose forwarding header "
+                            "names the client; empty = the peer is the client."};
+    trusted_proxies.requirement = "must be IP addresses or CIDRs such as 10.0.0.0/8, ::1";
+    trusted_proxies.store = [](std::string_view text, Config& config) {
+      base::Result<http::TrustedProxies> parsed = http::TrustedProxies::Parse(text);
+      if (!parsed) return false;
+      config.trusted_proxies = std::move(*parsed);
+      return true;
+    };
+    t.push_back(std::move(trusted_proxies));
+
+    Setting forwarded_header;
+    forwarded_header.info = {"forwarded_header", "TENANTD_FORWARDED_HEADER", "x-forwarded-for",
+                             "The header trusted proxies write: x-forwarded-for or forwarded "
+                             "(RFC 7239); the other is ignored."};
+    forwarded_header.requirement = "must be x-forwarded-for or forwarded";
+    forwarded_header.store = [](std::string_view text, Config& config) {
+      const std::string lower = ToLower(text);
+      if (lower == "x-forwarded-for") {
+        config.forwarded_header = http::ForwardedHeader::kXForwardedFor;
+      } else if (lower == "forwarded") {
+        config.forwarded_header = http::ForwardedHeader::kForwarded;
+      } else {
+        return false;
+      }
+      return true;
+    };
+    t.push_back(std::move(forwarded_header));
+
+    Setting public_url;
+    public_url.info = {"public_url", "TENANTD_PUBLIC_URL", "",
+                       "The URL clients reach this server at (https://api.example.com); "
+                       "presigned links are absolute under it. Empty = relative links."};
+    public_url.requirement = "must be an http:// or https:// URL without query or fragment";
+    public_url.store = [](std::string_view text, Config& config) {
+      std::string_view url = text;
+      while (url.ends_with('/')) url.remove_suffix(1);
+      const std::string lower = ToLower(url);
+      const bool scheme = lower.starts_with("https://") || lower.starts_with("http://");
+      const std::size_t host = url.find("://") + 3;
+      const bool clean = std::none_of(url.begin(), url.end(), [](unsigned char c) {
+        return c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || c == '"' || c == '\\';
+      });
+      if (!text.empty() && (!scheme || !clean || url.size() <= host)) return false;
+      config.public_url = std::string(url);
+      return true;
+    };
+    t.push_back(std::move(public_url));
 
     // X-Tenantd-Token needs tenantd's own access tokens (api.md §12), which
     // this version does not issue: turning it on must fail loudly at

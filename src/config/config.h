@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "base/secret.h"
 #include "config/plans.h"
+#include "http/client_address.h"
 
 namespace tenantd::config {
 
@@ -59,6 +60,13 @@ struct Config {
   std::chrono::seconds tenant_db_idle_ttl{300};
   // Backups: the external dump hook (backup/backup.h), "" = none.
   std::string backup_dump_command;
+  // Behind reverse proxies (docs/operations.md): the peers whose forwarding
+  // header names the client, and which header that is.
+  http::TrustedProxies trusted_proxies;
+  http::ForwardedHeader forwarded_header = http::ForwardedHeader::kXForwardedFor;
+  // "https://api.example.com" (no trailing slash): presigned links are
+  // absolute under it; "" = relative links.
+  std::string public_url;
   // Forward authentication (api.md §19): X-Tenantd-Token on /auth/v1/check
   // answers. Refused while tenantd issues no access tokens (§12).
   bool forward_token = false;
@@ -76,6 +84,8 @@ struct SettingInfo {
   std::string help;           // one line, for --help
   // Secrets have no flag: argv is visible to every user through `ps`.
   bool has_flag = true;
+  // What the value is, for --help: "TEXT", "INT" or "BOOL" (true/false...).
+  std::string value_type = "TEXT";
 };
 
 // Every setting, in the order of Config's members. Built once; the

@@ -17,6 +17,7 @@ constexpr std::array<std::string_view, 4> kResources = {"files", "keys", "produc
 constexpr std::size_t kPrefixChars = 12;
 constexpr std::size_t kMaxScopes = 32;
 constexpr int kMaxListLimit = 500;
+constexpr std::size_t kSecretIdChars = 16;  // 64 bits of the keyed hash
 
 constexpr std::string_view kKeyColumns =
     "k.id, k.tenant_id, k.name, k.type, k.environment, k.scopes, k.prefix, k.created_at,"
@@ -80,6 +81,11 @@ base::Result<std::optional<ApiKey>> LoadKey(storage::Database& db, std::string_v
   if (!row) return std::optional<ApiKey>();
   TENANTD_TRY(ApiKey k, ReadKey(st));
   return std::optional<ApiKey>(std::move(k));
+}
+
+// SecretLifetime::id of the secret with this stored hash.
+std::string SecretId(std::string_view secret_hash) {
+  return std::string(secret_hash.substr(0, kSecretIdChars));
 }
 
 base::Error NoSuchKey() { return base::NotFound("No such API key."); }
@@ -225,12 +231,33 @@ base::Result<std::optional<ApiKey>> ControlStore::FindApiKey(std::string_view te
   return LoadKey(*impl_->db, tenant_id, key_id);
 }
 
+base::Result<std::optional<ApiKeyWithSecrets>> ControlStore::FindApiKeyWithSecrets(
+    std::string_view tenant_id, std::string_view key_id) {
+  std::lock_guard lock(impl_->mu);
+  TENANTD_TRY(std::optional<ApiKey> key, LoadKey(*impl_->db, tenant_id, key_id));
+  if (!key) return std::optional<ApiKeyWithSecrets>();
+  ApiKeyWithSecrets found{std::move(*key), {}};
+  TENANTD_TRY(
+      storage::Statement st,
+      impl_->db->Prepare("SELECT secret_hash, expires_at FROM api_key_secrets WHERE key_id = ?"));
+  st.Bind(1, key_id);
+  for (;;) {
+    TENANTD_TRY(bool row, st.Step());
+    if (!row) break;
+    SecretLifetime secret;
+    secret.id = SecretId(st.ColumnText(0));
+    TENANTD_TRY(secret.expires_at, ColumnOptionalTime(st, 1));
+    found.secrets.push_back(secret);
+  }
+  return std::optional<ApiKeyWithSecrets>(std::move(found));
+}
+
 base::Result<std::optional<ApiKeyMatch>> ControlStore::FindApiKeyBySecretHash(
     std::string_view secret_hash) {
   std::lock_guard lock(impl_->mu);
   TENANTD_TRY(storage::Statement st,
               impl_->db->Prepare("SELECT " + std::string(kKeyColumns) +
-                                 ", s.expires_at FROM api_key_secrets s"
+                                 ", s.expires_at, s.secret_hash FROM api_key_secrets s"
                                  " JOIN api_keys k ON k.id = s.key_id WHERE s.secret_hash = ?"));
   st.Bind(1, secret_hash);
   TENANTD_TRY(bool row, st.Step());
@@ -238,6 +265,7 @@ base::Result<std::optional<ApiKeyMatch>> ControlStore::FindApiKeyBySecretHash(
   ApiKeyMatch match;
   TENANTD_TRY(match.key, ReadKey(st));
   TENANTD_TRY(match.secret_expires_at, ColumnOptionalTime(st, 11));
+  match.secret_id = SecretId(st.ColumnText(12));
   return std::optional<ApiKeyMatch>(std::move(match));
 }
 

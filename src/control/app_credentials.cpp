@@ -15,7 +15,7 @@ base::Result<std::optional<AppCredentials>> ControlStore::FindAppCredentials(
   std::lock_guard lock(impl_->mu);
   TENANTD_TRY(
       storage::Statement st,
-      impl_->db->Prepare("SELECT t.id, c.secret_sealed, c.secret_sha256, c.expires_at"
+      impl_->db->Prepare("SELECT t.id, c.secret_sealed, c.secret_sha256, c.expires_at, c.id"
                          " FROM tenants t JOIN app_credentials c ON c.tenant_id = t.id"
                          " WHERE t.app_key = ? AND (c.expires_at IS NULL OR c.expires_at > ?)"
                          " ORDER BY c.id DESC"));
@@ -35,6 +35,7 @@ base::Result<std::optional<AppCredentials>> ControlStore::FindAppCredentials(
     if (!digest) return base::Internal("control store: corrupt app secret digest");
     secret.sha256 = std::move(*digest);
     TENANTD_TRY(secret.expires_at, ColumnOptionalTime(st, 3));
+    secret.id = std::to_string(st.ColumnInt64(4));
     found->secrets.push_back(std::move(secret));
   }
   return found;

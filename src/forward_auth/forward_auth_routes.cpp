@@ -53,7 +53,7 @@ Response Invalid(std::string_view code) {
 
 awaitable<std::optional<Response>> TrustedProxyOnly::OnRequest(Request& req,
                                                                RequestContext& ctx) const {
-  if (is_trusted_(req.remote_ip)) co_return std::nullopt;
+  if (is_trusted_(req.peer_ip)) co_return std::nullopt;
   co_return http::ProblemResponse(403, "untrusted_proxy",
                                   "Only the proxies listed in TENANTD_TRUSTED_PROXIES may call "
                                   "/auth/v1/check.",

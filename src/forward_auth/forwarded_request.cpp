@@ -110,7 +110,8 @@ base::Result<http::Request> OriginalRequest(const http::Request& check) {
   for (const http::Header& h : check.headers.items()) {
     if (strcasecmp(h.name.c_str(), "Host") != 0) original.headers.Add(h.name, h.value);
   }
-  original.remote_ip = check.remote_ip;
+  original.remote_ip = check.remote_ip;  // the client, as the trusted proxy named it
+  original.peer_ip = check.peer_ip;
   const auto proto = check.headers.Get("X-Forwarded-Proto");
   original.is_tls = proto ? strcasecmp(std::string(*proto).c_str(), "https") == 0 : check.is_tls;
   original.body_elsewhere = true;

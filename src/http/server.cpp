@@ -393,6 +393,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     RequestContext ctx;
     Request req;
     req.remote_ip = remote_ip;
+    req.peer_ip = remote_ip;
     req.is_tls = tls_ != nullptr;
     std::size_t pattern_index = SIZE_MAX;
     bool keep_alive = true;
@@ -431,6 +432,10 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       for (const auto& f : h) {
         header_bytes += f.name_string().size() + f.value().size() + 4;
         req.headers.Add(std::string(f.name_string()), std::string(f.value()));
+      }
+      if (!options_.trusted_proxies.empty()) {
+        req.remote_ip = ClientAddress(remote_ip, req.headers, options_.trusted_proxies,
+                                      options_.forwarded_header);
       }
       if (auto id = req.headers.Get("X-Request-Id"); id && IsSaneRequestId(*id)) {
         ctx.request_id = std::string(*id);
@@ -537,7 +542,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       rec.tenant = ctx.tenant_slug;
       rec.tenant_id = ctx.auth.tenant_id;
       rec.request_id = ctx.request_id;
-      rec.remote_ip = remote_ip;
+      rec.remote_ip = req.remote_ip;
       rec.user_agent = req.headers.Get("User-Agent").value_or("");
       rec.referer = req.headers.Get("Referer").value_or("");
       hooks_.on_access(rec);

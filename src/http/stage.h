@@ -23,6 +23,7 @@ struct AuthFacts {
   std::string key_id;     // the API key behind the request (also via a session)
   bool all_scopes = false;
   std::vector<std::string> scopes;  // when !all_scopes
+  std::string secret_id;            // the secret behind it; a session ends with it
   std::string session_id;           // public id of the session bound to this answer, if any
   std::string session_hash;         // its store hash (to destroy it)
   std::string set_cookie;           // a Set-Cookie value to send with the answer

@@ -81,6 +81,10 @@ std::optional<FailedAuthKeys> TenantLimits::PresentedCredentials(const http::Req
   return keys;
 }
 
+FailedAuthKeys TenantLimits::AddressOnly(std::string_view ip) {
+  return FailedAuthKeys{"fa:ip:" + std::string(ip), ""};
+}
+
 template <typename T>
 bool TenantLimits::FallsBack(base::Result<T>& v) const {
   if (v || v.error().code != base::ErrorCode::kUnavailable) return false;

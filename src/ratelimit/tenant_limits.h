@@ -86,6 +86,9 @@ class TenantLimits {
   // cookie is ignored as if absent, api.md §4). A request without a
   // remote_ip (built from a verify call) has no IP key.
   static std::optional<FailedAuthKeys> PresentedCredentials(const http::Request& req);
+  // The keys of a failure that names no key (a wrong admin token): the
+  // client address's count only.
+  static FailedAuthKeys AddressOnly(std::string_view ip);
 
   // Before any secret is checked: refused once either count is reached.
   // The errors of these calls: kUnavailable "rate_limiter_unavailable"

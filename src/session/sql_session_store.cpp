@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, id_hash, tenant_id, auth_mode, key_id, created_at, last_seen_at, expires_at, ip,"
-    " user_agent";
+    " user_agent, secret_id";
 constexpr int kMaxListLimit = 500;
 constexpr auto kFlushInterval = std::chrono::milliseconds(50);
 constexpr std::size_t kFlushBatch = 1000;
@@ -17,7 +17,7 @@ constexpr std::size_t kMaxCached = 100'000;
 
 base::Status Insert(storage::Database& db, const SessionRecord& s) {
   TENANTD_TRY(storage::Statement st, db.Prepare("INSERT INTO sessions (" + std::string(kColumns) +
-                                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   st.Bind(1, s.id)
       .Bind(2, s.id_hash)
       .Bind(3, s.tenant_id)
@@ -27,7 +27,9 @@ base::Status Insert(storage::Database& db, const SessionRecord& s) {
       .Bind(7, base::FormatRfc3339(s.last_seen_at))
       .Bind(8, base::FormatRfc3339(s.expires_at))
       .Bind(9, s.ip)
-      .Bind(10, s.user_agent);
+      .Bind(10, s.user_agent)
+      .BindOptional(11,
+                    s.secret_id.empty() ? std::nullopt : std::optional<std::string>(s.secret_id));
   auto step = st.Step();
   // A session of a tenant purged meanwhile has nothing to belong to: drop it.
   if (!step && step.error().log_detail.find("FOREIGN KEY") != std::string::npos) return {};
@@ -51,6 +53,7 @@ base::Result<SessionRecord> ReadSession(const storage::Statement& st) {
   s.expires_at = *expires;
   s.ip = st.ColumnText(8);
   s.user_agent = st.ColumnText(9);
+  s.secret_id = st.ColumnOptionalText(10).value_or("");
   return s;
 }
 

@@ -195,7 +195,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
     if (v.size() != 64 || !decoded) {
       co_return Problem(base::InvalidArgument("bad_request",
                                               "X-Content-Sha256 must be the hex SHA-256 of the "
-                                              "file."),
+                                              "body."),
                         ctx);
     }
     expected_sha = crypto::HexEncode(*decoded);
@@ -257,6 +257,11 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
                        }});
   }
 
+  // X-Content-Sha256 covers the body exactly as sent (api.md §4), for
+  // multipart its framing too: a signer's part headers (filename, type)
+  // cannot be changed on the way. A raw body is the file itself.
+  std::optional<crypto::Sha256Stream> body_hash;
+  if (expected_sha && parser) body_hash.emplace();
   std::vector<char> buffer(kUploadChunk);
   for (;;) {
     const http::BodyChunk chunk = co_await body.Read(buffer);
@@ -265,6 +270,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
     }
     if (chunk.size == 0) break;
     const std::string_view data(buffer.data(), chunk.size);
+    if (body_hash) body_hash->Update(data);
     const base::Status taken = parser ? parser->Feed(data) : receiver.Take(data);
     if (!taken) co_return Problem(taken.error(), ctx);
   }
@@ -277,7 +283,8 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   }
 
   file.sha256 = receiver.hash.FinishHex();
-  if (expected_sha && !crypto::ConstantTimeEqual(*expected_sha, file.sha256)) {
+  if (expected_sha &&
+      !crypto::ConstantTimeEqual(*expected_sha, body_hash ? body_hash->FinishHex() : file.sha256)) {
     // For a signed request the hash was part of what was signed: the body
     // is not the one the signer sent, an authentication failure as in §4.
     const bool signed_request = ctx.auth.mode == "signature";
@@ -285,7 +292,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
         base::MakeError(
             signed_request ? base::ErrorCode::kUnauthenticated : base::ErrorCode::kInvalidArgument,
             "content_hash_mismatch",
-            "The file received does not match X-Content-Sha256; nothing was stored."),
+            "The body received does not match X-Content-Sha256; nothing was stored."),
         ctx);
   }
   file.size = receiver.size;
@@ -441,9 +448,9 @@ awaitable<Response> FileHandlers::CreateLink(Request& req, RequestContext& ctx) 
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() +
       expires_in.value_or(3600);
   const base::TimePoint expires_at{std::chrono::seconds(expires)};
-  co_return JsonAnswer(201,
-                       boost::json::object{{"url", links.Make(ctx.auth.tenant_id, id, expires)},
-                                           {"expires_at", base::FormatRfc3339(expires_at)}});
+  co_return JsonAnswer(
+      201, boost::json::object{{"url", public_url + links.Make(ctx.auth.tenant_id, id, expires)},
+                               {"expires_at", base::FormatRfc3339(expires_at)}});
 }
 
 awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "config/plans.h"
 #include "http/stage.h"
@@ -40,6 +41,7 @@ struct FileHandlers {
   boost::asio::thread_pool& blocking;
   uint64_t max_upload_size = 0;  // MAX_UPLOAD_SIZE, for messages (the server enforces it)
   ratelimit::TenantLimits* limits = nullptr;  // for presigned links; null = none
+  std::string public_url;  // TENANTD_PUBLIC_URL: presigned links absolute under it; "" = relative
 
   using Fn = boost::asio::awaitable<http::Response> (FileHandlers::*)(http::Request&,
                                                                       http::RequestContext&) const;

@@ -322,6 +322,10 @@ TEST_F(Files, PresignedLinkDownloadsWithoutCredentialsUntilItExpires) {
   std::string later = url;
   later.replace(e, url.find('&') - e, "99999999999");
   EXPECT_PROBLEM(server().Request("GET", later), 403, "invalid_link");
+  // Issue 12: the same expiry spelt with a leading zero is not the link.
+  std::string padded = url;
+  padded.insert(e, "0");
+  EXPECT_PROBLEM(server().Request("GET", padded), 403, "invalid_link");
   std::string flipped = url;
   flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
   EXPECT_PROBLEM(server().Request("GET", flipped), 403, "invalid_link");
@@ -444,6 +448,44 @@ TEST_F(Files, SignedUploadsAreCheckedAgainstTheSignedHash) {
   EXPECT_TRUE(PollUntil([&] { return FilesUnder(Tmp()).empty(); }, 5s));
 }
 
+// Issue 12, defect 6: for multipart, X-Content-Sha256 is the hash of the body
+// as sent, framing included, so the part's filename and type are signed too.
+TEST_F(Files, SignedMultipartUploadsCoverTheWholeBody) {
+  const Tenant t = MustCreateTenant(server());
+  auto multipart = [](std::string_view filename) {
+    return "--sig\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+           std::string(filename) +
+           "\"\r\nContent-Type: text/plain\r\n\r\nsigned bytes\r\n--sig--\r\n";
+  };
+  auto signed_upload = [&](const std::string& body, const std::string& claimed,
+                           std::string_view nonce) {
+    const std::string date = base::FormatImfFixdate(std::chrono::system_clock::now());
+    const std::string canonical =
+        "POST\n/v1/files\n" + date + "\n" + claimed + "\n" + std::string(nonce);
+    return server().Request(
+        "POST", "/v1/files",
+        {{"X-App-Key", t.app_key},
+         {"X-Date", date},
+         {"X-Nonce", std::string(nonce)},
+         {"X-Content-Sha256", claimed},
+         {"X-App-Signature", crypto::HexEncode(crypto::HmacSha256(t.app_secret, canonical))},
+         {"Content-Type", "multipart/form-data; boundary=sig"}},
+        body);
+  };
+  const std::string sent = multipart("report.txt");
+  Response good = signed_upload(sent, crypto::Sha256Hex(sent), "n1");
+  ASSERT_EQ(good.status, 201) << good.Describe();
+  EXPECT_EQ(StringAt(good.Json(), "file.filename"), "report.txt");
+  EXPECT_EQ(StringAt(good.Json(), "file.sha256"), crypto::Sha256Hex("signed bytes"));
+  // On the way, the part's filename changed: the signed hash no longer holds.
+  EXPECT_PROBLEM(signed_upload(multipart("evil.html"), crypto::Sha256Hex(sent), "n2"), 401,
+                 "content_hash_mismatch");
+  // The hash of the file part alone is not the hash of the body.
+  EXPECT_PROBLEM(signed_upload(sent, crypto::Sha256Hex("signed bytes"), "n3"), 401,
+                 "content_hash_mismatch");
+  EXPECT_EQ(ListedFiles(server(), t), 1u);
+}
+
 // Servers of their own: limits, quotas and crashes need their own settings.
 
 TEST(FileLimits, MaxUploadSizeAnswers413BeforeOrWhileStreaming) {
@@ -468,6 +510,23 @@ TEST(FileLimits, MaxUploadSizeAnswers413BeforeOrWhileStreaming) {
   EXPECT_PROBLEM(chunked.ReadResponse(), 413, "payload_too_large");
   EXPECT_EQ(ListedFiles(server, t), 1u);
   EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
+}
+
+// Issue 12: presigned links are absolute under TENANTD_PUBLIC_URL.
+TEST(FileLinksPublicUrl, LinksAreAbsoluteUnderThePublicUrl) {
+  TestServer server;
+  ASSERT_TRUE(server.Start({.env = {{"TENANTD_PUBLIC_URL", "https://files.example.test/"}}}));
+  const Tenant t = MustCreateTenant(server);
+  const std::string id = MustUpload(server, t, "public bytes");
+  Response made = Call(server, t, "POST", "/v1/files/" + id + "/links",
+                       {{"Content-Type", "application/json"}}, R"({"expires_in":60})");
+  ASSERT_EQ(made.status, 201) << made.Describe();
+  const std::string url = StringAt(made.Json(), "url");
+  const std::string base = "https://files.example.test";
+  ASSERT_TRUE(url.starts_with(base + "/v1/files/" + id + "?expires=")) << url;
+  Response down = server.Request("GET", url.substr(base.size()));
+  ASSERT_EQ(down.status, 200) << down.Describe();
+  EXPECT_EQ(down.body, "public bytes");
 }
 
 TEST(FileLimits, PlanQuotaAnswers413QuotaExceeded) {

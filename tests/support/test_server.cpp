@@ -154,6 +154,8 @@ TestServer::TestServer() {
   root_ = MakeTempDir("tenantd-e2e");
   data_dir_ = root_ / "data";
   fs::create_directories(data_dir_);
+  // Owner-only, as tenantd itself creates it (it refuses one others can read).
+  fs::permissions(data_dir_, fs::perms::owner_all);
 }
 
 TestServer::~TestServer() {

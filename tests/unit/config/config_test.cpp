@@ -117,6 +117,10 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.rate_limit_redis_down, b.rate_limit_redis_down);
   EXPECT_EQ(a.tenant_db_pool_size, b.tenant_db_pool_size);
   EXPECT_EQ(a.tenant_db_idle_ttl, b.tenant_db_idle_ttl);
+  EXPECT_EQ(a.backup_dump_command, b.backup_dump_command);
+  EXPECT_EQ(a.trusted_proxies.empty(), b.trusted_proxies.empty());
+  EXPECT_EQ(a.forwarded_header, b.forwarded_header);
+  EXPECT_EQ(a.public_url, b.public_url);
 }
 
 // ---- The table ----
@@ -153,7 +157,10 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "rate_limit_redis_down",
                                              "tenant_db_pool_size",
                                              "tenant_db_idle_ttl",
-                                             "backup_dump_command"}));
+                                             "backup_dump_command",
+                                             "trusted_proxies",
+                                             "forwarded_header",
+                                             "public_url"}));
 }
 
 TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
@@ -188,6 +195,9 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"tenant_db_pool_size", "TENANTD_TENANT_DB_POOL_SIZE"},
       {"tenant_db_idle_ttl", "TENANTD_TENANT_DB_IDLE_TTL"},
       {"backup_dump_command", "TENANTD_BACKUP_DUMP_COMMAND"},
+      {"trusted_proxies", "TENANTD_TRUSTED_PROXIES"},
+      {"forwarded_header", "TENANTD_FORWARDED_HEADER"},
+      {"public_url", "TENANTD_PUBLIC_URL"},
   };
   for (const SettingInfo& info : AllSettings()) {
     EXPECT_EQ(info.env, expected.at(info.name));
@@ -337,6 +347,9 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"tenant_db_pool_size", "0"},
       {"tenant_db_idle_ttl", "0"},
       {"backup_dump_command", "   "},
+      {"trusted_proxies", "10.0.0.0/33"},
+      {"forwarded_header", "x-real-ip"},
+      {"public_url", "ftp://files.example.com"},
   };
   // master_key's content is checked by the crypto module, so any text loads.
   std::vector<std::string> covered = {"master_key"};
@@ -369,6 +382,21 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
     const fs::path file = dir.Write(info.name + ".toml", toml);
     message = ErrorMessage(Load({}, {}, file));
     EXPECT_NE(message.find(subject), std::string::npos) << message;
+  }
+}
+
+TEST(ConfigLoad, ReadsProxySettingsAndThePublicUrl) {
+  const Config config = LoadOk({{"trusted_proxies", "10.0.0.0/8, ::1"},
+                                {"forwarded_header", "Forwarded"},
+                                {"public_url", "https://api.example.com/"}},
+                               {});
+  EXPECT_TRUE(config.trusted_proxies.Contains("10.1.2.3"));
+  EXPECT_TRUE(config.trusted_proxies.Contains("::1"));
+  EXPECT_FALSE(config.trusted_proxies.Contains("11.0.0.1"));
+  EXPECT_EQ(config.forwarded_header, http::ForwardedHeader::kForwarded);
+  EXPECT_EQ(config.public_url, "https://api.example.com");
+  for (const char* bad : {"https://", "https://a b", "https://x/?q", "//x", "https://x#f"}) {
+    EXPECT_FALSE(Load({{"public_url", bad}}, {}, std::nullopt)) << bad;
   }
 }
 
@@ -761,6 +789,21 @@ TEST(ConfigurationDocs, MentionEverySettingNameFlagAndVariable) {
       EXPECT_NE(text.find("`" + FlagOf(info)), std::string::npos) << FlagOf(info);
     }
   }
+}
+
+}  // namespace
+}  // namespace tenantd::config
+
+namespace tenantd::config {
+namespace {
+
+// X-Tenantd-Token needs access tokens this version does not issue (issue 22).
+TEST(ConfigLoad, RefusesForwardTokenUntilAccessTokensExist) {
+  EXPECT_FALSE(LoadOk({}, {{"forward_token", "false"}}).forward_token);
+  const auto loaded = Load({}, {{"forward_token", "1"}}, std::nullopt);
+  ASSERT_FALSE(loaded);
+  EXPECT_NE(ErrorMessage(loaded).find("TENANTD_FORWARD_TOKEN"), std::string::npos);
+  EXPECT_NE(ErrorMessage(loaded).find("access tokens"), std::string::npos);
 }
 
 }  // namespace

@@ -91,17 +91,17 @@ TEST_F(ControlStoreTest, OpenCreatesOwnerOnlyDataDirAndMigratesOnce) {
   EXPECT_TRUE(fs::exists(DataDir() / "control.db"));
   auto version = store_->SchemaVersion();
   ASSERT_TRUE(version);
-  EXPECT_EQ(*version, 3);
+  EXPECT_EQ(*version, 4);
   EXPECT_TRUE(store_->Ping());
 
   store_.reset();
   store_ = OpenStore();
   ASSERT_TRUE(store_);
-  EXPECT_EQ(*store_->SchemaVersion(), 3);
+  EXPECT_EQ(*store_->SchemaVersion(), 4);
   auto db = RawDb();
   auto rows = db->Prepare("SELECT count(*) FROM schema_migrations");
   ASSERT_TRUE(rows && *rows->Step());
-  EXPECT_EQ(rows->ColumnInt64(0), 3);
+  EXPECT_EQ(rows->ColumnInt64(0), 4);
 }
 
 TEST_F(ControlStoreTest, CreateMintsIdAppKeyAndSecret) {
