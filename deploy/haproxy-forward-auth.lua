@@ -14,6 +14,7 @@
 --   txn.tenantd_status  tenantd's status (0 when it did not answer)
 --   txn.tenantd_body    its problem+json on a refusal
 --   txn.tenantd_retry_after, txn.tenantd_cookie
+--   txn.tenantd_request_id  the request id tenantd logged (also sent upstream)
 -- On 200 the request carries tenantd's identity headers; a client's own
 -- copies of them are removed in every case.
 
@@ -47,12 +48,15 @@ end
 
 core.register_action("tenantd_check", { "http-req" }, function(txn)
   local client = txn.http:req_get_headers()
+  local request_id = txn.sf:uuid()
+  txn:set_var("txn.tenantd_request_id", request_id)
   local headers = {
     ["x-original-method"] = { txn.sf:method() },
     ["x-original-uri"] = { txn.sf:pathq() },
     ["x-forwarded-for"] = { txn.sf:src() },
-    ["x-forwarded-proto"] = { txn.sf:ssl_fc() and "https" or "http" },
-    ["x-request-id"] = { txn.sf:uuid() },
+    -- ssl_fc is a boolean fetch, which Lua receives as 0 or 1 (0 is true in Lua).
+    ["x-forwarded-proto"] = { (txn.sf:ssl_fc() == 1 or txn.sf:ssl_fc() == true) and "https" or "http" },
+    ["x-request-id"] = { request_id },
   }
   local host = values_of(client, "host")[1]
   if host then headers["x-forwarded-host"] = { host } end
@@ -63,6 +67,7 @@ core.register_action("tenantd_check", { "http-req" }, function(txn)
     if #list > 0 then headers[name] = list end
   end
   for _, name in ipairs(IDENTITY) do txn.http:req_del_header(name) end
+  txn.http:req_set_header("x-request-id", request_id)
 
   local res = core.httpclient():get{ url = CHECK_URL, headers = headers, timeout = TIMEOUT_MS }
   local status = (res and res.status) or 0

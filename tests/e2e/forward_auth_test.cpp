@@ -76,6 +76,27 @@ std::string NginxConfig(int tenantd, int upstream, int listen) {
          server + "\n}\n";
 }
 
+// deploy/haproxy-forward-auth.cfg and .lua, addressed for the test; the Lua
+// file is written into the proxy's directory.
+std::string HaproxyConfig(ProxyServer& proxy, int tenantd, int upstream, int listen) {
+  const std::filesystem::path deploy = std::filesystem::path(TENANTD_SOURCE_DIR) / "deploy";
+  std::string lua = ReadFile(deploy / "haproxy-forward-auth.lua");
+  const std::size_t at = lua.find("127.0.0.1:8080");
+  if (at == std::string::npos) throw std::runtime_error("haproxy Lua lacks 127.0.0.1:8080");
+  lua.replace(at, 14, "127.0.0.1:" + std::to_string(tenantd));
+  WriteFile(proxy.dir() / "tenantd-forward-auth.lua", lua);
+  std::string cfg = ReadFile(deploy / "haproxy-forward-auth.cfg");
+  auto replace = [&cfg](std::string_view from, const std::string& to) {
+    const std::size_t at = cfg.find(from);
+    if (at == std::string::npos) throw std::runtime_error("haproxy cfg lacks " + std::string(from));
+    cfg.replace(at, from.size(), to);
+  };
+  replace("/etc/haproxy/tenantd-forward-auth.lua", "{dir}/tenantd-forward-auth.lua");
+  replace("bind :80", "bind 127.0.0.1:" + std::to_string(listen));
+  replace("127.0.0.1:3000", "127.0.0.1:" + std::to_string(upstream));
+  return cfg;
+}
+
 class ForwardAuth : public SharedServerTest<ForwardAuth> {
  public:
   static ServerOptions Options() {
@@ -95,9 +116,14 @@ class ForwardAuth : public SharedServerTest<ForwardAuth> {
     nginx_port_ = FreeTcpPort();
     nginx_started_ =
         nginx_->Start(NginxConfig(server().port(), upstream_->port(), nginx_port_), nginx_port_);
+    haproxy_ = std::make_unique<ProxyServer>(ProxyServer::Kind::kHaproxy);
+    haproxy_port_ = FreeTcpPort();
+    haproxy_started_ = haproxy_->Start(
+        HaproxyConfig(*haproxy_, server().port(), upstream_->port(), haproxy_port_), haproxy_port_);
   }
   static void TearDownTestSuite() {
     nginx_.reset();
+    haproxy_.reset();
     upstream_.reset();
     std::filesystem::remove(config_);
     SharedServerTest<ForwardAuth>::TearDownTestSuite();
@@ -148,6 +174,9 @@ class ForwardAuth : public SharedServerTest<ForwardAuth> {
 
   inline static std::unique_ptr<EchoUpstream> upstream_;
   inline static std::unique_ptr<ProxyServer> nginx_;
+  inline static std::unique_ptr<ProxyServer> haproxy_;
+  inline static int haproxy_port_ = 0;
+  inline static ::testing::AssertionResult haproxy_started_ = ::testing::AssertionFailure();
   inline static int nginx_port_ = 0;
   inline static ::testing::AssertionResult nginx_started_ = ::testing::AssertionFailure();
   inline static std::filesystem::path config_;
@@ -390,6 +419,67 @@ TEST_F(ForwardAuth, EnvoyShapeIsLoggedWithTheOriginalTarget) {
 TEST_F(ForwardAuth, CheckWithoutAnOriginalRequestIsABadRequest) {
   EXPECT_TRUE(
       IsProblem(server().Request("GET", "/auth/v1/check"), 400, "invalid_original_request"));
+}
+
+// ---- the same flow through haproxy (Debian 12's package: Lua httpclient) ------
+
+class Haproxy : public ForwardAuth {
+ protected:
+  void SetUp() override {
+    ForwardAuth::SetUp();
+    ASSERT_TRUE(haproxy_started_) << haproxy_started_.message();
+  }
+  static Response Through(std::string_view target, const Headers& headers) {
+    return Send(haproxy_port_, "GET", target, headers);
+  }
+};
+
+TEST_F(Haproxy, IdentitiesReachTheUpstreamAndRefusalsDoNot) {
+  const Tenant t = MustCreateTenant();
+  const auto [secret, key_id] = MustCreateKey(t, R"({"name":"svc"})");
+  Headers h = {{"Authorization", "Bearer " + secret}, {"X-Auth-Key-Id", "key_forged"}};
+  Response r = Through("/orders?x=1", h);
+  ASSERT_EQ(r.status, 200) << r.Describe() << haproxy_->Log();
+  EXPECT_EQ(SeenHeader(r, "x-tenant-id"), t.id);
+  EXPECT_EQ(SeenHeader(r, "x-auth-mode"), "api_key");
+  EXPECT_EQ(SeenHeader(r, "x-auth-key-id"), key_id);
+
+  h = ModeA(t);
+  h.push_back({"X-Auth-Key-Id", "key_forged"});
+  r = Through("/orders", h);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(SeenHeader(r, "x-auth-mode"), "app_secret");
+  EXPECT_EQ(SeenHeader(r, "x-auth-key-id"), "");  // the forged one is gone too
+  EXPECT_EQ(r.Header("Set-Cookie").rfind("sid=", 0), 0u) << r.Describe();
+
+  r = Through("/reports", Signed(t, "GET", "/reports", "", "haproxy-1"));
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(SeenHeader(r, "x-auth-mode"), "signature");
+
+  const int before = upstream_->requests();
+  r = Through("/orders", {{"Authorization", "Bearer sk_live_notakey0000000000"}});
+  EXPECT_TRUE(IsProblem(r, 401, "invalid_credentials")) << r.Describe();
+  const auto [files_only, id] =
+      MustCreateKey(t, R"({"name":"f","type":"restricted","scopes":["files:read"]})");
+  r = Through("/products/1", {{"Authorization", "Bearer " + files_only}});
+  EXPECT_TRUE(IsProblem(r, 403, "insufficient_scope")) << r.Describe();
+  EXPECT_EQ(upstream_->requests(), before);
+}
+
+TEST_F(Haproxy, PlanLimitAndSuspensionAreRefused) {
+  const Tenant t = MustCreateTenant(R"("plan":"tiny")");
+  const auto [secret, id] = MustCreateKey(t, R"({"name":"k"})");
+  const Headers h = {{"Authorization", "Bearer " + secret}};
+  for (int i = 1; i < kTinyPlanLimit; ++i) ASSERT_EQ(Through("/orders", h).status, 200) << i;
+  Response r = Through("/orders", h);
+  EXPECT_TRUE(IsProblem(r, 429, "rate_limited")) << r.Describe();
+  EXPECT_FALSE(r.Header("Retry-After").empty());
+
+  const Tenant s = MustCreateTenant();
+  ASSERT_EQ(
+      server().Admin("PATCH", "/admin/v1/tenants/" + s.id, R"({"status":"suspended"})").status,
+      200);
+  EXPECT_TRUE(IsProblem(Through("/orders", ModeA(s)), 403, "tenant_suspended"));
 }
 
 // ---- POST /auth/v1/verify -------------------------------------------------------
