@@ -41,7 +41,7 @@ std::string CodeOf(const Response& refusal) {
   const boost::json::value v = boost::json::parse(refusal.body, ec);
   if (ec || !v.is_object()) return "invalid_credentials";
   const boost::json::value* code = v.as_object().if_contains("code");
-  return code && code->is_string() ? std::string(code->as_string()) : "invalid_credentials";
+  return code && code->is_string() ? std::string(code->as_string().c_str()) : "invalid_credentials";
 }
 
 Response Invalid(std::string_view code) {
@@ -125,8 +125,8 @@ awaitable<Response> ForwardAuthRoutes::Verify(Request& req, RequestContext& ctx)
     bool valid = list && list->size() <= kMaxVerifyScopes;
     for (std::size_t i = 0; valid && i < list->size(); ++i) {
       const boost::json::string* s = (*list)[i].if_string();
-      valid = s && IsScopeName(*s);
-      if (valid) required.emplace_back(*s);
+      valid = s && IsScopeName(std::string_view(s->data(), s->size()));
+      if (valid) required.emplace_back(s->data(), s->size());
     }
     if (!valid) {
       errors.push_back({"required_scopes",

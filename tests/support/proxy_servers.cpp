@@ -64,12 +64,12 @@ void EchoOne(int fd) {
     if (name == "content-length")
       content_length = std::strtoul(std::string(value).c_str(), nullptr, 10);
     if (auto* existing = headers.if_contains(name)) {
-      std::string joined(existing->as_string());
+      std::string joined(existing->as_string().c_str());
       joined += ", ";
       joined += value;
       *existing = joined;
     } else {
-      headers[name] = value;
+      headers[name] = boost::json::string_view(value.data(), value.size());
     }
   }
   std::string body = in.substr(head_end + 4);
