@@ -246,7 +246,9 @@ TEST(ServerStartup, EverythingUnderAFreshDataDirIsOwnerOnly) {
   EXPECT_EQ(Mode(fresh), 0700u);
   std::size_t files = 0;
   for (const auto& entry : fs::recursive_directory_iterator(fresh)) {
-    if (entry.is_directory()) EXPECT_EQ(Mode(entry.path()), 0700u) << entry.path();
+    if (entry.is_directory()) {
+      EXPECT_EQ(Mode(entry.path()), 0700u) << entry.path();
+    }
     if (entry.is_regular_file()) {
       ++files;
       EXPECT_EQ(Mode(entry.path()), 0600u) << entry.path();
