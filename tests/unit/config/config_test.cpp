@@ -160,7 +160,8 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "backup_dump_command",
                                              "trusted_proxies",
                                              "forwarded_header",
-                                             "public_url"}));
+                                             "public_url",
+                                             "forward_token"}));
 }
 
 TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
@@ -198,6 +199,7 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"trusted_proxies", "TENANTD_TRUSTED_PROXIES"},
       {"forwarded_header", "TENANTD_FORWARDED_HEADER"},
       {"public_url", "TENANTD_PUBLIC_URL"},
+      {"forward_token", "TENANTD_FORWARD_TOKEN"},
   };
   for (const SettingInfo& info : AllSettings()) {
     EXPECT_EQ(info.env, expected.at(info.name));
@@ -350,6 +352,7 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"trusted_proxies", "10.0.0.0/33"},
       {"forwarded_header", "x-real-ip"},
       {"public_url", "ftp://files.example.com"},
+      {"forward_token", "true"},
   };
   // master_key's content is checked by the crypto module, so any text loads.
   std::vector<std::string> covered = {"master_key"};
