@@ -29,7 +29,7 @@ test: deps
 	@cmake --build $(BUILD_TEST) -j $(JOBS)
 	@cd $(BUILD_TEST) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 300
-	@JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
+	@JOBS=$(JOBS) FUZZ_SEED=1 bash scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
 
 # libFuzzer targets (fuzz/, clang-14), each run for FUZZ_SECONDS.
 fuzz: deps
@@ -39,7 +39,7 @@ fuzz: deps
 bench: deps
 	@cmake -S . -B $(BUILD_BENCH) -G Ninja -DCMAKE_BUILD_TYPE=Release -DTENANTD_BUILD_TESTS=OFF -DTENANTD_BUILD_BENCH=ON >/dev/null
 	@cmake --build $(BUILD_BENCH) -j $(JOBS)
-	@bash scripts/bench.sh $(BUILD_BENCH)
+	@python3 bench/run.py $(BUILD_BENCH)
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -73,3 +73,15 @@ void AdminAuth::OnResponse(const http::RequestContext&, http::Response& res) con
 }
 
 }  // namespace tenantd::admin
+
+namespace tenantd::admin {
+
+void AdminAuth::Describe(http::RouteDoc& doc) const {
+  doc.security.push_back({{"adminToken", R"({
+    "type": "http", "scheme": "bearer",
+    "description": "The platform admin token: TENANTD_ADMIN_TOKEN, or the one the first start writes to <data>/admin.token."})"}});
+  doc.problems.push_back({401, "missing_credentials"});
+  doc.problems.push_back({401, "invalid_credentials"});
+}
+
+}  // namespace tenantd::admin

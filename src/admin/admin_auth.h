@@ -32,6 +32,7 @@ class AdminAuth : public http::Stage {
       http::Request& req, http::RequestContext& ctx) const override;
   // Admin answers may carry secrets (app secrets on create): never cache them.
   void OnResponse(const http::RequestContext&, http::Response& res) const override;
+  void Describe(http::RouteDoc& doc) const override;
 
  private:
   // The refusal of the token itself, if any (nullopt: admitted).

@@ -1,5 +1,6 @@
 #include "app/serve.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <boost/asio/thread_pool.hpp>
@@ -10,6 +11,7 @@
 #include "admin/admin_auth.h"
 #include "admin/admin_token.h"
 #include "admin/backup_routes.h"
+#include "app/api_docs.h"
 #include "app/housekeeping.h"
 #include "app/public_api.h"
 #include "auth/directory.h"
@@ -207,10 +209,15 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
       {tenant_auth, auth_failures, directory, admin_auth,
        [&config](std::string_view peer) { return config.trusted_proxies.Contains(peer); }});
   forward_auth_routes.Register(router);
+  // Last: the OpenAPI document describes every route registered before it.
+  for (const std::string& route : RegisterApiDocs(router, base::kVersion)) {
+    log.Warn("route " + route + " has no OpenAPI description (http/route_doc.h)");
+  }
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
   metrics.AddCollector([&pool](std::string& out) { pool.Render(out); });
   metrics.AddCollector([&limits](std::string& out) { limits.Render(out); });
+  metrics.AddCollector([&usage_meter](std::string& out) { usage_meter.Render(out); });
   if (redis_client) {
     metrics.AddCollector([&redis_client](std::string& out) {
       out += "# HELP tenantd_redis_up Whether Redis answered the last command (1) or not (0).\n";
@@ -248,6 +255,12 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
        }},
       {"close idle tenant databases", std::chrono::seconds(30),
        [&] { pool.CloseIdle(std::chrono::steady_clock::now()); }},
+      // Memory freed after a burst (tenant handles closed and reopened,
+      // tenants provisioned, sessions written behind) stays in malloc's
+      // per-thread arenas, where it counts as resident for good: measured,
+      // 250 of 300 MiB after a read over 3,000 tenants. This hands the
+      // free pages back, so the resident size follows what is in use.
+      {"return freed memory to the system", std::chrono::seconds(10), [] { malloc_trim(0); }},
       // A key whose budget is full again says nothing: dropping it bounds
       // the limiter's memory by the keys used within one window.
       {"purge rate-limit state", std::chrono::seconds(10),
@@ -300,7 +313,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   hooks.on_access = [&log, &usage_meter](const http::AccessRecord& rec) {
     log.Access(rec);
     if (!rec.tenant_id.empty()) {
-      usage_meter.Record(rec.tenant_id, rec.start, rec.bytes_received, rec.bytes_sent);
+      usage_meter.Record(rec.tenant_id, rec.start, rec.bytes_received, rec.bytes_sent, rec.tenant);
     }
   };
   hooks.on_error = [&log](std::string_view id, std::string_view msg) { log.Error(id, msg); };

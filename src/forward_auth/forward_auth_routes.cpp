@@ -4,6 +4,7 @@
 
 #include "auth/directory.h"
 #include "control/control_store.h"
+#include "forward_auth/forward_auth_docs.h"
 #include "forward_auth/forwarded_request.h"
 #include "http/json_body.h"
 #include "http/problem.h"
@@ -60,17 +61,30 @@ awaitable<std::optional<Response>> TrustedProxyOnly::OnRequest(Request& req,
                                   ctx.request_id);
 }
 
+void TrustedProxyOnly::Describe(http::RouteDoc& doc) const {
+  doc.problems.push_back({403, "untrusted_proxy"});
+}
+
 ForwardAuthRoutes::ForwardAuthRoutes(ForwardAuthDeps deps)
     : deps_(std::move(deps)), trusted_only_(deps_.is_trusted_proxy) {}
 
 void ForwardAuthRoutes::Register(http::Router& router) const {
   auto check = [this](Request& req, RequestContext& ctx) { return Check(req, ctx); };
+  // The handler runs the tenant authentication stage on the original
+  // request: the check's description carries what that stage admits and refuses.
+  auto check_doc = [this](const char* method, bool with_path) {
+    http::RouteDoc doc = docs::Check(method, with_path);
+    deps_.tenant_auth.Describe(doc);
+    return doc;
+  };
   for (const char* method : kCheckMethods) {
-    router.Add(method, std::string(kCheckPath), {&trusted_only_}, check);
-    router.Add(method, std::string(kCheckSuffixPattern), {&trusted_only_}, check);
+    router.Add(method, std::string(kCheckPath), {&trusted_only_}, check, check_doc(method, false));
+    router.Add(method, std::string(kCheckSuffixPattern), {&trusted_only_}, check,
+               check_doc(method, true));
   }
-  router.Add("POST", "/auth/v1/verify", {&deps_.admin_auth},
-             [this](Request& req, RequestContext& ctx) { return Verify(req, ctx); });
+  router.Add(
+      "POST", "/auth/v1/verify", {&deps_.admin_auth},
+      [this](Request& req, RequestContext& ctx) { return Verify(req, ctx); }, docs::Verify());
 }
 
 awaitable<Response> ForwardAuthRoutes::Check(Request& req, RequestContext& ctx) const {

@@ -32,6 +32,7 @@ class TrustedProxyOnly : public http::Stage {
       : is_trusted_(std::move(is_trusted)) {}
   boost::asio::awaitable<std::optional<http::Response>> OnRequest(
       http::Request& req, http::RequestContext& ctx) const override;
+  void Describe(http::RouteDoc& doc) const override;
 
  private:
   std::function<bool(std::string_view peer)> is_trusted_;

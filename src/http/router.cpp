@@ -33,7 +33,19 @@ bool IsRestParam(std::string_view seg) { return IsParam(seg) && seg.ends_with(".
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, std::vector<const Stage*> stages,
+                 Handler handler, RouteDoc doc, RouteOptions options) {
+  AddRoute(std::move(method), std::move(pattern), std::move(stages), std::move(handler),
+           std::move(doc), options);
+}
+
+void Router::Add(std::string method, std::string pattern, std::vector<const Stage*> stages,
                  Handler handler, RouteOptions options) {
+  AddRoute(std::move(method), std::move(pattern), std::move(stages), std::move(handler),
+           std::nullopt, options);
+}
+
+void Router::AddRoute(std::string method, std::string pattern, std::vector<const Stage*> stages,
+                      Handler handler, std::optional<RouteDoc> doc, RouteOptions options) {
   std::vector<std::string_view> segs;
   if (!SplitPath(pattern, segs)) {
     std::fprintf(stderr, "router: malformed pattern %s\n", pattern.c_str());
@@ -59,6 +71,7 @@ void Router::Add(std::string method, std::string pattern, std::vector<const Stag
     route.rest_prefix = pattern.substr(0, pattern.size() - segs[i].size());
     route.rest_name = std::string(segs[i].substr(1, segs[i].size() - 5));
   }
+  route.doc = std::move(doc);
   for (auto s : segs) route.segments.emplace_back(s);
   auto it = std::find(patterns_.begin(), patterns_.end(), pattern);
   route.pattern_index = static_cast<std::size_t>(it - patterns_.begin());

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,6 +33,7 @@ struct Route {
   std::vector<const Stage*> stages;
   Handler handler;
   RouteOptions options;
+  std::optional<RouteDoc> doc;        // nullopt: undocumented (the OpenAPI test fails)
   std::size_t pattern_index = 0;      // same for every route of one pattern (metrics label)
   std::vector<std::string> segments;  // pattern split on '/'
   std::string rest_prefix;            // "/a/b/" for "/a/b/{name...}", else ""
@@ -52,6 +54,11 @@ class Router {
  public:
   // Aborts on a malformed pattern or a duplicate (method, pattern): a
   // start-up bug, not a runtime condition.
+  // Every route should be added with its description (route_doc.h); the
+  // form without one exists so that a forgotten description shows up as a
+  // failing OpenAPI coverage test rather than a route that is not served.
+  void Add(std::string method, std::string pattern, std::vector<const Stage*> stages,
+           Handler handler, RouteDoc doc, RouteOptions options = {});
   void Add(std::string method, std::string pattern, std::vector<const Stage*> stages,
            Handler handler, RouteOptions options = {});
 
@@ -60,8 +67,13 @@ class Router {
 
   // Distinct patterns in registration order (metrics labels).
   const std::vector<std::string>& patterns() const { return patterns_; }
+  // Every route in registration order (the OpenAPI document).
+  const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  void AddRoute(std::string method, std::string pattern, std::vector<const Stage*> stages,
+                Handler handler, std::optional<RouteDoc> doc, RouteOptions options);
+
   std::vector<Route> routes_;
   std::vector<std::string> patterns_;
 };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/message.h"
+#include "http/route_doc.h"
 
 namespace tenantd::http {
 
@@ -73,6 +74,9 @@ class Stage {
                                                                     RequestContext& ctx) const = 0;
   // Runs in reverse stage order on every answer that passed this stage.
   virtual void OnResponse(const RequestContext&, Response&) const {}
+  // Adds what this stage enforces to the route's OpenAPI description
+  // (security schemes, scopes, the problems it answers with).
+  virtual void Describe(RouteDoc&) const {}
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&, RequestContext&)>;

@@ -83,6 +83,7 @@ class FileLinkAuth : public http::Stage {
   boost::asio::awaitable<std::optional<http::Response>> OnRequest(
       http::Request& req, http::RequestContext& ctx) const override;
   void OnResponse(const http::RequestContext& ctx, http::Response& res) const override;
+  void Describe(http::RouteDoc& doc) const override;  // file_docs.cpp
 
  private:
   const auth::TenantAuth& tenant_auth_;

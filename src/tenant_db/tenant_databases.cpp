@@ -86,6 +86,11 @@ base::Result<std::unique_ptr<storage::Database>> TenantDatabases::Open(
     std::string_view tenant_id) const {
   storage::OpenOptions options;
   options.create_if_missing = false;
+  options.cache_size_kib = kTenantCacheSizeKib;
+  // The pool opens and closes tenant databases all day: keep their WAL
+  // and shared-memory files instead of creating and deleting two files
+  // per open (see OpenOptions::persist_wal).
+  options.persist_wal = true;
   auto db = storage::Database::Open(PathOf(tenant_id), options);
   if (!db) {
     if (db.error().code == base::ErrorCode::kNotFound) {
@@ -95,8 +100,6 @@ base::Result<std::unique_ptr<storage::Database>> TenantDatabases::Open(
     }
     return std::move(db).error();
   }
-  TENANTD_RETURN_IF_ERROR(
-      (*db)->Exec("PRAGMA cache_size = -" + std::to_string(kTenantCacheSizeKib)));
   return std::move(*db);
 }
 
