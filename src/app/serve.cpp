@@ -25,6 +25,7 @@
 #include "crypto/secret_box.h"
 #include "files/file_links.h"
 #include "files/local_blob_store.h"
+#include "forward_auth/forward_auth_routes.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -210,6 +211,10 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
       tenant_api::FileHandlers{pool, blobs, file_links, directory, config.plans, blocking,
                                config.max_upload_size, &limits, config.public_url});
   file_routes.Register(router);
+  const forward_auth::ForwardAuthRoutes forward_auth_routes(
+      {tenant_auth, auth_failures, directory, admin_auth,
+       [&config](std::string_view peer) { return config.trusted_proxies.Contains(peer); }});
+  forward_auth_routes.Register(router);
   // Last: the OpenAPI document describes every route registered before it.
   for (const std::string& route : RegisterApiDocs(router, base::kVersion)) {
     log.Warn("route " + route + " has no OpenAPI description (http/route_doc.h)");

@@ -178,8 +178,10 @@ awaitable<base::Result<Verdict>> VerifySignature(const Resolution& r, std::strin
                                    "the canonical string."));
   }
   // A streamed body (an upload) has not arrived yet: its handler checks the
-  // hash once it has, and stores nothing on a mismatch.
-  if (req.body_reader == nullptr &&
+  // hash once it has, and stores nothing on a mismatch. A forwarded
+  // request's body never comes here: /auth/v1/check flags the hash as
+  // unverified for the upstream (api.md §19).
+  if (req.body_reader == nullptr && !req.body_elsewhere &&
       !crypto::ConstantTimeEqual(crypto::Sha256Hex(req.body), sig.content_sha256)) {
     co_return Verdict(Unauthorized("content_hash_mismatch",
                                    "The body received does not match X-Content-Sha256."));

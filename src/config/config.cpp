@@ -474,6 +474,26 @@ const std::vector<Setting>& Table() {
     };
     t.push_back(std::move(public_url));
 
+    // X-Tenantd-Token needs tenantd's own access tokens (api.md §12), which
+    // this version does not issue: turning it on must fail loudly at
+    // start-up, not serve answers without the token the upstream expects.
+    Setting forward_token = BooleanSetting(
+        "forward_token", "TENANTD_FORWARD_TOKEN", "false",
+        "Add X-Tenantd-Token to /auth/v1/check answers; not available yet (needs tenantd access "
+        "tokens), so only false is accepted.",
+        &Config::forward_token);
+    forward_token.requirement =
+        "must be false: X-Tenantd-Token needs tenantd's own access tokens (api.md §12), which "
+        "this version does not issue yet; the upstream can trust the X-Tenant-* headers on a "
+        "private network instead (docs/forward-auth.md)";
+    forward_token.store = [](std::string_view text, Config& config) {
+      const std::optional<bool> value = ParseBoolean(text);
+      if (!value || *value) return false;
+      config.forward_token = false;
+      return true;
+    };
+    t.push_back(std::move(forward_token));
+
     return t;
   }();
   return table;

@@ -70,6 +70,9 @@ struct Config {
   // "https://api.example.com" (no trailing slash): presigned links are
   // absolute under it; "" = relative links.
   std::string public_url;
+  // Forward authentication (api.md §19): X-Tenantd-Token on /auth/v1/check
+  // answers. Refused while tenantd issues no access tokens (§12).
+  bool forward_token = false;
 
   // Not a setting row: the `[plans.<name>]` tables of the TOML file, over
   // the built-in defaults (docs/configuration.md).

@@ -41,8 +41,15 @@ struct Request {
   Headers headers;
   std::string body;                   // empty on a streaming route: see body_reader
   BodyReader* body_reader = nullptr;  // set on streaming routes only
+  // The client's address. Empty for a request tenantd builds itself from
+  // a caller's JSON (POST /auth/v1/verify): nothing is counted per address.
   std::string remote_ip;
+  // The connection's peer: remote_ip unless a trusted proxy named the client.
+  std::string peer_ip;
   bool is_tls = false;
+  // Forward authentication (/auth/v1/check): the body stays with the proxy,
+  // so a mode B X-Content-Sha256 cannot be checked here (the answer flags it).
+  bool body_elsewhere = false;
   // Path parameters of the matched route, e.g. {"id", "ten_…"}.
   std::vector<std::pair<std::string, std::string>> path_params;
 

@@ -1,7 +1,10 @@
 // Maps (method, path) to a route. Patterns are literal segments and
 // `{name}` parameters ("/admin/v1/tenants/{id}"); matching is exact (no
-// trailing-slash folding, no empty segments). Built at start-up, then
-// read-only and safe to share across threads.
+// trailing-slash folding, no empty segments). A last segment `{name...}`
+// takes the rest of the path as it is, from its '/' on, undecoded
+// ("/auth/v1/check/{original...}": Envoy appends the original path to the
+// check path). Built at start-up, then read-only and safe to share across
+// threads.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +36,8 @@ struct Route {
   std::optional<RouteDoc> doc;        // nullopt: undocumented (the OpenAPI test fails)
   std::size_t pattern_index = 0;      // same for every route of one pattern (metrics label)
   std::vector<std::string> segments;  // pattern split on '/'
+  std::string rest_prefix;            // "/a/b/" for "/a/b/{name...}", else ""
+  std::string rest_name;
 };
 
 struct RouteMatch {

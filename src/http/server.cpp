@@ -436,6 +436,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     RequestContext ctx;
     Request req;
     req.remote_ip = remote_ip;
+    req.peer_ip = remote_ip;
     req.is_tls = tls_ != nullptr;
     std::size_t pattern_index = SIZE_MAX;
     bool keep_alive = true;
@@ -556,8 +557,10 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       AccessRecord rec;
       rec.start = started_wall;
       rec.status = res.status;
-      rec.method = req.method.empty() ? std::string_view("-") : std::string_view(req.method);
-      rec.target = req.target.empty() ? std::string_view("-") : std::string_view(req.target);
+      const std::string& method = ctx.logged_method.empty() ? req.method : ctx.logged_method;
+      const std::string& target = ctx.logged_target.empty() ? req.target : ctx.logged_target;
+      rec.method = method.empty() ? std::string_view("-") : std::string_view(method);
+      rec.target = target.empty() ? std::string_view("-") : std::string_view(target);
       rec.duration = elapsed;
       rec.bytes_sent = body_size;
       rec.bytes_received = streaming_body ? streaming_body->bytes_read() : req.body.size();

@@ -59,6 +59,10 @@ struct RequestContext {
   std::string tenant_slug;  // for the access log; empty = not a tenant request
   AuthFacts auth;
   RateLimitFacts rate_limit;
+  // Forward authentication: the original request's method and target, which
+  // the access log shows instead of the check's own. Empty = the request's.
+  std::string logged_method;
+  std::string logged_target;
 };
 
 // Built once at start-up, immutable, shared across event-loop threads.

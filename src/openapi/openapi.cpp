@@ -52,6 +52,20 @@ json::value ParseOrDie(std::string_view text, std::string_view where) {
 
 std::string OperationName(const http::Route& r) { return r.method + " " + r.pattern; }
 
+// A path parameter's name: "{original...}" (the rest of the path, slashes
+// and all; http/router.h) is "original" in OpenAPI, which has no such form.
+std::string ParamName(std::string_view seg) {
+  std::string_view name = seg.substr(1, seg.size() - 2);
+  if (name.ends_with("...")) name.remove_suffix(3);
+  return std::string(name);
+}
+
+// The pattern as an OpenAPI path template.
+std::string TemplatePath(std::string pattern) {
+  for (std::size_t at; (at = pattern.find("...}")) != std::string::npos;) pattern.erase(at, 3);
+  return pattern;
+}
+
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -141,7 +155,7 @@ json::array Parameters(const http::Route& r, const http::RouteDoc& doc, Componen
   };
   for (const std::string& seg : r.segments) {
     if (seg.size() < 3 || seg.front() != '{') continue;
-    const std::string name = seg.substr(1, seg.size() - 2);
+    const std::string name = ParamName(seg);
     auto listed = std::find_if(doc.params.begin(), doc.params.end(), [&](const http::ParamDoc& p) {
       return p.in == "path" && p.name == name;
     });
@@ -294,7 +308,7 @@ std::string BuildDocument(const http::Router& router, const DocumentInfo& info) 
     if (!r.doc->tag.empty() && std::find(tags.begin(), tags.end(), r.doc->tag) == tags.end()) {
       tags.push_back(r.doc->tag);
     }
-    ObjectAt(paths, r.pattern)[Lower(r.method)] = std::move(op);
+    ObjectAt(paths, TemplatePath(r.pattern))[Lower(r.method)] = std::move(op);
   }
   json::array tag_list;
   for (const std::string& t : tags) {

@@ -166,6 +166,13 @@ TEST_F(OpenApi, RealAnswersMatchTheDocumentedSchemas) {
   a.Add("GET", "/docs", s.Request("GET", "/docs"));
   a.Add("GET", "/docs/{asset}", s.Request("GET", "/docs/viewer.js"));
   a.Add("GET", "/docs/{asset}", s.Request("GET", "/docs/nope.js"));
+  // Forward authentication: loopback is no trusted proxy here (403).
+  a.Add("GET", "/auth/v1/check", s.Request("GET", "/auth/v1/check"));
+  a.Add("GET", "/auth/v1/check/{original}", s.Request("GET", "/auth/v1/check/v1/whoami"));
+  a.Add("POST", "/auth/v1/verify",
+        s.Admin("POST", "/auth/v1/verify", R"({"key":"sk_live_nope"})"));  // valid: false
+  a.Add("POST", "/auth/v1/verify", s.Admin("POST", "/auth/v1/verify", R"({"key":7})"));  // 422
+  a.Add("POST", "/auth/v1/verify", s.Request("POST", "/auth/v1/verify"));                // 401
 
   // Administration.
   const std::string slug = UniqueSlug("oas");

@@ -162,7 +162,8 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "backup_dump_command",
                                              "trusted_proxies",
                                              "forwarded_header",
-                                             "public_url"}));
+                                             "public_url",
+                                             "forward_token"}));
 }
 
 TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
@@ -201,6 +202,7 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"trusted_proxies", "TENANTD_TRUSTED_PROXIES"},
       {"forwarded_header", "TENANTD_FORWARDED_HEADER"},
       {"public_url", "TENANTD_PUBLIC_URL"},
+      {"forward_token", "TENANTD_FORWARD_TOKEN"},
   };
   for (const SettingInfo& info : AllSettings()) {
     EXPECT_EQ(info.env, expected.at(info.name));
@@ -354,6 +356,7 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"trusted_proxies", "10.0.0.0/33"},
       {"forwarded_header", "x-real-ip"},
       {"public_url", "ftp://files.example.com"},
+      {"forward_token", "true"},
   };
   // master_key's content is checked by the crypto module, so any text loads.
   std::vector<std::string> covered = {"master_key"};
@@ -793,6 +796,21 @@ TEST(ConfigurationDocs, MentionEverySettingNameFlagAndVariable) {
       EXPECT_NE(text.find("`" + FlagOf(info)), std::string::npos) << FlagOf(info);
     }
   }
+}
+
+}  // namespace
+}  // namespace tenantd::config
+
+namespace tenantd::config {
+namespace {
+
+// X-Tenantd-Token needs access tokens this version does not issue (issue 22).
+TEST(ConfigLoad, RefusesForwardTokenUntilAccessTokensExist) {
+  EXPECT_FALSE(LoadOk({}, {{"forward_token", "false"}}).forward_token);
+  const auto loaded = Load({}, {{"forward_token", "1"}}, std::nullopt);
+  ASSERT_FALSE(loaded);
+  EXPECT_NE(ErrorMessage(loaded).find("TENANTD_FORWARD_TOKEN"), std::string::npos);
+  EXPECT_NE(ErrorMessage(loaded).find("access tokens"), std::string::npos);
 }
 
 }  // namespace
