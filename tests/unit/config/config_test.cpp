@@ -117,6 +117,14 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.rate_limit_redis_down, b.rate_limit_redis_down);
   EXPECT_EQ(a.tenant_db_pool_size, b.tenant_db_pool_size);
   EXPECT_EQ(a.tenant_db_idle_ttl, b.tenant_db_idle_ttl);
+  EXPECT_EQ(a.blob_store, b.blob_store);
+  EXPECT_EQ(a.s3_endpoint, b.s3_endpoint);
+  EXPECT_EQ(a.s3_region, b.s3_region);
+  EXPECT_EQ(a.s3_bucket, b.s3_bucket);
+  EXPECT_EQ(a.s3_access_key_id, b.s3_access_key_id);
+  EXPECT_EQ(a.s3_secret_access_key.Reveal(), b.s3_secret_access_key.Reveal());
+  EXPECT_EQ(a.s3_force_path_style, b.s3_force_path_style);
+  EXPECT_EQ(a.s3_ca_file, b.s3_ca_file);
 }
 
 // ---- The table ----
@@ -153,7 +161,15 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "rate_limit_redis_down",
                                              "tenant_db_pool_size",
                                              "tenant_db_idle_ttl",
-                                             "backup_dump_command"}));
+                                             "backup_dump_command",
+                                             "blob_store",
+                                             "s3_endpoint",
+                                             "s3_region",
+                                             "s3_bucket",
+                                             "s3_access_key_id",
+                                             "s3_secret_access_key",
+                                             "s3_force_path_style",
+                                             "s3_ca_file"}));
 }
 
 TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
@@ -188,6 +204,14 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"tenant_db_pool_size", "TENANTD_TENANT_DB_POOL_SIZE"},
       {"tenant_db_idle_ttl", "TENANTD_TENANT_DB_IDLE_TTL"},
       {"backup_dump_command", "TENANTD_BACKUP_DUMP_COMMAND"},
+      {"blob_store", "TENANTD_BLOB_STORE"},
+      {"s3_endpoint", "TENANTD_S3_ENDPOINT"},
+      {"s3_region", "TENANTD_S3_REGION"},
+      {"s3_bucket", "TENANTD_S3_BUCKET"},
+      {"s3_access_key_id", "TENANTD_S3_ACCESS_KEY_ID"},
+      {"s3_secret_access_key", "TENANTD_S3_SECRET_ACCESS_KEY"},
+      {"s3_force_path_style", "TENANTD_S3_FORCE_PATH_STYLE"},
+      {"s3_ca_file", "TENANTD_S3_CA_FILE"},
   };
   for (const SettingInfo& info : AllSettings()) {
     EXPECT_EQ(info.env, expected.at(info.name));
@@ -197,8 +221,8 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
 
 TEST(AllSettings, GivesSecretsNoFlagBecauseArgvShowsInPs) {
   for (const SettingInfo& info : AllSettings()) {
-    const bool is_secret =
-        info.name == "admin_token" || info.name == "master_key" || info.name == "redis_url";
+    const bool is_secret = info.name == "admin_token" || info.name == "master_key" ||
+                           info.name == "redis_url" || info.name == "s3_secret_access_key";
     EXPECT_EQ(info.has_flag, !is_secret) << info.name;
   }
 }
@@ -337,6 +361,14 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"tenant_db_pool_size", "0"},
       {"tenant_db_idle_ttl", "0"},
       {"backup_dump_command", "   "},
+      {"blob_store", "floppy"},
+      {"s3_endpoint", "http://a b"},
+      {"s3_region", "eu west"},
+      {"s3_bucket", "my bucket"},
+      {"s3_access_key_id", "AK ID"},
+      {"s3_secret_access_key", "sec ret"},
+      {"s3_force_path_style", "sometimes"},
+      {"s3_ca_file", "/etc/my ca.pem"},
   };
   // master_key's content is checked by the crypto module, so any text loads.
   std::vector<std::string> covered = {"master_key"};
