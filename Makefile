@@ -5,8 +5,11 @@ JOBS          ?= $(shell nproc)
 HOST          ?= 127.0.0.1
 PORT          ?= 8080
 DATA          ?= ./data
+FUZZ_SECONDS  ?= 600
+# Seconds per fuzz target in make test's smoke run (6 targets).
+FUZZ_SMOKE_SECONDS ?= 25
 
-.PHONY: deps release run test bench format clean
+.PHONY: deps release run test fuzz bench format clean
 
 deps:
 	@bash scripts/install-deps
@@ -24,6 +27,11 @@ test: deps
 	@cmake --build $(BUILD_TEST) -j $(JOBS)
 	@cd $(BUILD_TEST) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 300
+	@JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
+
+# libFuzzer targets (fuzz/, clang-14), each run for FUZZ_SECONDS.
+fuzz: deps
+	@JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: release
 	@bash scripts/bench.sh $(BUILD_RELEASE)

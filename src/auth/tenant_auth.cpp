@@ -6,6 +6,7 @@
 
 #include "auth/directory.h"
 #include "auth/replay_cache.h"
+#include "auth/signature.h"
 #include "base/ids.h"
 #include "base/time.h"
 #include "control/control_store.h"
@@ -24,7 +25,6 @@ using http::RequestContext;
 using http::Response;
 
 constexpr std::size_t kMaxUserAgentChars = 200;
-constexpr std::size_t kMaxNonceChars = 64;
 constexpr std::size_t kMaxHintChars = 128;
 
 // A refusal: status + problem code + a detail that names what to fix and
@@ -53,13 +53,6 @@ Refusal Unauthorized(std::string_view code, std::string detail) {
 bool IsPrintableAscii(std::string_view s) {
   for (char c : s) {
     if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
-
-bool IsLowerHex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
 }
@@ -139,60 +132,18 @@ struct Resolution {
 base::Result<Verdict> VerifySignature(const Resolution& r, std::string_view app_key,
                                       std::string_view signature) {
   const Request& req = r.req;
-  const auto date = req.headers.Get("X-Date");
-  const auto content_sha = req.headers.Get("X-Content-Sha256");
-  const auto nonce = req.headers.Get("X-Nonce");
-  if (!date || !content_sha) {
-    return Verdict(Unauthorized("invalid_signature",
-                                "A signed request needs X-Date and X-Content-Sha256 headers."));
+  auto read = ReadSignedRequest(req, signature, r.now, r.options.signature_skew);
+  if (auto* problem = std::get_if<SignatureProblem>(&read)) {
+    return Verdict(Unauthorized(problem->code, std::move(problem->detail)));
   }
-  const std::optional<base::TimePoint> sent = base::ParseImfFixdate(*date);
-  if (!sent) {
-    return Verdict(
-        Unauthorized("invalid_signature",
-                     "X-Date must be an IMF-fixdate such as Sun, 22 Nov 2026 21:04:05 GMT."));
-  }
-  const auto skew = r.now > *sent ? r.now - *sent : *sent - r.now;
-  if (skew > r.options.signature_skew) {
-    return Verdict(Unauthorized("request_expired",
-                                "X-Date is more than " +
-                                    std::to_string(r.options.signature_skew.count()) +
-                                    " seconds from the server clock; sign each request afresh "
-                                    "and check the client's clock."));
-  }
-  if (content_sha->size() != 64 || !IsLowerHex(*content_sha)) {
-    return Verdict(Unauthorized("invalid_signature",
-                                "X-Content-Sha256 must be the lowercase hex SHA-256 of the body."));
-  }
-  if (nonce && (nonce->empty() || nonce->size() > kMaxNonceChars || !IsPrintableAscii(*nonce))) {
-    return Verdict(
-        Unauthorized("invalid_signature", "X-Nonce must be 1-64 printable ASCII characters."));
-  }
-  const std::optional<std::string> presented = crypto::HexDecode(signature);
-  if (!presented || presented->size() != 32) {
-    return Verdict(Unauthorized("invalid_signature",
-                                "X-App-Signature must be the hex HMAC-SHA256 of the canonical "
-                                "request."));
-  }
+  const SignedRequest& sig = std::get<SignedRequest>(read);
   TENANTD_TRY(std::shared_ptr<const control::AppCredentials> creds, r.directory.AppKey(app_key));
   if (!creds) return Verdict(Unauthorized("invalid_credentials", "The app key is not valid."));
 
-  std::string canonical;
-  canonical.reserve(req.method.size() + req.target.size() + date->size() + 80);
-  canonical += req.method;
-  canonical += '\n';
-  canonical += req.target;
-  canonical += '\n';
-  canonical += *date;
-  canonical += '\n';
-  canonical += *content_sha;
-  if (nonce) {
-    canonical += '\n';
-    canonical += *nonce;
-  }
   bool match = false;
   for (const control::AppSecret& s : creds->secrets) {
-    match |= IsLive(s, r.now) && crypto::ConstantTimeEqual(s.mac->Mac(canonical), *presented);
+    match |=
+        IsLive(s, r.now) && crypto::ConstantTimeEqual(s.mac->Mac(sig.canonical), sig.presented);
   }
   if (!match) {
     return Verdict(Unauthorized("invalid_signature",
@@ -202,11 +153,11 @@ base::Result<Verdict> VerifySignature(const Resolution& r, std::string_view app_
   // A streamed body (an upload) has not arrived yet: its handler checks the
   // hash once it has, and stores nothing on a mismatch.
   if (req.body_reader == nullptr &&
-      !crypto::ConstantTimeEqual(crypto::Sha256Hex(req.body), *content_sha)) {
+      !crypto::ConstantTimeEqual(crypto::Sha256Hex(req.body), sig.content_sha256)) {
     return Verdict(Unauthorized("content_hash_mismatch",
                                 "The body received does not match X-Content-Sha256."));
   }
-  if (!r.replays.Insert(*presented, std::chrono::steady_clock::now())) {
+  if (!r.replays.Insert(sig.presented, std::chrono::steady_clock::now())) {
     return Verdict(Unauthorized("replayed_request",
                                 "This signature was already used; sign each request afresh (add "
                                 "X-Nonce to send identical requests within one second)."));

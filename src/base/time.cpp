@@ -137,6 +137,11 @@ static std::optional<TimePoint> ParseImfFixdateUncached(std::string_view s) {
       check.tm_wday != weekday) {
     return std::nullopt;
   }
+  // TimePoint counts nanoseconds: years outside ~1678-2261 would overflow
+  // it (any client can send "Fri, 31 Dec 9999 23:59:59 GMT" as X-Date).
+  using std::chrono::seconds;
+  constexpr auto kMax = std::chrono::duration_cast<seconds>(TimePoint::duration::max()).count();
+  if (secs <= -kMax || secs >= kMax) return std::nullopt;
   return std::chrono::system_clock::from_time_t(secs);
 }
 

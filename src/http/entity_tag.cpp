@@ -1,5 +1,7 @@
 #include "http/entity_tag.h"
 
+#include "base/text.h"
+
 namespace tenantd::http {
 namespace {
 
@@ -50,6 +52,16 @@ bool IfNoneMatchMatches(std::string_view header, std::string_view current) {
     if (tag.opaque == current) return true;
   }
   return false;
+}
+
+bool IfRangeHolds(std::string_view header, std::string_view opaque,
+                  std::string_view last_modified) {
+  const std::string_view value = base::TrimAsciiSpace(header);
+  if (value.starts_with("\"") || value.starts_with("W/")) {
+    const auto tags = ParseEntityTags(value);
+    return tags && tags->size() == 1 && !tags->front().weak && tags->front().opaque == opaque;
+  }
+  return !last_modified.empty() && value == last_modified;
 }
 
 }  // namespace tenantd::http

@@ -25,4 +25,9 @@ std::optional<std::vector<EntityTag>> ParseEntityTags(std::string_view list);
 // matching "x". A malformed header matches nothing.
 bool IfNoneMatchMatches(std::string_view header, std::string_view current);
 
+// RFC 9110 §13.1.5: a Range applies only if If-Range `header` names the
+// current representation: a strong tag equal to `opaque`, or exactly
+// `last_modified` (an IMF-fixdate; "" = none known).
+bool IfRangeHolds(std::string_view header, std::string_view opaque, std::string_view last_modified);
+
 }  // namespace tenantd::http

@@ -32,6 +32,7 @@
 #include "http/body_reader.h"
 #include "http/metrics.h"
 #include "http/problem.h"
+#include "http/request_parser.h"
 #include "http/router.h"
 
 namespace tenantd::http {
@@ -44,11 +45,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t kMaxRequestLineBytes = 8 * 1024;  // api.md §1: 414 above
-constexpr std::size_t kMaxHeaderBytes = 16 * 1024;      // api.md §1: 431 above
-// Beast counts the request line into its header limit; allow both maxima
-// and classify the overflow ourselves.
-constexpr std::uint32_t kParserHeaderLimit = kMaxRequestLineBytes + kMaxHeaderBytes + 1024;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 // One event loop: an io_context run by exactly one thread, and the
@@ -96,6 +92,39 @@ struct Rejection {
   std::string detail;
 };
 
+// The answer to a request the parser refused (api.md §1). `malformed`
+// describes a kMalformed one.
+Rejection RejectionFor(ParseStatus status, std::uint64_t body_limit, const char* malformed) {
+  switch (status) {
+    case ParseStatus::kUriTooLong:
+      return {414, "uri_too_long", "The request line exceeds 8 KiB."};
+    case ParseStatus::kHeaderTooLarge:
+      return {431, "header_too_large", "The request header block exceeds 16 KiB."};
+    case ParseStatus::kChunkFramingTooLarge:
+      return {431, "chunk_framing_too_large",
+              "Chunk extensions, chunk-size padding and trailers exceed 16 KiB."};
+    case ParseStatus::kBodyTooLarge:
+      if (body_limit == 0) return {413, "payload_too_large", "This route takes no request body."};
+      return {413, "payload_too_large",
+              "The request body exceeds " + std::to_string(body_limit) + " bytes."};
+    case ParseStatus::kBadTransferEncoding:
+      return {400, "bad_transfer_encoding",
+              "Transfer-Encoding must be chunked, once and last, in HTTP/1.1, without "
+              "Content-Length."};
+    case ParseStatus::kUnsupportedTransferCoding:
+      return {501, "unsupported_transfer_coding",
+              "The only transfer coding this server accepts is chunked."};
+    default:
+      return {400, "bad_request", malformed};
+  }
+}
+
+// GET, HEAD and DELETE requests carry no body: one announced there is
+// refused (413) rather than buffered.
+bool MethodTakesBody(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "DELETE";
+}
+
 void AppendNumber(std::string& out, uint64_t v) {
   char buf[24];
   char* end = buf + sizeof buf;
@@ -122,10 +151,29 @@ void AppendHeader(std::string& out, std::string_view name, std::string_view valu
 
 bool IsTimeout(const boost::system::error_code& ec) { return ec == beast::error::timeout; }
 
-bool IsClientGone(const boost::system::error_code& ec) {
-  return ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream ||
-         ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::operation_aborted || ec == asio::error::broken_pipe;
+// What parsing more of a request came to: a parser status, or the transport
+// error that stopped it (`io`, with status kNeedMore).
+struct ParseOutcome {
+  ParseStatus status = ParseStatus::kNeedMore;
+  boost::system::error_code io;
+};
+
+// Parses what `buffer` holds, reading from `stream` while the parser needs
+// more. The caller arms the deadline; `idle`, when set, re-arms it before
+// each read (a body may take long, but must not stall).
+template <class Stream, class Body>
+asio::awaitable<ParseOutcome> ParseSome(Stream& stream, beast::flat_buffer& buffer,
+                                        RequestParser<Body>& parser,
+                                        std::optional<std::chrono::seconds> idle) {
+  for (;;) {
+    const ParseStatus status = parser.Put(buffer);
+    if (status != ParseStatus::kNeedMore) co_return ParseOutcome{status, {}};
+    if (idle) beast::get_lowest_layer(stream).expires_after(*idle);
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunkBytes), kAwait);
+    buffer.commit(n);
+    if (ec == asio::error::eof) co_return ParseOutcome{parser.PutEof(), {}};
+    if (ec) co_return ParseOutcome{ParseStatus::kNeedMore, ec};
+  }
 }
 
 // A streaming route's body, read on demand into the handler's buffer by a
@@ -135,7 +183,7 @@ template <class Stream>
 class StreamingBody final : public BodyReader {
  public:
   StreamingBody(Stream& stream, beast::flat_buffer& buffer,
-                bhttp::request_parser<bhttp::string_body>&& header, std::size_t limit,
+                RequestParser<bhttp::string_body>&& header, std::size_t limit,
                 std::optional<uint64_t> content_length, std::chrono::seconds idle_timeout,
                 unsigned version, bool expect_continue)
       : stream_(stream),
@@ -145,13 +193,11 @@ class StreamingBody final : public BodyReader {
         idle_timeout_(idle_timeout),
         version_(version),
         expect_continue_(expect_continue) {
-    // No limit is the largest one (boost::none trips a GCC 12 false
-    // "maybe uninitialized" in Beast here).
-    parser_.body_limit(limit != 0 ? std::uint64_t{limit} : UINT64_MAX);
+    parser_.set_body_limit(limit != 0 ? std::uint64_t{limit} : UINT64_MAX);  // 0 = none
   }
 
   asio::awaitable<BodyChunk> Read(std::span<char> out) override {
-    if (parser_.is_done() || out.empty()) co_return BodyChunk{};
+    if (done() || out.empty()) co_return BodyChunk{};
     if (expect_continue_) {
       expect_continue_ = false;
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version_};
@@ -159,34 +205,33 @@ class StreamingBody final : public BodyReader {
       auto [wec, wn] = co_await bhttp::async_write(stream_, cont, kAwait);
       if (wec) co_return BodyChunk{0, BodyError::kClientGone};
     }
-    auto& body = parser_.get().body();
+    auto& body = parser_.get().get().body();
     for (;;) {
       body.data = out.data();
       body.size = out.size();
-      beast::get_lowest_layer(stream_).expires_after(idle_timeout_);
-      auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kAwait);
-      if (ec == bhttp::error::need_buffer) ec = {};  // the handler's buffer is full
-      if (ec) co_return BodyChunk{0, Classify(ec)};
+      const ParseOutcome r = co_await ParseSome(stream_, buffer_, parser_, idle_timeout_);
+      if (r.io)
+        co_return BodyChunk{0, IsTimeout(r.io) ? BodyError::kTimeout : BodyError::kClientGone};
+      if (r.status != ParseStatus::kDone) co_return BodyChunk{0, Classify(r.status)};
       const std::size_t got = out.size() - body.size;
       bytes_read_ += got;
-      if (got > 0 || parser_.is_done()) co_return BodyChunk{got};
+      if (got > 0 || done()) co_return BodyChunk{got};
     }
   }
   std::optional<uint64_t> content_length() const override { return content_length_; }
   uint64_t bytes_read() const override { return bytes_read_; }
-  bool done() const override { return parser_.is_done(); }
+  bool done() const override { return parser_.get().is_done(); }
 
  private:
-  static BodyError Classify(const boost::system::error_code& ec) {
-    if (ec == bhttp::error::body_limit) return BodyError::kTooLarge;
-    if (IsTimeout(ec)) return BodyError::kTimeout;
-    if (IsClientGone(ec)) return BodyError::kClientGone;
+  static BodyError Classify(ParseStatus status) {
+    if (status == ParseStatus::kBodyTooLarge) return BodyError::kTooLarge;
+    if (status == ParseStatus::kEndOfStream) return BodyError::kClientGone;
     return BodyError::kMalformed;
   }
 
   Stream& stream_;
   beast::flat_buffer& buffer_;
-  bhttp::request_parser<bhttp::buffer_body> parser_;
+  RequestParser<bhttp::buffer_body> parser_;
   std::optional<uint64_t> content_length_;
   std::chrono::seconds idle_timeout_;
   unsigned version_;
@@ -390,9 +435,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     const auto started = std::chrono::steady_clock::now();
     const auto started_wall = std::chrono::system_clock::now();
     lowest.expires_after(options_.header_timeout);
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(kParserHeaderLimit);
-    parser.body_limit(boost::none);  // checked per route below
+    RequestParser<bhttp::string_body> parser;
 
     RequestContext ctx;
     Request req;
@@ -404,45 +447,31 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     std::optional<Rejection> early;  // answered by the server itself, then close
     std::optional<StreamingBody<Stream>> streaming_body;
 
-    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
-    if (hec) {
-      if (hec == bhttp::error::header_limit) {
-        // Which limit: a request line longer than 8 KiB, or the header block.
-        const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
-        const auto eol = data.find("\r\n");
-        early =
-            (eol == std::string_view::npos || eol > kMaxRequestLineBytes)
-                ? Rejection{414, "uri_too_long", "The request line exceeds 8 KiB."}
-                : Rejection{431, "header_too_large", "The request header block exceeds 16 KiB."};
-      } else if (IsTimeout(hec)) {
-        early = Rejection{408, "request_timeout", "The request headers did not arrive in time."};
-      } else if (hec == bhttp::error::end_of_stream || hec == asio::error::eof ||
-                 hec == asio::error::operation_aborted || hec == asio::error::connection_reset) {
-        co_return;
-      } else {
-        early = Rejection{400, "bad_request", "The request is not valid HTTP/1.1."};
-      }
+    ParseOutcome head;
+    do {
+      head = co_await ParseSome(stream, buffer, parser, std::nullopt);
+    } while (!head.io && head.status == ParseStatus::kDone && !parser.get().is_header_done());
+    if (head.io) {
+      if (!IsTimeout(head.io)) co_return;  // reset, or shutdown
+      early = Rejection{408, "request_timeout", "The request headers did not arrive in time."};
+    } else if (head.status == ParseStatus::kEndOfStream) {
+      co_return;
+    } else if (head.status != ParseStatus::kDone) {
+      early = RejectionFor(head.status, 0, "The request is not valid HTTP/1.1.");
     }
 
     const Route* route = nullptr;
-    if (!early) {
-      auto& h = parser.get();
+    if (parser.get().is_header_done()) {
+      // Also for a refused header (a bad Transfer-Encoding): the access log
+      // and the request id then name the request.
+      auto& h = parser.get().get();
       req.method = std::string(h.method_string());
       req.target = std::string(h.target());
       version = h.version();
       keep_alive = h.keep_alive();
-      std::size_t header_bytes = 0;
-      for (const auto& f : h) {
-        header_bytes += f.name_string().size() + f.value().size() + 4;
-        req.headers.Add(std::string(f.name_string()), std::string(f.value()));
-      }
+      for (const auto& f : h) req.headers.Add(std::string(f.name_string()), std::string(f.value()));
       if (auto id = req.headers.Get("X-Request-Id"); id && IsSaneRequestId(*id)) {
         ctx.request_id = std::string(*id);
-      }
-      if (req.target.size() > kMaxRequestLineBytes) {
-        early = Rejection{414, "uri_too_long", "The request line exceeds 8 KiB."};
-      } else if (header_bytes > kMaxHeaderBytes) {
-        early = Rejection{431, "header_too_large", "The request header block exceeds 16 KiB."};
       }
     }
     if (ctx.request_id.empty()) ctx.request_id = base::NewId("req");
@@ -453,18 +482,19 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       route = match.route;
       pattern_index = match.pattern_index;
       req.path_params = std::move(match.params);
-
-      // Phase 3: the body, with a size limit known before reading when the
-      // client sends Content-Length, and an idle deadline per read. A
-      // streaming route reads its own body (limit 0 = none).
-      const bool streaming = route && route->options.stream_body;
-      const std::size_t limit = route && (route->options.max_body_bytes || streaming)
-                                    ? route->options.max_body_bytes
-                                    : options_.max_body_bytes;
-      const auto content_length = parser.content_length();
+    }
+    // Phase 3: the body, with a size limit known before reading when the
+    // client sends Content-Length, and an idle deadline per read. A
+    // streaming route reads its own body (limit 0 = none); no body is read
+    // for a request without a route (404/405 close the connection instead).
+    if (route) {
+      const bool streaming = route->options.stream_body;
+      std::size_t limit = route->options.max_body_bytes || streaming ? route->options.max_body_bytes
+                                                                     : options_.max_body_bytes;
+      if (!MethodTakesBody(route->method)) limit = 0;
+      const auto content_length = parser.get().content_length();
       if (content_length && (limit != 0 || !streaming) && *content_length > limit) {
-        early = Rejection{413, "payload_too_large",
-                          "The request body exceeds " + std::to_string(limit) + " bytes."};
+        early = RejectionFor(ParseStatus::kBodyTooLarge, limit, "");
       } else if (streaming) {
         const auto expect = req.headers.Get("Expect");
         streaming_body.emplace(
@@ -472,8 +502,8 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
             content_length ? std::optional<uint64_t>(*content_length) : std::nullopt,
             options_.body_idle_timeout, version, expect && beast::iequals(*expect, "100-continue"));
         req.body_reader = &*streaming_body;
-      } else if (!parser.is_done()) {
-        parser.body_limit(limit);
+      } else if (!parser.get().is_done()) {
+        parser.set_body_limit(limit);
         if (auto expect = req.headers.Get("Expect");
             expect && beast::iequals(*expect, "100-continue")) {
           bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
@@ -481,26 +511,20 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
           auto [wec, wn] = co_await bhttp::async_write(stream, cont, kAwait);
           if (wec) co_return;
         }
-        while (!parser.is_done()) {
-          lowest.expires_after(options_.body_idle_timeout);
-          auto [bec, bn] = co_await bhttp::async_read_some(stream, buffer, parser, kAwait);
-          if (!bec) continue;
-          if (bec == bhttp::error::body_limit) {
-            early = Rejection{413, "payload_too_large",
-                              "The request body exceeds " + std::to_string(limit) + " bytes."};
-          } else if (IsTimeout(bec)) {
+        while (!early && !parser.get().is_done()) {
+          const ParseOutcome body =
+              co_await ParseSome(stream, buffer, parser, options_.body_idle_timeout);
+          if (body.io) {
+            if (!IsTimeout(body.io)) co_return;  // the client went away mid-body
             early = Rejection{408, "request_timeout", "The request body stalled."};
-          } else if (bec == bhttp::error::partial_message || bec == asio::error::eof ||
-                     bec == asio::error::connection_reset ||
-                     bec == asio::error::operation_aborted) {
-            co_return;  // the client went away mid-body: nothing to answer
-          } else {
-            early = Rejection{400, "bad_request", "The request body is malformed."};
+          } else if (body.status == ParseStatus::kEndOfStream) {
+            co_return;
+          } else if (body.status != ParseStatus::kDone) {
+            early = RejectionFor(body.status, limit, "The request body is malformed.");
           }
-          break;
         }
       }
-      if (!early && !streaming) req.body = std::move(parser.get().body());
+      if (!early && !streaming) req.body = std::move(parser.get().get().body());
     }
 
     // Phase 4: answer.
@@ -518,8 +542,9 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     } else {
       res = co_await Dispatch(*route, req, ctx);
     }
-    // A body the handler left unread cannot be skipped reliably: close.
-    const bool unread_body = streaming_body && !streaming_body->done();
+    // A body the handler left unread (or that was never read: a refused
+    // request, no route) cannot be skipped reliably: close.
+    const bool unread_body = streaming_body ? !streaming_body->done() : !parser.get().is_done();
     if (unread_body) res.close_connection = true;
     res.headers.Add("X-Request-Id", ctx.request_id);
     const bool keep = keep_alive && !res.close_connection && !stopping_;
@@ -545,7 +570,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       hooks_.on_access(rec);
     }
     if (body_size == SIZE_MAX) co_return;
-    if (unread_body) co_await DiscardUnreadBody(stream, buffer);
+    if (unread_body && res.status != 408) co_await DiscardUnreadBody(stream, buffer);
     if (!keep) co_return;
   }
 }

@@ -165,18 +165,6 @@ bool NoneMatch(std::string_view header, std::string_view opaque) {
   return true;
 }
 
-// RFC 9110 §13.1.5: the range applies only if If-Range names the current
-// representation: a strong ETag equal to ours, or exactly our Last-Modified.
-bool IfRangeHolds(std::string_view header, std::string_view opaque,
-                  std::string_view last_modified) {
-  const std::string_view value = base::TrimAsciiSpace(header);
-  if (value.starts_with("\"") || value.starts_with("W/")) {
-    const auto tags = http::ParseEntityTags(value);
-    return tags && tags->size() == 1 && !tags->front().weak && tags->front().opaque == opaque;
-  }
-  return !last_modified.empty() && value == last_modified;
-}
-
 }  // namespace
 
 awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) const {
@@ -375,7 +363,7 @@ awaitable<Response> FileHandlers::Download(Request& req, RequestContext& ctx) co
   files::ByteRange range;
   const auto range_header = req.headers.Get("Range");
   const auto if_range = req.headers.Get("If-Range");
-  if (range_header && (!if_range || IfRangeHolds(*if_range, file->sha256, last_modified))) {
+  if (range_header && (!if_range || http::IfRangeHolds(*if_range, file->sha256, last_modified))) {
     range = files::ParseRange(*range_header, file->size);
   }
   if (range.kind == files::ByteRange::Kind::kUnsatisfiable) {
