@@ -1,5 +1,7 @@
 #include "admin/admin_api.h"
 
+#include "files/blob_store.h"
+
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -118,6 +120,11 @@ awaitable<Response> DeleteTenant(const AdminDeps& deps, Request& req, RequestCon
     auto purged = co_await tenant_db::PurgeTenant(deps.store, deps.databases, &deps.pool,
                                                   req.PathParam("id"));
     if (!purged) co_return http::ErrorResponse(purged.error(), ctx.request_id);
+    if (deps.blobs != nullptr) {
+      if (auto removed = co_await deps.blobs->RemoveTenant(purged->id); !removed) {
+        co_return http::ErrorResponse(removed.error(), ctx.request_id);
+      }
+    }
   } else {
     auto deleted = co_await deps.store.DeleteTenant(req.PathParam("id"));
     if (!deleted) co_return http::ErrorResponse(deleted.error(), ctx.request_id);

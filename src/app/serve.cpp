@@ -25,6 +25,7 @@
 #include "crypto/secret_box.h"
 #include "files/file_links.h"
 #include "files/local_blob_store.h"
+#include "files/open_blob_store.h"
 #include "forward_auth/forward_auth_routes.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -109,10 +110,16 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
              ": no tenant owns it (left by an interrupted create or "
              "purge)");
   }
+  // Blocking work of the local blob store (fsync of a finished upload)
+  // runs here, never on an event-loop thread.
+  boost::asio::thread_pool blocking(2);
+  auto blob_store = files::OpenBlobStore(config, &blocking);
+  if (!blob_store) return Fail(blob_store.error().public_message);
+  files::BlobStore& blobs = **blob_store;
   // Uploads a crash interrupted leave temporaries (and maybe bytes no
   // metadata row claims); they go before anything is served.
-  files::LocalBlobStore blobs(config.data_dir);
-  auto recovered = blobs.Recover([&](std::string_view tenant_id, std::string_view file_id) {
+  files::LocalBlobStore local_blobs(config.data_dir);
+  auto recovered = local_blobs.Recover([&](std::string_view tenant_id, std::string_view file_id) {
     auto db = databases.Open(tenant_id);
     if (!db) return base::Result<bool>(db.error().code != base::ErrorCode::kNotFound);
     auto st = (*db)->Prepare("SELECT 1 FROM files WHERE id = ?");
@@ -150,7 +157,10 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   // interrupted is finished or rolled back before anything is served.
   tenant_db::RestoreMarks restore_marks;
   pool.UseRestoreMarks(&restore_marks);
-  const backup::Backups backups(databases, {config.backup_dump_command});
+  // Backups read file bytes from the S3 store; local ones straight from
+  // the uploads directory.
+  const backup::Backups backups(
+      databases, {config.backup_dump_command, config.blob_store == "s3" ? &blobs : nullptr});
   const backup::Restorer restorer(databases, &restore_marks);
   auto swept = restorer.Sweep();
   if (!swept) return Fail(swept.error().public_message + " " + swept.error().log_detail);
@@ -196,15 +206,12 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
     readiness.push_back({"redis", [&redis_client] { return redis_client->Health(); }});
   }
   RegisterPublicRoutes(router, **store, metrics, std::move(readiness));
-  admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool});
+  admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool, &blobs});
   admin::RegisterBackupRoutes(router, admin_auth,
                               {**store, backups, restorer, pool, usage_meter, backup_workers});
   const tenant_api::TenantRoutes tenant_routes(tenant_auth, auth_failures, directory, **store,
                                                *sessions, pool);
   tenant_routes.Register(router);
-  // Blocking work of uploads (fsync of a finished file) runs here, never on
-  // an event-loop thread.
-  boost::asio::thread_pool blocking(2);
   const files::FileLinks file_links(box->DeriveKey("file-link-signing"));
   const tenant_api::FileRoutes file_routes(
       tenant_auth, auth_failures,

@@ -473,6 +473,63 @@ const std::vector<Setting>& Table() {
       return true;
     };
     t.push_back(std::move(public_url));
+    // File storage (api.md §14, docs/operations.md "File storage").
+    Setting blob_store;
+    blob_store.info = {"blob_store", "TENANTD_BLOB_STORE", "local",
+                       "Where file bytes live: local (<data>/storage/uploads) or s3 (the "
+                       "s3_* settings)."};
+    blob_store.requirement = "must be local or s3";
+    blob_store.store = [](std::string_view text, Config& config) {
+      const std::string lower = ToLower(text);
+      if (lower != "local" && lower != "s3") return false;
+      config.blob_store = lower;
+      return true;
+    };
+    t.push_back(std::move(blob_store));
+    auto text_setting = [](std::string name, std::string env, std::string default_value,
+                           std::string help, std::string requirement, std::string Config::*member) {
+      Setting s;
+      s.info = {std::move(name), std::move(env), std::move(default_value), std::move(help)};
+      s.requirement = std::move(requirement);
+      s.store = [member](std::string_view text, Config& config) {
+        if (text.find_first_of(" \t\r\n") != std::string_view::npos) return false;
+        config.*member = std::string(text);
+        return true;
+      };
+      return s;
+    };
+    t.push_back(text_setting("s3_endpoint", "TENANTD_S3_ENDPOINT", "",
+                             "S3 endpoint URL, http(s)://host[:port] (blob_store = s3).",
+                             "must be a URL without blanks", &Config::s3_endpoint));
+    t.push_back(text_setting("s3_region", "TENANTD_S3_REGION", "us-east-1",
+                             "S3 region the requests are signed for.", "must have no blanks",
+                             &Config::s3_region));
+    t.push_back(text_setting("s3_bucket", "TENANTD_S3_BUCKET", "",
+                             "S3 bucket holding every tenant's files under tenant-<id>/.",
+                             "must have no blanks", &Config::s3_bucket));
+    t.push_back(text_setting("s3_access_key_id", "TENANTD_S3_ACCESS_KEY_ID", "",
+                             "S3 access key id.", "must have no blanks",
+                             &Config::s3_access_key_id));
+    Setting s3_secret;
+    s3_secret.info = {"s3_secret_access_key", "TENANTD_S3_SECRET_ACCESS_KEY", "",
+                      "S3 secret access key (a secret: no flag, never printed).",
+                      /*has_flag=*/false};
+    s3_secret.requirement = "must have no blanks";
+    s3_secret.is_secret = true;
+    s3_secret.store = [](std::string_view text, Config& config) {
+      if (text.find_first_of(" \t\r\n") != std::string_view::npos) return false;
+      config.s3_secret_access_key = base::Secret(std::string(text));
+      return true;
+    };
+    t.push_back(std::move(s3_secret));
+    t.push_back(BooleanSetting("s3_force_path_style", "TENANTD_S3_FORCE_PATH_STYLE", "false",
+                               "Address the bucket as host/bucket/key (MinIO and most "
+                               "self-hosted stores) instead of bucket.host/key.",
+                               &Config::s3_force_path_style));
+    t.push_back(text_setting("s3_ca_file", "TENANTD_S3_CA_FILE", "",
+                             "PEM file of extra CA certificates trusted for an https S3 "
+                             "endpoint.",
+                             "must be a file path without blanks", &Config::s3_ca_file));
 
     // X-Tenantd-Token needs tenantd's own access tokens (api.md §12), which
     // this version does not issue: turning it on must fail loudly at

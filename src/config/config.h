@@ -70,6 +70,16 @@ struct Config {
   // "https://api.example.com" (no trailing slash): presigned links are
   // absolute under it; "" = relative links.
   std::string public_url;
+  // Where file bytes live (api.md §14): "local" (<data>/storage/uploads)
+  // or "s3" (the bucket below; S3Client checks the s3_* values at start).
+  std::string blob_store = "local";
+  std::string s3_endpoint;  // http(s)://host[:port]
+  std::string s3_region = "us-east-1";
+  std::string s3_bucket;
+  std::string s3_access_key_id;
+  base::Secret s3_secret_access_key;
+  bool s3_force_path_style = false;
+  std::string s3_ca_file;  // extra trusted CA certificates (PEM), "" = the system's
   // Forward authentication (api.md §19): X-Tenantd-Token on /auth/v1/check
   // answers. Refused while tenantd issues no access tokens (§12).
   bool forward_token = false;

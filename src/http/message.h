@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 namespace tenantd::http {
 
 class BodyReader;
+class BodySource;
 
 struct Header {
   std::string name;
@@ -73,6 +75,14 @@ struct Response {
     uint64_t length = 0;
   };
   std::optional<FileBody> file;
+  // A body read from `source` as it is sent (http/body_source.h): exactly
+  // `length` bytes (the Content-Length). Shared only so that this header
+  // need not define BodySource.
+  struct StreamBody {
+    std::shared_ptr<BodySource> source;
+    uint64_t length = 0;
+  };
+  std::optional<StreamBody> stream;
   bool close_connection = false;
 
   static Response Json(int status, std::string body);

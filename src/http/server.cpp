@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include "http/body_source.h"
+
 #include <sys/sendfile.h>
 #include <unistd.h>
 #include <array>
@@ -265,6 +267,8 @@ class Server::Impl {
                                      unsigned version, bool keep_alive, Response& res);
   template <class Stream>
   asio::awaitable<bool> WriteFile(Stream& stream, Response::FileBody& file);
+  template <class Stream>
+  asio::awaitable<bool> WriteStream(Stream& stream, Response::StreamBody& body);
   template <class Stream>
   asio::awaitable<void> DiscardUnreadBody(Stream& stream, beast::flat_buffer& buffer);
   asio::awaitable<Response> Dispatch(const Route& route, Request& req, RequestContext& ctx);
@@ -618,7 +622,9 @@ asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& he
   head += HttpDate();
   if (!res.content_type.empty()) AppendHeader(head, "Content-Type", res.content_type);
   for (const auto& h : res.headers.items()) AppendHeader(head, h.name, h.value);
-  const std::size_t body_size = res.file ? res.file->length : res.body.size();
+  const std::size_t body_size = res.file     ? res.file->length
+                                : res.stream ? res.stream->length
+                                             : res.body.size();
   if (res.status != 204 && res.status != 304 && res.status >= 200) {
     head += "\r\nContent-Length: ";
     AppendNumber(head, body_size);
@@ -631,6 +637,7 @@ asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& he
   head += "\r\n\r\n";
   const bool is_head = req.method == "HEAD";
   const bool send_file = res.file && !is_head && body_size > 0;
+  const bool send_stream = res.stream && !is_head && body_size > 0;
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), is_head ? asio::const_buffer() : asio::buffer(res.body)};
   const std::size_t sent = is_head ? 0 : body_size;
@@ -652,7 +659,29 @@ asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& he
     if (ec) co_return SIZE_MAX;
   }
   if (send_file && !co_await WriteFile(stream, *res.file)) co_return SIZE_MAX;
+  if (send_stream && !co_await WriteStream(stream, *res.stream)) co_return SIZE_MAX;
   co_return sent;
+}
+
+// A streamed body: read from its source into one 64 KiB buffer and
+// written, one buffer at a time, so memory stays flat and a slow client
+// slows the source down. A source that fails or ends early closes the
+// connection: the client sees a short body, never a wrong one.
+template <class Stream>
+asio::awaitable<bool> Server::Impl::WriteStream(Stream& stream, Response::StreamBody& body) {
+  std::vector<char> chunk(64 * 1024);
+  uint64_t left = body.length;
+  while (left > 0) {
+    const std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(left, chunk.size()));
+    const std::optional<std::size_t> n =
+        co_await body.source->Read(std::span<char>(chunk.data(), want));
+    if (!n || *n == 0) co_return false;
+    left -= *n;
+    beast::get_lowest_layer(stream).expires_after(options_.body_idle_timeout);
+    auto [ec, written] = co_await asio::async_write(stream, asio::buffer(chunk.data(), *n), kAwait);
+    if (ec) co_return false;
+  }
+  co_return true;
 }
 
 // A file body: sendfile(2) on plain TCP, so the bytes go from the page cache

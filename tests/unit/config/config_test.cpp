@@ -122,6 +122,14 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.trusted_proxies.empty(), b.trusted_proxies.empty());
   EXPECT_EQ(a.forwarded_header, b.forwarded_header);
   EXPECT_EQ(a.public_url, b.public_url);
+  EXPECT_EQ(a.blob_store, b.blob_store);
+  EXPECT_EQ(a.s3_endpoint, b.s3_endpoint);
+  EXPECT_EQ(a.s3_region, b.s3_region);
+  EXPECT_EQ(a.s3_bucket, b.s3_bucket);
+  EXPECT_EQ(a.s3_access_key_id, b.s3_access_key_id);
+  EXPECT_EQ(a.s3_secret_access_key.Reveal(), b.s3_secret_access_key.Reveal());
+  EXPECT_EQ(a.s3_force_path_style, b.s3_force_path_style);
+  EXPECT_EQ(a.s3_ca_file, b.s3_ca_file);
 }
 
 // ---- The table ----
@@ -163,6 +171,15 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "trusted_proxies",
                                              "forwarded_header",
                                              "public_url",
+                                             "blob_store",
+                                             "s3_endpoint",
+                                             "s3_region",
+                                             "s3_bucket",
+                                             "s3_access_key_id",
+                                             "s3_secret_access_key",
+                                             "s3_force_path_style",
+                                             "s3_ca_file",
+
                                              "forward_token"}));
 }
 
@@ -202,6 +219,14 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"trusted_proxies", "TENANTD_TRUSTED_PROXIES"},
       {"forwarded_header", "TENANTD_FORWARDED_HEADER"},
       {"public_url", "TENANTD_PUBLIC_URL"},
+      {"blob_store", "TENANTD_BLOB_STORE"},
+      {"s3_endpoint", "TENANTD_S3_ENDPOINT"},
+      {"s3_region", "TENANTD_S3_REGION"},
+      {"s3_bucket", "TENANTD_S3_BUCKET"},
+      {"s3_access_key_id", "TENANTD_S3_ACCESS_KEY_ID"},
+      {"s3_secret_access_key", "TENANTD_S3_SECRET_ACCESS_KEY"},
+      {"s3_force_path_style", "TENANTD_S3_FORCE_PATH_STYLE"},
+      {"s3_ca_file", "TENANTD_S3_CA_FILE"},
       {"forward_token", "TENANTD_FORWARD_TOKEN"},
   };
   for (const SettingInfo& info : AllSettings()) {
@@ -213,7 +238,8 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
 TEST(AllSettings, GivesSecretsNoFlagBecauseArgvShowsInPs) {
   for (const SettingInfo& info : AllSettings()) {
     const bool is_secret = info.name == "admin_token" || info.name == "master_key" ||
-                           info.name == "redis_url" || info.name == "database_url";
+                           info.name == "redis_url" || info.name == "database_url" ||
+                           info.name == "s3_secret_access_key";
     EXPECT_EQ(info.has_flag, !is_secret) << info.name;
   }
 }
@@ -356,6 +382,14 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"trusted_proxies", "10.0.0.0/33"},
       {"forwarded_header", "x-real-ip"},
       {"public_url", "ftp://files.example.com"},
+      {"blob_store", "floppy"},
+      {"s3_endpoint", "http://a b"},
+      {"s3_region", "eu west"},
+      {"s3_bucket", "my bucket"},
+      {"s3_access_key_id", "AK ID"},
+      {"s3_secret_access_key", "sec ret"},
+      {"s3_force_path_style", "sometimes"},
+      {"s3_ca_file", "/etc/my ca.pem"},
       {"forward_token", "true"},
   };
   // master_key's content is checked by the crypto module, so any text loads.
