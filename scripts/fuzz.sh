@@ -10,6 +10,10 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-600}}
+# make test pins the seed (FUZZ_SEED=1) so that its short smoke explores the
+# same inputs on every run and a red CI run can be replayed; make fuzz leaves
+# it random to keep finding new ones.
+seed=${FUZZ_SEED:-0}
 build=${FUZZ_BUILD:-build/fuzz}
 jobs=${JOBS:-$(nproc)}
 
@@ -30,7 +34,7 @@ for t in "${targets[@]}"; do
   set +e
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$build/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" "${extra[@]}" \
+    -seed="$seed" -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" "${extra[@]}" \
     "$build/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
   set -e

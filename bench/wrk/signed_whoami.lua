@@ -5,6 +5,8 @@
 -- ("sid=…", from an earlier signed request) is sent with every request when
 -- set, as by a client with a cookie jar; without it every request starts a
 -- new session.
+dofile(os.getenv("BENCH_WRK_DIR") .. "/report.lua")
+
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct evp_md_st EVP_MD;

@@ -1,8 +1,11 @@
 #include "admin/admin_api.h"
 
+#include "files/blob_store.h"
+
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "admin/admin_docs.h"
 #include "admin/tenant_json.h"
 #include "base/ids.h"
 #include "control/control_store.h"
@@ -117,6 +120,11 @@ awaitable<Response> DeleteTenant(const AdminDeps& deps, Request& req, RequestCon
     auto purged = co_await tenant_db::PurgeTenant(deps.store, deps.databases, &deps.pool,
                                                   req.PathParam("id"));
     if (!purged) co_return http::ErrorResponse(purged.error(), ctx.request_id);
+    if (deps.blobs != nullptr) {
+      if (auto removed = co_await deps.blobs->RemoveTenant(purged->id); !removed) {
+        co_return http::ErrorResponse(removed.error(), ctx.request_id);
+      }
+    }
   } else {
     auto deleted = co_await deps.store.DeleteTenant(req.PathParam("id"));
     if (!deleted) co_return http::ErrorResponse(deleted.error(), ctx.request_id);
@@ -159,12 +167,16 @@ void RegisterAdminRoutes(http::Router& router, const http::Stage& auth, const Ad
   auto bind_deps = [deps](auto fn) {
     return [deps, fn](Request& req, RequestContext& ctx) { return fn(deps, req, ctx); };
   };
-  router.Add("POST", "/admin/v1/tenants", stages, bind_deps(CreateTenant));
-  router.Add("GET", "/admin/v1/tenants", stages, bind(ListTenants));
-  router.Add("GET", "/admin/v1/tenants/{id}", stages, bind(ShowTenant));
-  router.Add("PATCH", "/admin/v1/tenants/{id}", stages, bind(PatchTenant));
-  router.Add("DELETE", "/admin/v1/tenants/{id}", stages, bind_deps(DeleteTenant));
-  router.Add("POST", "/admin/v1/tenants/{id}/credentials/rotate", stages, bind(RotateCredentials));
+  router.Add("POST", "/admin/v1/tenants", stages, bind_deps(CreateTenant),
+             admin_docs::CreateTenant());
+  router.Add("GET", "/admin/v1/tenants", stages, bind(ListTenants), admin_docs::ListTenants());
+  router.Add("GET", "/admin/v1/tenants/{id}", stages, bind(ShowTenant), admin_docs::ShowTenant());
+  router.Add("PATCH", "/admin/v1/tenants/{id}", stages, bind(PatchTenant),
+             admin_docs::PatchTenant());
+  router.Add("DELETE", "/admin/v1/tenants/{id}", stages, bind_deps(DeleteTenant),
+             admin_docs::DeleteTenant());
+  router.Add("POST", "/admin/v1/tenants/{id}/credentials/rotate", stages, bind(RotateCredentials),
+             admin_docs::RotateCredentials());
 }
 
 }  // namespace tenantd::admin

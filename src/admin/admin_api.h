@@ -7,6 +7,9 @@
 namespace tenantd::control {
 class ControlStore;
 }
+namespace tenantd::files {
+class BlobStore;
+}
 namespace tenantd::tenant_db {
 class TenantDatabases;
 class TenantDbPool;
@@ -19,6 +22,9 @@ struct AdminDeps {
   control::ControlStore& store;
   const tenant_db::TenantDatabases& databases;  // created with, purged with the tenant
   tenant_db::TenantDbPool& pool;                // closed before a purge
+  // Where the tenants' files live; a purge removes them there too (the
+  // local store's are removed with the tenant's directory either way).
+  files::BlobStore* blobs = nullptr;
 };
 
 void RegisterAdminRoutes(http::Router& router, const http::Stage& auth, const AdminDeps& deps);

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "admin/admin_docs.h"
 #include "backup/backup.h"
 #include "backup/restore.h"
 #include "base/ids.h"
@@ -217,10 +218,13 @@ void RegisterBackupRoutes(http::Router& router, const http::Stage& auth,
   auto bind = [deps](auto fn) {
     return [deps, fn](Request& req, RequestContext& ctx) { return fn(deps, req, ctx); };
   };
-  router.Add("POST", "/admin/v1/tenants/{id}/backups", stages, bind(CreateBackup));
-  router.Add("GET", "/admin/v1/tenants/{id}/backups", stages, bind(ListBackups));
-  router.Add("POST", "/admin/v1/tenants/{id}/restore", stages, bind(Restore));
-  router.Add("GET", "/admin/v1/tenants/{id}/usage", stages, bind(Usage));
+  router.Add("POST", "/admin/v1/tenants/{id}/backups", stages, bind(CreateBackup),
+             admin_docs::CreateBackup());
+  router.Add("GET", "/admin/v1/tenants/{id}/backups", stages, bind(ListBackups),
+             admin_docs::ListBackups());
+  router.Add("POST", "/admin/v1/tenants/{id}/restore", stages, bind(Restore),
+             admin_docs::Restore());
+  router.Add("GET", "/admin/v1/tenants/{id}/usage", stages, bind(Usage), admin_docs::Usage());
 }
 
 }  // namespace tenantd::admin

@@ -1,5 +1,6 @@
 #include "app/serve.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <boost/asio/thread_pool.hpp>
@@ -10,6 +11,7 @@
 #include "admin/admin_auth.h"
 #include "admin/admin_token.h"
 #include "admin/backup_routes.h"
+#include "app/api_docs.h"
 #include "app/housekeeping.h"
 #include "app/public_api.h"
 #include "auth/directory.h"
@@ -17,11 +19,14 @@
 #include "auth/tenant_auth.h"
 #include "backup/backup.h"
 #include "backup/restore.h"
+#include "base/data_dir.h"
 #include "base/version.h"
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
 #include "files/file_links.h"
 #include "files/local_blob_store.h"
+#include "files/open_blob_store.h"
+#include "forward_auth/forward_auth_routes.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -66,6 +71,8 @@ void RaiseOpenFileLimit() {
 
 int Serve(const config::Config& config, const std::vector<storage::Migration>& tenant_migrations) {
   RaiseOpenFileLimit();
+  // Before anything creates a file in it (the logger is first).
+  if (auto st = base::PrepareDataDir(config.data_dir); !st) return Fail(st.error().public_message);
   logging::LoggerOptions log_options;
   log_options.file = config.data_dir / "storage" / "framework" / "log.txt";
   log_options.json = config.log_json;
@@ -103,10 +110,16 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
              ": no tenant owns it (left by an interrupted create or "
              "purge)");
   }
+  // Blocking work of the local blob store (fsync of a finished upload)
+  // runs here, never on an event-loop thread.
+  boost::asio::thread_pool blocking(2);
+  auto blob_store = files::OpenBlobStore(config, &blocking);
+  if (!blob_store) return Fail(blob_store.error().public_message);
+  files::BlobStore& blobs = **blob_store;
   // Uploads a crash interrupted leave temporaries (and maybe bytes no
   // metadata row claims); they go before anything is served.
-  files::LocalBlobStore blobs(config.data_dir);
-  auto recovered = blobs.Recover([&](std::string_view tenant_id, std::string_view file_id) {
+  files::LocalBlobStore local_blobs(config.data_dir);
+  auto recovered = local_blobs.Recover([&](std::string_view tenant_id, std::string_view file_id) {
     auto db = databases.Open(tenant_id);
     if (!db) return base::Result<bool>(db.error().code != base::ErrorCode::kNotFound);
     auto st = (*db)->Prepare("SELECT 1 FROM files WHERE id = ?");
@@ -144,7 +157,10 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   // interrupted is finished or rolled back before anything is served.
   tenant_db::RestoreMarks restore_marks;
   pool.UseRestoreMarks(&restore_marks);
-  const backup::Backups backups(databases, {config.backup_dump_command});
+  // Backups read file bytes from the S3 store; local ones straight from
+  // the uploads directory.
+  const backup::Backups backups(
+      databases, {config.backup_dump_command, config.blob_store == "s3" ? &blobs : nullptr});
   const backup::Restorer restorer(databases, &restore_marks);
   auto swept = restorer.Sweep();
   if (!swept) return Fail(swept.error().public_message + " " + swept.error().log_detail);
@@ -184,31 +200,37 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
 
   http::Metrics metrics;
   http::Router router;
-  admin::AdminAuth admin_auth(token->sha256);
+  admin::AdminAuth admin_auth(token->sha256, &auth_failures, &limits);
   std::vector<ReadinessCheck> readiness;
   if (redis_client) {
     readiness.push_back({"redis", [&redis_client] { return redis_client->HealthAsync(); }});
   }
   RegisterPublicRoutes(router, **store, metrics, std::move(readiness));
-  admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool});
+  admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool, &blobs});
   admin::RegisterBackupRoutes(router, admin_auth,
                               {**store, backups, restorer, pool, usage_meter, backup_workers});
   const tenant_api::TenantRoutes tenant_routes(tenant_auth, auth_failures, directory, **store,
                                                *sessions, pool);
   tenant_routes.Register(router);
-  // Blocking work of uploads (fsync of a finished file) runs here, never on
-  // an event-loop thread.
-  boost::asio::thread_pool blocking(2);
   const files::FileLinks file_links(box->DeriveKey("file-link-signing"));
   const tenant_api::FileRoutes file_routes(
       tenant_auth, auth_failures,
       tenant_api::FileHandlers{pool, blobs, file_links, directory, config.plans, blocking,
-                               config.max_upload_size, &limits});
+                               config.max_upload_size, &limits, config.public_url});
   file_routes.Register(router);
+  const forward_auth::ForwardAuthRoutes forward_auth_routes(
+      {tenant_auth, auth_failures, directory, admin_auth,
+       [&config](std::string_view peer) { return config.trusted_proxies.Contains(peer); }});
+  forward_auth_routes.Register(router);
+  // Last: the OpenAPI document describes every route registered before it.
+  for (const std::string& route : RegisterApiDocs(router, base::kVersion)) {
+    log.Warn("route " + route + " has no OpenAPI description (http/route_doc.h)");
+  }
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
   metrics.AddCollector([&pool](std::string& out) { pool.Render(out); });
   metrics.AddCollector([&limits](std::string& out) { limits.Render(out); });
+  metrics.AddCollector([&usage_meter](std::string& out) { usage_meter.Render(out); });
   if (redis_client) {
     metrics.AddCollector([&redis_client](std::string& out) {
       out += "# HELP tenantd_redis_up Whether Redis answered the last command (1) or not (0).\n";
@@ -249,6 +271,12 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
        }},
       {"close idle tenant databases", std::chrono::seconds(30),
        [&] { pool.CloseIdle(std::chrono::steady_clock::now()); }},
+      // Memory freed after a burst (tenant handles closed and reopened,
+      // tenants provisioned, sessions written behind) stays in malloc's
+      // per-thread arenas, where it counts as resident for good: measured,
+      // 250 of 300 MiB after a read over 3,000 tenants. This hands the
+      // free pages back, so the resident size follows what is in use.
+      {"return freed memory to the system", std::chrono::seconds(10), [] { malloc_trim(0); }},
       // A key whose budget is full again says nothing: dropping it bounds
       // the limiter's memory by the keys used within one window.
       {"purge rate-limit state", std::chrono::seconds(10),
@@ -295,11 +323,13 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   options.shutdown_timeout = config.shutdown_timeout;
   options.tls_cert = config.tls_cert;
   options.tls_key = config.tls_key;
+  options.trusted_proxies = config.trusted_proxies;
+  options.forwarded_header = config.forwarded_header;
   http::ServerHooks hooks;
   hooks.on_access = [&log, &usage_meter](const http::AccessRecord& rec) {
     log.Access(rec);
     if (!rec.tenant_id.empty()) {
-      usage_meter.Record(rec.tenant_id, rec.start, rec.bytes_received, rec.bytes_sent);
+      usage_meter.Record(rec.tenant_id, rec.start, rec.bytes_received, rec.bytes_sent, rec.tenant);
     }
   };
   hooks.on_error = [&log](std::string_view id, std::string_view msg) { log.Error(id, msg); };

@@ -1,6 +1,7 @@
 #include "auth/directory.h"
 
 #include <atomic>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -10,6 +11,8 @@ namespace {
 // A cache larger than this is dropped and refilled: bounded memory without
 // LRU bookkeeping on the hot path.
 constexpr std::size_t kMaxEntriesPerMap = 200'000;
+// Unknown app keys remembered (a flood of random ones clears only these).
+constexpr std::size_t kMaxUnknownAppKeys = 10'000;
 
 }  // namespace
 
@@ -18,8 +21,11 @@ struct Directory::ThreadCache {
   uint64_t generation = 0;
   std::unordered_map<std::string, std::shared_ptr<const control::Tenant>> tenants;
   std::unordered_map<std::string, std::shared_ptr<const control::AppCredentials>> app_keys;
+  // Unknown app keys are answered from memory like known ones, so the
+  // time of a refusal does not tell whether the key exists.
+  std::unordered_set<std::string> unknown_app_keys;
   std::unordered_map<std::string, std::shared_ptr<const control::ApiKeyMatch>> api_keys;
-  std::unordered_map<std::string, std::shared_ptr<const control::ApiKey>> keys_by_id;
+  std::unordered_map<std::string, std::shared_ptr<const control::ApiKeyWithSecrets>> keys_by_id;
   // Last use noted per key by this thread, to the second: RecordKeyUse
   // takes the shared lock at most once a second per key and thread.
   std::unordered_map<std::string, int64_t> noted_use;
@@ -27,6 +33,7 @@ struct Directory::ThreadCache {
   void Clear() {
     tenants.clear();
     app_keys.clear();
+    unknown_app_keys.clear();
     api_keys.clear();
     keys_by_id.clear();
   }
@@ -84,8 +91,21 @@ Directory::Lookup<control::Tenant> Directory::Tenant(std::string_view id_or_slug
 }
 
 Directory::Lookup<control::AppCredentials> Directory::AppKey(std::string_view app_key) {
-  co_return co_await Find(&ThreadCache::app_keys, std::string(app_key),
-                          [&] { return store_.FindAppCredentials(app_key); });
+  std::string key(app_key);
+  ThreadCache* cache = co_await FreshCache();
+  if (cache->unknown_app_keys.contains(key)) {
+    co_return std::shared_ptr<const control::AppCredentials>();
+  }
+  const uint64_t generation = store_.Generation();
+  auto found = co_await Find(&ThreadCache::app_keys, key,
+                             [&] { return store_.FindAppCredentials(app_key); });
+  if (found && !*found && store_.Generation() == generation) {
+    // Cache() again: other requests of this thread ran while the store was read.
+    auto& unknown = Cache().unknown_app_keys;
+    if (unknown.size() >= kMaxUnknownAppKeys) unknown.clear();
+    unknown.insert(std::move(key));
+  }
+  co_return found;
 }
 
 Directory::Lookup<control::ApiKeyMatch> Directory::ApiKeyBySecret(std::string_view secret) {
@@ -95,13 +115,13 @@ Directory::Lookup<control::ApiKeyMatch> Directory::ApiKeyBySecret(std::string_vi
                           [&] { return store_.FindApiKeyBySecretHash(hash); });
 }
 
-Directory::Lookup<control::ApiKey> Directory::ApiKeyById(std::string_view tenant_id,
-                                                         std::string_view key_id) {
+Directory::Lookup<control::ApiKeyWithSecrets> Directory::ApiKeyById(std::string_view tenant_id,
+                                                                    std::string_view key_id) {
   std::string cache_key(tenant_id);
   cache_key += '/';
   cache_key += key_id;
   co_return co_await Find(&ThreadCache::keys_by_id, std::move(cache_key),
-                          [&] { return store_.FindApiKey(tenant_id, key_id); });
+                          [&] { return store_.FindApiKeyWithSecrets(tenant_id, key_id); });
 }
 
 void Directory::RecordKeyUse(const std::string& key_id, base::TimePoint at) {

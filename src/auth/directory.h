@@ -37,7 +37,8 @@ class Directory {
   Lookup<control::Tenant> Tenant(std::string_view id_or_slug);
   Lookup<control::AppCredentials> AppKey(std::string_view app_key);
   Lookup<control::ApiKeyMatch> ApiKeyBySecret(std::string_view secret);
-  Lookup<control::ApiKey> ApiKeyById(std::string_view tenant_id, std::string_view key_id);
+  Lookup<control::ApiKeyWithSecrets> ApiKeyById(std::string_view tenant_id,
+                                                std::string_view key_id);
 
   // Notes that API key `key_id` was used now. Thread-safe, no I/O.
   void RecordKeyUse(const std::string& key_id, base::TimePoint at);

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <variant>
 
 #include "auth/directory.h"
@@ -42,6 +43,7 @@ struct Principal {
   std::string key_id;
   bool all_scopes = true;
   std::vector<std::string> scopes;
+  std::string secret_id;  // the app or API key secret that proved it
 };
 
 using Verdict = std::variant<Principal, Refusal>;
@@ -61,17 +63,38 @@ bool IsLive(const control::AppSecret& s, base::TimePoint now) {
   return !s.expires_at || *s.expires_at > now;
 }
 
+// Stands in for the credentials of an unknown app key, so that refusing one
+// does the same work as refusing a wrong secret of a known key: an answer's
+// timing does not tell which app keys exist.
+const control::AppCredentials& UnknownAppKey() {
+  static const control::AppCredentials* const creds = [] {
+    auto* c = new control::AppCredentials;
+    control::AppSecret s;
+    s.secret = base::Secret(crypto::RandomBase62(43));
+    s.sha256 = crypto::Sha256(s.secret.Reveal());
+    s.mac = std::make_shared<const crypto::HmacSha256Key>(s.secret.Reveal());
+    c->secrets.push_back(std::move(s));
+    return c;
+  }();
+  return *creds;
+}
+
 // Mode A: the SHA-256 of the presented secret against each live secret's, in
-// constant time (every live secret is compared, match or not).
-Verdict VerifyAppSecret(const control::AppCredentials& creds, std::string_view presented,
+// constant time (every live secret is compared, match or not). `creds` null:
+// an unknown app key, refused after the same work.
+Verdict VerifyAppSecret(const control::AppCredentials* creds, std::string_view presented,
                         base::TimePoint now) {
+  const control::AppCredentials& checked = creds ? *creds : UnknownAppKey();
   const std::string digest = crypto::Sha256(presented);
-  bool match = false;
-  for (const control::AppSecret& s : creds.secrets) {
-    match |= IsLive(s, now) && crypto::ConstantTimeEqual(digest, s.sha256);
+  const control::AppSecret* matched = nullptr;
+  for (const control::AppSecret& s : checked.secrets) {
+    const bool equal = crypto::ConstantTimeEqual(digest, s.sha256);
+    if (IsLive(s, now) && equal) matched = &s;
   }
-  if (!match) return Unauthorized("invalid_credentials", "The app key or secret is not valid.");
-  return Principal{creds.tenant_id, "app_secret", "", true, {}};
+  if (!creds || !matched) {
+    return Unauthorized("invalid_credentials", "The app key or secret is not valid.");
+  }
+  return Principal{creds->tenant_id, "app_secret", "", true, {}, matched->id};
 }
 
 }  // namespace
@@ -88,7 +111,8 @@ void AuthFailureCounters::Count(std::string_view reason) {
 }
 
 void AuthFailureCounters::Render(std::string& out) const {
-  out += "# HELP tenantd_auth_failures_total Refused tenant authentications by reason.\n";
+  out +=
+      "# HELP tenantd_auth_failures_total Refused authentications (tenant and admin) by reason.\n";
   out += "# TYPE tenantd_auth_failures_total counter\n";
   for (std::size_t i = 0; i < kReasons.size(); ++i) {
     out += "tenantd_auth_failures_total{reason=\"";
@@ -139,21 +163,25 @@ awaitable<base::Result<Verdict>> VerifySignature(const Resolution& r, std::strin
   const SignedRequest& sig = std::get<SignedRequest>(read);
   TENANTD_CO_TRY(std::shared_ptr<const control::AppCredentials> creds,
                  co_await r.directory.AppKey(app_key));
-  if (!creds) co_return Verdict(Unauthorized("invalid_credentials", "The app key is not valid."));
+  // An unknown app key is refused after the same work as a wrong signature.
+  const control::AppCredentials& checked = creds ? *creds : UnknownAppKey();
 
-  bool match = false;
-  for (const control::AppSecret& s : creds->secrets) {
-    match |=
-        IsLive(s, r.now) && crypto::ConstantTimeEqual(s.mac->Mac(sig.canonical), sig.presented);
+  const control::AppSecret* matched = nullptr;
+  for (const control::AppSecret& s : checked.secrets) {
+    const bool equal = crypto::ConstantTimeEqual(s.mac->Mac(sig.canonical), sig.presented);
+    if (IsLive(s, r.now) && equal) matched = &s;
   }
-  if (!match) {
+  if (!creds) co_return Verdict(Unauthorized("invalid_credentials", "The app key is not valid."));
+  if (!matched) {
     co_return Verdict(Unauthorized("invalid_signature",
                                    "The signature does not match the request; see docs/api.md for "
                                    "the canonical string."));
   }
   // A streamed body (an upload) has not arrived yet: its handler checks the
-  // hash once it has, and stores nothing on a mismatch.
-  if (req.body_reader == nullptr &&
+  // hash once it has, and stores nothing on a mismatch. A forwarded
+  // request's body never comes here: /auth/v1/check flags the hash as
+  // unverified for the upstream (api.md §19).
+  if (req.body_reader == nullptr && !req.body_elsewhere &&
       !crypto::ConstantTimeEqual(crypto::Sha256Hex(req.body), sig.content_sha256)) {
     co_return Verdict(Unauthorized("content_hash_mismatch",
                                    "The body received does not match X-Content-Sha256."));
@@ -163,7 +191,7 @@ awaitable<base::Result<Verdict>> VerifySignature(const Resolution& r, std::strin
                                    "This signature was already used; sign each request afresh (add "
                                    "X-Nonce to send identical requests within one second)."));
   }
-  co_return Verdict(Principal{creds->tenant_id, "signature", "", true, {}});
+  co_return Verdict(Principal{creds->tenant_id, "signature", "", true, {}, matched->id});
 }
 
 // API keys: "Bearer sk_live_…" and friends.
@@ -186,24 +214,47 @@ awaitable<base::Result<Verdict>> VerifyApiKey(const Resolution& r, std::string_v
     co_return Verdict(Unauthorized("key_expired", "The API key has expired."));
   }
   r.directory.RecordKeyUse(key.id, r.now);
-  co_return Verdict(Principal{key.tenant_id, "api_key", key.id, key.type == "secret", key.scopes});
+  co_return Verdict(Principal{key.tenant_id, "api_key", key.id, key.type == "secret", key.scopes,
+                              match->secret_id});
 }
 
-// A session bound to an API key is worth what the key is worth now.
-awaitable<base::Result<Verdict>> FromSession(const Resolution& r, const session::SessionRecord& s) {
-  Principal p{s.tenant_id, "session", "", true, {}};
+// A session lives only as long as the secret that started it (api.md §4
+// "Sessions"): an app secret or API key secret rotated out (grace over),
+// a revoked or expired key, or a deleted tenant end it. nullopt: ended.
+awaitable<base::Result<std::optional<Principal>>> FromSession(const Resolution& r,
+                                                              const session::SessionRecord& s) {
+  const auto live = [&r](const std::optional<base::TimePoint>& expires_at) {
+    return !expires_at || *expires_at > r.now;
+  };
+  Principal p{s.tenant_id, "session", "", true, {}, s.secret_id};
+  if (s.secret_id.empty()) co_return std::optional<Principal>();  // predates the record
   if (!s.key_id.empty()) {
-    TENANTD_CO_TRY(std::shared_ptr<const control::ApiKey> key,
+    TENANTD_CO_TRY(std::shared_ptr<const control::ApiKeyWithSecrets> found,
                    co_await r.directory.ApiKeyById(s.tenant_id, s.key_id));
-    if (!key || key->revoked_at || (key->expires_at && *key->expires_at <= r.now)) {
-      co_return Verdict(Unauthorized(
-          "missing_credentials", "The session's API key is no longer valid; authenticate again."));
+    if (!found || found->key.revoked_at || !live(found->key.expires_at)) {
+      co_return std::optional<Principal>();
     }
-    p.key_id = key->id;
-    p.all_scopes = key->type == "secret";
-    p.scopes = key->scopes;
+    const bool secret_live = std::any_of(found->secrets.begin(), found->secrets.end(),
+                                         [&](const control::SecretLifetime& k) {
+                                           return k.id == s.secret_id && live(k.expires_at);
+                                         });
+    if (!secret_live) co_return std::optional<Principal>();
+    p.key_id = found->key.id;
+    p.all_scopes = found->key.type == "secret";
+    p.scopes = found->key.scopes;
+    co_return std::optional<Principal>(std::move(p));
   }
-  co_return Verdict(std::move(p));
+  TENANTD_CO_TRY(std::shared_ptr<const control::Tenant> tenant,
+                 co_await r.directory.Tenant(s.tenant_id));
+  if (!tenant) co_return std::optional<Principal>();
+  TENANTD_CO_TRY(std::shared_ptr<const control::AppCredentials> creds,
+                 co_await r.directory.AppKey(tenant->app_key));
+  const bool secret_live = creds && std::any_of(creds->secrets.begin(), creds->secrets.end(),
+                                                [&](const control::AppSecret& a) {
+                                                  return a.id == s.secret_id && live(a.expires_at);
+                                                });
+  if (!secret_live) co_return std::optional<Principal>();
+  co_return std::optional<Principal>(std::move(p));
 }
 
 // The credentials of §4 methods 2-4, when the request presents any.
@@ -220,11 +271,7 @@ awaitable<base::Result<std::optional<Verdict>>> VerifyCredentials(const Resoluti
     if (app_secret) {
       TENANTD_CO_TRY(std::shared_ptr<const control::AppCredentials> creds,
                      co_await r.directory.AppKey(*app_key));
-      if (!creds) {
-        co_return std::optional<Verdict>(
-            Unauthorized("invalid_credentials", "The app key or secret is not valid."));
-      }
-      co_return std::optional<Verdict>(VerifyAppSecret(*creds, *app_secret, r.now));
+      co_return std::optional<Verdict>(VerifyAppSecret(creds.get(), *app_secret, r.now));
     }
     if (signature) {
       TENANTD_CO_TRY(Verdict v, co_await VerifySignature(r, *app_key, *signature));
@@ -375,6 +422,20 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
       if (found) live = std::move(*found);
     }
   }
+  // A session whose secret was revoked or rotated out has ended: it goes
+  // from the store and the cookie counts as absent.
+  std::optional<Principal> from_session;
+  if (live) {
+    auto session_principal = co_await FromSession(r, *live);
+    if (!session_principal) co_return fail(session_principal.error());
+    from_session = std::move(*session_principal);
+    if (!from_session) {
+      // Best effort: a session left behind is refused again on its next use.
+      const base::Result<bool> destroyed = co_await sessions_.DestroyAsync(live->id_hash);
+      (void)destroyed;
+      live.reset();
+    }
+  }
 
   // 2-4. Presented credentials are verified even next to a live session.
   auto credentials = co_await VerifyCredentials(r);
@@ -383,11 +444,8 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   if (*credentials) {
     if (const auto* refusal = std::get_if<Refusal>(&**credentials)) co_return refuse(*refusal);
     principal = std::get<Principal>(std::move(**credentials));
-  } else if (live) {
-    auto from_session = co_await FromSession(r, *live);
-    if (!from_session) co_return fail(from_session.error());
-    if (const auto* refusal = std::get_if<Refusal>(&*from_session)) co_return refuse(*refusal);
-    principal = std::get<Principal>(std::move(*from_session));
+  } else if (from_session) {
+    principal = std::move(*from_session);
   } else {
     co_return refuse(Unauthorized(
         "missing_credentials",
@@ -421,6 +479,7 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   auth.key_id = principal.key_id;
   auth.all_scopes = principal.all_scopes;
   auth.scopes = std::move(principal.scopes);
+  auth.secret_id = principal.secret_id;
 
   // §7: the plan, credential and route-group limits, all or nothing; before
   // any session is started, so a refused request leaves nothing behind.
@@ -465,7 +524,7 @@ awaitable<std::optional<Response>> TenantAuth::Authenticate(
   }
   const std::string bound_mode = principal.mode;
   if (live && live->tenant_id == auth.tenant_id && live->auth_mode == bound_mode &&
-      live->key_id == auth.key_id) {
+      live->key_id == auth.key_id && live->secret_id == auth.secret_id) {
     auth.session_id = live->id;
     auth.session_hash = live->id_hash;
     co_return std::nullopt;
@@ -497,6 +556,7 @@ awaitable<base::Status> TenantAuth::BindSession(
   s.tenant_id = ctx.auth.tenant_id;
   s.auth_mode = ctx.auth.mode;
   s.key_id = ctx.auth.key_id;
+  s.secret_id = ctx.auth.secret_id;
   s.created_at = s.last_seen_at = now;
   s.expires_at = now + std::chrono::duration_cast<base::TimePoint::duration>(options_.session_ttl);
   s.ip = req.remote_ip;

@@ -72,6 +72,7 @@ class TenantAuth : public http::Stage {
   boost::asio::awaitable<std::optional<http::Response>> OnRequest(
       http::Request& req, http::RequestContext& ctx) const override;
   void OnResponse(const http::RequestContext& ctx, http::Response& res) const override;
+  void Describe(http::RouteDoc& doc) const override;  // auth_doc.cpp
 
   // POST /v1/session: makes sure a request authenticated by credentials has
   // a fresh session (replacing one it came with); a cookie-only request
@@ -113,6 +114,7 @@ class RequireScope : public http::Stage {
       : scope_(std::move(scope)), failures_(failures) {}
   boost::asio::awaitable<std::optional<http::Response>> OnRequest(
       http::Request& req, http::RequestContext& ctx) const override;
+  void Describe(http::RouteDoc& doc) const override;  // auth_doc.cpp
 
  private:
   std::string scope_;

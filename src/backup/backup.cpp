@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <cerrno>
 #include <chrono>
@@ -20,6 +23,7 @@
 #include "base/crash_point.h"
 #include "base/ids.h"
 #include "base/version.h"
+#include "files/blob_store.h"
 #include "storage/sqlite/connection.h"
 #include "tenant_db/tenant_databases.h"
 
@@ -30,6 +34,41 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+
+// Runs one step of a blob store's coroutine on `io`, a private event loop
+// of this (worker) thread, and waits for it: a backup may block.
+template <class T>
+T RunHere(boost::asio::io_context& io, boost::asio::awaitable<T> step) {
+  auto result = boost::asio::co_spawn(io, std::move(step), boost::asio::use_future);
+  io.restart();
+  io.run();
+  return result.get();
+}
+
+// Adds the bytes of a file from a blob store as entry `name`; nullopt when
+// they are gone (deleted since the snapshot).
+base::Result<std::optional<ManifestEntry>> AddBlob(internal::ArchiveWriter& writer,
+                                                   files::BlobStore& blobs,
+                                                   std::string_view tenant_id, std::string_view key,
+                                                   const std::string& name) {
+  boost::asio::io_context io;
+  auto blob = RunHere(io, blobs.Open(tenant_id, key, 0, 0));
+  if (!blob && blob.error().code == base::ErrorCode::kNotFound) {
+    return std::optional<ManifestEntry>();
+  }
+  if (!blob) return blob.error();
+  const uint64_t size = blob->size;
+  base::Result<std::string> sha = base::Internal("backup: no blob");
+  if (blob->fd.valid()) {
+    sha = writer.AddFile(name, blob->fd.get(), size);
+  } else {
+    files::BlobStream& stream = *blob->stream;
+    sha = writer.AddStream(name, size,
+                           [&](std::span<char> out) { return RunHere(io, stream.Read(out)); });
+  }
+  if (!sha) return sha.error();
+  return std::optional<ManifestEntry>(ManifestEntry{name, size, std::move(*sha)});
+}
 using internal::FileError;
 
 constexpr std::string_view kArchiveSuffix = ".tar.gz";
@@ -342,6 +381,17 @@ base::Result<BackupInfo> Backups::Create(const control::Tenant& tenant) const {
         return base::Internal("backup: file " + id + " of " + tenant.id +
                               " has an unsafe storage_key");
       }
+      const std::string name = "uploads/" + key;
+      if (options_.blobs != nullptr) {
+        TENANTD_TRY(std::optional<ManifestEntry> entry,
+                    AddBlob(*writer, *options_.blobs, tenant.id, key, name));
+        if (!entry) {
+          gone.push_back(id);
+          continue;
+        }
+        manifest.entries.push_back(std::move(*entry));
+        continue;
+      }
       const fs::path path = uploads / key;
       const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0 && errno == ENOENT) {
@@ -357,7 +407,6 @@ base::Result<BackupInfo> Backups::Create(const control::Tenant& tenant) const {
         ::close(fd);
         return FileError("cannot stat", path, err);
       }
-      const std::string name = "uploads/" + key;
       auto sha = writer->AddFile(name, fd, static_cast<uint64_t>(st.st_size));
       ::close(fd);
       if (!sha) return std::move(sha).error();

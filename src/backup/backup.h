@@ -44,6 +44,9 @@
 namespace tenantd::tenant_db {
 class TenantDatabases;
 }
+namespace tenantd::files {
+class BlobStore;
+}
 
 namespace tenantd::backup {
 
@@ -90,6 +93,10 @@ struct BackupOptions {
   // stdout becomes dumps/database.dump. Empty = no hook. A non-zero exit
   // fails the backup.
   std::string dump_command;
+  // Where the tenants' file bytes are read from: null = the local layout
+  // (UploadsDir); else that store (S3), read on the calling thread through
+  // a private event loop.
+  files::BlobStore* blobs = nullptr;
 };
 
 // <data>/backups/<tenant_id>

@@ -325,6 +325,7 @@ base::Result<RestoreOutcome> Restorer::Restore(std::string_view tenant_id, const
 base::Result<std::vector<std::string>> Restorer::Sweep() const {
   std::vector<std::string> lines;
   std::set<std::string, std::less<>> in_progress;
+  if (marks_) marks_->BeginSweep();
   const fs::path root = databases_.data_dir() / "restore";
   std::error_code ec;
   if (fs::exists(root, ec)) {

@@ -5,6 +5,16 @@
 
 namespace tenantd::base {
 
+std::optional<TimePoint> FromUnixSeconds(std::int64_t secs) {
+  // TimePoint counts nanoseconds (about ±292 years around 1970). Keeping every
+  // parsed time within half that range means the difference of any two of
+  // them (now - sent) cannot overflow either.
+  constexpr std::int64_t kHalfRange =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() / 2;
+  if (secs <= -kHalfRange || secs >= kHalfRange) return std::nullopt;
+  return TimePoint(std::chrono::seconds(secs));
+}
+
 std::string FormatRfc3339(TimePoint t) {
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -55,12 +65,9 @@ std::optional<TimePoint> ParseRfc3339(std::string_view s) {
   if (tm.tm_mday > kDays[tm.tm_mon - 1] + (tm.tm_mon == 2 && leap ? 1 : 0)) return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  const std::time_t secs = timegm(&tm);
-  // TimePoint counts nanoseconds: years outside ~1678-2261 would overflow it.
-  using std::chrono::seconds;
-  constexpr auto kMax = std::chrono::duration_cast<seconds>(TimePoint::duration::max()).count();
-  if (secs <= -kMax || secs >= kMax) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(millis);
+  const std::optional<TimePoint> whole = FromUnixSeconds(timegm(&tm));
+  if (!whole) return std::nullopt;
+  return *whole + std::chrono::milliseconds(millis);
 }
 
 namespace {
@@ -137,12 +144,8 @@ static std::optional<TimePoint> ParseImfFixdateUncached(std::string_view s) {
       check.tm_wday != weekday) {
     return std::nullopt;
   }
-  // TimePoint counts nanoseconds: years outside ~1678-2261 would overflow
-  // it (any client can send "Fri, 31 Dec 9999 23:59:59 GMT" as X-Date).
-  using std::chrono::seconds;
-  constexpr auto kMax = std::chrono::duration_cast<seconds>(TimePoint::duration::max()).count();
-  if (secs <= -kMax || secs >= kMax) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(secs);
+  // Any client can send "Fri, 31 Dec 9999 23:59:59 GMT" as X-Date.
+  return FromUnixSeconds(secs);
 }
 
 }  // namespace tenantd::base

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,10 @@
 namespace tenantd::base {
 
 using TimePoint = std::chrono::system_clock::time_point;
+
+// Seconds since 1970 as a TimePoint; nullopt outside years ~1824-2116, so
+// that subtracting two parsed times never overflows the nanosecond count.
+std::optional<TimePoint> FromUnixSeconds(std::int64_t secs);
 
 // "2026-11-22T21:04:05.123Z" (millisecond precision, always UTC).
 std::string FormatRfc3339(TimePoint t);

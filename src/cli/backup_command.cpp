@@ -15,6 +15,7 @@
 #include "cli/progress.h"
 #include "cli/tenant_batch.h"
 #include "control/control_store.h"
+#include "files/open_blob_store.h"
 #include "storage/run_to_completion.h"
 #include "tenant_db/provisioning.h"
 #include "tenant_db/tenant_databases.h"
@@ -142,7 +143,10 @@ int BackupCommand::Backup(const config::Config& config, control::ControlStore& s
   auto selected = SelectTenants(store, all_ ? std::string_view() : std::string_view(tenant_));
   if (!selected) return Fail(OperatorDetail(selected.error()));
   const std::vector<control::Tenant>& tenants = *selected;
-  const backup::Backups backups(databases, {config.backup_dump_command});
+  auto blobs = files::OpenBlobStore(config, nullptr);
+  if (!blobs) return Fail(blobs.error().public_message);
+  const backup::Backups backups(
+      databases, {config.backup_dump_command, config.blob_store == "s3" ? blobs->get() : nullptr});
 
   std::vector<TenantResult> results(tenants.size());
   std::atomic<std::size_t> done{0}, failed{0};

@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <sys/stat.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <csignal>
@@ -7,6 +8,7 @@
 
 #include "admin/tenant_json.h"
 #include "app/serve.h"
+#include "base/data_dir.h"
 #include "base/version.h"
 #include "cli/backup_command.h"
 #include "cli/migrate_command.h"
@@ -27,6 +29,24 @@ struct Common {
   std::string config_file;
   bool json = false;
 };
+
+// --data, --config and --json: accepted by every command (fallthrough) and
+// listed in the help of those that use them.
+void AddCommonOptions(CLI::App& app, Common& common) {
+  app.add_option("--data", common.data, "Data directory (default ./data, env TENANTD_DATA)");
+  app.add_option("--config", common.config_file, "TOML configuration file (env TENANTD_CONFIG)");
+  app.add_flag("--json", common.json, "Print one JSON document instead of human lines");
+}
+
+// The environment block of --help: the top level's and serve's only.
+std::string EnvironmentHelp() {
+  std::string out = "\nEnvironment variables (flags > environment > TOML file > defaults):\n";
+  for (const auto& s : config::AllSettings()) {
+    out += "  " + s.env + std::string(s.env.size() < 30 ? 30 - s.env.size() : 1, ' ') + s.help +
+           (s.default_value.empty() ? "" : " [" + s.default_value + "]") + "\n";
+  }
+  return out;
+}
 
 std::string FlagName(const config::SettingInfo& s) {
   std::string f = "--" + s.name;
@@ -78,32 +98,31 @@ void PrintTenant(const control::Tenant& t) {
 
 int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_migrations) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed client or pipe is an error value, not a crash
+  // Whatever any command creates (databases, logs, uploads, backups) is
+  // owner-only; the data directory holds every tenant's data.
+  ::umask(base::kOwnerOnlyUmask);
   CLI::App app{"tenantd: a self-hosted multi-tenant backend", "tenantd"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("tenantd ") + base::kVersion);
   Common common;
-  app.add_option("--data", common.data, "Data directory (default ./data, env TENANTD_DATA)");
-  app.add_option("--config", common.config_file, "TOML configuration file (env TENANTD_CONFIG)");
-  app.add_flag("--json", common.json, "Print one JSON document instead of human lines");
+  AddCommonOptions(app, common);
   app.fallthrough();
-  std::string env_help = "\nEnvironment variables (flags > environment > TOML file > defaults):\n";
-  for (const auto& s : config::AllSettings()) {
-    env_help += "  " + s.env + std::string(s.env.size() < 26 ? 26 - s.env.size() : 1, ' ') +
-                s.help + (s.default_value.empty() ? "" : " [" + s.default_value + "]") + "\n";
-  }
-  app.footer(env_help);
 
   // serve: every setting has a flag (except secrets, which argv would expose).
   auto* serve = app.add_subcommand("serve", "Run the HTTP server");
+  AddCommonOptions(*serve, common);
   config::Values flags;
   std::map<std::string, std::string> raw;
-  std::map<std::string, bool> bools;
   for (const auto& s : config::AllSettings()) {
     if (!s.has_flag || s.name == "data") continue;
     const std::string help = s.help + " (env " + s.env + ")";
-    if (s.default_value == "false" || s.default_value == "true") {
-      serve->add_flag(FlagName(s), bools[s.name], help);
+    CLI::Option* option =
+        serve->add_option(FlagName(s), raw[s.name], help)->type_name(s.value_type);
+    if (s.value_type == "BOOL") {
+      // `--log-json`, `--log-json true`, `--log-json=false`: the value is optional.
+      option->expected(0, 1);
     } else {
-      serve->add_option(FlagName(s), raw[s.name], help)->default_str(s.default_value);
+      option->default_str(s.default_value);
     }
   }
 
@@ -134,9 +153,14 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
   for (auto* c : {show, suspend, activate, del, rotate}) {
     c->add_option("id", id, "Tenant id or slug")->required();
   }
+  for (auto* c : {create, list, show, suspend, activate, del, rotate}) AddCommonOptions(*c, common);
   MigrateCommand migrate(app);
   BackupCommand backup(app);
   auto* version = app.add_subcommand("version", "Print the version");
+  // Set once every subcommand exists (they copy their parent's footer):
+  // the environment block shows at the top level and for serve only.
+  app.footer(EnvironmentHelp());
+  serve->footer(EnvironmentHelp());
 
   try {
     app.parse(argc, argv);
@@ -167,9 +191,9 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
 
   for (const auto& s : config::AllSettings()) {
     if (auto it = raw.find(s.name); it != raw.end() && serve->count(FlagName(s)) > 0) {
-      flags[s.name] = it->second;
+      // A boolean flag given without a value means true.
+      flags[s.name] = it->second.empty() && s.value_type == "BOOL" ? "true" : it->second;
     }
-    if (auto it = bools.find(s.name); it != bools.end() && it->second) flags[s.name] = "true";
   }
   auto cfg = LoadConfig(common, flags);
   if (!cfg) return Fail(cfg.error().public_message);

@@ -100,6 +100,7 @@ Setting IntegerSetting(std::string name, std::string env, std::string default_va
                        std::function<void(Config&, uint64_t)> assign) {
   Setting s;
   s.info = {std::move(name), std::move(env), std::move(default_value), std::move(help)};
+  s.info.value_type = "INT";
   s.kind = Kind::kInteger;
   s.requirement = "must be an integer " + std::to_string(min) + "-" + std::to_string(max);
   s.store = [min, max, assign = std::move(assign)](std::string_view text, Config& config) {
@@ -125,6 +126,7 @@ Setting BooleanSetting(std::string name, std::string env, std::string default_va
                        std::string help, bool Config::*member) {
   Setting s;
   s.info = {std::move(name), std::move(env), std::move(default_value), std::move(help)};
+  s.info.value_type = "BOOL";
   s.kind = Kind::kBoolean;
   s.requirement = "must be one of 1, 0, true, false, yes, no, on, off";
   s.store = [member](std::string_view text, Config& config) {
@@ -419,6 +421,135 @@ const std::vector<Setting>& Table() {
       return true;
     };
     t.push_back(std::move(backup_dump_command));
+
+    // Behind reverse proxies (docs/operations.md "Running behind a proxy").
+    Setting trusted_proxies;
+    trusted_proxies.info = {"trusted_proxies", "TENANTD_TRUSTED_PROXIES", "",
+                            "Proxies (IPs or CIDRs, comma-separated) whose forwarding header "
+                            "names the client; empty = the peer is the client."};
+    trusted_proxies.requirement = "must be IP addresses or CIDRs such as 10.0.0.0/8, ::1";
+    trusted_proxies.store = [](std::string_view text, Config& config) {
+      base::Result<http::TrustedProxies> parsed = http::TrustedProxies::Parse(text);
+      if (!parsed) return false;
+      config.trusted_proxies = std::move(*parsed);
+      return true;
+    };
+    t.push_back(std::move(trusted_proxies));
+
+    Setting forwarded_header;
+    forwarded_header.info = {"forwarded_header", "TENANTD_FORWARDED_HEADER", "x-forwarded-for",
+                             "The header trusted proxies write: x-forwarded-for or forwarded "
+                             "(RFC 7239); the other is ignored."};
+    forwarded_header.requirement = "must be x-forwarded-for or forwarded";
+    forwarded_header.store = [](std::string_view text, Config& config) {
+      const std::string lower = ToLower(text);
+      if (lower == "x-forwarded-for") {
+        config.forwarded_header = http::ForwardedHeader::kXForwardedFor;
+      } else if (lower == "forwarded") {
+        config.forwarded_header = http::ForwardedHeader::kForwarded;
+      } else {
+        return false;
+      }
+      return true;
+    };
+    t.push_back(std::move(forwarded_header));
+
+    Setting public_url;
+    public_url.info = {"public_url", "TENANTD_PUBLIC_URL", "",
+                       "The URL clients reach this server at (https://api.example.com); "
+                       "presigned links are absolute under it. Empty = relative links."};
+    public_url.requirement = "must be an http:// or https:// URL without query or fragment";
+    public_url.store = [](std::string_view text, Config& config) {
+      std::string_view url = text;
+      while (url.ends_with('/')) url.remove_suffix(1);
+      const std::string lower = ToLower(url);
+      const bool scheme = lower.starts_with("https://") || lower.starts_with("http://");
+      const std::size_t host = url.find("://") + 3;
+      const bool clean = std::none_of(url.begin(), url.end(), [](unsigned char c) {
+        return c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || c == '"' || c == '\\';
+      });
+      if (!text.empty() && (!scheme || !clean || url.size() <= host)) return false;
+      config.public_url = std::string(url);
+      return true;
+    };
+    t.push_back(std::move(public_url));
+    // File storage (api.md §14, docs/operations.md "File storage").
+    Setting blob_store;
+    blob_store.info = {"blob_store", "TENANTD_BLOB_STORE", "local",
+                       "Where file bytes live: local (<data>/storage/uploads) or s3 (the "
+                       "s3_* settings)."};
+    blob_store.requirement = "must be local or s3";
+    blob_store.store = [](std::string_view text, Config& config) {
+      const std::string lower = ToLower(text);
+      if (lower != "local" && lower != "s3") return false;
+      config.blob_store = lower;
+      return true;
+    };
+    t.push_back(std::move(blob_store));
+    auto text_setting = [](std::string name, std::string env, std::string default_value,
+                           std::string help, std::string requirement, std::string Config::*member) {
+      Setting s;
+      s.info = {std::move(name), std::move(env), std::move(default_value), std::move(help)};
+      s.requirement = std::move(requirement);
+      s.store = [member](std::string_view text, Config& config) {
+        if (text.find_first_of(" \t\r\n") != std::string_view::npos) return false;
+        config.*member = std::string(text);
+        return true;
+      };
+      return s;
+    };
+    t.push_back(text_setting("s3_endpoint", "TENANTD_S3_ENDPOINT", "",
+                             "S3 endpoint URL, http(s)://host[:port] (blob_store = s3).",
+                             "must be a URL without blanks", &Config::s3_endpoint));
+    t.push_back(text_setting("s3_region", "TENANTD_S3_REGION", "us-east-1",
+                             "S3 region the requests are signed for.", "must have no blanks",
+                             &Config::s3_region));
+    t.push_back(text_setting("s3_bucket", "TENANTD_S3_BUCKET", "",
+                             "S3 bucket holding every tenant's files under tenant-<id>/.",
+                             "must have no blanks", &Config::s3_bucket));
+    t.push_back(text_setting("s3_access_key_id", "TENANTD_S3_ACCESS_KEY_ID", "",
+                             "S3 access key id.", "must have no blanks",
+                             &Config::s3_access_key_id));
+    Setting s3_secret;
+    s3_secret.info = {"s3_secret_access_key", "TENANTD_S3_SECRET_ACCESS_KEY", "",
+                      "S3 secret access key (a secret: no flag, never printed).",
+                      /*has_flag=*/false};
+    s3_secret.requirement = "must have no blanks";
+    s3_secret.is_secret = true;
+    s3_secret.store = [](std::string_view text, Config& config) {
+      if (text.find_first_of(" \t\r\n") != std::string_view::npos) return false;
+      config.s3_secret_access_key = base::Secret(std::string(text));
+      return true;
+    };
+    t.push_back(std::move(s3_secret));
+    t.push_back(BooleanSetting("s3_force_path_style", "TENANTD_S3_FORCE_PATH_STYLE", "false",
+                               "Address the bucket as host/bucket/key (MinIO and most "
+                               "self-hosted stores) instead of bucket.host/key.",
+                               &Config::s3_force_path_style));
+    t.push_back(text_setting("s3_ca_file", "TENANTD_S3_CA_FILE", "",
+                             "PEM file of extra CA certificates trusted for an https S3 "
+                             "endpoint.",
+                             "must be a file path without blanks", &Config::s3_ca_file));
+
+    // X-Tenantd-Token needs tenantd's own access tokens (api.md §12), which
+    // this version does not issue: turning it on must fail loudly at
+    // start-up, not serve answers without the token the upstream expects.
+    Setting forward_token = BooleanSetting(
+        "forward_token", "TENANTD_FORWARD_TOKEN", "false",
+        "Add X-Tenantd-Token to /auth/v1/check answers; not available yet (needs tenantd access "
+        "tokens), so only false is accepted.",
+        &Config::forward_token);
+    forward_token.requirement =
+        "must be false: X-Tenantd-Token needs tenantd's own access tokens (api.md §12), which "
+        "this version does not issue yet; the upstream can trust the X-Tenant-* headers on a "
+        "private network instead (docs/forward-auth.md)";
+    forward_token.store = [](std::string_view text, Config& config) {
+      const std::optional<bool> value = ParseBoolean(text);
+      if (!value || *value) return false;
+      config.forward_token = false;
+      return true;
+    };
+    t.push_back(std::move(forward_token));
 
     return t;
   }();

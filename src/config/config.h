@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "base/secret.h"
 #include "config/plans.h"
+#include "http/client_address.h"
 
 namespace tenantd::config {
 
@@ -62,6 +63,26 @@ struct Config {
   std::chrono::seconds tenant_db_idle_ttl{300};
   // Backups: the external dump hook (backup/backup.h), "" = none.
   std::string backup_dump_command;
+  // Behind reverse proxies (docs/operations.md): the peers whose forwarding
+  // header names the client, and which header that is.
+  http::TrustedProxies trusted_proxies;
+  http::ForwardedHeader forwarded_header = http::ForwardedHeader::kXForwardedFor;
+  // "https://api.example.com" (no trailing slash): presigned links are
+  // absolute under it; "" = relative links.
+  std::string public_url;
+  // Where file bytes live (api.md §14): "local" (<data>/storage/uploads)
+  // or "s3" (the bucket below; S3Client checks the s3_* values at start).
+  std::string blob_store = "local";
+  std::string s3_endpoint;  // http(s)://host[:port]
+  std::string s3_region = "us-east-1";
+  std::string s3_bucket;
+  std::string s3_access_key_id;
+  base::Secret s3_secret_access_key;
+  bool s3_force_path_style = false;
+  std::string s3_ca_file;  // extra trusted CA certificates (PEM), "" = the system's
+  // Forward authentication (api.md §19): X-Tenantd-Token on /auth/v1/check
+  // answers. Refused while tenantd issues no access tokens (§12).
+  bool forward_token = false;
 
   // Not a setting row: the `[plans.<name>]` tables of the TOML file, over
   // the built-in defaults (docs/configuration.md).
@@ -76,6 +97,8 @@ struct SettingInfo {
   std::string help;           // one line, for --help
   // Secrets have no flag: argv is visible to every user through `ps`.
   bool has_flag = true;
+  // What the value is, for --help: "TEXT", "INT" or "BOOL" (true/false...).
+  std::string value_type = "TEXT";
 };
 
 // Every setting, in the order of Config's members. Built once; the

@@ -17,6 +17,7 @@ constexpr std::array<std::string_view, 4> kResources = {"files", "keys", "produc
 constexpr std::size_t kPrefixChars = 12;
 constexpr std::size_t kMaxScopes = 32;
 constexpr int kMaxListLimit = 500;
+constexpr std::size_t kSecretIdChars = 16;  // 64 bits of the keyed hash
 
 constexpr std::string_view kKeyColumns =
     "k.id, k.tenant_id, k.name, k.type, k.environment, k.scopes, k.prefix, k.created_at,"
@@ -79,6 +80,11 @@ base::Result<std::optional<ApiKey>> FirstKey(const storage::Rows& rows) {
 std::string KeyQuery(std::string_view suffix) {
   return "SELECT " + std::string(kKeyColumns) +
          " FROM api_keys k WHERE k.id = $1 AND k.tenant_id = $2" + std::string(suffix);
+}
+
+// SecretLifetime::id of the secret with this stored hash.
+std::string SecretId(std::string_view secret_hash) {
+  return std::string(secret_hash.substr(0, kSecretIdChars));
 }
 
 base::Error NoSuchKey() { return base::NotFound("No such API key."); }
@@ -205,18 +211,37 @@ Async<std::optional<ApiKey>> ControlStore::FindApiKey(std::string_view tenant_id
   co_return FirstKey(rows);
 }
 
+Async<std::optional<ApiKeyWithSecrets>> ControlStore::FindApiKeyWithSecrets(
+    std::string_view tenant_id, std::string_view key_id) {
+  TENANTD_CO_TRY(std::optional<ApiKey> key, co_await FindApiKey(tenant_id, key_id));
+  if (!key) co_return std::optional<ApiKeyWithSecrets>();
+  ApiKeyWithSecrets found{std::move(*key), {}};
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await impl_->db->Query("SELECT secret_hash, expires_at FROM api_key_secrets"
+                                           " WHERE key_id = $1",
+                                           key_id));
+  for (const storage::Row& row : rows.rows) {
+    SecretLifetime secret;
+    secret.id = SecretId(row.Text(0));
+    TENANTD_CO_TRY(secret.expires_at, ColumnOptionalTime(row, 1));
+    found.secrets.push_back(std::move(secret));
+  }
+  co_return std::optional<ApiKeyWithSecrets>(std::move(found));
+}
+
 Async<std::optional<ApiKeyMatch>> ControlStore::FindApiKeyBySecretHash(
     std::string_view secret_hash) {
-  TENANTD_CO_TRY(storage::Rows rows,
-                 co_await impl_->db->Query("SELECT " + std::string(kKeyColumns) +
-                                               ", s.expires_at FROM api_key_secrets s"
-                                               " JOIN api_keys k ON k.id = s.key_id"
-                                               " WHERE s.secret_hash = $1",
-                                           secret_hash));
+  TENANTD_CO_TRY(storage::Rows rows, co_await impl_->db->Query(
+                                         "SELECT " + std::string(kKeyColumns) +
+                                             ", s.expires_at, s.secret_hash FROM api_key_secrets s"
+                                             " JOIN api_keys k ON k.id = s.key_id"
+                                             " WHERE s.secret_hash = $1",
+                                         secret_hash));
   if (rows.empty()) co_return std::optional<ApiKeyMatch>();
   ApiKeyMatch match;
   TENANTD_CO_TRY(match.key, ReadKey(rows.front()));
   TENANTD_CO_TRY(match.secret_expires_at, ColumnOptionalTime(rows.front(), 11));
+  match.secret_id = SecretId(rows.front().Text(12));
   co_return std::optional<ApiKeyMatch>(std::move(match));
 }
 

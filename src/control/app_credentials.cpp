@@ -13,7 +13,7 @@ Async<std::optional<AppCredentials>> ControlStore::FindAppCredentials(std::strin
   const std::string now = base::FormatRfc3339(Now());
   TENANTD_CO_TRY(storage::Rows rows,
                  co_await impl_->db->Query(
-                     "SELECT t.id, c.secret_sealed, c.secret_sha256, c.expires_at"
+                     "SELECT t.id, c.secret_sealed, c.secret_sha256, c.expires_at, c.id"
                      " FROM tenants t JOIN app_credentials c ON c.tenant_id = t.id"
                      " WHERE t.app_key = $1 AND (c.expires_at IS NULL OR c.expires_at > $2)"
                      " ORDER BY c.id DESC",
@@ -31,6 +31,7 @@ Async<std::optional<AppCredentials>> ControlStore::FindAppCredentials(std::strin
     if (!digest) co_return base::Internal("control store: corrupt app secret digest");
     secret.sha256 = std::move(*digest);
     TENANTD_CO_TRY(secret.expires_at, ColumnOptionalTime(row, 3));
+    secret.id = std::to_string(row.Int64(4));
     found->secrets.push_back(std::move(secret));
   }
   co_return found;

@@ -32,7 +32,6 @@ class SecretBox;
 class HmacSha256Key;
 }  // namespace tenantd::crypto
 
-
 namespace tenantd::control {
 
 enum class TenantStatus { kActive, kSuspended, kDeleted };
@@ -83,6 +82,7 @@ struct TenantPage {
 // One app secret of a tenant. Rotation keeps the previous secret valid until
 // its expires_at; the current one has none.
 struct AppSecret {
+  std::string id;       // names it among the tenant's secrets: sessions record which started them
   std::string sha256;   // raw SHA-256 of the secret (mode A compares it)
   base::Secret secret;  // the secret itself (mode B signs with it)
   std::shared_ptr<const crypto::HmacSha256Key> mac;  // keyed with `secret`, for mode B
@@ -136,7 +136,23 @@ struct CreatedApiKey {
 // (set once the secret was rotated out).
 struct ApiKeyMatch {
   ApiKey key;
+  std::string secret_id;  // which of the key's secrets (see SecretLifetime)
   std::optional<base::TimePoint> secret_expires_at;
+};
+
+// One secret of an API key: until when it works (nullopt: the current one).
+// Its id is a prefix of the secret's stored keyed hash: enough to tell a
+// key's few secrets apart, and it can confirm no guess.
+struct SecretLifetime {
+  std::string id;
+  std::optional<base::TimePoint> expires_at;
+};
+
+// A key and its secrets not yet deleted (a secret rotated out lingers,
+// expired, until the next rotation deletes it).
+struct ApiKeyWithSecrets {
+  ApiKey key;
+  std::vector<SecretLifetime> secrets;
 };
 
 struct ApiKeyPage {
@@ -276,6 +292,9 @@ class ControlStore {
   Async<ApiKeyPage> ListApiKeys(std::string_view tenant_id, std::string_view after, int limit);
   // nullopt when the key does not exist or belongs to another tenant.
   Async<std::optional<ApiKey>> FindApiKey(std::string_view tenant_id, std::string_view key_id);
+  // The key with its secrets' lifetimes; nullopt as FindApiKey.
+  Async<std::optional<ApiKeyWithSecrets>> FindApiKeyWithSecrets(std::string_view tenant_id,
+                                                                std::string_view key_id);
   // By the hash of a presented secret (see ApiKeySecretHash); nullopt when unknown.
   Async<std::optional<ApiKeyMatch>> FindApiKeyBySecretHash(std::string_view secret_hash);
   // New secret for the key; the previous one stays valid for `grace`.

@@ -251,6 +251,17 @@ CREATE TABLE usage_daily (
   PRIMARY KEY (tenant_id, day)
 );
 )sql"},
+      {4, "sessions record the secret that started them",
+       // A session ends when the secret that started it is revoked or
+       // rotated out (api.md §4 "Sessions"): AppSecret::id or
+       // SecretLifetime::id. NULL for sessions older than this column,
+       // which are then as good as ended.
+       R"sql(
+ALTER TABLE sessions ADD COLUMN secret_id TEXT;
+)sql",
+       R"sql(
+ALTER TABLE sessions ADD COLUMN secret_id TEXT COLLATE "C";
+)sql"},
   };
   return migrations;
 }

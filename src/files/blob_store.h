@@ -1,13 +1,19 @@
-// Where file bytes live (api.md §6). The local store keeps them under
-// <data>/storage/uploads/<tenant_id>/yyyy/mm/dd/<file_id>; an S3-compatible
-// store can implement the same interface later (an upload then becomes a
-// multipart upload, Publish its completion, Open a ranged GET). Metadata is
-// not the store's business: it lives in the tenant database, and a file
-// exists for clients only once its row does.
+// Where file bytes live (api.md §6, §14). Two stores implement this: the
+// local one (LocalBlobStore: <data>/storage/uploads/<tenant_id>/yyyy/mm/dd/
+// <file_id>, the embedded default) and an S3-compatible bucket
+// (S3BlobStore: tenant-<tenant_id>/yyyy/mm/dd/<file_id>). Metadata is not
+// the store's business: it lives in the tenant database, and a file exists
+// for clients only once its row does.
+//
+// Every call that may wait for I/O is a coroutine on the caller's event
+// loop and never blocks it (the local store sends its fsyncs to a worker
+// pool).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,18 +24,20 @@
 namespace tenantd::files {
 
 // An upload in progress. Nothing of it is visible under its key until
-// Publish(); destroying it before Commit() removes every trace.
+// Publish(); destroying it before Commit() removes every trace (a remote
+// store does so in the background, on the executor the upload last used).
 class BlobUpload {
  public:
   virtual ~BlobUpload() = default;
   const std::string& storage_key() const { return storage_key_; }
 
-  // Appends bytes as they arrive (into the page cache: cheap enough for
-  // an event-loop thread).
-  virtual base::Status Append(std::string_view data) = 0;
-  // Makes the bytes durable and places them under the key. Blocks (fsync):
-  // call it off the event loop. Still undone by destruction until Commit().
-  virtual base::Status Publish() = 0;
+  // Takes bytes as they arrive. Memory stays bounded: a remote store sends
+  // a part whenever its buffer is full, and the caller waits meanwhile
+  // (back-pressure on the client).
+  virtual boost::asio::awaitable<base::Status> Append(std::string_view data) = 0;
+  // Makes the bytes durable and places them under the key. Still undone by
+  // destruction until Commit().
+  virtual boost::asio::awaitable<base::Status> Publish() = 0;
   // The metadata row is committed: the bytes now belong to the file.
   virtual void Commit() = 0;
 
@@ -40,9 +48,20 @@ class BlobUpload {
   std::string storage_key_;
 };
 
+// Bytes of a blob as they arrive from a remote store.
+class BlobStream {
+ public:
+  virtual ~BlobStream() = default;
+  // Fills up to out.size() bytes; 0 = the end.
+  virtual boost::asio::awaitable<base::Result<std::size_t>> Read(std::span<char> out) = 0;
+};
+
 struct OpenBlob {
+  uint64_t size = 0;  // of the whole blob, whatever range was asked for
+  // Local store: the whole file, for the caller to send the range from
+  // (sendfile). Remote store: invalid, and `stream` carries the range.
   base::UniqueFd fd;
-  uint64_t size = 0;
+  std::unique_ptr<BlobStream> stream;
 };
 
 class BlobStore {
@@ -53,17 +72,28 @@ class BlobStore {
   virtual base::Result<std::unique_ptr<BlobUpload>> BeginUpload(std::string_view tenant_id,
                                                                 std::string_view file_id,
                                                                 base::TimePoint created) = 0;
-  // kNotFound when the bytes are missing.
-  virtual base::Result<OpenBlob> Open(std::string_view tenant_id, std::string_view storage_key) = 0;
+  // Opens `length` bytes from `offset` (length 0 = to the end). kNotFound
+  // when the bytes are missing.
+  virtual boost::asio::awaitable<base::Result<OpenBlob>> Open(std::string_view tenant_id,
+                                                              std::string_view storage_key,
+                                                              uint64_t offset, uint64_t length) = 0;
+  // The size of the stored bytes; kNotFound when they are missing.
+  virtual boost::asio::awaitable<base::Result<uint64_t>> Size(std::string_view tenant_id,
+                                                              std::string_view storage_key) = 0;
   // Removes one file's bytes; absent bytes are not an error.
-  virtual base::Status Remove(std::string_view tenant_id, std::string_view storage_key) = 0;
+  virtual boost::asio::awaitable<base::Status> Remove(std::string_view tenant_id,
+                                                      std::string_view storage_key) = 0;
   // Removes every file of a tenant (purge).
-  virtual base::Status RemoveTenant(std::string_view tenant_id) = 0;
+  virtual boost::asio::awaitable<base::Status> RemoveTenant(std::string_view tenant_id) = 0;
 };
 
 // True for keys of the shape BeginUpload makes. Keys come from tenant
 // databases (which a restore can bring from elsewhere), so they are checked
-// before they become part of a path.
+// before they become part of a path or an object name.
 bool IsStorageKey(std::string_view key);
+
+// The key BeginUpload gives a file: "yyyy/mm/dd/<file_id>" of its UTC
+// creation day.
+std::string StorageKeyFor(std::string_view file_id, base::TimePoint created);
 
 }  // namespace tenantd::files

@@ -50,7 +50,10 @@ base::Result<std::string> FileLinks::Verify(std::string_view file_id, std::strin
                                             std::string_view signature, base::TimePoint now) const {
   int64_t expiry = 0;
   const auto [end, ec] = std::from_chars(expires.data(), expires.data() + expires.size(), expiry);
-  if (expires.empty() || ec != std::errc() || end != expires.data() + expires.size()) {
+  // Only the one spelling Make writes ("0123", "-0" or "+123" would name
+  // the same expiry): a signed link has exactly one valid form.
+  if (expires.empty() || ec != std::errc() || end != expires.data() + expires.size() ||
+      expiry <= 0 || std::to_string(expiry) != expires) {
     return InvalidLink();
   }
   const std::size_t a = signature.find('.');

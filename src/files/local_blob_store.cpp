@@ -8,6 +8,10 @@
 #include <cstring>
 #include <ctime>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "base/ids.h"
 
 namespace tenantd::files {
@@ -26,14 +30,19 @@ base::Error IoError(std::string_view what, const fs::path& path, int error) {
   return base::Internal(std::string(what) + " " + path.string() + ": " + std::strerror(error));
 }
 
-// "2026/11/23"
-std::string DayPath(base::TimePoint t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y/%m/%d", &tm);
-  return buf;
+template <class F>
+boost::asio::awaitable<base::Status> CallInCoroutine(F f) {
+  co_return f();
+}
+
+// Runs `f` on `pool` (inline when null) and resumes on the caller's
+// executor. A named coroutine holds `f` in its own frame: GCC 12
+// mishandles lambda coroutines' captures.
+template <class F>
+boost::asio::awaitable<base::Status> OffLoop(boost::asio::thread_pool* pool, F f) {
+  if (pool == nullptr) co_return f();
+  co_return co_await boost::asio::co_spawn(*pool, CallInCoroutine(std::move(f)),
+                                           boost::asio::use_awaitable);
 }
 
 // The temporary name encodes everything recovery needs: whose upload it
@@ -86,11 +95,13 @@ base::Status MakeDirectories(const fs::path& dir) {
 
 class LocalUpload final : public BlobUpload {
  public:
-  LocalUpload(std::string storage_key, base::UniqueFd fd, fs::path temp, fs::path final_path)
+  LocalUpload(std::string storage_key, base::UniqueFd fd, fs::path temp, fs::path final_path,
+              boost::asio::thread_pool* blocking)
       : BlobUpload(std::move(storage_key)),
         fd_(std::move(fd)),
         temp_(std::move(temp)),
-        final_(std::move(final_path)) {}
+        final_(std::move(final_path)),
+        blocking_(blocking) {}
 
   ~LocalUpload() override {
     if (committed_) return;
@@ -100,7 +111,16 @@ class LocalUpload final : public BlobUpload {
     ::unlink(temp_.c_str());
   }
 
-  base::Status Append(std::string_view data) override {
+  // Writes into the page cache: cheap enough for an event-loop thread.
+  boost::asio::awaitable<base::Status> Append(std::string_view data) override {
+    co_return AppendNow(data);
+  }
+
+  boost::asio::awaitable<base::Status> Publish() override {
+    co_return co_await OffLoop(blocking_, [this] { return PublishNow(); });
+  }
+
+  base::Status AppendNow(std::string_view data) {
     while (!data.empty()) {
       const ssize_t n = ::write(fd_.get(), data.data(), data.size());
       if (n < 0) {
@@ -119,7 +139,7 @@ class LocalUpload final : public BlobUpload {
     return {};
   }
 
-  base::Status Publish() override {
+  base::Status PublishNow() {
     if (::fsync(fd_.get()) != 0) return IoError("fsync", temp_, errno);
     if (!fd_.Close()) return IoError("close", temp_, errno);
     TENANTD_RETURN_IF_ERROR(MakeDirectories(final_.parent_path()));
@@ -144,6 +164,7 @@ class LocalUpload final : public BlobUpload {
   fs::path final_;
   uint64_t written_ = 0;
   uint64_t flushed_ = 0;  // writeback started up to here
+  boost::asio::thread_pool* blocking_;
   bool published_ = false;
   bool committed_ = false;
 };
@@ -160,8 +181,19 @@ bool IsStorageKey(std::string_view key) {
          base::IsWellFormedId(key.substr(11), kFilePrefix);
 }
 
-LocalBlobStore::LocalBlobStore(fs::path data_dir)
-    : uploads_(data_dir / "storage" / "uploads"), tmp_(data_dir / "storage" / "tmp") {}
+std::string StorageKeyFor(std::string_view file_id, base::TimePoint created) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(created);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y/%m/%d/", &tm);
+  return buf + std::string(file_id);
+}
+
+LocalBlobStore::LocalBlobStore(fs::path data_dir, boost::asio::thread_pool* blocking)
+    : uploads_(data_dir / "storage" / "uploads"),
+      tmp_(data_dir / "storage" / "tmp"),
+      blocking_(blocking) {}
 
 fs::path LocalBlobStore::TenantDir(const fs::path& data_dir, std::string_view tenant_id) {
   return data_dir / "storage" / "uploads" / std::string(tenant_id);
@@ -174,18 +206,32 @@ base::Result<std::unique_ptr<BlobUpload>> LocalBlobStore::BeginUpload(std::strin
       !base::IsWellFormedId(file_id, kFilePrefix)) {
     return base::Internal("BeginUpload: malformed tenant or file id");
   }
-  std::string key = DayPath(created) + "/" + std::string(file_id);
+  std::string key = StorageKeyFor(file_id, created);
   TENANTD_RETURN_IF_ERROR(MakeDirectories(tmp_));
   fs::path temp = tmp_ / PartName(tenant_id, key);
   base::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) return IoError("open", temp, errno);
   fs::path final_path = uploads_ / std::string(tenant_id) / key;
-  return std::unique_ptr<BlobUpload>(
-      new LocalUpload(std::move(key), std::move(fd), std::move(temp), std::move(final_path)));
+  return std::unique_ptr<BlobUpload>(new LocalUpload(std::move(key), std::move(fd), std::move(temp),
+                                                     std::move(final_path), blocking_));
 }
 
-base::Result<OpenBlob> LocalBlobStore::Open(std::string_view tenant_id,
-                                            std::string_view storage_key) {
+boost::asio::awaitable<base::Result<OpenBlob>> LocalBlobStore::Open(std::string_view tenant_id,
+                                                                    std::string_view storage_key,
+                                                                    uint64_t, uint64_t) {
+  // Opening and fstat are metadata calls served from the kernel's caches.
+  co_return OpenNow(tenant_id, storage_key);
+}
+
+boost::asio::awaitable<base::Result<uint64_t>> LocalBlobStore::Size(std::string_view tenant_id,
+                                                                    std::string_view storage_key) {
+  auto blob = OpenNow(tenant_id, storage_key);
+  if (!blob) co_return blob.error();
+  co_return blob->size;
+}
+
+base::Result<OpenBlob> LocalBlobStore::OpenNow(std::string_view tenant_id,
+                                               std::string_view storage_key) {
   if (!base::IsWellFormedId(tenant_id, kTenantPrefix) || !IsStorageKey(storage_key)) {
     return base::Internal("Open: malformed tenant id or storage key");
   }
@@ -202,16 +248,25 @@ base::Result<OpenBlob> LocalBlobStore::Open(std::string_view tenant_id,
   return blob;
 }
 
-base::Status LocalBlobStore::Remove(std::string_view tenant_id, std::string_view storage_key) {
+boost::asio::awaitable<base::Status> LocalBlobStore::Remove(std::string_view tenant_id,
+                                                            std::string_view storage_key) {
   if (!base::IsWellFormedId(tenant_id, kTenantPrefix) || !IsStorageKey(storage_key)) {
-    return base::Internal("Remove: malformed tenant id or storage key");
+    co_return base::Internal("Remove: malformed tenant id or storage key");
   }
   const fs::path path = uploads_ / std::string(tenant_id) / std::string(storage_key);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return IoError("unlink", path, errno);
-  return {};
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) co_return IoError("unlink", path, errno);
+  co_return base::Status();
 }
 
-base::Status LocalBlobStore::RemoveTenant(std::string_view tenant_id) {
+boost::asio::awaitable<base::Status> LocalBlobStore::RemoveTenant(std::string_view tenant_id) {
+  // The lambda captures only trivially destructible values: GCC 12
+  // destroys temporaries of a co_await expression twice otherwise.
+  const std::string id(tenant_id);
+  const std::string* id_ptr = &id;
+  co_return co_await OffLoop(blocking_, [this, id_ptr] { return RemoveTenantNow(*id_ptr); });
+}
+
+base::Status LocalBlobStore::RemoveTenantNow(std::string_view tenant_id) {
   if (!base::IsWellFormedId(tenant_id, kTenantPrefix)) {
     return base::Internal("RemoveTenant: malformed tenant id");
   }

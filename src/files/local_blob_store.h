@@ -16,11 +16,18 @@
 
 #include "files/blob_store.h"
 
+namespace boost::asio {
+class thread_pool;
+}
+
 namespace tenantd::files {
 
 class LocalBlobStore : public BlobStore {
  public:
-  explicit LocalBlobStore(std::filesystem::path data_dir);
+  // `blocking` runs what blocks (the fsyncs of Publish); null runs it on
+  // the caller's thread (tools and tests without an event loop to spare).
+  explicit LocalBlobStore(std::filesystem::path data_dir,
+                          boost::asio::thread_pool* blocking = nullptr);
 
   // <data>/storage/uploads/<tenant_id>
   static std::filesystem::path TenantDir(const std::filesystem::path& data_dir,
@@ -29,9 +36,17 @@ class LocalBlobStore : public BlobStore {
   base::Result<std::unique_ptr<BlobUpload>> BeginUpload(std::string_view tenant_id,
                                                         std::string_view file_id,
                                                         base::TimePoint created) override;
-  base::Result<OpenBlob> Open(std::string_view tenant_id, std::string_view storage_key) override;
-  base::Status Remove(std::string_view tenant_id, std::string_view storage_key) override;
-  base::Status RemoveTenant(std::string_view tenant_id) override;
+  boost::asio::awaitable<base::Result<OpenBlob>> Open(std::string_view tenant_id,
+                                                      std::string_view storage_key, uint64_t offset,
+                                                      uint64_t length) override;
+  boost::asio::awaitable<base::Result<uint64_t>> Size(std::string_view tenant_id,
+                                                      std::string_view storage_key) override;
+  boost::asio::awaitable<base::Status> Remove(std::string_view tenant_id,
+                                              std::string_view storage_key) override;
+  boost::asio::awaitable<base::Status> RemoveTenant(std::string_view tenant_id) override;
+
+  // The same, for callers without an event loop (purge from the CLI).
+  base::Status RemoveTenantNow(std::string_view tenant_id);
 
   // Answers whether a committed metadata row names this file of this tenant.
   using HasMetadata =
@@ -45,8 +60,11 @@ class LocalBlobStore : public BlobStore {
   base::Result<Recovered> Recover(const HasMetadata& has_metadata);
 
  private:
+  base::Result<OpenBlob> OpenNow(std::string_view tenant_id, std::string_view storage_key);
+
   std::filesystem::path uploads_;
   std::filesystem::path tmp_;
+  boost::asio::thread_pool* blocking_;
 };
 
 }  // namespace tenantd::files

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 namespace tenantd::http {
 
 class BodyReader;
+class BodySource;
 
 struct Header {
   std::string name;
@@ -41,8 +43,15 @@ struct Request {
   Headers headers;
   std::string body;                   // empty on a streaming route: see body_reader
   BodyReader* body_reader = nullptr;  // set on streaming routes only
+  // The client's address. Empty for a request tenantd builds itself from
+  // a caller's JSON (POST /auth/v1/verify): nothing is counted per address.
   std::string remote_ip;
+  // The connection's peer: remote_ip unless a trusted proxy named the client.
+  std::string peer_ip;
   bool is_tls = false;
+  // Forward authentication (/auth/v1/check): the body stays with the proxy,
+  // so a mode B X-Content-Sha256 cannot be checked here (the answer flags it).
+  bool body_elsewhere = false;
   // Path parameters of the matched route, e.g. {"id", "ten_…"}.
   std::vector<std::pair<std::string, std::string>> path_params;
 
@@ -66,6 +75,14 @@ struct Response {
     uint64_t length = 0;
   };
   std::optional<FileBody> file;
+  // A body read from `source` as it is sent (http/body_source.h): exactly
+  // `length` bytes (the Content-Length). Shared only so that this header
+  // need not define BodySource.
+  struct StreamBody {
+    std::shared_ptr<BodySource> source;
+    uint64_t length = 0;
+  };
+  std::optional<StreamBody> stream;
   bool close_connection = false;
 
   static Response Json(int status, std::string body);

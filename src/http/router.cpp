@@ -28,10 +28,24 @@ bool IsParam(std::string_view seg) {
   return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
 }
 
+bool IsRestParam(std::string_view seg) { return IsParam(seg) && seg.ends_with("...}"); }
+
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, std::vector<const Stage*> stages,
+                 Handler handler, RouteDoc doc, RouteOptions options) {
+  AddRoute(std::move(method), std::move(pattern), std::move(stages), std::move(handler),
+           std::move(doc), options);
+}
+
+void Router::Add(std::string method, std::string pattern, std::vector<const Stage*> stages,
                  Handler handler, RouteOptions options) {
+  AddRoute(std::move(method), std::move(pattern), std::move(stages), std::move(handler),
+           std::nullopt, options);
+}
+
+void Router::AddRoute(std::string method, std::string pattern, std::vector<const Stage*> stages,
+                      Handler handler, std::optional<RouteDoc> doc, RouteOptions options) {
   std::vector<std::string_view> segs;
   if (!SplitPath(pattern, segs)) {
     std::fprintf(stderr, "router: malformed pattern %s\n", pattern.c_str());
@@ -48,6 +62,16 @@ void Router::Add(std::string method, std::string pattern, std::vector<const Stag
   route.stages = std::move(stages);
   route.handler = std::move(handler);
   route.options = options;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    if (!IsRestParam(segs[i])) continue;
+    if (i + 1 != segs.size() || segs[i].size() < 6) {
+      std::fprintf(stderr, "router: {name...} must be a named last segment: %s\n", pattern.c_str());
+      std::abort();
+    }
+    route.rest_prefix = pattern.substr(0, pattern.size() - segs[i].size());
+    route.rest_name = std::string(segs[i].substr(1, segs[i].size() - 5));
+  }
+  route.doc = std::move(doc);
   for (auto s : segs) route.segments.emplace_back(s);
   auto it = std::find(patterns_.begin(), patterns_.end(), pattern);
   route.pattern_index = static_cast<std::size_t>(it - patterns_.begin());
@@ -59,16 +83,22 @@ void Router::Add(std::string method, std::string pattern, std::vector<const Stag
 RouteMatch Router::Find(std::string_view method, std::string_view path) const {
   RouteMatch match;
   thread_local std::vector<std::string_view> segs;
-  if (!SplitPath(path, segs)) return match;
+  const bool well_formed = SplitPath(path, segs);
 
   const Route* get_route = nullptr;
   std::vector<std::pair<std::string, std::string>> get_params;
   std::vector<std::string_view> allowed;
   for (const auto& r : routes_) {
-    if (r.segments.size() != segs.size()) continue;
     std::vector<std::pair<std::string, std::string>> params;
     bool ok = true;
-    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
+    if (!r.rest_prefix.empty()) {
+      // The rest from its '/' on, empty segments and all.
+      ok = path.starts_with(r.rest_prefix);
+      if (ok) params.emplace_back(r.rest_name, path.substr(r.rest_prefix.size() - 1));
+    } else if (!well_formed || r.segments.size() != segs.size()) {
+      continue;
+    }
+    for (std::size_t i = 0; r.rest_prefix.empty() && i < segs.size() && ok; ++i) {
       const std::string& p = r.segments[i];
       if (IsParam(p)) {
         auto decoded = PercentDecode(segs[i], /*plus_is_space=*/false);

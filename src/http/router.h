@@ -1,11 +1,15 @@
 // Maps (method, path) to a route. Patterns are literal segments and
 // `{name}` parameters ("/admin/v1/tenants/{id}"); matching is exact (no
-// trailing-slash folding, no empty segments). Built at start-up, then
-// read-only and safe to share across threads.
+// trailing-slash folding, no empty segments). A last segment `{name...}`
+// takes the rest of the path as it is, from its '/' on, undecoded
+// ("/auth/v1/check/{original...}": Envoy appends the original path to the
+// check path). Built at start-up, then read-only and safe to share across
+// threads.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,8 +33,11 @@ struct Route {
   std::vector<const Stage*> stages;
   Handler handler;
   RouteOptions options;
+  std::optional<RouteDoc> doc;        // nullopt: undocumented (the OpenAPI test fails)
   std::size_t pattern_index = 0;      // same for every route of one pattern (metrics label)
   std::vector<std::string> segments;  // pattern split on '/'
+  std::string rest_prefix;            // "/a/b/" for "/a/b/{name...}", else ""
+  std::string rest_name;
 };
 
 struct RouteMatch {
@@ -47,6 +54,11 @@ class Router {
  public:
   // Aborts on a malformed pattern or a duplicate (method, pattern): a
   // start-up bug, not a runtime condition.
+  // Every route should be added with its description (route_doc.h); the
+  // form without one exists so that a forgotten description shows up as a
+  // failing OpenAPI coverage test rather than a route that is not served.
+  void Add(std::string method, std::string pattern, std::vector<const Stage*> stages,
+           Handler handler, RouteDoc doc, RouteOptions options = {});
   void Add(std::string method, std::string pattern, std::vector<const Stage*> stages,
            Handler handler, RouteOptions options = {});
 
@@ -55,8 +67,13 @@ class Router {
 
   // Distinct patterns in registration order (metrics labels).
   const std::vector<std::string>& patterns() const { return patterns_; }
+  // Every route in registration order (the OpenAPI document).
+  const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  void AddRoute(std::string method, std::string pattern, std::vector<const Stage*> stages,
+                Handler handler, std::optional<RouteDoc> doc, RouteOptions options);
+
   std::vector<Route> routes_;
   std::vector<std::string> patterns_;
 };

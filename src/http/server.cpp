@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include "http/body_source.h"
+
 #include <sys/sendfile.h>
 #include <unistd.h>
 #include <array>
@@ -266,6 +268,8 @@ class Server::Impl {
   template <class Stream>
   asio::awaitable<bool> WriteFile(Stream& stream, Response::FileBody& file);
   template <class Stream>
+  asio::awaitable<bool> WriteStream(Stream& stream, Response::StreamBody& body);
+  template <class Stream>
   asio::awaitable<void> DiscardUnreadBody(Stream& stream, beast::flat_buffer& buffer);
   asio::awaitable<Response> Dispatch(const Route& route, Request& req, RequestContext& ctx);
   void BeginShutdown();
@@ -436,6 +440,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
     RequestContext ctx;
     Request req;
     req.remote_ip = remote_ip;
+    req.peer_ip = remote_ip;
     req.is_tls = tls_ != nullptr;
     std::size_t pattern_index = SIZE_MAX;
     bool keep_alive = true;
@@ -466,6 +471,10 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       version = h.version();
       keep_alive = h.keep_alive();
       for (const auto& f : h) req.headers.Add(std::string(f.name_string()), std::string(f.value()));
+      if (!options_.trusted_proxies.empty()) {
+        req.remote_ip = ClientAddress(remote_ip, req.headers, options_.trusted_proxies,
+                                      options_.forwarded_header);
+      }
       if (auto id = req.headers.Get("X-Request-Id"); id && IsSaneRequestId(*id)) {
         ctx.request_id = std::string(*id);
       }
@@ -552,15 +561,17 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Loop& loop,
       AccessRecord rec;
       rec.start = started_wall;
       rec.status = res.status;
-      rec.method = req.method.empty() ? std::string_view("-") : std::string_view(req.method);
-      rec.target = req.target.empty() ? std::string_view("-") : std::string_view(req.target);
+      const std::string& method = ctx.logged_method.empty() ? req.method : ctx.logged_method;
+      const std::string& target = ctx.logged_target.empty() ? req.target : ctx.logged_target;
+      rec.method = method.empty() ? std::string_view("-") : std::string_view(method);
+      rec.target = target.empty() ? std::string_view("-") : std::string_view(target);
       rec.duration = elapsed;
       rec.bytes_sent = body_size;
       rec.bytes_received = streaming_body ? streaming_body->bytes_read() : req.body.size();
       rec.tenant = ctx.tenant_slug;
       rec.tenant_id = ctx.auth.tenant_id;
       rec.request_id = ctx.request_id;
-      rec.remote_ip = remote_ip;
+      rec.remote_ip = req.remote_ip;
       rec.user_agent = req.headers.Get("User-Agent").value_or("");
       rec.referer = req.headers.Get("Referer").value_or("");
       hooks_.on_access(rec);
@@ -611,7 +622,9 @@ asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& he
   head += HttpDate();
   if (!res.content_type.empty()) AppendHeader(head, "Content-Type", res.content_type);
   for (const auto& h : res.headers.items()) AppendHeader(head, h.name, h.value);
-  const std::size_t body_size = res.file ? res.file->length : res.body.size();
+  const std::size_t body_size = res.file     ? res.file->length
+                                : res.stream ? res.stream->length
+                                             : res.body.size();
   if (res.status != 204 && res.status != 304 && res.status >= 200) {
     head += "\r\nContent-Length: ";
     AppendNumber(head, body_size);
@@ -624,6 +637,7 @@ asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& he
   head += "\r\n\r\n";
   const bool is_head = req.method == "HEAD";
   const bool send_file = res.file && !is_head && body_size > 0;
+  const bool send_stream = res.stream && !is_head && body_size > 0;
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), is_head ? asio::const_buffer() : asio::buffer(res.body)};
   const std::size_t sent = is_head ? 0 : body_size;
@@ -645,7 +659,29 @@ asio::awaitable<std::size_t> Server::Impl::Write(Stream& stream, std::string& he
     if (ec) co_return SIZE_MAX;
   }
   if (send_file && !co_await WriteFile(stream, *res.file)) co_return SIZE_MAX;
+  if (send_stream && !co_await WriteStream(stream, *res.stream)) co_return SIZE_MAX;
   co_return sent;
+}
+
+// A streamed body: read from its source into one 64 KiB buffer and
+// written, one buffer at a time, so memory stays flat and a slow client
+// slows the source down. A source that fails or ends early closes the
+// connection: the client sees a short body, never a wrong one.
+template <class Stream>
+asio::awaitable<bool> Server::Impl::WriteStream(Stream& stream, Response::StreamBody& body) {
+  std::vector<char> chunk(64 * 1024);
+  uint64_t left = body.length;
+  while (left > 0) {
+    const std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(left, chunk.size()));
+    const std::optional<std::size_t> n =
+        co_await body.source->Read(std::span<char>(chunk.data(), want));
+    if (!n || *n == 0) co_return false;
+    left -= *n;
+    beast::get_lowest_layer(stream).expires_after(options_.body_idle_timeout);
+    auto [ec, written] = co_await asio::async_write(stream, asio::buffer(chunk.data(), *n), kAwait);
+    if (ec) co_return false;
+  }
+  co_return true;
 }
 
 // A file body: sendfile(2) on plain TCP, so the bytes go from the page cache

@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "base/time.h"
+#include "http/client_address.h"
 
 namespace tenantd::http {
 
@@ -30,6 +31,9 @@ struct ServerOptions {
   std::chrono::seconds shutdown_timeout{10};
   std::string tls_cert;  // PEM files; TLS on every connection when set
   std::string tls_key;
+  // Peers whose forwarding header names the client (none by default).
+  TrustedProxies trusted_proxies;
+  ForwardedHeader forwarded_header = ForwardedHeader::kXForwardedFor;
 };
 
 // Facts about one answered (or rejected) request, for the access log. Views
@@ -45,7 +49,7 @@ struct AccessRecord {
   std::string_view tenant;      // slug, "" = none
   std::string_view tenant_id;   // "" = not an authenticated tenant request
   std::string_view request_id;
-  std::string_view remote_ip;
+  std::string_view remote_ip;  // the client's, behind trusted proxies (ClientAddress)
   std::string_view user_agent;
   std::string_view referer;
 };

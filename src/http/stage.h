@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/message.h"
+#include "http/route_doc.h"
 
 namespace tenantd::http {
 
@@ -23,6 +24,7 @@ struct AuthFacts {
   std::string key_id;     // the API key behind the request (also via a session)
   bool all_scopes = false;
   std::vector<std::string> scopes;  // when !all_scopes
+  std::string secret_id;            // the secret behind it; a session ends with it
   std::string session_id;           // public id of the session bound to this answer, if any
   std::string session_hash;         // its store hash (to destroy it)
   std::string set_cookie;           // a Set-Cookie value to send with the answer
@@ -57,6 +59,10 @@ struct RequestContext {
   std::string tenant_slug;  // for the access log; empty = not a tenant request
   AuthFacts auth;
   RateLimitFacts rate_limit;
+  // Forward authentication: the original request's method and target, which
+  // the access log shows instead of the check's own. Empty = the request's.
+  std::string logged_method;
+  std::string logged_target;
 };
 
 // Built once at start-up, immutable, shared across event-loop threads.
@@ -68,6 +74,9 @@ class Stage {
                                                                     RequestContext& ctx) const = 0;
   // Runs in reverse stage order on every answer that passed this stage.
   virtual void OnResponse(const RequestContext&, Response&) const {}
+  // Adds what this stage enforces to the route's OpenAPI description
+  // (security schemes, scopes, the problems it answers with).
+  virtual void Describe(RouteDoc&) const {}
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&, RequestContext&)>;

@@ -200,7 +200,8 @@ std::string FormatAccessText(const http::AccessRecord& rec) {
   out += " ua=\"";
   AppendEscaped(out, OrDash(rec.user_agent), kMaxAgentChars);
   out += "\" ref=\"";
-  AppendEscaped(out, OrDash(rec.referer), kMaxAgentChars);
+  // A Referer is the URL of another page, maybe a presigned link: masked too.
+  AppendEscaped(out, MaskTarget(OrDash(rec.referer)), kMaxAgentChars);
   out += '"';
   return out;
 }
@@ -220,7 +221,7 @@ std::string FormatAccessJson(const http::AccessRecord& rec) {
   o["request_id"] = rec.request_id;
   o["ip"] = OrDash(rec.remote_ip);
   o["ua"] = trim(OrDash(rec.user_agent));
-  o["ref"] = trim(OrDash(rec.referer));
+  o["ref"] = trim(MaskTarget(OrDash(rec.referer)));
   return boost::json::serialize(o);
 }
 
@@ -229,7 +230,7 @@ base::Result<std::unique_ptr<Logger>> Logger::Open(const LoggerOptions& options)
   if (!options.file.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.file.parent_path(), ec);
-    fd = ::open(options.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    fd = ::open(options.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
       return base::MakeError(
           base::ErrorCode::kUnavailable, "log_unavailable",

@@ -29,6 +29,29 @@ uint64_t CeilSeconds(Nanos d) {
   return d.count() <= 0 ? 0 : static_cast<uint64_t>((d.count() + kSecond - 1) / kSecond);
 }
 
+// The failed-authentication gates of `keys`: its IP and its key, either
+// left out when empty (no address: a request tenantd built from a verify
+// call; no key: a bare secret header without its key).
+struct Gates {
+  std::array<Charge, 2> charges{};
+  std::array<Kind, 2> kinds{};
+  std::size_t size = 0;
+  std::span<const Charge> used() const { return {charges.data(), size}; }
+};
+
+Gates GatesOf(const FailedAuthKeys& keys, const TenantLimitsOptions& o) {
+  Gates g;
+  if (!keys.ip.empty()) {
+    g.charges[g.size] = {keys.ip, {o.failures_per_ip, o.window}};
+    g.kinds[g.size++] = Kind::kFailedAuthIp;
+  }
+  if (!keys.key.empty()) {
+    g.charges[g.size] = {keys.key, {o.failures_per_key, o.window}};
+    g.kinds[g.size++] = Kind::kFailedAuthKey;
+  }
+  return g;
+}
+
 }  // namespace
 
 TenantLimits::TenantLimits(TenantLimitsOptions options, InProcessLimiter& local,
@@ -46,7 +69,7 @@ std::optional<FailedAuthKeys> TenantLimits::PresentedCredentials(const http::Req
     return std::nullopt;
   }
   FailedAuthKeys keys;
-  keys.ip = "fa:ip:" + req.remote_ip;
+  if (!req.remote_ip.empty()) keys.ip = "fa:ip:" + req.remote_ip;
   // The same precedence as the resolution: app credentials before API keys.
   if (app_key) {
     keys.key = "fa:key:" + std::string(app_key->substr(0, kMaxAppKeyChars));
@@ -56,6 +79,10 @@ std::optional<FailedAuthKeys> TenantLimits::PresentedCredentials(const http::Req
     keys.key = "fa:key:" + std::string(token.substr(0, kApiKeyPrefixChars));
   }
   return keys;
+}
+
+FailedAuthKeys TenantLimits::AddressOnly(std::string_view ip) {
+  return FailedAuthKeys{"fa:ip:" + std::string(ip), ""};
 }
 
 template <typename T>
@@ -71,10 +98,10 @@ bool TenantLimits::FallsBack(base::Result<T>& v) const {
 
 awaitable<base::Result<Verdict>> TenantLimits::CheckFailedAuth(
     const FailedAuthKeys& keys, std::chrono::steady_clock::time_point now) {
-  const Charge charges[] = {{keys.ip, {options_.failures_per_ip, options_.window}},
-                            {keys.key, {options_.failures_per_key, options_.window}}};
-  const std::span<const Charge> used(charges, keys.key.empty() ? 1 : 2);
+  const Gates gates = GatesOf(keys, options_);
+  const std::span<const Charge> used = gates.used();
   base::Result<Verdict> v = Verdict{};
+  if (used.empty()) co_return v;
   if (shared_ && shared_->available()) {
     v = Tripped(used, now);  // no round trip: see the class comment
   } else {
@@ -85,17 +112,15 @@ awaitable<base::Result<Verdict>> TenantLimits::CheckFailedAuth(
     }
     if (local) v = local_.Peek(used, Ns(now));
   }
-  if (v && !v->decision.allowed) {
-    Refused(v->refused_by == 0 ? Kind::kFailedAuthIp : Kind::kFailedAuthKey);
-  }
+  if (v && !v->decision.allowed) Refused(gates.kinds[v->refused_by]);
   co_return v;
 }
 
 awaitable<void> TenantLimits::CountFailedAuth(const FailedAuthKeys& keys,
                                               std::chrono::steady_clock::time_point now) {
-  const Charge charges[] = {{keys.ip, {options_.failures_per_ip, options_.window}},
-                            {keys.key, {options_.failures_per_key, options_.window}}};
-  const std::span<const Charge> used(charges, keys.key.empty() ? 1 : 2);
+  const Gates gates = GatesOf(keys, options_);
+  const std::span<const Charge> used = gates.used();
+  if (used.empty()) co_return;
   if (shared_) {
     base::Result<std::vector<Decision>> next = co_await shared_->Count(used);
     if (next) {
@@ -111,6 +136,7 @@ awaitable<void> TenantLimits::CountFailedAuth(const FailedAuthKeys& keys,
 
 awaitable<Decision> TenantLimits::FailedAuthBudget(
     std::string_view ip, std::chrono::steady_clock::time_point now) const {
+  if (ip.empty()) co_return Decision{};  // nothing is counted without an address
   const std::string key = "fa:ip:" + std::string(ip);
   const Charge charge{key, {options_.failures_per_ip, options_.window}};
   const std::span<const Charge> used(&charge, 1);
@@ -133,25 +159,21 @@ awaitable<base::Result<Admission>> TenantLimits::Admit(std::string_view plan_nam
   const std::string tenant_key = "t:" + std::string(tenant_id);
   const std::string credential_key = "c:" + std::string(credential);
   const std::string auth_route_key = "ta:" + std::string(tenant_id);
-  const std::string none;
   // Gates first (Redis only): the failed-authentication counts, checked
   // again in the same round trip.
-  const Charge charges[] = {
-      {presented ? presented->ip : none, {options_.failures_per_ip, options_.window}},
-      {presented ? presented->key : none, {options_.failures_per_key, options_.window}},
-      {tenant_key, {plan.requests_per_minute, options_.window}},
-      {credential_key, {plan.CredentialLimit(), options_.window}},
-      {auth_route_key, {plan.auth_requests_per_minute, options_.window}}};
-  const std::size_t count = IsAuthRoute(req) ? 3 : 2;
-  const std::size_t gates = !presented ? 0 : presented->key.empty() ? 1 : 2;
-  const std::span<const Charge> tenant_charges(charges + 2, count);
+  const Gates g = presented ? GatesOf(*presented, options_) : Gates{};
+  const std::size_t gates = g.size;
+  const Charge charges[] = {{tenant_key, {plan.requests_per_minute, options_.window}},
+                            {credential_key, {plan.CredentialLimit(), options_.window}},
+                            {auth_route_key, {plan.auth_requests_per_minute, options_.window}}};
+  const std::span<const Charge> tenant_charges(charges, IsAuthRoute(req) ? 3 : 2);
 
   Admission out;
   if (shared_) {
     // Gate keys sit right before the tenant charges: skip the unused ones.
     std::array<Charge, 5> gated{};
     std::size_t n = 0;
-    for (std::size_t i = 0; i < gates; ++i) gated[n++] = charges[i];
+    for (const Charge& c : g.used()) gated[n++] = c;
     for (const Charge& c : tenant_charges) gated[n++] = c;
     base::Result<Verdict> v = co_await shared_->Acquire(std::span(gated.data(), n), gates);
     if (!FallsBack(v)) {
@@ -160,7 +182,7 @@ awaitable<base::Result<Admission>> TenantLimits::Admit(std::string_view plan_nam
       if (!v->decision.allowed && v->refused_by < gates) {
         out.throttled = true;
         RememberTripped(gated[v->refused_by].key, v->decision, now);
-        Refused(v->refused_by == 0 ? Kind::kFailedAuthIp : Kind::kFailedAuthKey);
+        Refused(g.kinds[v->refused_by]);
         co_return out;
       }
       out.verdict.refused_by -= std::min(out.verdict.refused_by, gates);

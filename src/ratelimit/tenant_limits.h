@@ -48,7 +48,7 @@ enum class Kind { kPlan, kCredential, kAuthRoute, kFailedAuthIp, kFailedAuthKey 
 
 // What a request is counted against, derived once from the request.
 struct FailedAuthKeys {
-  std::string ip;   // "fa:ip:<client ip>"
+  std::string ip;   // "fa:ip:<client ip>", "" when the request has no address
   std::string key;  // "fa:key:<app key or API key prefix>", "" when none was presented
 };
 
@@ -83,8 +83,12 @@ class TenantLimits {
   // The failed-authentication keys of a request that presents credentials
   // (X-App-Key, X-App-Secret, X-App-Signature or Authorization); nullopt
   // for one that presents none (a cookie alone is not counted: a bad
-  // cookie is ignored as if absent, api.md §4).
+  // cookie is ignored as if absent, api.md §4). A request without a
+  // remote_ip (built from a verify call) has no IP key.
   static std::optional<FailedAuthKeys> PresentedCredentials(const http::Request& req);
+  // The keys of a failure that names no key (a wrong admin token): the
+  // client address's count only.
+  static FailedAuthKeys AddressOnly(std::string_view ip);
 
   // Before any secret is checked: refused once either count is reached.
   // The errors of these calls: kUnavailable "rate_limiter_unavailable"

@@ -44,6 +44,7 @@ std::optional<SessionRecord> ToRecord(const Reply& r, std::string_view id_hash) 
     if (field == "tenant") s.tenant_id = value;
     if (field == "mode") s.auth_mode = value;
     if (field == "key") s.key_id = value;
+    if (field == "secret") s.secret_id = value;
     if (field == "created") s.created_at = FromMs(value);
     if (field == "seen") s.last_seen_at = FromMs(value);
     if (field == "expires") s.expires_at = FromMs(value);
@@ -58,7 +59,7 @@ const redis::Script& CreateScript() {
   static const redis::Script script(R"lua(
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'hash', ARGV[2], 'tenant', ARGV[3], 'mode', ARGV[4],
            'key', ARGV[5], 'created', ARGV[6], 'seen', ARGV[7], 'expires', ARGV[8],
-           'ip', ARGV[9], 'ua', ARGV[10])
+           'ip', ARGV[9], 'ua', ARGV[10], 'secret', ARGV[11])
 redis.call('PEXPIREAT', KEYS[1], ARGV[8])
 redis.call('SET', KEYS[2], ARGV[2], 'PXAT', ARGV[8])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
@@ -154,10 +155,10 @@ struct ScriptCall {
 };
 
 ScriptCall CreateCall(const SessionRecord& s) {
-  return {
-      {kHash + s.id_hash, kId + s.id, kTenant + s.tenant_id},
-      {s.id, s.id_hash, s.tenant_id, s.auth_mode, s.key_id, std::to_string(Ms(s.created_at)),
-       std::to_string(Ms(s.last_seen_at)), std::to_string(Ms(s.expires_at)), s.ip, s.user_agent}};
+  return {{kHash + s.id_hash, kId + s.id, kTenant + s.tenant_id},
+          {s.id, s.id_hash, s.tenant_id, s.auth_mode, s.key_id, std::to_string(Ms(s.created_at)),
+           std::to_string(Ms(s.last_seen_at)), std::to_string(Ms(s.expires_at)), s.ip, s.user_agent,
+           s.secret_id}};
 }
 
 ScriptCall ExtendCall(std::string_view id_hash, base::TimePoint last_seen,

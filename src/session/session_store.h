@@ -23,6 +23,9 @@ struct SessionRecord {
   std::string tenant_id;  // the tenant the session is bound to
   std::string auth_mode;  // how it was started: app_secret | signature | api_key
   std::string key_id;     // the API key, for auth_mode api_key; else ""
+  // The secret that started it (control::AppSecret::id, or the API key's
+  // control::SecretLifetime::id): the session ends with that secret.
+  std::string secret_id;
   base::TimePoint created_at;
   base::TimePoint last_seen_at;
   base::TimePoint expires_at;

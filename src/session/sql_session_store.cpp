@@ -12,7 +12,7 @@ using boost::asio::awaitable;
 
 constexpr std::string_view kColumns =
     "id, id_hash, tenant_id, auth_mode, key_id, created_at, last_seen_at, expires_at, ip,"
-    " user_agent";
+    " user_agent, secret_id";
 constexpr int kMaxListLimit = 500;
 constexpr auto kFlushInterval = std::chrono::milliseconds(50);
 constexpr std::size_t kFlushBatch = 1000;
@@ -21,13 +21,15 @@ constexpr std::size_t kMaxCached = 100'000;
 // A session of a tenant purged meanwhile has nothing to belong to: it is
 // dropped, not written (the WHERE EXISTS), so one cannot fail the batch.
 awaitable<base::Status> Insert(storage::Transaction& tx, const SessionRecord& s) {
-  co_return co_await tx.Exec("INSERT INTO sessions (" + std::string(kColumns) +
-                                 ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10"
-                                 " WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $3)",
-                             s.id, s.id_hash, s.tenant_id, s.auth_mode,
-                             s.key_id.empty() ? std::nullopt : std::optional<std::string>(s.key_id),
-                             base::FormatRfc3339(s.created_at), base::FormatRfc3339(s.last_seen_at),
-                             base::FormatRfc3339(s.expires_at), s.ip, s.user_agent);
+  co_return co_await tx.Exec(
+      "INSERT INTO sessions (" + std::string(kColumns) +
+          ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11"
+          " WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $3)",
+      s.id, s.id_hash, s.tenant_id, s.auth_mode,
+      s.key_id.empty() ? std::nullopt : std::optional<std::string>(s.key_id),
+      base::FormatRfc3339(s.created_at), base::FormatRfc3339(s.last_seen_at),
+      base::FormatRfc3339(s.expires_at), s.ip, s.user_agent,
+      s.secret_id.empty() ? std::nullopt : std::optional<std::string>(s.secret_id));
 }
 
 base::Result<SessionRecord> ReadSession(const storage::Row& row) {
@@ -46,6 +48,7 @@ base::Result<SessionRecord> ReadSession(const storage::Row& row) {
   s.expires_at = *expires;
   s.ip = row.Text(8);
   s.user_agent = row.Text(9);
+  s.secret_id = row.OptionalText(10).value_or("");
   return s;
 }
 

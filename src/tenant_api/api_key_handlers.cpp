@@ -141,7 +141,16 @@ awaitable<Response> ApiKeyHandlers::Rotate(Request& req, RequestContext& ctx) co
 }
 
 awaitable<Response> ApiKeyHandlers::Revoke(Request& req, RequestContext& ctx) const {
-  auto key = co_await store.RevokeApiKey(ctx.auth.tenant_id, req.PathParam("id"));
+  // Revoking is managing: a restricted key may not revoke a key it could
+  // not have created (a secret key, or one with scopes it lacks).
+  const std::string id(req.PathParam("id"));
+  auto found = co_await store.FindApiKey(ctx.auth.tenant_id, id);
+  if (!found) co_return http::ErrorResponse(found.error(), ctx.request_id);
+  if (!*found) co_return http::ErrorResponse(base::NotFound("No such API key."), ctx.request_id);
+  if (!MayGrant(ctx.auth, (*found)->type, (*found)->scopes)) {
+    co_return http::ErrorResponse(CannotGrant(), ctx.request_id);
+  }
+  auto key = co_await store.RevokeApiKey(ctx.auth.tenant_id, id);
   if (!key) co_return http::ErrorResponse(key.error(), ctx.request_id);
   co_return JsonResponse(200, boost::json::object{{"api_key", ApiKeyJson(*key)}});
 }

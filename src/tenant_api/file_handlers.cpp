@@ -22,6 +22,7 @@
 #include "files/filename.h"
 #include "files/multipart.h"
 #include "http/body_reader.h"
+#include "http/body_source.h"
 #include "http/entity_tag.h"
 #include "http/json_body.h"
 #include "http/problem.h"
@@ -116,19 +117,6 @@ base::Error BodyProblem(http::BodyError error, uint64_t max_upload_size) {
   return base::InvalidArgument("bad_request", "The upload was interrupted.");
 }
 
-template <class F>
-awaitable<base::Status> CallInCoroutine(F f) {
-  co_return f();
-}
-
-// Runs `f` on the blocking pool and resumes on the caller's event loop. A
-// named coroutine holds `f` in its own frame: GCC 12 mishandles lambda
-// coroutines' captures.
-template <class F>
-awaitable<base::Status> OffLoop(asio::thread_pool& pool, F f) {
-  co_return co_await asio::co_spawn(pool, CallInCoroutine(std::move(f)), asio::use_awaitable);
-}
-
 // What an upload accumulates as its bytes arrive, whichever the framing.
 struct Receiver {
   files::BlobUpload& upload;
@@ -137,12 +125,26 @@ struct Receiver {
   uint64_t stored_before = 0;  // the tenant's stored bytes when the upload began
   uint64_t quota = 0;
 
-  base::Status Take(std::string_view data) {
+  awaitable<base::Status> Take(std::string_view data) {
     size += data.size();
-    if (quota != 0 && stored_before + size > quota) return files::QuotaExceeded(quota);
+    if (quota != 0 && stored_before + size > quota) co_return files::QuotaExceeded(quota);
     hash.Update(data);
-    return upload.Append(data);
+    co_return co_await upload.Append(data);
   }
+};
+
+// A blob streamed from a remote store, as a response body.
+class BlobBody final : public http::BodySource {
+ public:
+  explicit BlobBody(std::unique_ptr<files::BlobStream> blob) : blob_(std::move(blob)) {}
+  awaitable<std::optional<std::size_t>> Read(std::span<char> out) override {
+    auto n = co_await blob_->Read(out);
+    if (!n) co_return std::nullopt;
+    co_return *n;
+  }
+
+ private:
+  std::unique_ptr<files::BlobStream> blob_;
 };
 
 // The HTTP date of a stored RFC 3339 time (Last-Modified).
@@ -183,7 +185,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
     if (v.size() != 64 || !decoded) {
       co_return Problem(base::InvalidArgument("bad_request",
                                               "X-Content-Sha256 must be the hex SHA-256 of the "
-                                              "file."),
+                                              "body."),
                         ctx);
     }
     expected_sha = crypto::HexEncode(*decoded);
@@ -215,6 +217,9 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
 
   std::string filename;
   std::string content_type = "application/octet-stream";
+  // The file part's bytes of one chunk: the parser hands them over in a
+  // callback, and they are stored (which may wait) once it returns.
+  std::string part_bytes;
   bool seen_file = false;
   bool in_file = false;
   std::optional<files::MultipartParser> parser;
@@ -237,7 +242,8 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
                          return {};
                        },
                        [&](std::string_view data) -> base::Status {
-                         return in_file ? receiver.Take(data) : base::Status();
+                         if (in_file) part_bytes.append(data);
+                         return {};
                        },
                        [&]() -> base::Status {
                          in_file = false;
@@ -245,6 +251,11 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
                        }});
   }
 
+  // X-Content-Sha256 covers the body exactly as sent (api.md §4), for
+  // multipart its framing too: a signer's part headers (filename, type)
+  // cannot be changed on the way. A raw body is the file itself.
+  std::optional<crypto::Sha256Stream> body_hash;
+  if (expected_sha && parser) body_hash.emplace();
   std::vector<char> buffer(kUploadChunk);
   for (;;) {
     const http::BodyChunk chunk = co_await body.Read(buffer);
@@ -253,11 +264,21 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
     }
     if (chunk.size == 0) break;
     const std::string_view data(buffer.data(), chunk.size);
-    const base::Status taken = parser ? parser->Feed(data) : receiver.Take(data);
-    if (!taken) co_return Problem(taken.error(), ctx);
+    if (body_hash) body_hash->Update(data);
+    if (parser) {
+      if (auto fed = parser->Feed(data); !fed) co_return Problem(fed.error(), ctx);
+      const base::Status taken = co_await receiver.Take(part_bytes);
+      part_bytes.clear();
+      if (!taken) co_return Problem(taken.error(), ctx);
+    } else if (auto taken = co_await receiver.Take(data); !taken) {
+      co_return Problem(taken.error(), ctx);
+    }
   }
   if (parser) {
     if (auto finished = parser->Finish(); !finished) co_return Problem(finished.error(), ctx);
+    if (auto taken = co_await receiver.Take(part_bytes); !taken) {
+      co_return Problem(taken.error(), ctx);
+    }
     if (!seen_file) {
       co_return Problem(base::ValidationFailed({{"file", "The multipart body has no file part."}}),
                         ctx);
@@ -265,7 +286,8 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   }
 
   file.sha256 = receiver.hash.FinishHex();
-  if (expected_sha && !crypto::ConstantTimeEqual(*expected_sha, file.sha256)) {
+  if (expected_sha &&
+      !crypto::ConstantTimeEqual(*expected_sha, body_hash ? body_hash->FinishHex() : file.sha256)) {
     // For a signed request the hash was part of what was signed: the body
     // is not the one the signer sent, an authentication failure as in §4.
     const bool signed_request = ctx.auth.mode == "signature";
@@ -273,7 +295,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
         base::MakeError(
             signed_request ? base::ErrorCode::kUnauthenticated : base::ErrorCode::kInvalidArgument,
             "content_hash_mismatch",
-            "The file received does not match X-Content-Sha256; nothing was stored."),
+            "The body received does not match X-Content-Sha256; nothing was stored."),
         ctx);
   }
   file.size = receiver.size;
@@ -282,7 +304,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   file.storage_key = (*upload)->storage_key();
 
   files::BlobUpload& blob = **upload;
-  const base::Status published = co_await OffLoop(blocking, [&blob] { return blob.Publish(); });
+  const base::Status published = co_await blob.Publish();
   if (!published) co_return Problem(published.error(), ctx);
   base::CrashPoint("file_upload.after_publish");
   {
@@ -345,15 +367,6 @@ awaitable<Response> FileHandlers::Download(Request& req, RequestContext& ctx) co
     co_return res;
   }
 
-  auto blob = blobs.Open(ctx.auth.tenant_id, file->storage_key);
-  if (!blob) co_return Problem(blob.error(), ctx);
-  if (blob->size != file->size) {
-    co_return Problem(
-        base::Internal("file " + file->id + " has " + std::to_string(blob->size) +
-                       " bytes on disk, " + std::to_string(file->size) + " in its metadata"),
-        ctx);
-  }
-
   files::ByteRange range;
   const auto range_header = req.headers.Get("Range");
   const auto if_range = req.headers.Get("If-Range");
@@ -371,21 +384,44 @@ awaitable<Response> FileHandlers::Download(Request& req, RequestContext& ctx) co
     co_return res;
   }
 
+  const bool part = range.kind == files::ByteRange::Kind::kPart;
+  const uint64_t offset = part ? range.first : 0;
+  const uint64_t length = part ? range.length() : file->size;
+  auto mismatch = [&](uint64_t stored) {
+    return Problem(
+        base::Internal("file " + file->id + " has " + std::to_string(stored) + " bytes stored, " +
+                       std::to_string(file->size) + " in its metadata"),
+        ctx);
+  };
+
   Response res;
   res.content_type = file->content_type;
   validators(res);
   res.headers.Add("Content-Disposition", files::ContentDisposition(file->filename));
   res.headers.Add("X-Content-Type-Options", "nosniff");
-  Response::FileBody body{std::move(blob->fd), 0, file->size};
-  if (range.kind == files::ByteRange::Kind::kPart) {
+  if (part) {
     res.status = 206;
     res.headers.Add("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                          std::to_string(range.last) + "/" +
                                          std::to_string(file->size));
-    body.offset = range.first;
-    body.length = range.length();
   }
-  res.file = std::move(body);
+  if (req.method == "HEAD") {
+    // The headers only; still a file whose bytes are missing is an error.
+    auto size = co_await blobs.Size(ctx.auth.tenant_id, file->storage_key);
+    if (!size) co_return Problem(size.error(), ctx);
+    if (*size != file->size) co_return mismatch(*size);
+    res.body.clear();
+    res.stream = Response::StreamBody{nullptr, length};
+    co_return res;
+  }
+  auto blob = co_await blobs.Open(ctx.auth.tenant_id, file->storage_key, offset, length);
+  if (!blob) co_return Problem(blob.error(), ctx);
+  if (blob->size != file->size) co_return mismatch(blob->size);
+  if (blob->fd.valid()) {
+    res.file = Response::FileBody{std::move(blob->fd), offset, length};
+  } else {
+    res.stream = Response::StreamBody{std::make_shared<BlobBody>(std::move(blob->stream)), length};
+  }
   co_return res;
 }
 
@@ -402,7 +438,7 @@ awaitable<Response> FileHandlers::Remove(Request& req, RequestContext& ctx) cons
   }
   if (!deleted) co_return Problem(files::NoSuchFile(), ctx);
   // The row is gone, so the file is gone for clients; the bytes follow.
-  if (auto removed = blobs.Remove(ctx.auth.tenant_id, deleted->storage_key); !removed) {
+  if (auto removed = co_await blobs.Remove(ctx.auth.tenant_id, deleted->storage_key); !removed) {
     co_return Problem(removed.error(), ctx);
   }
   co_return Response::NoContent();
@@ -429,9 +465,9 @@ awaitable<Response> FileHandlers::CreateLink(Request& req, RequestContext& ctx) 
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() +
       expires_in.value_or(3600);
   const base::TimePoint expires_at{std::chrono::seconds(expires)};
-  co_return JsonAnswer(201,
-                       boost::json::object{{"url", links.Make(ctx.auth.tenant_id, id, expires)},
-                                           {"expires_at", base::FormatRfc3339(expires_at)}});
+  co_return JsonAnswer(
+      201, boost::json::object{{"url", public_url + links.Make(ctx.auth.tenant_id, id, expires)},
+                               {"expires_at", base::FormatRfc3339(expires_at)}});
 }
 
 awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,

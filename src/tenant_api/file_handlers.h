@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "base/clock.h"
 #include "config/plans.h"
@@ -40,7 +41,8 @@ struct FileHandlers {
   // Runs what blocks (fsync of a finished upload) off the event loop.
   boost::asio::thread_pool& blocking;
   uint64_t max_upload_size = 0;  // MAX_UPLOAD_SIZE, for messages (the server enforces it)
-  ratelimit::TenantLimits* limits = nullptr;        // for presigned links; null = none
+  ratelimit::TenantLimits* limits = nullptr;  // for presigned links; null = none
+  std::string public_url;  // TENANTD_PUBLIC_URL: presigned links absolute under it; "" = relative
   const base::Clock* clock = &base::ServerClock();  // link expiry, timestamps
 
   using Fn = boost::asio::awaitable<http::Response> (FileHandlers::*)(http::Request&,
@@ -88,6 +90,7 @@ class FileLinkAuth : public http::Stage {
   boost::asio::awaitable<std::optional<http::Response>> OnRequest(
       http::Request& req, http::RequestContext& ctx) const override;
   void OnResponse(const http::RequestContext& ctx, http::Response& res) const override;
+  void Describe(http::RouteDoc& doc) const override;  // file_docs.cpp
 
  private:
   const auth::TenantAuth& tenant_auth_;

@@ -1,5 +1,7 @@
 #include "tenant_api/file_routes.h"
 
+#include "tenant_api/file_docs.h"
+
 namespace tenantd::tenant_api {
 
 FileRoutes::FileRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
@@ -16,13 +18,15 @@ void FileRoutes::Register(http::Router& router) const {
   upload.stream_body = true;
   upload.max_body_bytes = static_cast<std::size_t>(handlers_.max_upload_size);  // 0 = none
   router.Add("POST", "/v1/files", {a, &files_write_}, handlers_.Bind(&FileHandlers::Upload),
-             upload);
-  router.Add("GET", "/v1/files", {a, &files_read_}, handlers_.Bind(&FileHandlers::List));
+             file_docs::Upload(), upload);
+  router.Add("GET", "/v1/files", {a, &files_read_}, handlers_.Bind(&FileHandlers::List),
+             file_docs::List());
   router.Add("GET", "/v1/files/{id}", {&link_auth_, &files_read_},
-             handlers_.Bind(&FileHandlers::Download));
-  router.Add("DELETE", "/v1/files/{id}", {a, &files_write_}, handlers_.Bind(&FileHandlers::Remove));
+             handlers_.Bind(&FileHandlers::Download), file_docs::Download());
+  router.Add("DELETE", "/v1/files/{id}", {a, &files_write_}, handlers_.Bind(&FileHandlers::Remove),
+             file_docs::Remove());
   router.Add("POST", "/v1/files/{id}/links", {a, &files_read_},
-             handlers_.Bind(&FileHandlers::CreateLink));
+             handlers_.Bind(&FileHandlers::CreateLink), file_docs::CreateLink());
 }
 
 }  // namespace tenantd::tenant_api

@@ -7,9 +7,12 @@
 #include "http/json_body.h"
 #include "http/problem.h"
 #include "session/session_store.h"
+#include "tenant_api/api_key_docs.h"
 #include "tenant_api/api_key_handlers.h"
 #include "tenant_api/json.h"
+#include "tenant_api/product_docs.h"
 #include "tenant_api/product_handlers.h"
+#include "tenant_api/session_docs.h"
 #include "tenant_api/session_handlers.h"
 
 namespace tenantd::tenant_api {
@@ -92,38 +95,48 @@ TenantRoutes::TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounte
 void TenantRoutes::Register(http::Router& router) const {
   const http::Stage* a = &auth_;
   auto& directory = directory_;
-  router.Add("GET", "/v1/whoami", {a}, [&directory](Request& req, RequestContext& ctx) {
-    return WhoAmI(directory, req, ctx);
-  });
+  router.Add(
+      "GET", "/v1/whoami", {a},
+      [&directory](Request& req, RequestContext& ctx) { return WhoAmI(directory, req, ctx); },
+      session_docs::WhoAmI());
 
   const SessionHandlers sessions{auth_, sessions_, clock_};
-  router.Add("GET", "/v1/session", {a}, sessions.Bind(&SessionHandlers::Current));
-  router.Add("POST", "/v1/session", {a}, sessions.Bind(&SessionHandlers::Start));
-  router.Add("DELETE", "/v1/session", {a}, sessions.Bind(&SessionHandlers::End));
-  router.Add("GET", "/v1/sessions", {a, &sessions_read_}, sessions.Bind(&SessionHandlers::List));
+  router.Add("GET", "/v1/session", {a}, sessions.Bind(&SessionHandlers::Current),
+             session_docs::Current());
+  router.Add("POST", "/v1/session", {a}, sessions.Bind(&SessionHandlers::Start),
+             session_docs::Start());
+  router.Add("DELETE", "/v1/session", {a}, sessions.Bind(&SessionHandlers::End),
+             session_docs::End());
+  router.Add("GET", "/v1/sessions", {a, &sessions_read_}, sessions.Bind(&SessionHandlers::List),
+             session_docs::List());
   router.Add("DELETE", "/v1/sessions", {a, &sessions_write_},
-             sessions.Bind(&SessionHandlers::RevokeAll));
+             sessions.Bind(&SessionHandlers::RevokeAll), session_docs::RevokeAll());
   router.Add("DELETE", "/v1/sessions/{id}", {a, &sessions_write_},
-             sessions.Bind(&SessionHandlers::Revoke));
+             sessions.Bind(&SessionHandlers::Revoke), session_docs::Revoke());
 
   const ApiKeyHandlers keys{store_, directory_};
-  router.Add("POST", "/v1/api-keys", {a, &keys_write_}, keys.Bind(&ApiKeyHandlers::Create));
-  router.Add("GET", "/v1/api-keys", {a, &keys_read_}, keys.Bind(&ApiKeyHandlers::List));
-  router.Add("GET", "/v1/api-keys/{id}", {a, &keys_read_}, keys.Bind(&ApiKeyHandlers::Show));
+  router.Add("POST", "/v1/api-keys", {a, &keys_write_}, keys.Bind(&ApiKeyHandlers::Create),
+             api_key_docs::Create());
+  router.Add("GET", "/v1/api-keys", {a, &keys_read_}, keys.Bind(&ApiKeyHandlers::List),
+             api_key_docs::List());
+  router.Add("GET", "/v1/api-keys/{id}", {a, &keys_read_}, keys.Bind(&ApiKeyHandlers::Show),
+             api_key_docs::Show());
   router.Add("POST", "/v1/api-keys/{id}/rotate", {a, &keys_write_},
-             keys.Bind(&ApiKeyHandlers::Rotate));
-  router.Add("DELETE", "/v1/api-keys/{id}", {a, &keys_write_}, keys.Bind(&ApiKeyHandlers::Revoke));
+             keys.Bind(&ApiKeyHandlers::Rotate), api_key_docs::Rotate());
+  router.Add("DELETE", "/v1/api-keys/{id}", {a, &keys_write_}, keys.Bind(&ApiKeyHandlers::Revoke),
+             api_key_docs::Revoke());
 
   const ProductHandlers products{data_, clock_};
-  router.Add("POST", "/v1/products", {a, &products_write_},
-             products.Bind(&ProductHandlers::Create));
-  router.Add("GET", "/v1/products", {a, &products_read_}, products.Bind(&ProductHandlers::List));
+  router.Add("POST", "/v1/products", {a, &products_write_}, products.Bind(&ProductHandlers::Create),
+             product_docs::Create());
+  router.Add("GET", "/v1/products", {a, &products_read_}, products.Bind(&ProductHandlers::List),
+             product_docs::List());
   router.Add("GET", "/v1/products/{id}", {a, &products_read_},
-             products.Bind(&ProductHandlers::Show));
+             products.Bind(&ProductHandlers::Show), product_docs::Show());
   router.Add("PATCH", "/v1/products/{id}", {a, &products_write_},
-             products.Bind(&ProductHandlers::Update));
+             products.Bind(&ProductHandlers::Update), product_docs::Update());
   router.Add("DELETE", "/v1/products/{id}", {a, &products_write_},
-             products.Bind(&ProductHandlers::Remove));
+             products.Bind(&ProductHandlers::Remove), product_docs::Remove());
 }
 
 }  // namespace tenantd::tenant_api

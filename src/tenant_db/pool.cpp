@@ -1,8 +1,10 @@
 #include "tenant_db/pool.h"
 
+#include <condition_variable>
 #include <functional>
 #include <list>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -43,6 +45,49 @@ struct TenantDbPool::Entry {
   std::chrono::steady_clock::time_point last_used;
 };
 
+class TenantDbPool::Closer {
+ public:
+  Closer() : thread_([this] { Run(); }) {}
+  ~Closer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  void Close(std::vector<Handle>& handles) {
+    if (handles.empty()) return;
+    {
+      std::lock_guard lock(mu_);
+      for (Handle& h : handles) queue_.push_back(std::move(h));
+    }
+    handles.clear();
+    wake_.notify_one();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      std::vector<Handle> batch = std::move(queue_);
+      queue_.clear();
+      if (batch.empty() && stop_) return;
+      lock.unlock();
+      batch.clear();  // closes them
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<Handle> queue_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 struct TenantDbPool::Shard {
   std::mutex mu;
   std::list<Entry> lru;  // most recently used first
@@ -66,6 +111,7 @@ TenantDbPool::TenantDbPool(const TenantDatabases& databases, PoolOptions options
   if (options_.shards == 0) options_.shards = 1;
   shards_.reserve(options_.shards);
   for (std::size_t i = 0; i < options_.shards; ++i) shards_.push_back(std::make_unique<Shard>());
+  closer_ = std::make_unique<Closer>();
 }
 
 TenantDbPool::~TenantDbPool() = default;
@@ -125,6 +171,7 @@ base::Result<TenantDbPool::Lease> TenantDbPool::Acquire(std::string_view tenant_
       if (first_handle) TrimLocked(shard, closing);
     }
     open_.fetch_sub(closing.size(), std::memory_order_relaxed);
+    closer_->Close(closing);
   }
   Lease lease(this, &shard, std::string(tenant_id), std::move(db));
   if (migrated) return lease;
@@ -193,7 +240,7 @@ void TenantDbPool::Return(Shard& shard, const std::string& tenant_id, Handle db)
     TrimLocked(shard, closing);
   }
   open_.fetch_sub(closing.size(), std::memory_order_relaxed);
-  // `closing` closes its handles here, outside the lock.
+  closer_->Close(closing);
 }
 
 void TenantDbPool::TrimLocked(Shard& shard, std::vector<Handle>& closing) {
@@ -260,6 +307,7 @@ std::size_t TenantDbPool::CloseIdle(std::chrono::steady_clock::time_point now) {
     }
     closed += closing.size();
     open_.fetch_sub(closing.size(), std::memory_order_relaxed);
+    closer_->Close(closing);
   }
   evictions_.fetch_add(closed, std::memory_order_relaxed);
   return closed;

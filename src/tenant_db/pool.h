@@ -58,6 +58,7 @@ struct PoolStats {
 class TenantDbPool {
   struct Shard;
   struct Entry;
+  class Closer;
 
  public:
   // A leased handle; returns to the pool when destroyed.
@@ -87,7 +88,8 @@ class TenantDbPool {
   TenantDbPool(const TenantDbPool&) = delete;
   TenantDbPool& operator=(const TenantDbPool&) = delete;
 
-  // A handle on the tenant's database. kUnavailable "tenant_migrating" when
+  // A handle on the tenant's database (opened on the calling thread on a
+  // miss). kUnavailable "tenant_migrating" when
   // the database is below the schema version this binary needs, or missing;
   // kUnavailable "tenant_restoring" while `marks` (see UseRestoreMarks) say
   // the tenant is being restored.
@@ -101,7 +103,8 @@ class TenantDbPool {
   // back (before its database is removed).
   void Evict(std::string_view tenant_id);
 
-  // Closes handles idle for longer than the TTL; returns how many.
+  // Closes handles idle for longer than the TTL (in the background);
+  // returns how many.
   std::size_t CloseIdle(std::chrono::steady_clock::time_point now);
 
   PoolStats Stats() const;
@@ -127,6 +130,11 @@ class TenantDbPool {
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<std::size_t> open_{0}, leased_{0};
   std::atomic<uint64_t> hits_{0}, misses_{0}, evictions_{0};
+  // Handles dropped for capacity or idle TTL are closed on a thread of its
+  // own, not on the event loop that returned them: a close checkpoints
+  // (and fsyncs) what the handle wrote. Declared last, so it is stopped
+  // (closing what it still holds) before the shards go.
+  std::unique_ptr<Closer> closer_;
 };
 
 }  // namespace tenantd::tenant_db

@@ -39,7 +39,7 @@ boost::asio::awaitable<base::Result<control::Tenant>> PurgeTenant(control::Contr
   base::CrashPoint("tenant_purge.after_row");
   if (pool) pool->Evict(purged.id);
   TENANTD_CO_RETURN_IF_ERROR(databases.Remove(purged.id));
-  TENANTD_CO_RETURN_IF_ERROR(files::LocalBlobStore(databases.data_dir()).RemoveTenant(purged.id));
+  TENANTD_CO_RETURN_IF_ERROR(files::LocalBlobStore(databases.data_dir()).RemoveTenantNow(purged.id));
   // api.md §3: a purge also removes the tenant's backups
   // (<data>/backups/<id>/, laid out by backup/backup.h). A crash before this
   // line leaves them; they name no tenant any more and can be deleted by hand.

@@ -19,11 +19,19 @@ void RestoreMarks::Mark(std::string_view tenant_id) {
 void RestoreMarks::Unmark(std::string_view tenant_id) {
   std::lock_guard lock(mu_);
   if (auto it = local_.find(tenant_id); it != local_.end()) local_.erase(it);
+  if (sweeps_running_ > 0) unmarked_during_sweep_.emplace(tenant_id);
   UpdateCountLocked();
+}
+
+void RestoreMarks::BeginSweep() {
+  std::lock_guard lock(mu_);
+  ++sweeps_running_;
 }
 
 void RestoreMarks::SetSwept(std::set<std::string, std::less<>> tenant_ids) {
   std::lock_guard lock(mu_);
+  for (const std::string& ended : unmarked_during_sweep_) tenant_ids.erase(ended);
+  if (sweeps_running_ > 0 && --sweeps_running_ == 0) unmarked_during_sweep_.clear();
   swept_ = std::move(tenant_ids);
   UpdateCountLocked();
 }

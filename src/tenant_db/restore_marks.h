@@ -28,6 +28,11 @@ class RestoreMarks {
 
   void Mark(std::string_view tenant_id);
   void Unmark(std::string_view tenant_id);
+  // A sweep calls BeginSweep before it lists <data>/restore/ and SetSwept
+  // with what it found. A restore of this process that ends in between was
+  // seen running but is over: SetSwept leaves it out, or its tenant would
+  // answer 503 until the next sweep.
+  void BeginSweep();
   // Replaces the set found by the last sweep.
   void SetSwept(std::set<std::string, std::less<>> tenant_ids);
 
@@ -37,6 +42,8 @@ class RestoreMarks {
   mutable std::mutex mu_;
   std::multiset<std::string, std::less<>> local_;  // a tenant may be marked twice
   std::set<std::string, std::less<>> swept_;
+  int sweeps_running_ = 0;
+  std::set<std::string, std::less<>> unmarked_during_sweep_;
   std::atomic<std::size_t> count_{0};  // local_.size() + swept_.size()
 };
 

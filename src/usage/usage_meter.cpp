@@ -45,9 +45,18 @@ UsageMeter::Shard& UsageMeter::ShardFor(std::string_view tenant_id) const {
   return shards_[std::hash<std::string_view>{}(tenant_id) % kShards];
 }
 
-void UsageMeter::Add(std::string_view tenant_id, int64_t day, const Counts& c) {
+void UsageMeter::Add(std::string_view tenant_id, int64_t day, const Counts& c,
+                     std::optional<std::string_view> total_slug) {
   Shard& shard = ShardFor(tenant_id);
   std::lock_guard lock(shard.mu);
+  if (total_slug) {
+    auto total = shard.totals.find(tenant_id);
+    if (total == shard.totals.end()) total = shard.totals.emplace(tenant_id, Total{}).first;
+    if (!total_slug->empty()) total->second.slug = *total_slug;
+    total->second.counts.requests += c.requests;
+    total->second.counts.bytes_in += c.bytes_in;
+    total->second.counts.bytes_out += c.bytes_out;
+  }
   auto it = shard.counts.find(KeyView(tenant_id, day));
   if (it == shard.counts.end()) {
     it = shard.counts.emplace(Key{std::string(tenant_id), day}, Counts{}).first;
@@ -58,9 +67,38 @@ void UsageMeter::Add(std::string_view tenant_id, int64_t day, const Counts& c) {
 }
 
 void UsageMeter::Record(std::string_view tenant_id, base::TimePoint when, uint64_t bytes_in,
-                        uint64_t bytes_out) {
+                        uint64_t bytes_out, std::string_view tenant_slug) {
   Add(tenant_id, DayNumber(when),
-      Counts{1, static_cast<int64_t>(bytes_in), static_cast<int64_t>(bytes_out)});
+      Counts{1, static_cast<int64_t>(bytes_in), static_cast<int64_t>(bytes_out)}, tenant_slug);
+}
+
+void UsageMeter::Render(std::string& out) const {
+  struct Family {
+    const char* name;
+    const char* help;
+    int64_t Counts::*field;
+  };
+  static constexpr Family kFamilies[] = {
+      {"tenantd_tenant_requests_total", "Authenticated requests of each tenant since start.",
+       &Counts::requests},
+      {"tenantd_tenant_bytes_in_total", "Request body bytes of each tenant since start.",
+       &Counts::bytes_in},
+      {"tenantd_tenant_bytes_out_total", "Response body bytes of each tenant since start.",
+       &Counts::bytes_out},
+  };
+  // Ids and slugs are server-minted [a-z0-9_-] tokens: no label escaping needed.
+  std::vector<std::pair<std::string, Total>> totals;
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    for (const auto& [id, total] : shard.totals) totals.emplace_back(id, total);
+  }
+  for (const Family& f : kFamilies) {
+    out += std::string("# HELP ") + f.name + " " + f.help + "\n# TYPE " + f.name + " counter\n";
+    for (const auto& [id, total] : totals) {
+      out += std::string(f.name) + "{tenant_id=\"" + id + "\",tenant=\"" + total.slug + "\"} " +
+             std::to_string(total.counts.*f.field) + "\n";
+    }
+  }
 }
 
 std::vector<control::UsageRecord> UsageMeter::Take() {

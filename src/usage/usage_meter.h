@@ -33,9 +33,16 @@ std::string UtcDay(base::TimePoint t);
 
 class UsageMeter {
  public:
-  // Counts one request of `tenant_id` that started at `when`.
+  // Counts one request of `tenant_id` (slug `tenant_slug`, for /metrics)
+  // that started at `when`.
   void Record(std::string_view tenant_id, base::TimePoint when, uint64_t bytes_in,
-              uint64_t bytes_out);
+              uint64_t bytes_out, std::string_view tenant_slug = {});
+
+  // Prometheus families tenantd_tenant_requests_total and
+  // tenantd_tenant_bytes_{in,out}_total{tenant_id,tenant}: what each tenant
+  // did since the process started (dashboards rank tenants by them). One
+  // series per tenant seen, so the label set is bounded by the tenants.
+  void Render(std::string& out) const;
 
   // Everything counted since the last Take, and forgets it.
   std::vector<control::UsageRecord> Take();
@@ -67,14 +74,21 @@ class UsageMeter {
       return View(a) < View(b);
     }
   };
+  struct Total {
+    std::string slug;
+    Counts counts;
+  };
   struct Shard {
     mutable std::mutex mu;
     std::map<Key, Counts, KeyLess> counts;
+    std::map<std::string, Total, std::less<>> totals;  // since start, never taken
   };
   static constexpr std::size_t kShards = 16;
 
   Shard& ShardFor(std::string_view tenant_id) const;
-  void Add(std::string_view tenant_id, int64_t day, const Counts& c);
+  // `total_slug`: also add to the totals since start (new counts, not restored ones).
+  void Add(std::string_view tenant_id, int64_t day, const Counts& c,
+           std::optional<std::string_view> total_slug = std::nullopt);
 
   mutable std::array<Shard, kShards> shards_;
 };

@@ -96,6 +96,23 @@ TEST_F(AccessLog, RefererIsLogged) {
   EXPECT_EQ(parsed->ref, "https://example.test/page?q=1");
 }
 
+// Issue 12: a Referer carrying a presigned link's signature or a token was
+// logged as sent.
+TEST_F(AccessLog, CredentialsInTheRefererAreMasked) {
+  server().Request("GET", "/healthz",
+                   {{"X-Request-Id", "log-ref-mask"},
+                    {"Referer",
+                     "https://example.test/v1/files/f?expires=9&signature=refsig-4417"
+                     "&token=reftok-4417&q=1"}});
+  std::optional<std::string> line = server().WaitForLogLine("id=log-ref-mask ");
+  ASSERT_TRUE(line) << server().LogText();
+  std::optional<TextLine> parsed = ParseTextLine(*line);
+  ASSERT_TRUE(parsed) << *line;
+  EXPECT_EQ(parsed->ref, "https://example.test/v1/files/f?expires=9&signature=***&token=***&q=1");
+  EXPECT_EQ(server().LogText().find("-4417"), std::string::npos);
+  EXPECT_EQ(server().StdoutText().find("-4417"), std::string::npos);
+}
+
 TEST_F(AccessLog, LongUserAgentIsTrimmedTo120Characters) {
   std::string ua = "Agent/" + std::string(300, 'u');
   server().Request("GET", "/healthz", {{"X-Request-Id", "log-ua"}, {"User-Agent", ua}});
@@ -257,6 +274,16 @@ TEST(AccessLogJson, LogJsonFlagWritesOneJsonObjectPerLine) {
                 .status,
             200);
   ExpectJsonAccessLine(server, "json-flag-1");
+}
+
+// Issue 12: the help says --log-json takes true/false; `false` was refused.
+TEST(AccessLogJson, LogJsonFlagTakesFalse) {
+  TestServer server;
+  ASSERT_TRUE(server.Start({.args = {"--log-json", "false"}}));
+  server.Request("GET", "/healthz", {{"X-Request-Id", "json-false-1"}});
+  std::optional<std::string> line = server.WaitForLogLine("id=json-false-1 ");
+  ASSERT_TRUE(line) << server.LogText();
+  EXPECT_TRUE(ParseTextLine(*line)) << *line;
 }
 
 }  // namespace

@@ -605,7 +605,12 @@ TEST_F(AdminApi, WrongMethodOnATenantIsMethodNotAllowed) {
 TEST_F(AdminApi, AppSecretIsNotStoredInPlainText) {
   std::string secret = StringAt(MustCreate(UniqueSlug("rest")), "credentials.app_secret");
   ASSERT_FALSE(secret.empty());
-  ASSERT_TRUE(std::filesystem::exists(server().data_dir() / "control.db"));
+  // On PostgreSQL (the suite's second run) the control store is not a file
+  // here; its rows are the control store contract tests' to check.
+  const char* on_postgres = std::getenv("TENANTD_E2E_POSTGRES");
+  if (on_postgres == nullptr || std::string_view(on_postgres) != "1") {
+    ASSERT_TRUE(std::filesystem::exists(server().data_dir() / "control.db"));
+  }
   // Every file of the data dir: control.db and its -wal/-journal, the
   // tenant's own database, the log.
   int files = 0;

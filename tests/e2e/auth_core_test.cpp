@@ -332,6 +332,102 @@ TEST_F(AuthCore, ModeASetsACookieThatServesFollowUpRequests) {
   EXPECT_EQ(StringAt(follow.Json(), "tenant.id"), c.id);
 }
 
+// Issue 12, defect 5: a session lives only as long as the secret that
+// started it; rotating that secret out (grace over) ends the session.
+TEST_F(AuthCore, ASessionEndsWhenItsAppSecretIsRotatedOut) {
+  const AppCredentials c = MustCreateTenant(server());
+  const std::string first_cookie = SessionCookie(WhoAmI(ModeA(c)));
+  ASSERT_FALSE(first_cookie.empty());
+  Response graced = server().Admin("POST", "/admin/v1/tenants/" + c.id + "/credentials/rotate",
+                                   R"({"grace_seconds":600})");
+  ASSERT_EQ(graced.status, 200) << graced.Describe();
+  AppCredentials second = c;
+  second.app_secret = StringAt(graced.Json(), "credentials.app_secret");
+  EXPECT_EQ(WhoAmI({{"Cookie", first_cookie}}).status, 200) << "inside the grace";
+  // Mode B with the new secret: a session of its own.
+  const std::string second_cookie =
+      SessionCookie(WhoAmI(Signed(c.app_key, second.app_secret, "GET", "/v1/whoami", "")));
+  ASSERT_FALSE(second_cookie.empty());
+
+  Response now = server().Admin("POST", "/admin/v1/tenants/" + c.id + "/credentials/rotate",
+                                R"({"grace_seconds":0})");
+  ASSERT_EQ(now.status, 200) << now.Describe();
+  EXPECT_TRUE(IsProblem(WhoAmI({{"Cookie", first_cookie}}), 401, "missing_credentials"));
+  EXPECT_TRUE(IsProblem(WhoAmI({{"Cookie", second_cookie}}), 401, "missing_credentials"));
+  // Ended for good: listed no more.
+  AppCredentials third = c;
+  third.app_secret = StringAt(now.Json(), "credentials.app_secret");
+  const std::string third_cookie = SessionCookie(WhoAmI(ModeA(third)));
+  EXPECT_EQ(WhoAmI({{"Cookie", third_cookie}}).status, 200);
+  Response listed = server().Request("GET", "/v1/sessions", {{"Cookie", third_cookie}});
+  ASSERT_EQ(listed.status, 200) << listed.Describe();
+  EXPECT_EQ(listed.Json().at("data").as_array().size(), 1u) << listed.body;
+}
+
+TEST_F(AuthCore, ASessionEndsWhenItsApiKeyIsRotatedOutOrRevoked) {
+  const AppCredentials c = MustCreateTenant(server());
+  Headers h = ModeA(c);
+  h.push_back({"Content-Type", "application/json"});
+  Response created = server().Request("POST", "/v1/api-keys", h, R"({"name":"k"})");
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  const std::string key_id = StringAt(created.Json(), "api_key.id");
+  // A key bound to a session: presented next to the cookie of a session.
+  auto key_session = [&](const std::string& secret) {
+    const std::string app_cookie = SessionCookie(WhoAmI(ModeA(c)));
+    return SessionCookie(WhoAmI({{"Cookie", app_cookie}, {"Authorization", "Bearer " + secret}}));
+  };
+  const std::string cookie = key_session(StringAt(created.Json(), "secret"));
+  ASSERT_FALSE(cookie.empty());
+  Response via_cookie = WhoAmI({{"Cookie", cookie}});
+  ASSERT_EQ(via_cookie.status, 200) << via_cookie.Describe();
+  EXPECT_EQ(StringAt(via_cookie.Json(), "auth.key_id"), key_id);
+
+  Response rotated =
+      server().Request("POST", "/v1/api-keys/" + key_id + "/rotate", h, R"({"grace_seconds":0})");
+  ASSERT_EQ(rotated.status, 200) << rotated.Describe();
+  EXPECT_TRUE(IsProblem(WhoAmI({{"Cookie", cookie}}), 401, "missing_credentials"));
+
+  const std::string after = key_session(StringAt(rotated.Json(), "secret"));
+  ASSERT_EQ(WhoAmI({{"Cookie", after}}).status, 200);
+  ASSERT_EQ(server().Request("DELETE", "/v1/api-keys/" + key_id, ModeA(c)).status, 200);
+  EXPECT_TRUE(IsProblem(WhoAmI({{"Cookie", after}}), 401, "missing_credentials"));
+}
+
+// Issue 12, defect 7: revoking is managing; a restricted key cannot revoke
+// a key it could not create.
+TEST_F(AuthCore, ARestrictedKeyCannotRevokeAMorePowerfulKey) {
+  const AppCredentials c = MustCreateTenant(server());
+  Headers h = ModeA(c);
+  h.push_back({"Content-Type", "application/json"});
+  Response secret = server().Request("POST", "/v1/api-keys", h, R"({"name":"root"})");
+  ASSERT_EQ(secret.status, 201);
+  Response narrow = server().Request("POST", "/v1/api-keys", h,
+                                     R"({"name":"n","type":"restricted","scopes":["files:read"]})");
+  ASSERT_EQ(narrow.status, 201);
+  const std::string manager =
+      MustCreateKey(c, R"({"name":"m","type":"restricted","scopes":["keys:write"]})");
+  const Headers as_manager = {{"Authorization", "Bearer " + manager}};
+  EXPECT_TRUE(
+      IsProblem(server().Request("DELETE", "/v1/api-keys/" + StringAt(secret.Json(), "api_key.id"),
+                                 as_manager),
+                403, "insufficient_scope"));
+  EXPECT_TRUE(
+      IsProblem(server().Request("DELETE", "/v1/api-keys/" + StringAt(narrow.Json(), "api_key.id"),
+                                 as_manager),
+                403, "insufficient_scope"));
+  EXPECT_EQ(WhoAmI({{"Authorization", "Bearer " + StringAt(secret.Json(), "secret")}}).status, 200);
+  // Within its own powers it may.
+  const std::string peer =
+      MustCreateKey(c, R"({"name":"p","type":"restricted","scopes":["keys:write"]})");
+  Response peer_key = WhoAmI({{"Authorization", "Bearer " + peer}});
+  ASSERT_EQ(peer_key.status, 200);
+  EXPECT_EQ(
+      server()
+          .Request("DELETE", "/v1/api-keys/" + StringAt(peer_key.Json(), "auth.key_id"), as_manager)
+          .status,
+      200);
+}
+
 TEST_F(AuthCore, CookieWithAFlippedSignatureByteIsIgnored) {
   const AppCredentials c = MustCreateTenant(server());
   std::string cookie = SessionCookie(WhoAmI(ModeA(c)));

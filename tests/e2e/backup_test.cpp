@@ -212,6 +212,47 @@ TEST_F(Backup, TakenWhileAWriterInsertsItRestoresAsANewTenantEqualToTheSnapshot)
   EXPECT_EQ(list.Json().at("data").as_array().size(), std::min<std::size_t>(restored.size(), 500));
 }
 
+// The server keeps its pooled handle on the tenant between requests, and
+// with it the database's -wal and -shm files (SQLITE_FCNTL_PERSIST_WAL):
+// `tenantd backup` and `tenantd restore` run by other processes meanwhile
+// see and replace what the server wrote, the server serves the restored
+// state through the handle it kept, and once it stops the database file
+// alone holds everything, because the last close checkpointed.
+TEST_F(Backup, BackupAndRestoreByAnotherProcessAreSafeWhileTheServerHoldsTheTenantOpen) {
+  const Tenant acme = MustCreateTenant(UniqueSlug("acme"));
+  for (int i = 0; i < 3; ++i) MustAddProduct(acme, i);
+  const fs::path db = Data() / "tenants" / (acme.id + ".db");
+  ASSERT_TRUE(fs::exists(db.string() + "-wal"));
+  const fs::path archive = MustBackUp(acme);
+  MustAddProduct(acme, 3);
+  ASSERT_EQ(ProductRows(acme).size(), 4u);
+
+  CommandResult r = Cli({"restore", "--tenant", acme.slug, "--archive", archive.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  Response list;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        list = Call(acme, "GET", "/v1/products");
+        return list.status == 200;
+      },
+      5s))
+      << list.Describe();
+  EXPECT_EQ(list.Json().at("data").as_array().size(), 3u);
+  MustAddProduct(acme, 4);
+
+  ASSERT_EQ(server_.Stop(), 0);
+  EXPECT_EQ(fs::file_size(db.string() + "-wal"), 0u);
+  const fs::path alone = Data() / "alone.db";
+  fs::copy_file(db, alone);
+  auto copy = storage::sqlite::Connection::Open(alone);
+  ASSERT_TRUE(copy) << copy.error().log_detail;
+  auto count = (*copy)->Prepare("SELECT count(*) FROM products");
+  ASSERT_TRUE(count);
+  auto row = count->Step();
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ(count->ColumnInt64(0), 4);
+}
+
 TEST_F(Backup, CorruptedArchiveIsRefusedByVerifyAndRestoreAndChangesNothing) {
   const Tenant acme = MustCreateTenant(UniqueSlug("acme"));
   for (int i = 0; i < 10; ++i) MustAddProduct(acme, i);

@@ -69,6 +69,49 @@ TEST(CliVersion, PrintsTheVersion) {
   EXPECT_NE(r.out.find(base::kVersion), std::string::npos) << r.out;
 }
 
+// Issue 12, newcomer papercuts: `tenantd --version` said "A subcommand is
+// required"; serve --help did not list --data/--config/--json, showed
+// integers as TEXT, and every command repeated the environment block.
+TEST(CliVersion, VersionFlagPrintsTheVersion) {
+  CommandResult r = RunTenantd({"--version"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, std::string("tenantd ") + base::kVersion + "\n");
+}
+
+std::size_t Count(const std::string& text, std::string_view needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(CliHelp, ServeHelpListsEveryOptionItTakesAndTheEnvironmentOnce) {
+  CommandResult serve = RunTenantd({"serve", "--help"});
+  ASSERT_EQ(serve.exit_code, 0) << serve.err;
+  for (const char* flag : {"--data", "--config", "--json", "--port INT", "--host TEXT",
+                           "--header-timeout INT", "--log-json"}) {
+    EXPECT_NE(serve.out.find(flag), std::string::npos) << flag << " in\n" << serve.out;
+  }
+  EXPECT_EQ(serve.out.find("--port TEXT"), std::string::npos) << serve.out;
+  EXPECT_EQ(Count(serve.out, "Environment variables"), 1u) << serve.out;
+
+  CommandResult top = RunTenantd({"--help"});
+  ASSERT_EQ(top.exit_code, 0) << top.err;
+  EXPECT_EQ(Count(top.out, "Environment variables"), 1u) << top.out;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"tenant", "create", "--help"},
+        {"migrate", "--help"},
+        {"backup", "--help"}}) {
+    CommandResult r = RunTenantd(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(Count(r.out, "Environment variables"), 0u) << args[0] << "\n" << r.out;
+  }
+  CommandResult create = RunTenantd({"tenant", "create", "--help"});
+  EXPECT_NE(create.out.find("--data"), std::string::npos) << create.out;
+}
+
 TEST_F(Cli, CreatePrintsTheCredentials) {
   CommandResult r = Tenantd({"tenant", "create", "--slug", "human", "--name", "Human Co"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -18,6 +18,7 @@
 #include "support/fixtures.h"
 #include "support/http_client.h"
 #include "support/problem.h"
+#include "support/s3_server.h"
 #include "support/server_clock.h"
 #include "support/test_server.h"
 
@@ -101,18 +102,77 @@ ServerClock& FilesClock() {
   return clock;
 }
 
-class Files : public SharedServerTest<Files> {
- public:
-  static ServerOptions Options() { return {.env = FilesClock().env()}; }
+// The suite runs twice: on the local blob store and on S3 (a real
+// S3-protocol server, support/s3_server.h, whose front checks each of
+// tenantd's signatures). One server per store, shared by the tests of a
+// process.
+enum class Store { kLocal, kS3 };
 
+class Files : public ::testing::TestWithParam<Store> {
  protected:
-  fs::path UploadsOf(const Tenant& t) const {
-    return server().data_dir() / "storage" / "uploads" / t.id;
+  static void TearDownTestSuite() {
+    server_.reset();
+    s3_.reset();
   }
+
+  void SetUp() override {
+    if (!server_) {
+      ServerOptions options{.env = FilesClock().env()};
+      if (GetParam() == Store::kS3) {
+        s3_ = std::make_unique<S3Server>();
+        ASSERT_TRUE(s3_->Start());
+        for (auto& var : s3_->TenantdEnv()) options.env.push_back(std::move(var));
+      }
+      server_ = std::make_unique<TestServer>();
+      ASSERT_TRUE(server_->Start(options));
+    }
+    ASSERT_TRUE(server_->running()) << server_->StderrText();
+  }
+  void TearDown() override {
+    if (s3_) {
+      EXPECT_EQ(s3_->SigningFailures(), "");
+    }
+  }
+
+  static TestServer& server() { return *server_; }
   fs::path Tmp() const { return server().data_dir() / "storage" / "tmp"; }
+
+  // The storage keys ("yyyy/mm/dd/fil_…") of the tenant's stored bytes,
+  // wherever the store keeps them.
+  std::vector<std::string> StoredKeys(const Tenant& t) const {
+    std::vector<std::string> keys;
+    if (s3_) {
+      const std::string prefix = "tenant-" + t.id + "/";
+      for (const std::string& k : s3_->Keys(prefix)) keys.push_back(k.substr(prefix.size()));
+      return keys;
+    }
+    const fs::path dir = server().data_dir() / "storage" / "uploads" / t.id;
+    for (const fs::path& p : FilesUnder(dir)) keys.push_back(fs::relative(p, dir).string());
+    return keys;
+  }
+  // The last component of every stored blob's name, of every tenant.
+  std::vector<std::string> AllStoredNames() const {
+    std::vector<std::string> names;
+    if (s3_) {
+      for (const std::string& k : s3_->Keys("")) names.push_back(k.substr(k.rfind('/') + 1));
+      return names;
+    }
+    for (const fs::path& p : FilesUnder(server().data_dir() / "storage" / "uploads")) {
+      names.push_back(p.filename().string());
+    }
+    return names;
+  }
+  // Nothing of an unfinished upload is left: no temporary file, no
+  // multipart upload.
+  bool NoUnfinishedUploads() const {
+    return FilesUnder(Tmp()).empty() && (!s3_ || s3_->PendingMultipartUploads() == 0);
+  }
+
+  inline static std::unique_ptr<TestServer> server_;
+  inline static std::unique_ptr<S3Server> s3_;
 };
 
-TEST_F(Files, UploadsAndDownloadsByteExactAtZeroOneAnd64MiB) {
+TEST_P(Files, UploadsAndDownloadsByteExactAtZeroOneAnd64MiB) {
   const Tenant t = MustCreateTenant(server());
   for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{64} << 20}) {
     SCOPED_TRACE("size " + std::to_string(size));
@@ -143,17 +203,16 @@ TEST_F(Files, UploadsAndDownloadsByteExactAtZeroOneAnd64MiB) {
     EXPECT_EQ(head.Header("Content-Length"), std::to_string(size));
     EXPECT_TRUE(head.body.empty());
   }
-  // The bytes sit where api.md §6 says, under the file id.
-  const auto stored = FilesUnder(UploadsOf(t));
+  // The bytes sit where api.md §6 and §14 say, under the file id.
+  const auto stored = StoredKeys(t);
   ASSERT_EQ(stored.size(), 3u);
-  for (const fs::path& p : stored) {
-    EXPECT_TRUE(p.filename().string().starts_with("fil_")) << p;
-    EXPECT_EQ(fs::relative(p, UploadsOf(t)).string().size(), 11 + p.filename().string().size())
-        << "not yyyy/mm/dd/<id>: " << p;
+  for (const std::string& key : stored) {
+    EXPECT_TRUE(key.substr(11).starts_with("fil_")) << key;
+    EXPECT_EQ(key.find('/', 11), std::string::npos) << "not yyyy/mm/dd/<id>: " << key;
   }
 }
 
-TEST_F(Files, AcceptsAMultipartUploadMadeByCurl) {
+TEST_P(Files, AcceptsAMultipartUploadMadeByCurl) {
   const Tenant t = MustCreateTenant(server());
   const fs::path file = server().root() / "report 2026.csv";
   const std::string bytes = RandomBytes(300 * 1024, 3) + "\r\n--boundary-lookalike\r\n";
@@ -174,7 +233,7 @@ TEST_F(Files, AcceptsAMultipartUploadMadeByCurl) {
   EXPECT_EQ(down.Header("Content-Type"), "text/csv");
 }
 
-TEST_F(Files, ServesEachRangeFormAnd416) {
+TEST_P(Files, ServesEachRangeFormAnd416) {
   const Tenant t = MustCreateTenant(server());
   const std::string bytes = RandomBytes(1000, 11);
   const std::string id = MustUpload(server(), t, bytes);
@@ -208,7 +267,7 @@ TEST_F(Files, ServesEachRangeFormAnd416) {
   }
 }
 
-TEST_F(Files, HonoursIfNoneMatchAndIfRange) {
+TEST_P(Files, HonoursIfNoneMatchAndIfRange) {
   const Tenant t = MustCreateTenant(server());
   const std::string bytes = RandomBytes(500, 12);
   const std::string id = MustUpload(server(), t, bytes);
@@ -238,7 +297,7 @@ TEST_F(Files, HonoursIfNoneMatchAndIfRange) {
   EXPECT_EQ(weak.status, 200) << "If-Range needs a strong validator";
 }
 
-TEST_F(Files, CurlResumesAnInterruptedDownload) {
+TEST_P(Files, CurlResumesAnInterruptedDownload) {
   const Tenant t = MustCreateTenant(server());
   const std::string bytes = RandomBytes(3 * 1024 * 1024 + 17, 13);
   const std::string id = MustUpload(server(), t, bytes);
@@ -253,7 +312,7 @@ TEST_F(Files, CurlResumesAnInterruptedDownload) {
   EXPECT_TRUE(ReadFile(out) == bytes) << "the resumed file differs";
 }
 
-TEST_F(Files, AnAbortedUploadLeavesNothing) {
+TEST_P(Files, AnAbortedUploadLeavesNothing) {
   const Tenant t = MustCreateTenant(server());
   {
     Connection c(server().port());
@@ -261,15 +320,16 @@ TEST_F(Files, AnAbortedUploadLeavesNothing) {
     ASSERT_TRUE(c.Write("POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.key +
                         "\r\nContent-Type: application/octet-stream\r\nX-Filename: a.bin\r\n"
                         "Content-Length: 10000000\r\n\r\n"));
-    ASSERT_TRUE(c.Write(RandomBytes(2 * 1024 * 1024, 14)));
+    // More than a part (8 MiB): on S3 a multipart upload is under way.
+    ASSERT_TRUE(c.Write(RandomBytes(9 * 1024 * 1024, 14)));
   }  // closed mid-body
   // The server notices the close, discards the upload and logs nothing stored.
-  ASSERT_TRUE(PollUntil([&] { return FilesUnder(Tmp()).empty(); }, 5s));
+  ASSERT_TRUE(PollUntil([&] { return NoUnfinishedUploads(); }, 5s));
   EXPECT_EQ(ListedFiles(server(), t), 0u);
-  EXPECT_TRUE(FilesUnder(UploadsOf(t)).empty());
+  EXPECT_TRUE(StoredKeys(t).empty());
 }
 
-TEST_F(Files, StoresTraversalAndHostileNamesSafely) {
+TEST_P(Files, StoresTraversalAndHostileNamesSafely) {
   const Tenant t = MustCreateTenant(server());
   struct Case {
     std::string sent, stored;
@@ -299,14 +359,14 @@ TEST_F(Files, StoresTraversalAndHostileNamesSafely) {
   // Nothing landed outside the tenant's uploads, and every stored name is an id.
   EXPECT_FALSE(fs::exists(server().data_dir() / "etc"));
   EXPECT_FALSE(fs::exists(server().data_dir() / "storage" / "etc"));
-  for (const fs::path& p : FilesUnder(server().data_dir() / "storage" / "uploads")) {
-    EXPECT_TRUE(p.filename().string().starts_with("fil_")) << p;
+  for (const std::string& name : AllStoredNames()) {
+    EXPECT_TRUE(name.starts_with("fil_")) << name;
   }
   Response down = Call(server(), t, "GET", "/v1/files/" + StringAt(long_name.Json(), "file.id"));
   EXPECT_TRUE(down.Header("Content-Disposition").starts_with("attachment; filename=\"nnn"));
 }
 
-TEST_F(Files, PresignedLinkDownloadsWithoutCredentialsUntilItExpires) {
+TEST_P(Files, PresignedLinkDownloadsWithoutCredentialsUntilItExpires) {
   const Tenant t = MustCreateTenant(server());
   const std::string bytes = RandomBytes(4096, 15);
   const std::string id = MustUpload(server(), t, bytes);
@@ -332,6 +392,10 @@ TEST_F(Files, PresignedLinkDownloadsWithoutCredentialsUntilItExpires) {
   std::string later = url;
   later.replace(e, url.find('&') - e, "99999999999");
   EXPECT_PROBLEM(server().Request("GET", later), 403, "invalid_link");
+  // Issue 12: the same expiry spelt with a leading zero is not the link.
+  std::string padded = url;
+  padded.insert(e, "0");
+  EXPECT_PROBLEM(server().Request("GET", padded), 403, "invalid_link");
   std::string flipped = url;
   flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
   EXPECT_PROBLEM(server().Request("GET", flipped), 403, "invalid_link");
@@ -351,7 +415,7 @@ TEST_F(Files, PresignedLinkDownloadsWithoutCredentialsUntilItExpires) {
                  422, "validation_failed");
 }
 
-TEST_F(Files, AnotherTenantCannotReadDeleteOrLinkTheFile) {
+TEST_P(Files, AnotherTenantCannotReadDeleteOrLinkTheFile) {
   const Tenant a = MustCreateTenant(server());
   const Tenant b = MustCreateTenant(server());
   const std::string id = MustUpload(server(), a, "secret plans");
@@ -366,17 +430,17 @@ TEST_F(Files, AnotherTenantCannotReadDeleteOrLinkTheFile) {
   EXPECT_EQ(still.body, "secret plans");
 }
 
-TEST_F(Files, DeleteRemovesTheBytes) {
+TEST_P(Files, DeleteRemovesTheBytes) {
   const Tenant t = MustCreateTenant(server());
   const std::string id = MustUpload(server(), t, "bye");
-  ASSERT_EQ(FilesUnder(UploadsOf(t)).size(), 1u);
+  ASSERT_EQ(StoredKeys(t).size(), 1u);
   EXPECT_EQ(Call(server(), t, "DELETE", "/v1/files/" + id).status, 204);
-  EXPECT_TRUE(FilesUnder(UploadsOf(t)).empty());
+  EXPECT_TRUE(StoredKeys(t).empty());
   EXPECT_PROBLEM(Call(server(), t, "GET", "/v1/files/" + id), 404, "not_found");
   EXPECT_PROBLEM(Call(server(), t, "DELETE", "/v1/files/" + id), 404, "not_found");
 }
 
-TEST_F(Files, ListPagesInCreationOrder) {
+TEST_P(Files, ListPagesInCreationOrder) {
   const Tenant t = MustCreateTenant(server());
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(MustUpload(server(), t, std::to_string(i)));
@@ -393,7 +457,7 @@ TEST_F(Files, ListPagesInCreationOrder) {
   EXPECT_EQ(seen, ids);
 }
 
-TEST_F(Files, RefusesWrongTypesScopesAndHashes) {
+TEST_P(Files, RefusesWrongTypesScopesAndHashes) {
   const Tenant t = MustCreateTenant(server());
   EXPECT_PROBLEM(
       Call(server(), t, "POST", "/v1/files", {{"Content-Type", "application/json"}}, "{}"), 415,
@@ -429,7 +493,7 @@ TEST_F(Files, RefusesWrongTypesScopesAndHashes) {
       401, "missing_credentials");
 }
 
-TEST_F(Files, SignedUploadsAreCheckedAgainstTheSignedHash) {
+TEST_P(Files, SignedUploadsAreCheckedAgainstTheSignedHash) {
   const Tenant t = MustCreateTenant(server());
   // The server's clock may have been moved (link expiry): sign with its time.
   const auto server_now = [] { return std::chrono::system_clock::now() + FilesClock().offset(); };
@@ -455,8 +519,50 @@ TEST_F(Files, SignedUploadsAreCheckedAgainstTheSignedHash) {
   Response tampered = signed_upload(body + "!", crypto::Sha256Hex(body), 1s);
   EXPECT_PROBLEM(tampered, 401, "content_hash_mismatch");
   EXPECT_EQ(ListedFiles(server(), t), 1u);
-  EXPECT_TRUE(PollUntil([&] { return FilesUnder(Tmp()).empty(); }, 5s));
+  EXPECT_TRUE(PollUntil([&] { return NoUnfinishedUploads(); }, 5s));
 }
+
+// Issue 12, defect 6: for multipart, X-Content-Sha256 is the hash of the body
+// as sent, framing included, so the part's filename and type are signed too.
+TEST_P(Files, SignedMultipartUploadsCoverTheWholeBody) {
+  const Tenant t = MustCreateTenant(server());
+  auto multipart = [](std::string_view filename) {
+    return "--sig\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+           std::string(filename) +
+           "\"\r\nContent-Type: text/plain\r\n\r\nsigned bytes\r\n--sig--\r\n";
+  };
+  auto signed_upload = [&](const std::string& body, const std::string& claimed,
+                           std::string_view nonce) {
+    const std::string date = base::FormatImfFixdate(std::chrono::system_clock::now());
+    const std::string canonical =
+        "POST\n/v1/files\n" + date + "\n" + claimed + "\n" + std::string(nonce);
+    return server().Request(
+        "POST", "/v1/files",
+        {{"X-App-Key", t.app_key},
+         {"X-Date", date},
+         {"X-Nonce", std::string(nonce)},
+         {"X-Content-Sha256", claimed},
+         {"X-App-Signature", crypto::HexEncode(crypto::HmacSha256(t.app_secret, canonical))},
+         {"Content-Type", "multipart/form-data; boundary=sig"}},
+        body);
+  };
+  const std::string sent = multipart("report.txt");
+  Response good = signed_upload(sent, crypto::Sha256Hex(sent), "n1");
+  ASSERT_EQ(good.status, 201) << good.Describe();
+  EXPECT_EQ(StringAt(good.Json(), "file.filename"), "report.txt");
+  EXPECT_EQ(StringAt(good.Json(), "file.sha256"), crypto::Sha256Hex("signed bytes"));
+  // On the way, the part's filename changed: the signed hash no longer holds.
+  EXPECT_PROBLEM(signed_upload(multipart("evil.html"), crypto::Sha256Hex(sent), "n2"), 401,
+                 "content_hash_mismatch");
+  // The hash of the file part alone is not the hash of the body.
+  EXPECT_PROBLEM(signed_upload(sent, crypto::Sha256Hex("signed bytes"), "n3"), 401,
+                 "content_hash_mismatch");
+  EXPECT_EQ(ListedFiles(server(), t), 1u);
+}
+INSTANTIATE_TEST_SUITE_P(Stores, Files, ::testing::Values(Store::kLocal, Store::kS3),
+                         [](const ::testing::TestParamInfo<Store>& info) {
+                           return info.param == Store::kLocal ? "Local" : "S3";
+                         });
 
 // Servers of their own: limits, quotas and crashes need their own settings.
 
@@ -482,6 +588,23 @@ TEST(FileLimits, MaxUploadSizeAnswers413BeforeOrWhileStreaming) {
   EXPECT_PROBLEM(chunked.ReadResponse(), 413, "payload_too_large");
   EXPECT_EQ(ListedFiles(server, t), 1u);
   EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
+}
+
+// Issue 12: presigned links are absolute under TENANTD_PUBLIC_URL.
+TEST(FileLinksPublicUrl, LinksAreAbsoluteUnderThePublicUrl) {
+  TestServer server;
+  ASSERT_TRUE(server.Start({.env = {{"TENANTD_PUBLIC_URL", "https://files.example.test/"}}}));
+  const Tenant t = MustCreateTenant(server);
+  const std::string id = MustUpload(server, t, "public bytes");
+  Response made = Call(server, t, "POST", "/v1/files/" + id + "/links",
+                       {{"Content-Type", "application/json"}}, R"({"expires_in":60})");
+  ASSERT_EQ(made.status, 201) << made.Describe();
+  const std::string url = StringAt(made.Json(), "url");
+  const std::string base = "https://files.example.test";
+  ASSERT_TRUE(url.starts_with(base + "/v1/files/" + id + "?expires=")) << url;
+  Response down = server.Request("GET", url.substr(base.size()));
+  ASSERT_EQ(down.status, 200) << down.Describe();
+  EXPECT_EQ(down.body, "public bytes");
 }
 
 TEST(FileLimits, PlanQuotaAnswers413QuotaExceeded) {
@@ -586,6 +709,67 @@ TEST(FilePurge, PurgingATenantRemovesItsFiles) {
   ASSERT_TRUE(fs::exists(uploads));
   EXPECT_EQ(server.Admin("DELETE", "/admin/v1/tenants/" + t.id + "?purge=true").status, 204);
   EXPECT_FALSE(fs::exists(uploads));
+}
+
+// On S3: quotas, purge and a store that is away.
+
+TEST(FilesOnS3, QuotaRefusalsAndPurgeLeaveNoObjects) {
+  S3Server s3;
+  ASSERT_TRUE(s3.Start());
+  TestServer server;
+  const fs::path config = server.root() / "tenantd.toml";
+  WriteFile(config, "[plans.free]\nstorage_bytes = 1000\n");
+  ASSERT_TRUE(server.Start({.args = {"--config", config.string()}, .env = s3.TenantdEnv()}));
+  const Tenant t = MustCreateTenant(server);
+  const Tenant other = MustCreateTenant(server);
+  EXPECT_EQ(Upload(server, t, std::string(600, 'a')).status, 201);
+  EXPECT_PROBLEM(Upload(server, t, std::string(600, 'b')), 413, "quota_exceeded");
+  EXPECT_EQ(Upload(server, t, std::string(400, 'c')).status, 201);
+  MustUpload(server, other, "kept");
+  const std::string prefix = "tenant-" + t.id + "/";
+  EXPECT_EQ(s3.Keys(prefix).size(), 2u);
+  EXPECT_EQ(server.Admin("DELETE", "/admin/v1/tenants/" + t.id + "?purge=true").status, 204);
+  EXPECT_TRUE(s3.Keys(prefix).empty());
+  EXPECT_EQ(s3.Keys("tenant-" + other.id + "/").size(), 1u);
+  EXPECT_EQ(s3.SigningFailures(), "");
+}
+
+TEST(FilesOnS3, AStoreThatIsAwayAnswers503AndNothingIsListed) {
+  std::string endpoint;
+  {
+    S3Server gone;  // a port that was just free: nothing listens there now
+    ASSERT_TRUE(gone.Start());
+    endpoint = gone.url();
+  }
+  S3Server s3;
+  ASSERT_TRUE(s3.Start());
+  Env env = s3.TenantdEnv();
+  for (auto& [name, value] : env) {
+    if (name == "TENANTD_S3_ENDPOINT") value = endpoint;
+  }
+  TestServer server;
+  ASSERT_TRUE(server.Start({.env = env}));
+  const Tenant t = MustCreateTenant(server);
+  Response r = Upload(server, t, "bytes");
+  EXPECT_PROBLEM(r, 503, "storage_unavailable");
+  EXPECT_EQ(r.Header("Retry-After"), "1");
+  EXPECT_EQ(r.body.find("127.0.0.1"), std::string::npos) << "no internals in the answer";
+  EXPECT_EQ(ListedFiles(server, t), 0u);
+  EXPECT_TRUE(server.running());
+}
+
+TEST(FilesOnS3, BadStoreSettingsStopStartUp) {
+  for (const Env& env : std::vector<Env>{{{"TENANTD_BLOB_STORE", "s3"}},
+                                         {{"TENANTD_BLOB_STORE", "s3"},
+                                          {"TENANTD_S3_ENDPOINT", "ftp://x"},
+                                          {"TENANTD_S3_BUCKET", "b-1"},
+                                          {"TENANTD_S3_ACCESS_KEY_ID", "k"},
+                                          {"TENANTD_S3_SECRET_ACCESS_KEY", "s3cr3t-value"}},
+                                         {{"TENANTD_BLOB_STORE", "floppy"}}}) {
+    TestServer server;
+    EXPECT_FALSE(server.Start({.env = env, .ready_timeout = 5s}));
+    EXPECT_EQ(server.StderrText().find("s3cr3t-value"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "storage/sqlite/connection.h"
+#include "support/http_client.h"
 #include "support/test_server.h"
 
 namespace tenantd::test {
@@ -405,6 +406,45 @@ TEST_F(Migrate, OneTenantBySlugOrIdMigratesOnlyThatOne) {
   ASSERT_EQ(Next({"migrate", "--tenant", c}).exit_code, 0);
   EXPECT_EQ(UserVersion(c), base + 1);
   EXPECT_EQ(UserVersion(a), base);
+}
+
+// The server keeps its pooled handle on a tenant between requests, and with
+// it the database's -wal and -shm files (SQLITE_FCNTL_PERSIST_WAL), while
+// tenantd_next migrates that tenant from another process: the server goes
+// on reading and writing it, and once the server stops the database file
+// alone holds everything, because the last close checkpointed.
+TEST_F(Migrate, ATenantTheServerHoldsOpenIsMigratedSafelyByAnotherProcess) {
+  ASSERT_TRUE(dir_.Start());
+  Response created = dir_.CreateTenant(UniqueSlug("held"));
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  const json::value body = created.Json();
+  const std::string id = StringAt(body, "tenant.id");
+  const Headers app = {{"X-App-Key", StringAt(body, "credentials.app_key")},
+                       {"X-App-Secret", StringAt(body, "credentials.app_secret")},
+                       {"Content-Type", "application/json"}};
+  auto add = [&](const std::string& sku) {
+    return dir_.Request(
+        "POST", "/v1/products", app,
+        R"({"sku":")" + sku + R"(","name":"Mug )" + sku + R"(","price_cents":100})");
+  };
+  ASSERT_EQ(add("HELD-1").status, 201);
+  const fs::path wal = DatabaseOf(id).string() + "-wal";
+  ASSERT_TRUE(fs::exists(wal));
+
+  CommandResult r = Next({"migrate", "--tenant", id});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(add("HELD-2").status, 201);
+  Response list = dir_.Request("GET", "/v1/products", app);
+  ASSERT_EQ(list.status, 200) << list.Describe();
+  EXPECT_EQ(list.Json().at("data").as_array().size(), 2u);
+
+  ASSERT_EQ(dir_.Stop(), 0);
+  ASSERT_TRUE(fs::exists(wal));  // kept for the next open, and empty
+  EXPECT_EQ(fs::file_size(wal), 0u);
+  const std::string copy_id = id + "-copy";
+  fs::copy_file(DatabaseOf(id), DatabaseOf(copy_id));  // the .db file alone
+  EXPECT_EQ(UserVersion(copy_id), BaseVersion() + 1);
+  EXPECT_EQ(QueryInt(copy_id, "SELECT count(*) FROM products"), 2);
 }
 
 TEST_F(Migrate, UnknownTenantFailsWithAOneLineError) {

@@ -70,13 +70,12 @@ TEST(PostgresOutageTest, AnswersUnavailableWhileGoneAndServesAgainWithoutARestar
   EXPECT_EQ(server.CreateTenant("after-outage").status, 201);
   EXPECT_EQ(Send(server.port(), "GET", "/readyz").status, 200);
   std::lock_guard lock(mu);
-  EXPECT_EQ(statuses[500], 0);
-  EXPECT_EQ(statuses[0], 0) << "a request got no answer in time";
-  EXPECT_GT(statuses[503], 0);
-  EXPECT_GT(statuses[200], 0);
+  // Only 200 (before and after) and 503 (during); 0 = no answer in time.
   for (const auto& [status, count] : statuses) {
     EXPECT_TRUE(status == 200 || status == 503) << count << " answers " << status;
   }
+  EXPECT_TRUE(statuses.contains(503));
+  EXPECT_TRUE(statuses.contains(200));
   RecordProperty("serving_again_ms",
                  std::to_string(std::chrono::duration_cast<milliseconds>(serving).count()));
 }

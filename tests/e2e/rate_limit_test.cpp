@@ -187,6 +187,79 @@ TEST(RateLimit, FailedAuthThrottleCountsPerPresentedKey) {
   EXPECT_EQ(server.Request("GET", "/v1/whoami", ModeA(bystander)).status, 200);
 }
 
+// Issue 12, defect 7: wrong admin tokens were neither counted nor
+// throttled. They count against the address like tenant failures.
+TEST(RateLimit, WrongAdminTokensAreCountedAndThrottledPerAddress) {
+  TestServer server;
+  ASSERT_TRUE(StartWithTinyPlan(server, 1000, 60000, {{"TENANTD_AUTH_FAILURES_PER_IP", "3"}}));
+  const Tenant t = MustCreateTenant(server, "tiny");
+  const Headers wrong = {{"Authorization", "Bearer not-the-admin-token-0000"}};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(
+        IsProblem(server.Request("GET", "/admin/v1/tenants", wrong), 401, "invalid_credentials"))
+        << i;
+  }
+  // Spent: the right token is refused before it is checked, and so is a
+  // tenant's secret from the same address.
+  Response refused = server.Admin("GET", "/admin/v1/tenants");
+  EXPECT_TRUE(IsProblem(refused, 429, "rate_limited"));
+  EXPECT_TRUE(HasRateLimitHeaders(refused));
+  EXPECT_TRUE(IsProblem(server.Request("GET", "/v1/whoami", ModeA(t)), 429, "rate_limited"));
+  // No token at all is not a guess.
+  EXPECT_TRUE(IsProblem(server.Request("GET", "/admin/v1/tenants"), 401, "missing_credentials"));
+  const std::string metrics = server.Request("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("tenantd_auth_failures_total{reason=\"invalid_credentials\"} 3\n"),
+            std::string::npos)
+      << metrics;
+}
+
+// Issue 12, defect 8: behind a proxy every client shares the proxy's
+// address; with TENANTD_TRUSTED_PROXIES the forwarding header names them.
+TEST(RateLimit, BehindATrustedProxyEachClientHasItsOwnFailedAuthBudget) {
+  TestServer server;
+  ASSERT_TRUE(StartWithTinyPlan(
+      server, 1000, 60000,
+      {{"TENANTD_AUTH_FAILURES_PER_IP", "2"}, {"TENANTD_TRUSTED_PROXIES", "127.0.0.0/8"}}));
+  const Tenant t = MustCreateTenant(server, "tiny");
+  auto from = [](const std::string& forwarded, Headers h) {
+    h.push_back({"X-Forwarded-For", forwarded});
+    return h;
+  };
+  // The bad client forged a hop; the proxy appended the address it saw.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(server.Request("GET", "/v1/whoami", from("198.51.100.1, 203.0.113.5", WrongSecret(t)))
+                  .status,
+              401);
+  }
+  EXPECT_TRUE(IsProblem(server.Request("GET", "/v1/whoami", from("203.0.113.5", ModeA(t))), 429,
+                        "rate_limited"));
+  // Another client of the same proxy is not locked out, whatever the forger wrote.
+  Response other = server.Request("GET", "/v1/whoami", from("198.51.100.1", ModeA(t)));
+  ASSERT_EQ(other.status, 200) << other.Describe();
+  // Its address is the session's and the access log's.
+  const std::string cookie =
+      other.Header("Set-Cookie").substr(0, other.Header("Set-Cookie").find(';'));
+  Response listed = server.Request("GET", "/v1/session", {{"Cookie", cookie}});
+  ASSERT_EQ(listed.status, 200) << listed.Describe();
+  EXPECT_EQ(StringAt(listed.Json(), "session.ip"), "198.51.100.1");
+  EXPECT_TRUE(server.WaitForLogLine("ip=198.51.100.1 "));
+}
+
+TEST(RateLimit, WithoutTrustedProxiesForwardingHeadersAreIgnored) {
+  TestServer server;
+  ASSERT_TRUE(StartWithTinyPlan(server, 1000, 60000, {{"TENANTD_AUTH_FAILURES_PER_IP", "2"}}));
+  const Tenant t = MustCreateTenant(server, "tiny");
+  for (const char* forged : {"203.0.113.1", "203.0.113.2"}) {
+    Headers h = WrongSecret(t);
+    h.push_back({"X-Forwarded-For", forged});
+    h.push_back({"Forwarded", std::string("for=") + forged});
+    EXPECT_EQ(server.Request("GET", "/v1/whoami", h).status, 401);
+  }
+  Headers fresh = ModeA(t);
+  fresh.push_back({"X-Forwarded-For", "203.0.113.3"});
+  EXPECT_TRUE(IsProblem(server.Request("GET", "/v1/whoami", fresh), 429, "rate_limited"));
+}
+
 TEST(RateLimit, TenantsTakeConfiguredPlansOnly) {
   TestServer server;
   ASSERT_TRUE(StartWithTinyPlan(server, 10, 60000));

@@ -135,6 +135,28 @@ TEST_F(TwoNodes, ShareSessionsAndASessionEndedOnOneNodeEndsOnTheOther) {
                         "missing_credentials"));
 }
 
+// Issue 12, defect 5, with sessions in Redis: rotating the app secret out
+// on one node ends the sessions it started, on both nodes.
+TEST_F(TwoNodes, ASessionEndsOnEveryNodeWhenItsAppSecretIsRotatedOut) {
+  const Tenant t = MustCreateTenant(first_);
+  const std::string cookie = SessionCookie(first_.Request("GET", "/v1/whoami", ModeA(t)));
+  ASSERT_FALSE(cookie.empty());
+  ASSERT_EQ(second_.Request("GET", "/v1/whoami", {{"Cookie", cookie}}).status, 200);
+  Response rotated = first_.Admin("POST", "/admin/v1/tenants/" + t.id + "/credentials/rotate",
+                                  R"({"grace_seconds":0})");
+  ASSERT_EQ(rotated.status, 200) << rotated.Describe();
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return second_.Request("GET", "/v1/whoami", {{"Cookie", cookie}}).status == 401;
+      },
+      milliseconds(1000)));
+  EXPECT_TRUE(IsProblem(first_.Request("GET", "/v1/whoami", {{"Cookie", cookie}}), 401,
+                        "missing_credentials"));
+  const Tenant renewed{t.id, t.app_key, StringAt(rotated.Json(), "credentials.app_secret")};
+  const std::string fresh = SessionCookie(first_.Request("GET", "/v1/whoami", ModeA(renewed)));
+  EXPECT_EQ(second_.Request("GET", "/v1/whoami", {{"Cookie", fresh}}).status, 200);
+}
+
 TEST_F(TwoNodes, RedisGoneMeansLocalLimitsAndReadyz503ThenBothResumeByThemselves) {
   const Tenant t = MustCreateTenant(first_);
   Response ready = first_.Request("GET", "/readyz");

@@ -175,6 +175,8 @@ TestServer::TestServer() {
   root_ = MakeTempDir("tenantd-e2e");
   data_dir_ = root_ / "data";
   fs::create_directories(data_dir_);
+  // Owner-only, as tenantd itself creates it (it refuses one others can read).
+  fs::permissions(data_dir_, fs::perms::owner_all);
 }
 
 TestServer::~TestServer() {
@@ -339,7 +341,11 @@ Response TestServer::CreateTenant(std::string_view slug, std::string_view name,
 
 BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv, const Env& env)
     : dir_(MakeTempDir("tenantd-e2e-cmd")) {
-  pid_ = Spawn(argv, env, dir_ / "out", dir_ / "err", spawn_error_);
+  // tenantd (or tenantd_next) on a data directory: that directory's control store.
+  const auto data = std::find(argv.begin(), argv.end(), "--data");
+  const Env full =
+      data != argv.end() && data + 1 != argv.end() ? WithControlDatabase(*(data + 1), env) : env;
+  pid_ = Spawn(argv, full, dir_ / "out", dir_ / "err", spawn_error_);
 }
 
 BackgroundCommand::~BackgroundCommand() {
@@ -387,10 +393,6 @@ CommandResult RunTenantd(const std::vector<std::string>& args, const Env& env,
                          std::chrono::milliseconds timeout) {
   std::vector<std::string> argv = {TENANTD_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  const auto data = std::find(args.begin(), args.end(), "--data");
-  if (data != args.end() && data + 1 != args.end()) {
-    return RunCommand(argv, WithControlDatabase(*(data + 1), env), timeout);
-  }
   return RunCommand(argv, env, timeout);
 }
 

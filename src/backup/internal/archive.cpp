@@ -192,23 +192,34 @@ base::Status WriteData(struct archive* a, const char* data, std::size_t size) {
 }  // namespace
 
 base::Result<std::string> ArchiveWriter::AddFile(std::string_view name, int fd, uint64_t size) {
+  return AddStream(name, size, [&](std::span<char> out) -> base::Result<std::size_t> {
+    for (;;) {
+      const ssize_t n = ::read(fd, out.data(), out.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        return base::Internal("backup: cannot read " + std::string(name) + ": " +
+                              std::strerror(errno));
+      }
+      return static_cast<std::size_t>(n);
+    }
+  });
+}
+
+base::Result<std::string> ArchiveWriter::AddStream(std::string_view name, uint64_t size,
+                                                   const Reader& read) {
   State& st = *state_;
   TENANTD_RETURN_IF_ERROR(WriteHeader(st.a, name, size));
   Sha256Stream hash;
   uint64_t left = size;
   while (left > 0) {
     const std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(left, kChunkBytes));
-    const ssize_t n = ::read(fd, st.buffer.data(), want);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0)
-      return base::Internal("backup: cannot read " + std::string(name) + ": " +
-                            std::strerror(errno));
+    TENANTD_TRY(const std::size_t n, read(std::span<char>(st.buffer.data(), want)));
     // A file that shrank while being read: the header already promised
     // `size` bytes, so the entry cannot be completed.
     if (n == 0) return base::Internal("backup: " + std::string(name) + " shrank while being read");
-    hash.Update(st.buffer.data(), static_cast<std::size_t>(n));
-    TENANTD_RETURN_IF_ERROR(WriteData(st.a, st.buffer.data(), static_cast<std::size_t>(n)));
-    left -= static_cast<uint64_t>(n);
+    hash.Update(st.buffer.data(), n);
+    TENANTD_RETURN_IF_ERROR(WriteData(st.a, st.buffer.data(), n));
+    left -= n;
   }
   return hash.FinishHex();
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,10 @@ class ArchiveWriter {
   // file `fd` (read from its current offset, exactly `size` bytes, in
   // chunks); returns the SHA-256 hex of those bytes.
   base::Result<std::string> AddFile(std::string_view name, int fd, uint64_t size);
+  // The same with the bytes pulled from `read` (which fills up to the
+  // span's size and returns the count, 0 only at the end).
+  using Reader = std::function<base::Result<std::size_t>(std::span<char>)>;
+  base::Result<std::string> AddStream(std::string_view name, uint64_t size, const Reader& read);
   base::Result<std::string> AddBytes(std::string_view name, std::string_view bytes);
   // Ends the archive, flushes it to disk; returns its SHA-256 hex and size.
   base::Result<std::pair<std::string, uint64_t>> Finish();

@@ -49,6 +49,15 @@ struct OpenOptions {
   // Prepared statements kept for reuse; SQL beyond this many distinct texts is
   // prepared and finalized per use.
   std::size_t statement_cache_capacity = 64;
+  // This connection's page cache in KiB (PRAGMA cache_size = -N); 0 keeps
+  // SQLite's default of 2 MiB.
+  int cache_size_kib = 0;
+  // Keep the -wal and -shm files when the last connection closes
+  // (SQLITE_FCNTL_PERSIST_WAL). That close still checkpoints and syncs, so
+  // the database file stays complete, and truncates the WAL to 0 bytes; a
+  // pool that opens and closes the same databases all day then neither
+  // creates nor deletes files for it.
+  bool persist_wal = false;
 };
 
 class Connection;
@@ -142,7 +151,8 @@ class Transaction {
 class Connection {
  public:
   // Opens (or creates) the database at `path` and sets journal_mode=WAL,
-  // synchronous=NORMAL, foreign_keys=ON and the busy timeout; ":memory:"
+  // synchronous=NORMAL, foreign_keys=ON, the busy timeout and the options'
+  // cache size and WAL persistence; ":memory:"
   // opens a private in-memory database (journal_mode stays "memory"). Fails
   // with kNotFound if the file is missing and `create_if_missing` is false,
   // kUnavailable if another connection keeps it locked, and kInternal if the

@@ -96,14 +96,27 @@ TEST(ParseRfc3339, RejectsDaysPastTheEndOfTheMonth) {
   EXPECT_TRUE(ParseRfc3339("2026-12-31T23:59:59.999Z").has_value());
 }
 
-// TimePoint counts nanoseconds (about 1678-2262): other years are refused,
-// not overflowed.
+// TimePoint counts nanoseconds (about 1678-2262). Parsed times stay within
+// half that range (about 1824-2116), so that the difference of two of them
+// cannot overflow either: other years are refused, not overflowed.
 TEST(ParseRfc3339, RejectsYearsTimePointCannotHold) {
   EXPECT_EQ(ParseRfc3339("0001-01-01T00:00:00Z"), std::nullopt);
   EXPECT_EQ(ParseRfc3339("1000-06-15T12:00:00.000Z"), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("1700-06-15T12:00:00.000Z"), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("2200-01-01T00:00:00.000Z"), std::nullopt);
   EXPECT_EQ(ParseRfc3339("9999-12-31T23:59:59.999Z"), std::nullopt);
-  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2200-01-01T00:00:00.000Z")), "2200-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2100-01-01T00:00:00.000Z")), "2100-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatRfc3339(*ParseRfc3339("1900-01-01T00:00:00.000Z")), "1900-01-01T00:00:00.000Z");
+}
+
+// Found by fuzzing Mode B: "now - X-Date" for an X-Date in 1700 overflowed.
+TEST(ParseRfc3339, TheDifferenceOfAnyTwoParsedTimesFits) {
+  const auto earliest = ParseRfc3339("1830-01-01T00:00:00Z");
+  const auto latest = ParseRfc3339("2110-01-01T00:00:00Z");
+  ASSERT_TRUE(earliest && latest);
+  EXPECT_GT(std::chrono::duration_cast<std::chrono::hours>(*latest - *earliest).count(),
+            24 * 365 * 279);
+  EXPECT_LT((*earliest - *latest).count(), 0);
 }
 
 }  // namespace
@@ -126,7 +139,8 @@ TEST(ImfFixdate, RejectsAnythingElse) {
         "Sun, 31 Feb 2026 21:04:05 GMT", "Sun, 22 Xyz 2026 21:04:05 GMT",
         "Sunday, 22-Nov-26 21:04:05 GMT", "Sun Nov 22 21:04:05 2026",
         "Sun, 22 Nov 2026 25:04:05 GMT", "Sun, 2a Nov 2026 21:04:05 GMT", "2026-11-22T21:04:05Z",
-        "Fri, 31 Dec 9999 23:59:59 GMT"}) {  // a real date, beyond what TimePoint holds (fuzzing)
+        "Fri, 31 Dec 9999 23:59:59 GMT",     // a real date, beyond what TimePoint holds (fuzzing)
+        "Wed, 15 Dec 1700 12:00:00 GMT"}) {  // now - this would overflow (fuzzing)
     EXPECT_FALSE(ParseImfFixdate(bad)) << bad;
   }
 }

@@ -114,9 +114,22 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.auth_failures_per_ip, b.auth_failures_per_ip);
   EXPECT_EQ(a.auth_failures_per_key, b.auth_failures_per_key);
   EXPECT_EQ(a.redis_url.Reveal(), b.redis_url.Reveal());
+  EXPECT_EQ(a.database_url.Reveal(), b.database_url.Reveal());
   EXPECT_EQ(a.rate_limit_redis_down, b.rate_limit_redis_down);
   EXPECT_EQ(a.tenant_db_pool_size, b.tenant_db_pool_size);
   EXPECT_EQ(a.tenant_db_idle_ttl, b.tenant_db_idle_ttl);
+  EXPECT_EQ(a.backup_dump_command, b.backup_dump_command);
+  EXPECT_EQ(a.trusted_proxies.empty(), b.trusted_proxies.empty());
+  EXPECT_EQ(a.forwarded_header, b.forwarded_header);
+  EXPECT_EQ(a.public_url, b.public_url);
+  EXPECT_EQ(a.blob_store, b.blob_store);
+  EXPECT_EQ(a.s3_endpoint, b.s3_endpoint);
+  EXPECT_EQ(a.s3_region, b.s3_region);
+  EXPECT_EQ(a.s3_bucket, b.s3_bucket);
+  EXPECT_EQ(a.s3_access_key_id, b.s3_access_key_id);
+  EXPECT_EQ(a.s3_secret_access_key.Reveal(), b.s3_secret_access_key.Reveal());
+  EXPECT_EQ(a.s3_force_path_style, b.s3_force_path_style);
+  EXPECT_EQ(a.s3_ca_file, b.s3_ca_file);
 }
 
 // ---- The table ----
@@ -149,11 +162,25 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "rate_limit_window_ms",
                                              "auth_failures_per_ip",
                                              "auth_failures_per_key",
+                                             "database_url",
                                              "redis_url",
                                              "rate_limit_redis_down",
                                              "tenant_db_pool_size",
                                              "tenant_db_idle_ttl",
-                                             "backup_dump_command"}));
+                                             "backup_dump_command",
+                                             "trusted_proxies",
+                                             "forwarded_header",
+                                             "public_url",
+                                             "blob_store",
+                                             "s3_endpoint",
+                                             "s3_region",
+                                             "s3_bucket",
+                                             "s3_access_key_id",
+                                             "s3_secret_access_key",
+                                             "s3_force_path_style",
+                                             "s3_ca_file",
+
+                                             "forward_token"}));
 }
 
 TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
@@ -183,11 +210,24 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"rate_limit_window_ms", "TENANTD_RATE_LIMIT_WINDOW_MS"},
       {"auth_failures_per_ip", "TENANTD_AUTH_FAILURES_PER_IP"},
       {"auth_failures_per_key", "TENANTD_AUTH_FAILURES_PER_KEY"},
+      {"database_url", "TENANTD_DATABASE_URL"},
       {"redis_url", "REDIS_URL"},
       {"rate_limit_redis_down", "TENANTD_RATE_LIMIT_REDIS_DOWN"},
       {"tenant_db_pool_size", "TENANTD_TENANT_DB_POOL_SIZE"},
       {"tenant_db_idle_ttl", "TENANTD_TENANT_DB_IDLE_TTL"},
       {"backup_dump_command", "TENANTD_BACKUP_DUMP_COMMAND"},
+      {"trusted_proxies", "TENANTD_TRUSTED_PROXIES"},
+      {"forwarded_header", "TENANTD_FORWARDED_HEADER"},
+      {"public_url", "TENANTD_PUBLIC_URL"},
+      {"blob_store", "TENANTD_BLOB_STORE"},
+      {"s3_endpoint", "TENANTD_S3_ENDPOINT"},
+      {"s3_region", "TENANTD_S3_REGION"},
+      {"s3_bucket", "TENANTD_S3_BUCKET"},
+      {"s3_access_key_id", "TENANTD_S3_ACCESS_KEY_ID"},
+      {"s3_secret_access_key", "TENANTD_S3_SECRET_ACCESS_KEY"},
+      {"s3_force_path_style", "TENANTD_S3_FORCE_PATH_STYLE"},
+      {"s3_ca_file", "TENANTD_S3_CA_FILE"},
+      {"forward_token", "TENANTD_FORWARD_TOKEN"},
   };
   for (const SettingInfo& info : AllSettings()) {
     EXPECT_EQ(info.env, expected.at(info.name));
@@ -197,8 +237,9 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
 
 TEST(AllSettings, GivesSecretsNoFlagBecauseArgvShowsInPs) {
   for (const SettingInfo& info : AllSettings()) {
-    const bool is_secret =
-        info.name == "admin_token" || info.name == "master_key" || info.name == "redis_url";
+    const bool is_secret = info.name == "admin_token" || info.name == "master_key" ||
+                           info.name == "redis_url" || info.name == "database_url" ||
+                           info.name == "s3_secret_access_key";
     EXPECT_EQ(info.has_flag, !is_secret) << info.name;
   }
 }
@@ -332,11 +373,24 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"rate_limit_window_ms", "99"},
       {"auth_failures_per_ip", "0"},
       {"auth_failures_per_key", "x"},
+      {"database_url", "mysql://db/control"},
       {"redis_url", "http://cache:6379"},
       {"rate_limit_redis_down", "open"},
       {"tenant_db_pool_size", "0"},
       {"tenant_db_idle_ttl", "0"},
       {"backup_dump_command", "   "},
+      {"trusted_proxies", "10.0.0.0/33"},
+      {"forwarded_header", "x-real-ip"},
+      {"public_url", "ftp://files.example.com"},
+      {"blob_store", "floppy"},
+      {"s3_endpoint", "http://a b"},
+      {"s3_region", "eu west"},
+      {"s3_bucket", "my bucket"},
+      {"s3_access_key_id", "AK ID"},
+      {"s3_secret_access_key", "sec ret"},
+      {"s3_force_path_style", "sometimes"},
+      {"s3_ca_file", "/etc/my ca.pem"},
+      {"forward_token", "true"},
   };
   // master_key's content is checked by the crypto module, so any text loads.
   std::vector<std::string> covered = {"master_key"};
@@ -369,6 +423,21 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
     const fs::path file = dir.Write(info.name + ".toml", toml);
     message = ErrorMessage(Load({}, {}, file));
     EXPECT_NE(message.find(subject), std::string::npos) << message;
+  }
+}
+
+TEST(ConfigLoad, ReadsProxySettingsAndThePublicUrl) {
+  const Config config = LoadOk({{"trusted_proxies", "10.0.0.0/8, ::1"},
+                                {"forwarded_header", "Forwarded"},
+                                {"public_url", "https://api.example.com/"}},
+                               {});
+  EXPECT_TRUE(config.trusted_proxies.Contains("10.1.2.3"));
+  EXPECT_TRUE(config.trusted_proxies.Contains("::1"));
+  EXPECT_FALSE(config.trusted_proxies.Contains("11.0.0.1"));
+  EXPECT_EQ(config.forwarded_header, http::ForwardedHeader::kForwarded);
+  EXPECT_EQ(config.public_url, "https://api.example.com");
+  for (const char* bad : {"https://", "https://a b", "https://x/?q", "//x", "https://x#f"}) {
+    EXPECT_FALSE(Load({{"public_url", bad}}, {}, std::nullopt)) << bad;
   }
 }
 
@@ -761,6 +830,21 @@ TEST(ConfigurationDocs, MentionEverySettingNameFlagAndVariable) {
       EXPECT_NE(text.find("`" + FlagOf(info)), std::string::npos) << FlagOf(info);
     }
   }
+}
+
+}  // namespace
+}  // namespace tenantd::config
+
+namespace tenantd::config {
+namespace {
+
+// X-Tenantd-Token needs access tokens this version does not issue (issue 22).
+TEST(ConfigLoad, RefusesForwardTokenUntilAccessTokensExist) {
+  EXPECT_FALSE(LoadOk({}, {{"forward_token", "false"}}).forward_token);
+  const auto loaded = Load({}, {{"forward_token", "1"}}, std::nullopt);
+  ASSERT_FALSE(loaded);
+  EXPECT_NE(ErrorMessage(loaded).find("TENANTD_FORWARD_TOKEN"), std::string::npos);
+  EXPECT_NE(ErrorMessage(loaded).find("access tokens"), std::string::npos);
 }
 
 }  // namespace

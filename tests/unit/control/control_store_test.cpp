@@ -118,17 +118,17 @@ TEST_F(ControlStoreSqliteTest, OpenCreatesOwnerOnlyDataDirAndMigratesOnce) {
   EXPECT_TRUE(fs::exists(DataDir() / "control.db"));
   auto version = Await(store_->SchemaVersion());
   ASSERT_TRUE(version);
-  EXPECT_EQ(*version, 3);
+  EXPECT_EQ(*version, 4);
   EXPECT_TRUE(Await(store_->Ping()));
 
   store_.reset();
   store_ = OpenStore();
   ASSERT_TRUE(store_);
-  EXPECT_EQ(*Await(store_->SchemaVersion()), 3);
+  EXPECT_EQ(*Await(store_->SchemaVersion()), 4);
   auto db = RawDb();
   auto rows = db->Prepare("SELECT count(*) FROM schema_migrations");
   ASSERT_TRUE(rows && *rows->Step());
-  EXPECT_EQ(rows->ColumnInt64(0), 3);
+  EXPECT_EQ(rows->ColumnInt64(0), 4);
 }
 
 TEST_P(ControlStoreTest, CreateMintsIdAppKeyAndSecret) {

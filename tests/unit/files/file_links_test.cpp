@@ -183,6 +183,19 @@ TEST_F(FileLinksTest, GarbageExpiresIsInvalid) {
   }
 }
 
+// Issue 12: "0<n>" named the same expiry as "<n>" and was accepted; only the
+// spelling Make writes is.
+TEST_F(FileLinksTest, OnlyTheCanonicalExpiresIsValid) {
+  const Link l = Split(links_.Make(tenant_, file_, kExpires));
+  ASSERT_TRUE(links_.Verify(l.file_id, l.expires, l.signature, At(kExpires - 60)));
+  for (const std::string& expires :
+       {"0" + l.expires, "00" + l.expires, std::string("-0"), std::string("0")}) {
+    SCOPED_TRACE(expires);
+    ExpectProblem(links_.Verify(l.file_id, expires, l.signature, At(kExpires - 60)),
+                  "invalid_link");
+  }
+}
+
 TEST_F(FileLinksTest, ExpiredLinkWithValidMacIsExpired) {
   const Link l = Split(links_.Make(tenant_, file_, 1000));
   ExpectProblem(links_.Verify(l.file_id, l.expires, l.signature, At(kExpires)), "link_expired");

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "await.h"
 #include "base/ids.h"
 #include "base/time.h"
 #include "temp_dir.h"
@@ -79,7 +80,8 @@ class LocalBlobStoreTest : public ::testing::Test {
   std::string MustStore(const std::string& tenant, const std::string& file,
                         const std::string& bytes) {
     auto upload = MustBegin(tenant, file);
-    if (!upload->Append(bytes) || !upload->Publish()) throw std::runtime_error("store failed");
+    if (!test::Await(upload->Append(bytes)) || !test::Await(upload->Publish()))
+      throw std::runtime_error("store failed");
     upload->Commit();
     return upload->storage_key();
   }
@@ -108,21 +110,21 @@ TEST_F(LocalBlobStoreTest, UploadPublishCommitThenOpen) {
   auto upload = MustBegin(tenant_, file_);
   EXPECT_EQ(upload->storage_key(), "2026/11/22/" + file_);
   EXPECT_TRUE(IsStorageKey(upload->storage_key()));
-  ASSERT_TRUE(upload->Append(std::string_view(bytes).substr(0, 10)));
-  ASSERT_TRUE(upload->Append(""));
-  ASSERT_TRUE(upload->Append(std::string_view(bytes).substr(10)));
+  ASSERT_TRUE(test::Await(upload->Append(std::string_view(bytes).substr(0, 10))));
+  ASSERT_TRUE(test::Await(upload->Append("")));
+  ASSERT_TRUE(test::Await(upload->Append(std::string_view(bytes).substr(10))));
 
   // Nothing is visible under the key before Publish.
-  const auto before = store_.Open(tenant_, upload->storage_key());
+  const auto before = test::Await(store_.Open(tenant_, upload->storage_key(), 0, 0));
   ASSERT_FALSE(before);
   EXPECT_EQ(before.error().code, base::ErrorCode::kNotFound);
 
-  ASSERT_TRUE(upload->Publish());
+  ASSERT_TRUE(test::Await(upload->Publish()));
   upload->Commit();
   const std::string key = upload->storage_key();
   upload.reset();  // committed: destruction keeps the bytes
 
-  auto blob = store_.Open(tenant_, key);
+  auto blob = test::Await(store_.Open(tenant_, key, 0, 0));
   ASSERT_TRUE(blob) << blob.error().log_detail;
   EXPECT_EQ(blob->size, bytes.size());
   EXPECT_TRUE(ReadAll(blob->fd.get()) == bytes);
@@ -145,11 +147,11 @@ TEST_F(LocalBlobStoreTest, LargeUploadInManyAppends) {
   auto upload = MustBegin(tenant_, file_);
   for (std::size_t at = 0, n = 1; at < bytes.size(); at += n, n = (n * 3 + 7) % (3 << 20) + 1) {
     n = std::min(n, bytes.size() - at);
-    ASSERT_TRUE(upload->Append(std::string_view(bytes).substr(at, n)));
+    ASSERT_TRUE(test::Await(upload->Append(std::string_view(bytes).substr(at, n))));
   }
-  ASSERT_TRUE(upload->Publish());
+  ASSERT_TRUE(test::Await(upload->Publish()));
   upload->Commit();
-  auto blob = store_.Open(tenant_, upload->storage_key());
+  auto blob = test::Await(store_.Open(tenant_, upload->storage_key(), 0, 0));
   ASSERT_TRUE(blob);
   EXPECT_EQ(blob->size, bytes.size());
   EXPECT_TRUE(ReadAll(blob->fd.get()) == bytes);
@@ -157,7 +159,7 @@ TEST_F(LocalBlobStoreTest, LargeUploadInManyAppends) {
 
 TEST_F(LocalBlobStoreTest, EmptyUpload) {
   const std::string key = MustStore(tenant_, file_, "");
-  auto blob = store_.Open(tenant_, key);
+  auto blob = test::Await(store_.Open(tenant_, key, 0, 0));
   ASSERT_TRUE(blob);
   EXPECT_EQ(blob->size, 0u);
   EXPECT_EQ(ReadAll(blob->fd.get()), "");
@@ -174,7 +176,7 @@ TEST_F(LocalBlobStoreTest, KeyFollowsTheUtcCreationDay) {
 TEST_F(LocalBlobStoreTest, DestroyedAfterAppendLeavesNothing) {
   {
     auto upload = MustBegin(tenant_, file_);
-    ASSERT_TRUE(upload->Append("partial bytes"));
+    ASSERT_TRUE(test::Await(upload->Append("partial bytes")));
     EXPECT_EQ(Entries(Tmp()).size(), 1u);
   }
   EXPECT_TRUE(Entries(Uploads(), /*files_only=*/true).empty())
@@ -186,15 +188,15 @@ TEST_F(LocalBlobStoreTest, DestroyedAfterPublishLeavesNothing) {
   std::string key;
   {
     auto upload = MustBegin(tenant_, file_);
-    ASSERT_TRUE(upload->Append("published, never committed"));
-    ASSERT_TRUE(upload->Publish());
+    ASSERT_TRUE(test::Await(upload->Append("published, never committed")));
+    ASSERT_TRUE(test::Await(upload->Publish()));
     key = upload->storage_key();
     ASSERT_TRUE(fs::exists(FinalPath(tenant_, key)));
   }
   EXPECT_TRUE(Entries(Uploads(), /*files_only=*/true).empty())
       << testing::PrintToString(Entries(Uploads()));
   EXPECT_TRUE(Entries(Tmp()).empty()) << testing::PrintToString(Entries(Tmp()));
-  const auto open = store_.Open(tenant_, key);
+  const auto open = test::Await(store_.Open(tenant_, key, 0, 0));
   ASSERT_FALSE(open);
   EXPECT_EQ(open.error().code, base::ErrorCode::kNotFound);
 }
@@ -208,10 +210,10 @@ TEST_F(LocalBlobStoreTest, DestroyedWithoutAnyByteLeavesNothing) {
 TEST_F(LocalBlobStoreTest, SameFileCannotBeUploadedTwiceAtOnce) {
   auto first = MustBegin(tenant_, file_);
   EXPECT_FALSE(store_.BeginUpload(tenant_, file_, kT0));
-  ASSERT_TRUE(first->Append("first"));
-  ASSERT_TRUE(first->Publish());
+  ASSERT_TRUE(test::Await(first->Append("first")));
+  ASSERT_TRUE(test::Await(first->Publish()));
   first->Commit();
-  auto blob = store_.Open(tenant_, first->storage_key());
+  auto blob = test::Await(store_.Open(tenant_, first->storage_key(), 0, 0));
   ASSERT_TRUE(blob);
   EXPECT_EQ(ReadAll(blob->fd.get()), "first");
 }
@@ -227,13 +229,13 @@ TEST_F(LocalBlobStoreTest, BeginUploadRejectsMalformedIds) {
 TEST_F(LocalBlobStoreTest, TenantsAreSeparate) {
   const std::string other = base::NewId("ten");
   const std::string key = MustStore(tenant_, file_, "mine");
-  const auto open = store_.Open(other, key);
+  const auto open = test::Await(store_.Open(other, key, 0, 0));
   ASSERT_FALSE(open);
   EXPECT_EQ(open.error().code, base::ErrorCode::kNotFound);
 }
 
 TEST_F(LocalBlobStoreTest, OpenMissingIsNotFound) {
-  const auto open = store_.Open(tenant_, "2026/11/22/" + file_);
+  const auto open = test::Await(store_.Open(tenant_, "2026/11/22/" + file_, 0, 0));
   ASSERT_FALSE(open);
   EXPECT_EQ(open.error().code, base::ErrorCode::kNotFound);
   EXPECT_EQ(open.error().problem_code, "not_found");
@@ -244,11 +246,11 @@ TEST_F(LocalBlobStoreTest, OpenRejectsMalformedKeys) {
   WriteFile(tmp_.path() / "secret", "secret");
   for (const std::string key : {"../../../secret", "2026/11/22/../../../../../secret", ""}) {
     SCOPED_TRACE(key);
-    const auto open = store_.Open(tenant_, key);
+    const auto open = test::Await(store_.Open(tenant_, key, 0, 0));
     ASSERT_FALSE(open);
     EXPECT_NE(open.error().code, base::ErrorCode::kNotFound);
   }
-  EXPECT_FALSE(store_.Open("..", "2026/11/22/" + file_));
+  EXPECT_FALSE(test::Await(store_.Open("..", "2026/11/22/" + file_, 0, 0)));
 }
 
 TEST_F(LocalBlobStoreTest, IsStorageKey) {
@@ -276,12 +278,12 @@ TEST_F(LocalBlobStoreTest, IsStorageKey) {
 
 TEST_F(LocalBlobStoreTest, RemoveDeletesTheBytesAndToleratesAbsence) {
   const std::string key = MustStore(tenant_, file_, "bytes");
-  ASSERT_TRUE(store_.Remove(tenant_, key));
+  ASSERT_TRUE(test::Await(store_.Remove(tenant_, key)));
   EXPECT_FALSE(fs::exists(FinalPath(tenant_, key)));
-  EXPECT_FALSE(store_.Open(tenant_, key));
-  EXPECT_TRUE(store_.Remove(tenant_, key));  // already gone: fine
-  EXPECT_TRUE(store_.Remove(tenant_, "2026/11/22/" + base::NewId("fil")));
-  EXPECT_FALSE(store_.Remove(tenant_, "../../x"));
+  EXPECT_FALSE(test::Await(store_.Open(tenant_, key, 0, 0)));
+  EXPECT_TRUE(test::Await(store_.Remove(tenant_, key)));  // already gone: fine
+  EXPECT_TRUE(test::Await(store_.Remove(tenant_, "2026/11/22/" + base::NewId("fil"))));
+  EXPECT_FALSE(test::Await(store_.Remove(tenant_, "../../x")));
 }
 
 TEST_F(LocalBlobStoreTest, RemoveTenantRemovesTheTree) {
@@ -290,17 +292,17 @@ TEST_F(LocalBlobStoreTest, RemoveTenantRemovesTheTree) {
   const std::string key2 = MustStore(tenant_, base::NewId("fil"), "two");
   const std::string other_key = MustStore(other, base::NewId("fil"), "other");
 
-  ASSERT_TRUE(store_.RemoveTenant(tenant_));
+  ASSERT_TRUE(store_.RemoveTenantNow(tenant_));
   EXPECT_FALSE(fs::exists(LocalBlobStore::TenantDir(tmp_.path(), tenant_)));
-  EXPECT_FALSE(store_.Open(tenant_, key1));
-  EXPECT_FALSE(store_.Open(tenant_, key2));
-  auto kept = store_.Open(other, other_key);
+  EXPECT_FALSE(test::Await(store_.Open(tenant_, key1, 0, 0)));
+  EXPECT_FALSE(test::Await(store_.Open(tenant_, key2, 0, 0)));
+  auto kept = test::Await(store_.Open(other, other_key, 0, 0));
   ASSERT_TRUE(kept);
   EXPECT_EQ(ReadAll(kept->fd.get()), "other");
 
-  EXPECT_TRUE(store_.RemoveTenant(tenant_));  // nothing left: fine
-  EXPECT_FALSE(store_.RemoveTenant(".."));
-  EXPECT_FALSE(store_.RemoveTenant(""));
+  EXPECT_TRUE(store_.RemoveTenantNow(tenant_));  // nothing left: fine
+  EXPECT_FALSE(store_.RemoveTenantNow(".."));
+  EXPECT_FALSE(store_.RemoveTenantNow(""));
   EXPECT_TRUE(fs::exists(LocalBlobStore::TenantDir(tmp_.path(), other)));
   EXPECT_TRUE(fs::exists(Uploads()));
 }
@@ -370,7 +372,7 @@ TEST_F(LocalBlobStoreTest, RecoverKeepsAClaimedPublishedUpload) {
   EXPECT_EQ(ReadFile(final_path), "committed bytes");
   ASSERT_EQ(m.calls.size(), 1u);
   EXPECT_EQ(m.calls[0], std::make_pair(tenant_, file_));
-  auto blob = store_.Open(tenant_, "2026/11/22/" + file_);
+  auto blob = test::Await(store_.Open(tenant_, "2026/11/22/" + file_, 0, 0));
   ASSERT_TRUE(blob);
   EXPECT_EQ(blob->size, 15u);
 }
@@ -401,7 +403,7 @@ TEST_F(LocalBlobStoreTest, RecoverJudgesEachUploadOnItsOwn) {
   EXPECT_TRUE(Entries(Tmp()).empty()) << testing::PrintToString(Entries(Tmp()));
   EXPECT_TRUE(fs::exists(FinalPath(tenant_, "2026/11/22/" + claimed)));
   EXPECT_FALSE(fs::exists(FinalPath(other, "2025/01/31/" + unclaimed)));
-  EXPECT_TRUE(store_.Open(tenant_, untouched));
+  EXPECT_TRUE(test::Await(store_.Open(tenant_, untouched, 0, 0)));
 }
 
 TEST_F(LocalBlobStoreTest, RecoverRemovesDebrisInTmp) {
@@ -445,8 +447,8 @@ TEST_F(LocalBlobStoreTest, RecoverUnderstandsTheNamesBeginUploadMakes) {
   fs::path temp_name;
   {
     auto upload = MustBegin(tenant_, file_);
-    ASSERT_TRUE(upload->Append("crash me"));
-    ASSERT_TRUE(upload->Publish());
+    ASSERT_TRUE(test::Await(upload->Append("crash me")));
+    ASSERT_TRUE(test::Await(upload->Publish()));
     key = upload->storage_key();
     const auto temps = Entries(Tmp());
     ASSERT_EQ(temps.size(), 1u);

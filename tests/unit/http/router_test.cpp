@@ -203,5 +203,23 @@ TEST(RouterDeathTest, AbortsOnMalformedPattern) {
       "malformed pattern");
 }
 
+TEST(RouterRest, TakesTheRestOfThePathUndecodedFromItsSlash) {
+  Router router;
+  router.Add("GET", "/auth/v1/check", {}, nullptr);
+  router.Add("GET", "/auth/v1/check/{original...}", {}, nullptr);
+  RouteMatch m = router.Find("GET", "/auth/v1/check/v1/products//a%2Fb");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->pattern, "/auth/v1/check/{original...}");
+  EXPECT_EQ(m.params, (Params{{"original", "/v1/products//a%2Fb"}}));
+  m = router.Find("GET", "/auth/v1/check/");  // the original request was for "/"
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.params, (Params{{"original", "/"}}));
+  m = router.Find("GET", "/auth/v1/check");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->pattern, "/auth/v1/check");
+  EXPECT_EQ(router.Find("GET", "/auth/v1/checkx").route, nullptr);
+  EXPECT_EQ(router.Find("POST", "/auth/v1/check/v1").allow, "GET, HEAD");
+}
+
 }  // namespace
 }  // namespace tenantd::http

@@ -78,6 +78,32 @@ TEST(TenantLimits, FailedAuthTripsAtTheConfiguredCountPerIp) {
   EXPECT_EQ(Await(limits.FailedAuthBudget("3", now)).remaining, 3u);
 }
 
+// POST /auth/v1/verify builds a request without an address: its failures
+// count per key only, so a backend's address is never throttled.
+TEST(TenantLimits, ARequestWithoutAnAddressIsCountedPerKeyOnly) {
+  http::Request verify = Get("/auth/v1/verify", "POST");
+  verify.remote_ip.clear();
+  verify.headers.Add("Authorization", "Bearer sk_live_abcdefghijklmnop");
+  const auto keys = TenantLimits::PresentedCredentials(verify);
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(keys->ip, "");
+  EXPECT_EQ(keys->key, "fa:key:sk_live_abcd");
+
+  InProcessLimiter limiter;
+  TenantLimits limits(SmallPlans(), limiter);
+  const auto now = Clock::now();
+  for (int i = 0; i < 5; ++i) {  // past the per-IP 3, up to the per-key 5
+    EXPECT_TRUE(Await(limits.CheckFailedAuth(*keys, now))->decision.allowed) << i;
+    Await(limits.CountFailedAuth(*keys, now));
+  }
+  const Verdict v = Await(limits.CheckFailedAuth(*keys, now)).value();
+  EXPECT_FALSE(v.decision.allowed);
+  EXPECT_EQ(v.decision.limit, 5u);
+  // The tenant's own charges are unaffected.
+  EXPECT_TRUE(Await(limits.Admit("free", "ten_1", "api_key:key_1", verify, &*keys, now))
+                  ->verdict.decision.allowed);
+}
+
 TEST(TenantLimits, FailedAuthTripsPerKeyAcrossIps) {
   InProcessLimiter limiter;
   TenantLimits limits(SmallPlans(), limiter);

@@ -62,6 +62,7 @@ class SessionStoreTest : public ::testing::TestWithParam<std::string> {
     s.expires_at = expires;
     s.ip = "127.0.0.1";
     s.user_agent = "test";
+    s.secret_id = "secret-" + s.id_hash;
     EXPECT_TRUE(store_->Create(s));
     return s;
   }
@@ -82,6 +83,7 @@ TEST_P(SessionStoreTest, FindsALiveSessionByHashOnly) {
   EXPECT_EQ((*found)->tenant_id, s.tenant_id);
   EXPECT_EQ((*found)->expires_at, s.expires_at);
   EXPECT_EQ((*found)->user_agent, "test");
+  EXPECT_EQ((*found)->secret_id, "secret-h1") << "the session ends with this secret";
   EXPECT_FALSE(*store_->FindLive("h2", kT0));
   EXPECT_FALSE(*store_->FindLive(s.id, kT0));
 }

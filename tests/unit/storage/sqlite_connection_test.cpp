@@ -83,6 +83,46 @@ TEST_F(SqliteTest, OpenAppliesBusyTimeoutOption) {
   EXPECT_EQ(QueryInt(*db, "PRAGMA busy_timeout"), 1234);
 }
 
+TEST_F(SqliteTest, OpenAppliesCacheSizeOption) {
+  OpenOptions options;
+  options.cache_size_kib = 256;
+  auto db = OpenDb(options);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(QueryInt(*db, "PRAGMA cache_size"), -256);  // negative = KiB
+}
+
+TEST_F(SqliteTest, LastCloseDeletesTheWalByDefault) {
+  {
+    auto db = OpenDb();
+    ASSERT_TRUE(db && db->Exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)"));
+  }
+  EXPECT_FALSE(fs::exists(DbPath().string() + "-wal"));
+  EXPECT_FALSE(fs::exists(DbPath().string() + "-shm"));
+}
+
+TEST_F(SqliteTest, PersistWalKeepsAnEmptyWalAndACompleteDatabaseFileAfterTheLastClose) {
+  OpenOptions options;
+  options.persist_wal = true;
+  {
+    auto db = OpenDb(options);
+    ASSERT_TRUE(db && db->Exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2)"));
+    EXPECT_GT(fs::file_size(DbPath().string() + "-wal"), 0u);
+  }
+  ASSERT_TRUE(fs::exists(DbPath().string() + "-wal"));
+  EXPECT_TRUE(fs::exists(DbPath().string() + "-shm"));
+  EXPECT_EQ(fs::file_size(DbPath().string() + "-wal"), 0u);
+  // The close checkpointed: the database file alone has both rows.
+  const fs::path alone = dir_.path() / "alone.db";
+  fs::copy_file(DbPath(), alone);
+  auto copy = Connection::Open(alone);
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(QueryInt(**copy, "SELECT count(*) FROM t"), 2);
+  // And the kept files open again like new ones.
+  auto again = OpenDb(options);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(QueryInt(*again, "SELECT sum(x) FROM t"), 3);
+}
+
 TEST_F(SqliteTest, OpenWithoutCreateIfMissingFailsForMissingFile) {
   OpenOptions options;
   options.create_if_missing = false;

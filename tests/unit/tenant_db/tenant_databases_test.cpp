@@ -60,13 +60,18 @@ TEST(TenantDatabases, ProvisionCreatesAFullyMigratedDatabaseAndNothingElse) {
   ASSERT_TRUE(dbs.Provision(kTenant));
   EXPECT_EQ(dbs.PathOf(kTenant), dir.path() / "tenants" / (std::string(kTenant) + ".db"));
   EXPECT_EQ(TenantDatabases::RelativePath(kTenant), "tenants/" + std::string(kTenant) + ".db");
+  // No temporary, no WAL left behind: the file alone is the database.
+  EXPECT_EQ(FilesIn(dir.path() / "tenants"),
+            std::vector<std::string>{std::string(kTenant) + ".db"});
   EXPECT_EQ(UserVersion(dbs.PathOf(kTenant)), dbs.LatestVersion());
   auto version = dbs.Version(kTenant);
   ASSERT_TRUE(version);
   EXPECT_EQ(*version, dbs.LatestVersion());
-  // No temporary, no WAL left behind: the file alone is the database.
-  EXPECT_EQ(FilesIn(dir.path() / "tenants"),
-            std::vector<std::string>{std::string(kTenant) + ".db"});
+  // A tenant connection keeps its WAL and shared-memory files once closed
+  // (OpenOptions::persist_wal), the WAL empty.
+  const std::string db = dbs.PathOf(kTenant).string();
+  ASSERT_TRUE(std::filesystem::exists(db + "-wal"));
+  EXPECT_EQ(std::filesystem::file_size(db + "-wal"), 0u);
 }
 
 TEST(TenantDatabases, ProvisionRefusesToOverwriteAnExistingDatabase) {

@@ -27,6 +27,28 @@ TEST(UtcDay, FormatsTheUtcDate) {
   EXPECT_EQ(UtcDay(At("1970-01-01T00:00:00Z")), "1970-01-01");
 }
 
+TEST(UsageMeter, RendersTotalsSinceStartPerTenantUnaffectedByFlushes) {
+  UsageMeter meter;
+  meter.Record("ten_a", At("2026-11-23T10:00:00Z"), 10, 100, "acme");
+  meter.Record("ten_a", At("2026-11-24T10:00:00Z"), 1, 2, "acme");
+  meter.Record("ten_b", At("2026-11-24T10:00:00Z"), 0, 7, "beta");
+  // A flush takes the daily counts (and may put them back on failure):
+  // neither moves the totals.
+  meter.Restore(meter.Take());
+  std::string out;
+  meter.Render(out);
+  EXPECT_NE(out.find("# TYPE tenantd_tenant_requests_total counter"), std::string::npos) << out;
+  EXPECT_NE(out.find("tenantd_tenant_requests_total{tenant_id=\"ten_a\",tenant=\"acme\"} 2\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("tenantd_tenant_bytes_in_total{tenant_id=\"ten_a\",tenant=\"acme\"} 11\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("tenantd_tenant_bytes_out_total{tenant_id=\"ten_b\",tenant=\"beta\"} 7\n"),
+            std::string::npos)
+      << out;
+}
+
 TEST(UsageMeter, CountsPerTenantAndDayFromManyThreads) {
   UsageMeter meter;
   std::vector<std::thread> threads;

@@ -1,0 +1,318 @@
+"""The servers of a run: tenantd (on its own data directory, with the bench
+plan's limits out of reach), nginx (`return 200` baselines), redis-server;
+and the tenants they are loaded with, created through tenantd's HTTP API."""
+
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import secrets
+import subprocess
+import threading
+import time
+from email.utils import formatdate
+
+from lib.procs import PROCS, BenchError, descendants, free_port, log, request, tail, wait_http
+
+# wrk sends far more than a free tenant's 600 requests a minute: the bench
+# plan lifts the limits out of reach, so every series measures admitted
+# requests, with the rate-limit check still paid on each of them.
+BENCH_CONFIG = """[plans.free]
+requests_per_minute = 1000000000
+auth_requests_per_minute = 1000000000
+storage_bytes = 0
+"""
+
+
+def write_config(work):
+    path = os.path.join(work, "tenantd.toml")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write(BENCH_CONFIG)
+    return path
+
+
+class Tenantd:
+    """`tenantd serve` on 127.0.0.1, a free port and its own data directory."""
+
+    def __init__(self, binary, work, name, env=None, data=None, config=True):
+        self.binary, self.work, self.name = binary, work, name
+        self.data = data or os.path.join(work, f"{name}-data")
+        self.token = secrets.token_hex(24)
+        self.env = dict(os.environ, TENANTD_ADMIN_TOKEN=self.token, **(env or {}))
+        self.config = write_config(work) if config else None
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        os.makedirs(self.data, exist_ok=True)
+        log_path = os.path.join(self.work, f"{self.name}.log")
+        for _ in range(3):
+            self.port = free_port()
+            argv = [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                    "--data", self.data]
+            if self.config:
+                argv += ["--config", self.config]
+            self.proc = PROCS.start(argv, log_path, env=self.env)
+            if wait_http(self.proc, self.port):
+                log(f"{self.name} pid {self.proc.pid} on port {self.port}")
+                return self
+            PROCS.stop(self.proc)
+        raise BenchError(f"{self.name} did not start:\n{tail(log_path)}")
+
+    def stop(self):
+        PROCS.stop(self.proc)
+
+    def pids(self):
+        return [self.proc.pid]
+
+    @property
+    def admin(self):
+        return {"Authorization": "Bearer " + self.token, "Content-Type": "application/json"}
+
+    def call(self, method, path, headers, body=None, want=(200, 201)):
+        status, data, _ = request(self.port, method, path, headers,
+                                  json.dumps(body) if body is not None else None)
+        if status not in want:
+            raise BenchError(f"{self.name}: {method} {path} answered {status}: {data[:300]!r}")
+        return json.loads(data) if data else {}
+
+    def metrics(self):
+        """Prometheus samples as {'name{labels}': value}."""
+        _, data, _ = request(self.port, "GET", "/metrics")
+        out = {}
+        for line in data.decode().splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                try:
+                    out[name] = float(value)
+                except ValueError:
+                    pass
+        return out
+
+
+def create_tenant(server, slug):
+    """A tenant and a secret API key: (created document, api key)."""
+    created = server.call("POST", "/admin/v1/tenants", server.admin, {"slug": slug, "name": slug})
+    creds = created["credentials"]
+    app = {"X-App-Key": creds["app_key"], "X-App-Secret": creds["app_secret"],
+           "Content-Type": "application/json"}
+    key = server.call("POST", "/v1/api-keys", app, {"name": "bench"})["secret"]
+    return created, key
+
+
+def whoami_fixture(server):
+    """The tenant of the authenticated series: app key and secret, an API key
+    and the `sid` cookie of a session started by a signed request."""
+    created, key = create_tenant(server, "bench")
+    creds = created["credentials"]
+    date = formatdate(usegmt=True)
+    empty = hashlib.sha256(b"").hexdigest()
+    canonical = f"GET\n/v1/whoami\n{date}\n{empty}\nbench-cookie".encode()
+    signature = hmac.new(creds["app_secret"].encode(), canonical, hashlib.sha256).hexdigest()
+    status, _, headers = request(server.port, "GET", "/v1/whoami", {
+        "X-App-Key": creds["app_key"], "X-Date": date, "X-Content-Sha256": empty,
+        "X-Nonce": "bench-cookie", "X-App-Signature": signature})
+    cookie = next((v.split(";")[0] for k, v in headers
+                   if k.lower() == "set-cookie" and v.startswith("sid=")), None)
+    if status != 200 or not cookie:
+        raise BenchError(f"could not start the bench session ({status})")
+    return {"app_key": creds["app_key"], "app_secret": creds["app_secret"], "api_key": key,
+            "cookie": cookie}
+
+
+def create_readers(server, count, prefix, connections=8):
+    """`count` tenants, each with an API key and one product, read back once.
+    Returns ([(api key, product id)], bytes of one product answer)."""
+    pairs = [None] * count
+    state = {"next": 0, "error": None, "bytes": 0}
+    lock = threading.Lock()
+
+    def call(conn, method, path, headers, body=None):
+        conn.request(method, path, json.dumps(body) if body is not None else None,
+                     dict(headers, **({"Content-Type": "application/json"} if body else {})))
+        res = conn.getresponse()
+        return res.status, res.read()
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+        admin = {"Authorization": "Bearer " + server.token}
+        while True:
+            with lock:
+                i = state["next"]
+                state["next"] += 1
+                if i >= count or state["error"]:
+                    return
+            try:
+                status, data = call(conn, "POST", "/admin/v1/tenants", admin,
+                                    {"slug": f"{prefix}-{i:05d}", "name": f"Reader {i}"})
+                if status != 201:
+                    raise BenchError(f"create tenant: {status} {data[:200]!r}")
+                creds = json.loads(data)["credentials"]
+                app = {"X-App-Key": creds["app_key"], "X-App-Secret": creds["app_secret"]}
+                status, data = call(conn, "POST", "/v1/api-keys", app, {"name": "bench"})
+                if status != 201:
+                    raise BenchError(f"create API key: {status} {data[:200]!r}")
+                bearer = {"Authorization": "Bearer " + json.loads(data)["secret"]}
+                status, data = call(conn, "POST", "/v1/products", bearer, {
+                    "sku": "SKU-1", "name": f"Widget of reader {i}", "price_cents": 1999,
+                    "currency": "EUR", "attributes": {"colour": "blue", "size": "M"}})
+                if status != 201:
+                    raise BenchError(f"create product: {status} {data[:200]!r}")
+                product = json.loads(data)["product"]["id"]
+                status, data = call(conn, "GET", "/v1/products/" + product, bearer)
+                if status != 200:
+                    raise BenchError(f"read product: {status} {data[:200]!r}")
+                state["bytes"] = len(data)
+                pairs[i] = (bearer["Authorization"][7:], product)
+                if (i + 1) % 1000 == 0:
+                    log(f"{server.name}: {i + 1} tenants set up")
+            except (BenchError, OSError) as e:
+                state["error"] = f"{server.name}: {e}"
+                return
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if state["error"]:
+        raise BenchError(state["error"])
+    return pairs, state["bytes"]
+
+
+def write_targets(pairs, path):
+    """The Lua table bench/wrk/products_random.lua reads."""
+    with open(path, "w") as f:
+        f.write("return {\n")
+        for key, product in pairs:
+            f.write(f'  {{"{key}", "{product}"}},\n')
+        f.write("}\n")
+    return path
+
+
+# The baseline of the product reads: a product answer of the shape and size
+# tenantd sends (tenantd's exact size is in the report).
+NGINX_PRODUCT_BODY = ('{"product":{"id":"prd_01JBENCHBENCHBENCHBENCHBEN","sku":"SKU-1",'
+                      '"name":"Widget of reader 123","price_cents":1999,"currency":"EUR",'
+                      '"attributes":{"colour":"blue","size":"M"},"version":1,'
+                      '"created_at":"2026-11-23T05:00:00.000Z",'
+                      '"updated_at":"2026-11-23T05:00:00.000Z"}}')
+
+NGINX_CONF = """{user}worker_processes auto;
+pid {dir}/nginx.pid;
+error_log {dir}/logs/error.log warn;
+
+events {{
+  worker_connections 4096;
+}}
+
+http {{
+  # An access line of the same facts and about the same length as tenantd's
+  # text line, buffered like tenantd's asynchronous writer (which flushes every
+  # 50 ms or 256 KiB): both servers pay for an access log.
+  log_format tenantd_like '$time_iso8601 $status $request_method $request_uri '
+                          '${{request_time}}s ${{body_bytes_sent}}B tenant=- id=$request_id '
+                          'ip=$remote_addr ua="$http_user_agent" ref="$http_referer"';
+  access_log {dir}/logs/access.log tenantd_like buffer=256k flush=1s;
+
+  keepalive_requests 1000000;
+  keepalive_timeout 65s;
+  client_body_temp_path {dir}/tmp/body;
+  proxy_temp_path {dir}/tmp/proxy;
+  fastcgi_temp_path {dir}/tmp/fastcgi;
+  uwsgi_temp_path {dir}/tmp/uwsgi;
+  scgi_temp_path {dir}/tmp/scgi;
+
+  server {{
+    listen 127.0.0.1:{port};
+    location = /healthz {{
+      default_type application/json;
+      return 200 '{{"ok":true}}';
+    }}
+    location = /product {{
+      default_type application/json;
+      return 200 '{product}';
+    }}
+    location / {{
+      return 404;
+    }}
+  }}
+}}
+"""
+
+
+class Nginx:
+    """nginx in the foreground with a generated configuration (return 200)."""
+
+    def __init__(self, work):
+        self.dir = os.path.join(work, "nginx")
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        d = self.dir
+        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+        os.makedirs(os.path.join(d, "tmp"), exist_ok=True)
+        conf = os.path.join(d, "nginx.conf")
+        for _ in range(3):
+            self.port = free_port()
+            with open(conf, "w") as f:
+                # As root, nginx would switch its workers to 'nobody'; keep the current user.
+                f.write(NGINX_CONF.format(user="user root;\n" if os.geteuid() == 0 else "",
+                                          dir=d, port=self.port, product=NGINX_PRODUCT_BODY))
+            base = ["nginx", "-p", d, "-e", f"{d}/logs/error.log", "-c", conf]
+            test = subprocess.run(base + ["-t"], capture_output=True, text=True)
+            if test.returncode != 0:
+                raise BenchError(f"nginx rejected {conf}:\n{test.stderr}")
+            self.proc = PROCS.start(base + ["-g", "daemon off;"], os.path.join(d, "stdout.txt"))
+            if wait_http(self.proc, self.port):
+                log(f"nginx pid {self.proc.pid} on port {self.port}")
+                return self
+            PROCS.stop(self.proc)
+        raise BenchError(f"nginx did not start:\n{tail(os.path.join(d, 'logs', 'error.log'))}")
+
+    def pids(self):
+        return descendants(self.proc.pid)
+
+    def stop(self):
+        PROCS.stop(self.proc)
+
+
+class Redis:
+    """redis-server on a free loopback port, no persistence."""
+
+    def __init__(self, work):
+        self.dir = os.path.join(work, "redis")
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.proc = PROCS.start(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--dir", self.dir],
+            os.path.join(self.dir, "redis.out"))
+        for _ in range(100):
+            if self.cli("ping").strip() == "PONG":
+                log(f"redis-server pid {self.proc.pid} on port {self.port}")
+                return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise BenchError(f"redis-server did not answer PING:\n{tail(self.dir + '/redis.out')}")
+
+    def cli(self, *args):
+        return subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), *args],
+                              capture_output=True, text=True).stdout
+
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def pids(self):
+        return [self.proc.pid]
+
+    def stop(self):
+        PROCS.stop(self.proc)

@@ -1,0 +1,122 @@
+#include "tenant_api/file_docs.h"
+
+#include "auth/auth_doc.h"
+#include "tenant_api/file_handlers.h"
+
+namespace tenantd::tenant_api {
+namespace file_docs {
+namespace {
+
+constexpr const char* kFile = R"({
+  "title": "File", "type": "object",
+  "required": ["id", "filename", "size", "content_type", "sha256", "created_at"],
+  "properties": {
+    "id": {"type": "string", "pattern": "^fil_"},
+    "filename": {"type": "string", "description": "Display name only, never a path"},
+    "size": {"type": "integer", "minimum": 0},
+    "content_type": {"type": "string"},
+    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "created_at": {"type": "string", "format": "date-time"}
+  }})";
+
+constexpr const char* kBinary = R"({"type":"string","format":"binary"})";
+
+http::ParamDoc IdParam() { return {"id", "path", "The file id (fil_…)"}; }
+
+}  // namespace
+
+http::RouteDoc Upload() {
+  return {
+      .operation_id = "uploadFile",
+      .summary = "Upload a file (streamed; any size)",
+      .description =
+          "Raw bytes with `Content-Type: application/octet-stream` and `X-Filename`, "
+          "or `multipart/form-data` with a part named `file`. Nothing is stored unless "
+          "the whole body arrives and passes the size, quota and hash checks.",
+      .tag = "Files",
+      .params = {{"X-Filename", "header", "Display name of a raw upload (default `file`)"},
+                 {"X-Content-Sha256", "header", "Hex SHA-256 of the bytes, checked at the end",
+                  R"({"type":"string","pattern":"^[0-9a-fA-F]{64}$"})"}},
+      .request =
+          {{"application/octet-stream", kBinary},
+           {"multipart/form-data",
+            R"({"type":"object","required":["file"],"properties":{"file":{"type":"string","format":"binary"}}})"}},
+      .responses = {{201, "The stored file, with Location", http::Envelope("file", kFile)}},
+      .problems = {{400, "bad_request"},
+                   {400, "content_hash_mismatch"},
+                   {408, "request_timeout"},
+                   {413, "payload_too_large"},
+                   {413, "quota_exceeded"},
+                   {415, "unsupported_media_type"},
+                   {422, "validation_failed"},
+                   {503, "tenant_restoring"}}};
+}
+
+http::RouteDoc List() {
+  return {.operation_id = "listFiles",
+          .summary = "List files in creation order",
+          .tag = "Files",
+          .params = http::PageParams(),
+          .responses = {{200, "A page of files", http::PageOf(kFile)}},
+          .problems = {{400, "bad_request"}, {503, "tenant_restoring"}}};
+}
+
+http::RouteDoc Download() {
+  return {.operation_id = "downloadFile",
+          .summary = "Download a file (ranges, conditional requests; HEAD too)",
+          .description =
+              "With credentials, or without any through a presigned link "
+              "(`?expires=…&signature=…` from POST /v1/files/{id}/links).",
+          .tag = "Files",
+          .params = {IdParam(),
+                     {"Range", "header", "bytes=a-b, bytes=a- or bytes=-n"},
+                     {"If-Range", "header", "The ETag or Last-Modified the range is valid for"},
+                     {"If-None-Match", "header", "An ETag: 304 when it is current"},
+                     {"expires", "query", "Presigned link: expiry (Unix seconds)"},
+                     {"signature", "query", "Presigned link: its signature"}},
+          .responses = {{200, "The bytes", kBinary, "application/octet-stream"},
+                        {206, "The requested range (Content-Range)", kBinary,
+                         "application/octet-stream"},
+                        {304, "Not modified", ""}},
+          .problems = {{404, "not_found"},
+                       {403, "invalid_link"},
+                       {403, "link_expired"},
+                       {416, "range_not_satisfiable"},
+                       {503, "tenant_restoring"}}};
+}
+
+http::RouteDoc Remove() {
+  return {.operation_id = "deleteFile",
+          .summary = "Delete a file and its bytes",
+          .tag = "Files",
+          .params = {IdParam()},
+          .responses = {{204, "Deleted", ""}},
+          .problems = {{404, "not_found"}, {503, "tenant_restoring"}}};
+}
+
+http::RouteDoc CreateLink() {
+  return {
+      .operation_id = "createFileLink",
+      .summary = "A presigned download link for one file",
+      .tag = "Files",
+      .params = {IdParam()},
+      .request =
+          {{"application/json",
+            R"({"title":"FileLinkInput","type":"object","additionalProperties":false,"properties":{"expires_in":{"type":"integer","minimum":1,"maximum":604800,"default":3600}}})"}},
+      .request_required = false,
+      .responses =
+          {{201, "The link",
+            R"({"title":"FileLink","type":"object","required":["url","expires_at"],"properties":{"url":{"type":"string"},"expires_at":{"type":"string","format":"date-time"}}})"}},
+      .problems = {{404, "not_found"}, {503, "tenant_restoring"}}};
+}
+
+}  // namespace file_docs
+
+// A presigned link is an alternative to every tenant credential.
+void FileLinkAuth::Describe(http::RouteDoc& doc) const {
+  doc.security = auth::TenantSecurity();
+  doc.security.push_back({});  // no credentials: the link's signature
+  for (http::ProblemDoc& p : auth::TenantAuthProblems()) doc.problems.push_back(std::move(p));
+}
+
+}  // namespace tenantd::tenant_api

@@ -1,0 +1,14 @@
+// OpenAPI descriptions of the file routes (api.md §6).
+#pragma once
+
+#include "http/route_doc.h"
+
+namespace tenantd::tenant_api::file_docs {
+
+http::RouteDoc Upload();
+http::RouteDoc List();
+http::RouteDoc Download();
+http::RouteDoc Remove();
+http::RouteDoc CreateLink();
+
+}  // namespace tenantd::tenant_api::file_docs
