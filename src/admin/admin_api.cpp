@@ -45,7 +45,7 @@ awaitable<Response> CreateTenant(const AdminDeps& deps, Request& req, RequestCon
   if (plan) t.plan = *plan;
   if (isolation) t.isolation = *isolation;
   // The database is created and migrated before the answer (a few ms).
-  auto created = co_await tenant_db::CreateTenant(deps.store, deps.databases, t);
+  auto created = co_await tenant_db::CreateTenant(deps.store, deps.databases, t, deps.workers);
   if (!created) co_return http::ErrorResponse(created.error(), ctx.request_id);
   boost::json::object out{
       {"tenant", TenantToJson(created->tenant)},

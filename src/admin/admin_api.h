@@ -10,6 +10,9 @@ class ControlStore;
 namespace tenantd::files {
 class BlobStore;
 }
+namespace boost::asio {
+class thread_pool;
+}
 namespace tenantd::tenant_db {
 class TenantDatabases;
 class TenantDbPool;
@@ -25,6 +28,8 @@ struct AdminDeps {
   // Where the tenants' files live; a purge removes them there too (the
   // local store's are removed with the tenant's directory either way).
   files::BlobStore* blobs = nullptr;
+  // Builds new tenants' databases off the event loop.
+  boost::asio::thread_pool* workers = nullptr;
 };
 
 void RegisterAdminRoutes(http::Router& router, const http::Stage& auth, const AdminDeps& deps);

@@ -1,7 +1,8 @@
 #include "admin/backup_routes.h"
 
+#include "base/off_loop.h"
+
 #include <algorithm>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -13,6 +14,7 @@
 #include "backup/backup.h"
 #include "backup/restore.h"
 #include "base/ids.h"
+#include "base/off_loop.h"
 #include "control/control_store.h"
 #include "http/json_body.h"
 #include "http/problem.h"
@@ -27,25 +29,6 @@ using boost::asio::awaitable;
 using http::Request;
 using http::RequestContext;
 using http::Response;
-
-// The body of OffLoop's worker coroutine. A function, not a capturing
-// lambda: GCC 12 mishandles the captures of a lambda coroutine handed to
-// co_spawn (they are copied bitwise), while parameters are moved into the
-// coroutine frame properly.
-template <class T>
-awaitable<std::shared_ptr<T>> RunOnWorker(std::function<T()> fn) {
-  co_return std::make_shared<T>(fn());
-}
-
-// Runs `fn` on the worker pool and resumes the caller on its own executor
-// when it is done. The result travels in a shared_ptr because co_spawn needs
-// a default-constructible value for its exception path.
-template <class T>
-awaitable<T> OffLoop(boost::asio::thread_pool& workers, std::function<T()> fn) {
-  std::shared_ptr<T> result = co_await boost::asio::co_spawn(
-      workers.get_executor(), RunOnWorker<T>(std::move(fn)), boost::asio::use_awaitable);
-  co_return std::move(*result);
-}
 
 Response Problem(const base::Error& e, const RequestContext& ctx) {
   Response res = http::ErrorResponse(e, ctx.request_id);
@@ -70,7 +53,7 @@ awaitable<Response> CreateBackup(const BackupRouteDeps& deps, Request& req, Requ
   std::function<base::Result<backup::BackupInfo>()> work = [&backups, t]() {
     return backups.Create(t);
   };
-  auto created = co_await OffLoop(deps.workers, std::move(work));
+  auto created = co_await base::OffLoop(&deps.workers, std::move(work));
   if (!created) co_return Problem(created.error(), ctx);
   Response res = Response::Json(
       201, json::serialize(
@@ -126,7 +109,7 @@ awaitable<Response> Restore(const BackupRouteDeps& deps, Request& req, RequestCo
   std::function<base::Result<backup::RestoreOutcome>()> work = [&restorer, tenant_id, archive]() {
     return restorer.Restore(tenant_id, archive, tenant_id);
   };
-  auto restored = co_await OffLoop(deps.workers, std::move(work));
+  auto restored = co_await base::OffLoop(&deps.workers, std::move(work));
   if (!restored) co_return Problem(restored.error(), ctx);
   co_return Response::Json(
       200, json::serialize(json::object{

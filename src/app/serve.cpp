@@ -206,7 +206,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
     readiness.push_back({"redis", [&redis_client] { return redis_client->HealthAsync(); }});
   }
   RegisterPublicRoutes(router, **store, metrics, std::move(readiness));
-  admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool, &blobs});
+  admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool, &blobs, &blocking});
   admin::RegisterBackupRoutes(router, admin_auth,
                               {**store, backups, restorer, pool, usage_meter, backup_workers});
   const tenant_api::TenantRoutes tenant_routes(tenant_auth, auth_failures, directory, **store,

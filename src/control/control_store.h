@@ -207,14 +207,16 @@ base::Result<std::unique_ptr<storage::Database>> OpenControlDatabase(
     const std::filesystem::path& data_dir, const std::string& database_url);
 
 // What a new tenant needs outside the control store (its database), made
-// while the tenant's row is written but not yet committed, so that a tenant
-// is never visible without it.
+// before the tenant's row is written, so that a tenant is never visible
+// without it. Both are awaited with no transaction open and no lock held:
+// building a database takes milliseconds and other requests must not wait.
 struct TenantProvisioning {
   // Makes the resources; returns the database location record (sealed into
-  // the row). An error rolls the row back; `create` cleans up after itself.
-  std::function<base::Result<std::string>(const Tenant&)> create;
-  // Undoes a successful `create` when the row then fails to commit.
-  std::function<void(const Tenant&)> undo;
+  // the row). On an error no row is written; `create` cleans up after itself.
+  std::function<boost::asio::awaitable<base::Result<std::string>>(const Tenant&)> create;
+  // Undoes a successful `create` when the row then fails to commit (the
+  // slug was taken meanwhile, the store failed).
+  std::function<boost::asio::awaitable<void>(const Tenant&)> undo;
 };
 
 class ControlStore {
@@ -241,8 +243,8 @@ class ControlStore {
   // secret (43 base62 chars), stores the secret sealed by the SecretBox with aad
   // "tenant:<id>:app_secret" plus its SHA-256 hex digest. Duplicate slug, also
   // of a deleted-but-not-purged tenant: kAlreadyExists "slug_taken".
-  // With `provisioning`, its create runs inside the transaction after the
-  // row is in place, and the row commits only when it succeeded.
+  // With `provisioning`, its create runs first (after a check that the slug
+  // is free) and the row is written only when it succeeded.
   Async<CreatedTenant> CreateTenant(const NewTenant& t,
                                     const TenantProvisioning& provisioning = {});
 

@@ -88,6 +88,38 @@ base::Result<std::optional<Tenant>> FirstTenant(const storage::Rows& rows) {
   return std::optional<Tenant>(std::move(t));
 }
 
+base::Error SlugTaken() {
+  return base::MakeError(base::ErrorCode::kAlreadyExists, "slug_taken",
+                         "A tenant with this slug already exists.");
+}
+
+// The new tenant's row and its app secret, in one short transaction.
+// `location_sealed`: its sealed database location, when it has a database.
+boost::asio::awaitable<base::Status> InsertTenant(
+    storage::Database& db, const Tenant& tenant, const std::string& secret_sealed,
+    const std::string& secret_digest, const std::optional<std::string>& location_sealed) {
+  const std::string now = base::FormatRfc3339(tenant.created_at);
+  TENANTD_CO_TRY(std::unique_ptr<storage::Transaction> tx, co_await db.Begin());
+  auto inserted = co_await tx->Exec(
+      "INSERT INTO tenants (id, slug, name, plan, status, isolation, app_key,"
+      " created_at, updated_at, db_location_sealed)"
+      " VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $7, $8)",
+      tenant.id, tenant.slug, tenant.name, tenant.plan, tenant.isolation, tenant.app_key, now,
+      location_sealed);
+  if (!inserted) {
+    // The id and app key were just minted from 80+ random bits, so the
+    // slug is the only unique column that can collide. Deleted tenants keep
+    // their slug until purged, so links and logs never silently change owner.
+    if (storage::IsUniqueViolation(inserted.error())) co_return SlugTaken();
+    co_return std::move(inserted).error();
+  }
+  TENANTD_CO_RETURN_IF_ERROR(co_await tx->Exec(
+      "INSERT INTO app_credentials (tenant_id, secret_sealed, secret_sha256, created_at)"
+      " VALUES ($1, $2, $3, $4)",
+      tenant.id, secret_sealed, secret_digest, now));
+  co_return co_await tx->Commit();
+}
+
 }  // namespace
 
 // The same rules for every name a client gives (base/text.h).
@@ -196,43 +228,22 @@ Async<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
   // digest serves mode A, which compares it in constant time.
   const std::string sealed = impl_->box->Seal(created.app_secret.Reveal(), AppSecretAad(tenant.id));
   const std::string digest = crypto::Sha256Hex(created.app_secret.Reveal());
-  const std::string now = base::FormatRfc3339(tenant.created_at);
 
-  TENANTD_CO_TRY(std::unique_ptr<storage::Transaction> tx, co_await impl_->db->Begin());
-  auto inserted = co_await tx->Exec(
-      "INSERT INTO tenants (id, slug, name, plan, status, isolation, app_key,"
-      " created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $7)",
-      tenant.id, tenant.slug, tenant.name, tenant.plan, tenant.isolation, tenant.app_key, now);
-  if (!inserted) {
-    // The id and app key were just minted from 80+ random bits, so the
-    // slug is the only unique column that can collide. Deleted tenants keep their slug
-    // until purged, so links and logs never silently change owner.
-    if (storage::IsUniqueViolation(inserted.error())) {
-      co_return base::MakeError(base::ErrorCode::kAlreadyExists, "slug_taken",
-                                "A tenant with this slug already exists.");
-    }
-    co_return std::move(inserted).error();
+  // Made first, outside any transaction, so that nothing other requests
+  // need is held meanwhile. A slug taken already costs no database; one
+  // taken by a concurrent create in between is caught by the insert below.
+  std::optional<std::string> location;
+  if (provisioning.create) {
+    TENANTD_CO_TRY(storage::Rows taken,
+                   co_await impl_->db->Query("SELECT 1 FROM tenants WHERE slug = $1", tenant.slug));
+    if (!taken.empty()) co_return SlugTaken();
+    TENANTD_CO_TRY(std::string made, co_await provisioning.create(tenant));
+    location = impl_->box->Seal(made, DbLocationAad(tenant.id));
   }
-  TENANTD_CO_RETURN_IF_ERROR(co_await tx->Exec(
-      "INSERT INTO app_credentials (tenant_id, secret_sealed, secret_sha256, created_at)"
-      " VALUES ($1, $2, $3, $4)",
-      tenant.id, sealed, digest, now));
-  if (!provisioning.create) {
-    TENANTD_CO_RETURN_IF_ERROR(co_await tx->Commit());
-    impl_->Changed();
-    co_return created;
-  }
-  // The row is written but not committed: the slug is known to be free,
-  // and until the commit no other connection sees the tenant. If anything
-  // below fails, the rollback takes the row and `undo` the database.
-  TENANTD_CO_TRY(std::string location, provisioning.create(tenant));
-  auto committed =
-      co_await tx->Exec("UPDATE tenants SET db_location_sealed = $1 WHERE id = $2",
-                        impl_->box->Seal(location, DbLocationAad(tenant.id)), tenant.id);
-  if (committed) committed = co_await tx->Commit();
-  if (!committed) {
-    if (provisioning.undo) provisioning.undo(tenant);
-    co_return std::move(committed).error();
+  base::Status written = co_await InsertTenant(*impl_->db, tenant, sealed, digest, location);
+  if (!written) {
+    if (provisioning.undo && location) co_await provisioning.undo(tenant);
+    co_return std::move(written).error();
   }
   impl_->Changed();
   co_return created;

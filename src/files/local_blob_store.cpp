@@ -8,11 +8,11 @@
 #include <cstring>
 #include <ctime>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <functional>
 
 #include "base/ids.h"
+#include "base/off_loop.h"
 
 namespace tenantd::files {
 namespace {
@@ -28,21 +28,6 @@ constexpr uint64_t kWritebackWindow = 8 * 1024 * 1024;
 
 base::Error IoError(std::string_view what, const fs::path& path, int error) {
   return base::Internal(std::string(what) + " " + path.string() + ": " + std::strerror(error));
-}
-
-template <class F>
-boost::asio::awaitable<base::Status> CallInCoroutine(F f) {
-  co_return f();
-}
-
-// Runs `f` on `pool` (inline when null) and resumes on the caller's
-// executor. A named coroutine holds `f` in its own frame: GCC 12
-// mishandles lambda coroutines' captures.
-template <class F>
-boost::asio::awaitable<base::Status> OffLoop(boost::asio::thread_pool* pool, F f) {
-  if (pool == nullptr) co_return f();
-  co_return co_await boost::asio::co_spawn(*pool, CallInCoroutine(std::move(f)),
-                                           boost::asio::use_awaitable);
 }
 
 // The temporary name encodes everything recovery needs: whose upload it
@@ -117,7 +102,10 @@ class LocalUpload final : public BlobUpload {
   }
 
   boost::asio::awaitable<base::Status> Publish() override {
-    co_return co_await OffLoop(blocking_, [this] { return PublishNow(); });
+    // Named before the co_await: GCC 12 copies temporaries of a co_await
+    // expression bitwise.
+    std::function<base::Status()> publish = [this] { return PublishNow(); };
+    co_return co_await base::OffLoop(blocking_, std::move(publish));
   }
 
   base::Status AppendNow(std::string_view data) {
@@ -259,11 +247,12 @@ boost::asio::awaitable<base::Status> LocalBlobStore::Remove(std::string_view ten
 }
 
 boost::asio::awaitable<base::Status> LocalBlobStore::RemoveTenant(std::string_view tenant_id) {
-  // The lambda captures only trivially destructible values: GCC 12
-  // destroys temporaries of a co_await expression twice otherwise.
-  const std::string id(tenant_id);
-  const std::string* id_ptr = &id;
-  co_return co_await OffLoop(blocking_, [this, id_ptr] { return RemoveTenantNow(*id_ptr); });
+  // Named before the co_await: GCC 12 copies temporaries of a co_await
+  // expression bitwise.
+  std::function<base::Status()> remove = [this, id = std::string(tenant_id)] {
+    return RemoveTenantNow(id);
+  };
+  co_return co_await base::OffLoop(blocking_, std::move(remove));
 }
 
 base::Status LocalBlobStore::RemoveTenantNow(std::string_view tenant_id) {

@@ -203,49 +203,64 @@ awaitable<base::Result<bool>> SqlSessionStore::DestroyAsync(std::string_view id_
 
 base::Result<SessionPage> SqlSessionStore::ListLive(std::string_view tenant_id, base::TimePoint now,
                                                     std::string_view after, int limit) {
+  return storage::RunToCompletion(ListLiveAsync(tenant_id, now, after, limit));
+}
+
+awaitable<base::Result<SessionPage>> SqlSessionStore::ListLiveAsync(std::string_view tenant_id,
+                                                                    base::TimePoint now,
+                                                                    std::string_view after,
+                                                                    int limit) {
   limit = std::clamp(limit, 1, kMaxListLimit);
-  TENANTD_RETURN_IF_ERROR(Flush());
-  TENANTD_TRY(storage::Rows rows,
-              storage::RunToCompletion(db_.Query(
-                  "SELECT " + std::string(kColumns) +
-                      " FROM sessions WHERE tenant_id = $1 AND id > $2 AND expires_at > $3"
-                      " ORDER BY id LIMIT $4",
-                  tenant_id, after, base::FormatRfc3339(now), limit + 1)));
+  TENANTD_CO_RETURN_IF_ERROR(co_await FlushAsync());
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await db_.Query("SELECT " + std::string(kColumns) +
+                                        " FROM sessions WHERE tenant_id = $1 AND id > $2 AND"
+                                        " expires_at > $3 ORDER BY id LIMIT $4",
+                                    tenant_id, after, base::FormatRfc3339(now), limit + 1));
   SessionPage page;
   for (const storage::Row& row : rows.rows) {
-    TENANTD_TRY(SessionRecord s, ReadSession(row));
+    TENANTD_CO_TRY(SessionRecord s, ReadSession(row));
     page.items.push_back(std::move(s));
   }
   if (page.items.size() > static_cast<std::size_t>(limit)) {
     page.items.pop_back();
     page.next_cursor = page.items.back().id;
   }
-  return page;
+  co_return page;
 }
 
 base::Result<bool> SqlSessionStore::Revoke(std::string_view tenant_id, std::string_view id) {
-  TENANTD_RETURN_IF_ERROR(Flush());
+  return storage::RunToCompletion(RevokeAsync(tenant_id, id));
+}
+
+awaitable<base::Result<bool>> SqlSessionStore::RevokeAsync(std::string_view tenant_id,
+                                                           std::string_view id) {
+  TENANTD_CO_RETURN_IF_ERROR(co_await FlushAsync());
   {
     std::lock_guard lock(mu_);
     std::erase_if(cache_, [&](const auto& entry) { return entry.second.id == id; });
     ++removals_;
   }
-  TENANTD_TRY(storage::Rows deleted,
-              storage::RunToCompletion(db_.Query(
-                  "DELETE FROM sessions WHERE id = $1 AND tenant_id = $2", id, tenant_id)));
-  return deleted.affected > 0;
+  TENANTD_CO_TRY(
+      storage::Rows deleted,
+      co_await db_.Query("DELETE FROM sessions WHERE id = $1 AND tenant_id = $2", id, tenant_id));
+  co_return deleted.affected > 0;
 }
 
 base::Result<int64_t> SqlSessionStore::RevokeAll(std::string_view tenant_id) {
-  TENANTD_RETURN_IF_ERROR(Flush());
+  return storage::RunToCompletion(RevokeAllAsync(tenant_id));
+}
+
+awaitable<base::Result<int64_t>> SqlSessionStore::RevokeAllAsync(std::string_view tenant_id) {
+  TENANTD_CO_RETURN_IF_ERROR(co_await FlushAsync());
   {
     std::lock_guard lock(mu_);
     std::erase_if(cache_, [&](const auto& entry) { return entry.second.tenant_id == tenant_id; });
     ++removals_;
   }
-  TENANTD_TRY(storage::Rows deleted, storage::RunToCompletion(db_.Query(
-                                         "DELETE FROM sessions WHERE tenant_id = $1", tenant_id)));
-  return deleted.affected;
+  TENANTD_CO_TRY(storage::Rows deleted,
+                 co_await db_.Query("DELETE FROM sessions WHERE tenant_id = $1", tenant_id));
+  co_return deleted.affected;
 }
 
 base::Result<int64_t> SqlSessionStore::PurgeExpired(base::TimePoint now) {

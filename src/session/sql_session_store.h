@@ -54,6 +54,13 @@ class SqlSessionStore : public SessionStore {
                                                    base::TimePoint last_seen,
                                                    base::TimePoint expires_at) override;
   boost::asio::awaitable<base::Result<bool>> DestroyAsync(std::string_view id_hash) override;
+  boost::asio::awaitable<base::Result<SessionPage>> ListLiveAsync(std::string_view tenant_id,
+                                                                  base::TimePoint now,
+                                                                  std::string_view after,
+                                                                  int limit) override;
+  boost::asio::awaitable<base::Result<bool>> RevokeAsync(std::string_view tenant_id,
+                                                         std::string_view id) override;
+  boost::asio::awaitable<base::Result<int64_t>> RevokeAllAsync(std::string_view tenant_id) override;
 
   // Writes the sessions not yet written.
   base::Status Flush();

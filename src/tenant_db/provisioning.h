@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,9 +20,13 @@ namespace tenantd::tenant_db {
 class TenantDatabases;
 class TenantDbPool;
 
-// Creates the tenant and its fully migrated database, or neither.
+// Creates the tenant and its fully migrated database, or neither. The
+// database is built on `workers` (inline when null: the CLI), before the
+// row is written, so that the caller's event loop and the control store
+// serve other requests meanwhile.
 boost::asio::awaitable<base::Result<control::CreatedTenant>> CreateTenant(
-    control::ControlStore& store, const TenantDatabases& databases, const control::NewTenant& t);
+    control::ControlStore& store, const TenantDatabases& databases, const control::NewTenant& t,
+    boost::asio::thread_pool* workers = nullptr);
 
 // Removes the tenant's row, then its database (closing pooled handles
 // first when a pool is given) and its uploaded files.

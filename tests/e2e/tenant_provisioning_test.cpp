@@ -73,9 +73,9 @@ TEST_F(TenantProvisioning, TheCliCreatesAndPurgesDatabasesToo) {
   EXPECT_TRUE(TenantFiles().empty());
 }
 
-TEST_F(TenantProvisioning, ACrashAfterTheRowBeforeTheDatabaseLeavesNothing) {
+TEST_F(TenantProvisioning, ACrashBeforeTheDatabaseLeavesNothing) {
   CommandResult r = Tenantd({"tenant", "create", "--slug", "acme", "--name", "Acme"},
-                            {{"TENANTD_CRASH_AT", "tenant_create.after_row"}});
+                            {{"TENANTD_CRASH_AT", "tenant_create.before_database"}});
   ASSERT_EQ(r.exit_code, kCrashExit) << r.err;
   EXPECT_FALSE(Listed("acme"));
   EXPECT_TRUE(TenantFiles().empty());
@@ -84,7 +84,7 @@ TEST_F(TenantProvisioning, ACrashAfterTheRowBeforeTheDatabaseLeavesNothing) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
-TEST_F(TenantProvisioning, ACrashAfterTheDatabaseBeforeTheCommitLeavesNoTenant) {
+TEST_F(TenantProvisioning, ACrashAfterTheDatabaseBeforeTheRowLeavesNoTenant) {
   CommandResult r = Tenantd({"tenant", "create", "--slug", "acme", "--name", "Acme"},
                             {{"TENANTD_CRASH_AT", "tenant_create.after_database"}});
   ASSERT_EQ(r.exit_code, kCrashExit) << r.err;
