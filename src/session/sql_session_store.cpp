@@ -21,15 +21,21 @@ constexpr std::size_t kMaxCached = 100'000;
 // A session of a tenant purged meanwhile has nothing to belong to: it is
 // dropped, not written (the WHERE EXISTS), so one cannot fail the batch.
 awaitable<base::Status> Insert(storage::Transaction& tx, const SessionRecord& s) {
-  co_return co_await tx.Exec(
-      "INSERT INTO sessions (" + std::string(kColumns) +
-          ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11"
-          " WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $3)",
-      s.id, s.id_hash, s.tenant_id, s.auth_mode,
-      s.key_id.empty() ? std::nullopt : std::optional<std::string>(s.key_id),
-      base::FormatRfc3339(s.created_at), base::FormatRfc3339(s.last_seen_at),
-      base::FormatRfc3339(s.expires_at), s.ip, s.user_agent,
-      s.secret_id.empty() ? std::nullopt : std::optional<std::string>(s.secret_id));
+  static const std::string sql = "INSERT INTO sessions (" + std::string(kColumns) +
+                                 ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11"
+                                 " WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $3)";
+  // Built before the co_await: GCC 12 mishandles class-type temporaries of
+  // a conditional expression inside a co_await expression (it freed a
+  // string of the coroutine frame here).
+  std::optional<std::string> key_id;
+  if (!s.key_id.empty()) key_id = s.key_id;
+  std::optional<std::string> secret_id;
+  if (!s.secret_id.empty()) secret_id = s.secret_id;
+  storage::Params params =
+      storage::MakeParams(s.id, s.id_hash, s.tenant_id, s.auth_mode, key_id,
+                          base::FormatRfc3339(s.created_at), base::FormatRfc3339(s.last_seen_at),
+                          base::FormatRfc3339(s.expires_at), s.ip, s.user_agent, secret_id);
+  co_return co_await tx.Exec(sql, std::move(params));
 }
 
 base::Result<SessionRecord> ReadSession(const storage::Row& row) {

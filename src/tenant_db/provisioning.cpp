@@ -23,14 +23,15 @@ boost::asio::awaitable<base::Result<std::string>> BuildDatabase(const TenantData
                                                                 boost::asio::thread_pool* workers,
                                                                 std::string tenant_id) {
   // Creating, migrating and fsyncing a database blocks for milliseconds.
-  std::function<base::Result<std::string>()> build = [&databases, tenant_id] {
+  std::function<base::Result<std::string>()> build = [&databases,
+                                                      tenant_id]() -> base::Result<std::string> {
     base::CrashPoint("tenant_create.before_database");
     TENANTD_RETURN_IF_ERROR(databases.Provision(tenant_id));
     base::CrashPoint("tenant_create.after_database");
     // The location record has the shape PostgreSQL tenants will need
     // (engine, where, credentials); for SQLite it is the file.
-    return base::Result<std::string>(boost::json::serialize(boost::json::object{
-        {"engine", "sqlite"}, {"path", TenantDatabases::RelativePath(tenant_id)}}));
+    return boost::json::serialize(boost::json::object{
+        {"engine", "sqlite"}, {"path", TenantDatabases::RelativePath(tenant_id)}});
   };
   co_return co_await base::OffLoop(workers, std::move(build));
 }
