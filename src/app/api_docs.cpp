@@ -71,6 +71,9 @@ std::vector<std::string> RegisterApiDocs(http::Router& router, std::string versi
       {"API keys", "A tenant's API keys: secret keys hold every scope, restricted ones theirs."},
       {"Products", "Products, kept in the tenant's own database."},
       {"Files", "A tenant's files: streamed uploads, ranged downloads, presigned links."},
+      {"Forward authentication",
+       "tenantd as the auth server of other backends: proxies ask /auth/v1/check about each "
+       "request (docs/forward-auth.md); backends verify API keys with /auth/v1/verify."},
   };
   *document = openapi::BuildDocument(router, info);
   return openapi::UndocumentedRoutes(router);

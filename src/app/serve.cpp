@@ -46,6 +46,7 @@
 #include "tenant_db/pool.h"
 #include "tenant_db/provisioning.h"
 #include "tenant_db/restore_marks.h"
+#include "tenant_db/tenant_data.h"
 #include "tenant_db/tenant_databases.h"
 #include "usage/usage_meter.h"
 
@@ -213,9 +214,10 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
                                                *sessions, pool);
   tenant_routes.Register(router);
   const files::FileLinks file_links(box->DeriveKey("file-link-signing"));
+  tenant_db::TenantData file_data(pool);
   const tenant_api::FileRoutes file_routes(
       tenant_auth, auth_failures,
-      tenant_api::FileHandlers{pool, blobs, file_links, directory, config.plans, blocking,
+      tenant_api::FileHandlers{file_data, blobs, file_links, directory, config.plans, blocking,
                                config.max_upload_size, &limits, config.public_url});
   file_routes.Register(router);
   const forward_auth::ForwardAuthRoutes forward_auth_routes(

@@ -1,31 +1,41 @@
 #include "files/file_store.h"
 
+#include <utility>
+
 namespace tenantd::files {
 namespace {
 
+using boost::asio::awaitable;
+
 #define TENANTD_FILE_COLUMNS "id, filename, content_type, size, sha256, storage_key, created_at"
 
+// Constant texts: on SQLite each is prepared once per connection.
 constexpr std::string_view kInsertSql =
-    "INSERT INTO files (" TENANTD_FILE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?)";
-constexpr std::string_view kSelectSql = "SELECT " TENANTD_FILE_COLUMNS " FROM files WHERE id = ?";
+    "INSERT INTO files (" TENANTD_FILE_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7)";
+constexpr std::string_view kSelectSql = "SELECT " TENANTD_FILE_COLUMNS " FROM files WHERE id = $1";
 constexpr std::string_view kListSql =
-    "SELECT " TENANTD_FILE_COLUMNS " FROM files WHERE id > ? ORDER BY id LIMIT ?";
+    "SELECT " TENANTD_FILE_COLUMNS " FROM files WHERE id > $1 ORDER BY id LIMIT $2";
 constexpr std::string_view kDeleteSql =
-    "DELETE FROM files WHERE id = ? RETURNING " TENANTD_FILE_COLUMNS;
+    "DELETE FROM files WHERE id = $1 RETURNING " TENANTD_FILE_COLUMNS;
 constexpr std::string_view kTotalsSql = "SELECT files, bytes FROM file_totals WHERE id = 1";
 
 #undef TENANTD_FILE_COLUMNS
 
-FileRecord ReadFile(const storage::sqlite::Statement& st) {
+FileRecord ReadFile(const storage::Row& row) {
   FileRecord f;
-  f.id = st.ColumnText(0);
-  f.filename = st.ColumnText(1);
-  f.content_type = st.ColumnText(2);
-  f.size = static_cast<uint64_t>(st.ColumnInt64(3));
-  f.sha256 = st.ColumnText(4);
-  f.storage_key = st.ColumnText(5);
-  f.created_at = st.ColumnText(6);
+  f.id = row.Text(0);
+  f.filename = row.Text(1);
+  f.content_type = row.Text(2);
+  f.size = static_cast<uint64_t>(row.Int64(3));
+  f.sha256 = row.Text(4);
+  f.storage_key = row.Text(5);
+  f.created_at = row.Text(6);
   return f;
+}
+
+std::optional<FileRecord> FirstFile(const storage::Rows& rows) {
+  if (rows.empty()) return std::nullopt;
+  return ReadFile(rows.front());
 }
 
 }  // namespace
@@ -39,71 +49,46 @@ base::Error QuotaExceeded(uint64_t quota_bytes) {
                              std::to_string(quota_bytes) + " bytes.");
 }
 
-base::Result<FileTotals> ReadTotals(storage::sqlite::Connection& db) {
-  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kTotalsSql));
-  TENANTD_TRY(const bool row, st.Step());
+Async<FileTotals> ReadTotals(storage::Transaction& tx) {
+  TENANTD_CO_TRY(storage::Rows rows, co_await tx.Query(kTotalsSql));
   FileTotals totals;
-  if (row) {
-    totals.files = static_cast<uint64_t>(st.ColumnInt64(0));
-    totals.bytes = static_cast<uint64_t>(st.ColumnInt64(1));
+  if (!rows.empty()) {
+    totals.files = static_cast<uint64_t>(rows.front().Int64(0));
+    totals.bytes = static_cast<uint64_t>(rows.front().Int64(1));
   }
-  return totals;
+  co_return totals;
 }
 
-base::Status InsertFile(storage::sqlite::Connection& db, const FileRecord& file,
-                        uint64_t quota_bytes) {
-  TENANTD_TRY(storage::sqlite::Transaction tx, db.Begin());
+awaitable<base::Status> InsertFile(storage::Transaction& tx, const FileRecord& file,
+                                   uint64_t quota_bytes) {
   if (quota_bytes != 0) {
-    TENANTD_TRY(const FileTotals totals, ReadTotals(db));
-    if (totals.bytes + file.size > quota_bytes) return QuotaExceeded(quota_bytes);
+    TENANTD_CO_TRY(const FileTotals totals, co_await ReadTotals(tx));
+    if (totals.bytes + file.size > quota_bytes) co_return QuotaExceeded(quota_bytes);
   }
-  {
-    TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kInsertSql));
-    st.Bind(1, file.id)
-        .Bind(2, file.filename)
-        .Bind(3, file.content_type)
-        .Bind(4, static_cast<int64_t>(file.size))
-        .Bind(5, file.sha256)
-        .Bind(6, file.storage_key)
-        .Bind(7, file.created_at);
-    TENANTD_TRY(const bool row, st.Step());
-    (void)row;
-  }
-  return tx.Commit();
+  // Named before the co_await (GCC 12 and temporaries of co_await expressions).
+  storage::Params params = storage::MakeParams(file.id, file.filename, file.content_type,
+                                               static_cast<int64_t>(file.size), file.sha256,
+                                               file.storage_key, file.created_at);
+  co_return co_await tx.Exec(kInsertSql, std::move(params));
 }
 
-base::Result<std::optional<FileRecord>> GetFile(storage::sqlite::Connection& db,
-                                                std::string_view id) {
-  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kSelectSql));
-  st.Bind(1, id);
-  TENANTD_TRY(const bool row, st.Step());
-  if (!row) return std::optional<FileRecord>();
-  return std::optional<FileRecord>(ReadFile(st));
+Async<std::optional<FileRecord>> GetFile(storage::Transaction& tx, std::string_view id) {
+  TENANTD_CO_TRY(storage::Rows rows, co_await tx.Query(kSelectSql, id));
+  co_return FirstFile(rows);
 }
 
-base::Result<std::vector<FileRecord>> ListFiles(storage::sqlite::Connection& db,
-                                                std::string_view after_id, int limit) {
-  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kListSql));
-  st.Bind(1, after_id).Bind(2, limit);
+Async<std::vector<FileRecord>> ListFiles(storage::Transaction& tx, std::string_view after_id,
+                                         int limit) {
+  TENANTD_CO_TRY(storage::Rows rows, co_await tx.Query(kListSql, after_id, limit));
   std::vector<FileRecord> out;
-  for (;;) {
-    TENANTD_TRY(const bool row, st.Step());
-    if (!row) break;
-    out.push_back(ReadFile(st));
-  }
-  return out;
+  out.reserve(rows.size());
+  for (const storage::Row& row : rows.rows) out.push_back(ReadFile(row));
+  co_return out;
 }
 
-base::Result<std::optional<FileRecord>> DeleteFile(storage::sqlite::Connection& db,
-                                                   std::string_view id) {
-  TENANTD_TRY(storage::sqlite::Statement st, db.Prepare(kDeleteSql));
-  st.Bind(1, id);
-  TENANTD_TRY(const bool row, st.Step());
-  if (!row) return std::optional<FileRecord>();
-  FileRecord deleted = ReadFile(st);
-  TENANTD_TRY(const bool more, st.Step());  // finish the statement: the delete commits
-  (void)more;
-  return std::optional<FileRecord>(std::move(deleted));
+Async<std::optional<FileRecord>> DeleteFile(storage::Transaction& tx, std::string_view id) {
+  TENANTD_CO_TRY(storage::Rows rows, co_await tx.Query(kDeleteSql, id));
+  co_return FirstFile(rows);
 }
 
 }  // namespace tenantd::files

@@ -1,9 +1,10 @@
-// File metadata in the tenant's own database (table `files`,
+// File metadata in the tenant's own data (table `files`,
 // src/tenant_db/migrations/0003_files.sql). Like products, every function
-// works on one tenant's storage::sqlite::Connection leased from the pool, so a tenant
-// only ever reaches its own rows.
+// works in one transaction on the tenant's data (tenant_db::TenantData::
+// Begin), so a tenant only ever reaches its own rows; the caller commits.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,7 +12,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "storage/sqlite/connection.h"
+#include "storage/database.h"
 
 namespace tenantd::files {
 
@@ -32,27 +33,29 @@ struct FileTotals {
   uint64_t bytes = 0;
 };
 
+template <class T>
+using Async = boost::asio::awaitable<base::Result<T>>;
+
 // kNotFound "not_found", shared by every route that names a file.
 base::Error NoSuchFile();
 
-base::Result<FileTotals> ReadTotals(storage::sqlite::Connection& db);
+Async<FileTotals> ReadTotals(storage::Transaction& tx);
 
 // Inserts `file` unless the tenant's stored bytes would then exceed
-// `quota_bytes` (0 = no quota): 413 quota_exceeded. Checked and written in
-// one transaction, so concurrent uploads cannot together pass the quota.
-base::Status InsertFile(storage::sqlite::Connection& db, const FileRecord& file,
-                        uint64_t quota_bytes);
+// `quota_bytes` (0 = no quota): 413 quota_exceeded. In a write transaction
+// the check and the insert hold the tenant's write lock together, so
+// concurrent uploads cannot together pass the quota.
+boost::asio::awaitable<base::Status> InsertFile(storage::Transaction& tx, const FileRecord& file,
+                                                uint64_t quota_bytes);
 
-base::Result<std::optional<FileRecord>> GetFile(storage::sqlite::Connection& db,
-                                                std::string_view id);
+Async<std::optional<FileRecord>> GetFile(storage::Transaction& tx, std::string_view id);
 
 // Files after `after_id` in creation order, at most `limit`.
-base::Result<std::vector<FileRecord>> ListFiles(storage::sqlite::Connection& db,
-                                                std::string_view after_id, int limit);
+Async<std::vector<FileRecord>> ListFiles(storage::Transaction& tx, std::string_view after_id,
+                                         int limit);
 
 // Deletes the row and returns it (its storage key names the bytes to remove).
-base::Result<std::optional<FileRecord>> DeleteFile(storage::sqlite::Connection& db,
-                                                   std::string_view id);
+Async<std::optional<FileRecord>> DeleteFile(storage::Transaction& tx, std::string_view id);
 
 // 413 quota_exceeded, with the quota in the message.
 base::Error QuotaExceeded(uint64_t quota_bytes);

@@ -27,7 +27,7 @@
 #include "http/json_body.h"
 #include "http/problem.h"
 #include "ratelimit/tenant_limits.h"
-#include "tenant_db/pool.h"
+#include "tenant_db/tenant_data.h"
 
 namespace tenantd::tenant_api {
 
@@ -36,6 +36,7 @@ using asio::awaitable;
 using http::Request;
 using http::RequestContext;
 using http::Response;
+using tenant_db::Access;
 
 namespace {
 
@@ -195,9 +196,9 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   if (!quota) co_return Problem(quota.error(), ctx);
   uint64_t stored = 0;
   {
-    auto lease = pool.Acquire(ctx.auth.tenant_id);
-    if (!lease) co_return Problem(lease.error(), ctx);
-    auto totals = files::ReadTotals(lease->db());
+    auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
+    if (!tx) co_return Problem(tx.error(), ctx);
+    auto totals = co_await files::ReadTotals(**tx);
     if (!totals) co_return Problem(totals.error(), ctx);
     stored = totals->bytes;
   }
@@ -308,11 +309,11 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   if (!published) co_return Problem(published.error(), ctx);
   base::CrashPoint("file_upload.after_publish");
   {
-    auto lease = pool.Acquire(ctx.auth.tenant_id);
-    if (!lease) co_return Problem(lease.error(), ctx);
-    if (auto inserted = files::InsertFile(lease->db(), file, *quota); !inserted) {
-      co_return Problem(inserted.error(), ctx);
-    }
+    auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kWrite);
+    if (!tx) co_return Problem(tx.error(), ctx);
+    base::Status inserted = co_await files::InsertFile(**tx, file, *quota);
+    if (inserted) inserted = co_await (*tx)->Commit();
+    if (!inserted) co_return Problem(inserted.error(), ctx);
   }
   base::CrashPoint("file_upload.after_insert");
   blob.Commit();
@@ -326,9 +327,9 @@ awaitable<Response> FileHandlers::List(Request& req, RequestContext& ctx) const 
   if (!limit) co_return Problem(limit.error(), ctx);
   auto after = http::ParseCursor(req, files::kFileIdPrefix);
   if (!after) co_return Problem(after.error(), ctx);
-  auto lease = pool.Acquire(ctx.auth.tenant_id);
-  if (!lease) co_return Problem(lease.error(), ctx);
-  auto page = files::ListFiles(lease->db(), *after, *limit + 1);
+  auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
+  if (!tx) co_return Problem(tx.error(), ctx);
+  auto page = co_await files::ListFiles(**tx, *after, *limit + 1);
   if (!page) co_return Problem(page.error(), ctx);
   boost::json::array data;
   const std::size_t shown = std::min(page->size(), static_cast<std::size_t>(*limit));
@@ -343,9 +344,9 @@ awaitable<Response> FileHandlers::Download(Request& req, RequestContext& ctx) co
   if (!IsFileId(id)) co_return Problem(files::NoSuchFile(), ctx);
   std::optional<files::FileRecord> file;
   {
-    auto lease = pool.Acquire(ctx.auth.tenant_id);
-    if (!lease) co_return Problem(lease.error(), ctx);
-    auto found = files::GetFile(lease->db(), id);
+    auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
+    if (!tx) co_return Problem(tx.error(), ctx);
+    auto found = co_await files::GetFile(**tx, id);
     if (!found) co_return Problem(found.error(), ctx);
     file = std::move(*found);
   }
@@ -430,10 +431,13 @@ awaitable<Response> FileHandlers::Remove(Request& req, RequestContext& ctx) cons
   if (!IsFileId(id)) co_return Problem(files::NoSuchFile(), ctx);
   std::optional<files::FileRecord> deleted;
   {
-    auto lease = pool.Acquire(ctx.auth.tenant_id);
-    if (!lease) co_return Problem(lease.error(), ctx);
-    auto removed = files::DeleteFile(lease->db(), id);
+    auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kWrite);
+    if (!tx) co_return Problem(tx.error(), ctx);
+    auto removed = co_await files::DeleteFile(**tx, id);
     if (!removed) co_return Problem(removed.error(), ctx);
+    if (auto committed = co_await (*tx)->Commit(); !committed) {
+      co_return Problem(committed.error(), ctx);
+    }
     deleted = std::move(*removed);
   }
   if (!deleted) co_return Problem(files::NoSuchFile(), ctx);
@@ -454,9 +458,9 @@ awaitable<Response> FileHandlers::CreateLink(Request& req, RequestContext& ctx) 
   http::ReadInteger(*body, "expires_in", 1, files::kMaxLinkSeconds, expires_in, errors);
   if (!errors.empty()) co_return Problem(base::ValidationFailed(std::move(errors)), ctx);
   {
-    auto lease = pool.Acquire(ctx.auth.tenant_id);
-    if (!lease) co_return Problem(lease.error(), ctx);
-    auto found = files::GetFile(lease->db(), id);
+    auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
+    if (!tx) co_return Problem(tx.error(), ctx);
+    auto found = co_await files::GetFile(**tx, id);
     if (!found) co_return Problem(found.error(), ctx);
     if (!*found) co_return Problem(files::NoSuchFile(), ctx);
   }

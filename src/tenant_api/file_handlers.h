@@ -15,7 +15,7 @@ namespace boost::asio {
 class thread_pool;
 }
 namespace tenantd::tenant_db {
-class TenantDbPool;
+class TenantData;
 }
 namespace tenantd::files {
 class BlobStore;
@@ -33,7 +33,7 @@ class AuthFailureCounters;
 namespace tenantd::tenant_api {
 
 struct FileHandlers {
-  tenant_db::TenantDbPool& pool;
+  tenant_db::TenantData& data;  // the tenant's file rows
   files::BlobStore& blobs;
   const files::FileLinks& links;
   auth::Directory& directory;

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <cctype>
 #include <csignal>
@@ -30,7 +31,9 @@ void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
 }
 
 // One request on `fd`, answered with its echo.
-void EchoOne(int fd) {
+// Answers one request on `fd` with its echo; counts it in `requests` before
+// answering, so a client that has its answer always sees it counted.
+void EchoOne(int fd, std::atomic<int>& requests) {
   timeval timeout{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   std::string in;
@@ -78,6 +81,7 @@ void EchoOne(int fd) {
     if (n <= 0) break;
     body.append(buf, static_cast<std::size_t>(n));
   }
+  ++requests;
   const std::string echo = boost::json::serialize(boost::json::object{
       {"method", method}, {"target", target}, {"headers", headers}, {"body", body}});
   const std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
@@ -138,8 +142,7 @@ void EchoUpstream::Serve() {
       if (stopping_) return;
       continue;
     }
-    EchoOne(fd);
-    ++requests_;
+    EchoOne(fd, requests_);
     close(fd);
   }
 }

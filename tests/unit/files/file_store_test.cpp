@@ -3,22 +3,27 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "await.h"
 #include "base/ids.h"
-#include "storage/sqlite/connection.h"
 #include "temp_dir.h"
 #include "tenant_db/migrations.h"
+#include "tenant_db/pool.h"
+#include "tenant_db/tenant_data.h"
+#include "tenant_db/tenant_databases.h"
 
 namespace tenantd::files {
 namespace {
 
-std::unique_ptr<storage::sqlite::Connection> MustOpen(const std::filesystem::path& path) {
-  auto db = storage::sqlite::Connection::Open(path);
-  if (!db) throw std::runtime_error("open: " + db.error().log_detail);
-  return std::move(*db);
-}
+using boost::asio::awaitable;
+using tenant_db::Access;
+
+constexpr std::string_view kTenant = "ten_01JD0000000000000000000000";
 
 FileRecord Sample(uint64_t size, std::string filename = "report.pdf") {
   FileRecord f;
@@ -48,49 +53,93 @@ std::vector<std::string> Ids(const std::vector<FileRecord>& files) {
   return ids;
 }
 
+// The store's contract, on the tenant's data as TenantData reaches it (its
+// SQLite file, from the pool), one transaction per call as a handler runs
+// it: a write commits when it succeeded.
 class FileStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = MustOpen(path_);
-    auto applied = storage::sqlite::ApplyMigrations(*db_, tenant_db::BuiltInMigrations());
-    ASSERT_TRUE(applied) << applied.error().log_detail;
+    auto provisioned = databases_.Provision(kTenant);
+    ASSERT_TRUE(provisioned) << provisioned.error().log_detail;
+    Reopen();
+  }
+
+  // A new pool: its connections see only what was committed.
+  void Reopen() {
+    data_.reset();
+    pool_ = std::make_unique<tenant_db::TenantDbPool>(databases_, tenant_db::PoolOptions{});
+    data_ = std::make_unique<tenant_db::TenantData>(*pool_);
+  }
+
+  template <class R>
+  R In(Access access, std::function<awaitable<R>(storage::Transaction&)> body) {
+    return test::Await(Run<R>(*data_, access, std::move(body)));
+  }
+
+  template <class R>
+  static awaitable<R> Run(tenant_db::TenantData& data, Access access,
+                          std::function<awaitable<R>(storage::Transaction&)> body) {
+    auto tx = co_await data.Begin(kTenant, access);
+    if (!tx) throw std::runtime_error("begin: " + tx.error().log_detail);
+    R r = co_await body(**tx);
+    if (r && access == Access::kWrite) {
+      auto committed = co_await (*tx)->Commit();
+      if (!committed) throw std::runtime_error("commit: " + committed.error().log_detail);
+    }
+    co_return r;
+  }
+
+  base::Status Insert(const FileRecord& f, uint64_t quota = 0) {
+    return In<base::Status>(Access::kWrite,
+                            [&](storage::Transaction& tx) { return InsertFile(tx, f, quota); });
+  }
+  base::Result<std::optional<FileRecord>> Get(std::string_view id) {
+    return In<base::Result<std::optional<FileRecord>>>(
+        Access::kRead, [&](storage::Transaction& tx) { return GetFile(tx, id); });
+  }
+  base::Result<std::optional<FileRecord>> Delete(std::string_view id) {
+    return In<base::Result<std::optional<FileRecord>>>(
+        Access::kWrite, [&](storage::Transaction& tx) { return DeleteFile(tx, id); });
   }
 
   void MustInsert(const FileRecord& f, uint64_t quota = 0) {
-    const auto inserted = InsertFile(*db_, f, quota);
+    const auto inserted = Insert(f, quota);
     ASSERT_TRUE(inserted) << inserted.error().log_detail << inserted.error().public_message;
   }
 
   FileTotals Totals() {
-    auto totals = ReadTotals(*db_);
+    auto totals = In<base::Result<FileTotals>>(
+        Access::kRead, [](storage::Transaction& tx) { return ReadTotals(tx); });
     if (!totals) throw std::runtime_error("totals: " + totals.error().log_detail);
     return *totals;
   }
 
   std::size_t RowCount() {
-    auto st = db_->Prepare("SELECT count(*) FROM files");
-    if (!st) throw std::runtime_error("count: " + st.error().log_detail);
-    auto row = st->Step();
-    if (!row || !*row) throw std::runtime_error("count: no row");
-    return static_cast<std::size_t>(st->ColumnInt64(0));
+    auto rows = In<base::Result<storage::Rows>>(Access::kRead, [](storage::Transaction& tx) {
+      return tx.Query("SELECT count(*) FROM files");
+    });
+    if (!rows || rows->empty()) throw std::runtime_error("count: no row");
+    return static_cast<std::size_t>(rows->front().Int64(0));
   }
 
   std::vector<FileRecord> MustList(std::string_view after, int limit) {
-    auto list = ListFiles(*db_, after, limit);
+    auto list = In<base::Result<std::vector<FileRecord>>>(
+        Access::kRead, [&](storage::Transaction& tx) { return ListFiles(tx, after, limit); });
     if (!list) throw std::runtime_error("list: " + list.error().log_detail);
     return *list;
   }
 
   test::TempDir tmp_;
-  const std::filesystem::path path_ = tmp_.path() / "tenant.db";
-  std::unique_ptr<storage::sqlite::Connection> db_;
+  tenant_db::TenantDatabases databases_{tmp_.path(), tenant_db::BuiltInMigrations()};
+  std::unique_ptr<tenant_db::TenantDbPool> pool_;
+  std::unique_ptr<tenant_db::TenantData> data_;
 };
 
 TEST_F(FileStoreTest, InsertThenGet) {
   FileRecord f = Sample(1234, "café \"quoted\".pdf");
   f.sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
   MustInsert(f);
-  auto got = GetFile(*db_, f.id);
+  auto got = Get(f.id);
   ASSERT_TRUE(got) << got.error().log_detail;
   ASSERT_TRUE(got->has_value());
   ExpectSameRecord(**got, f);
@@ -99,17 +148,17 @@ TEST_F(FileStoreTest, InsertThenGet) {
 TEST_F(FileStoreTest, LargeSizeRoundTrips) {
   const FileRecord f = Sample(uint64_t{5} << 40);  // 5 TiB
   MustInsert(f);
-  auto got = GetFile(*db_, f.id);
+  auto got = Get(f.id);
   ASSERT_TRUE(got && got->has_value());
   EXPECT_EQ((*got)->size, uint64_t{5} << 40);
   EXPECT_EQ(Totals().bytes, uint64_t{5} << 40);
 }
 
 TEST_F(FileStoreTest, GetMissingIsEmpty) {
-  auto got = GetFile(*db_, base::NewId("fil"));
+  auto got = Get(base::NewId("fil"));
   ASSERT_TRUE(got);
   EXPECT_FALSE(got->has_value());
-  auto empty = GetFile(*db_, "");
+  auto empty = Get("");
   ASSERT_TRUE(empty);
   EXPECT_FALSE(empty->has_value());
 }
@@ -119,11 +168,11 @@ TEST_F(FileStoreTest, DuplicateIdIsRejectedAndCountsNothing) {
   MustInsert(f);
   FileRecord again = Sample(20);
   again.id = f.id;
-  EXPECT_FALSE(InsertFile(*db_, again, 0));
+  EXPECT_FALSE(Insert(again, 0));
   EXPECT_EQ(RowCount(), 1u);
   EXPECT_EQ(Totals().files, 1u);
   EXPECT_EQ(Totals().bytes, 10u);
-  auto got = GetFile(*db_, f.id);
+  auto got = Get(f.id);
   ASSERT_TRUE(got && got->has_value());
   EXPECT_EQ((*got)->size, 10u);
 }
@@ -167,7 +216,7 @@ TEST_F(FileStoreTest, ListFilesLimitAndCursor) {
   EXPECT_EQ(walked, ids);
 
   // A cursor naming a deleted file still works.
-  ASSERT_TRUE(DeleteFile(*db_, ids[2]));
+  ASSERT_TRUE(Delete(ids[2]));
   EXPECT_EQ(Ids(MustList(ids[2], 10)), std::vector<std::string>(ids.begin() + 3, ids.end()));
 }
 
@@ -178,18 +227,18 @@ TEST_F(FileStoreTest, DeleteReturnsTheRow) {
   const FileRecord f = Sample(7, "gone.txt");
   MustInsert(keep);
   MustInsert(f);
-  auto deleted = DeleteFile(*db_, f.id);
+  auto deleted = Delete(f.id);
   ASSERT_TRUE(deleted) << deleted.error().log_detail;
   ASSERT_TRUE(deleted->has_value());
   ExpectSameRecord(**deleted, f);
 
-  auto got = GetFile(*db_, f.id);
+  auto got = Get(f.id);
   ASSERT_TRUE(got);
   EXPECT_FALSE(got->has_value());
   EXPECT_EQ(RowCount(), 1u);
   EXPECT_EQ(Ids(MustList("", 10)), std::vector<std::string>{keep.id});
 
-  auto again = DeleteFile(*db_, f.id);
+  auto again = Delete(f.id);
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->has_value());
 }
@@ -197,10 +246,9 @@ TEST_F(FileStoreTest, DeleteReturnsTheRow) {
 TEST_F(FileStoreTest, DeleteIsDurable) {
   const FileRecord f = Sample(7);
   MustInsert(f);
-  ASSERT_TRUE(DeleteFile(*db_, f.id));
-  db_.reset();  // a new connection sees the delete committed
-  db_ = MustOpen(path_);
-  auto got = GetFile(*db_, f.id);
+  ASSERT_TRUE(Delete(f.id));
+  Reopen();  // a new connection sees the delete committed
+  auto got = Get(f.id);
   ASSERT_TRUE(got);
   EXPECT_FALSE(got->has_value());
   EXPECT_EQ(Totals().files, 0u);
@@ -219,14 +267,14 @@ TEST_F(FileStoreTest, TotalsTrackInsertsAndDeletes) {
   MustInsert(empty);
   EXPECT_EQ(Totals().files, 3u);
   EXPECT_EQ(Totals().bytes, 350u);
-  ASSERT_TRUE(DeleteFile(*db_, a.id));
+  ASSERT_TRUE(Delete(a.id));
   EXPECT_EQ(Totals().files, 2u);
   EXPECT_EQ(Totals().bytes, 250u);
-  ASSERT_TRUE(DeleteFile(*db_, a.id));  // nothing deleted: totals stay
+  ASSERT_TRUE(Delete(a.id));  // nothing deleted: totals stay
   EXPECT_EQ(Totals().files, 2u);
   EXPECT_EQ(Totals().bytes, 250u);
-  ASSERT_TRUE(DeleteFile(*db_, empty.id));
-  ASSERT_TRUE(DeleteFile(*db_, b.id));
+  ASSERT_TRUE(Delete(empty.id));
+  ASSERT_TRUE(Delete(b.id));
   EXPECT_EQ(Totals().files, 0u);
   EXPECT_EQ(Totals().bytes, 0u);
 }
@@ -236,7 +284,7 @@ TEST_F(FileStoreTest, QuotaExceededInsertsNothing) {
   MustInsert(Sample(60), kQuota);
 
   const FileRecord big = Sample(41);
-  const auto rejected = InsertFile(*db_, big, kQuota);
+  const auto rejected = Insert(big, kQuota);
   ASSERT_FALSE(rejected);
   EXPECT_EQ(rejected.error().code, base::ErrorCode::kResourceExhausted);
   EXPECT_EQ(rejected.error().problem_code, "quota_exceeded");
@@ -245,7 +293,7 @@ TEST_F(FileStoreTest, QuotaExceededInsertsNothing) {
   EXPECT_EQ(Totals().files, 1u);
   EXPECT_EQ(Totals().bytes, 60u);
   EXPECT_EQ(RowCount(), 1u);
-  auto got = GetFile(*db_, big.id);
+  auto got = Get(big.id);
   ASSERT_TRUE(got);
   EXPECT_FALSE(got->has_value());
 
@@ -253,7 +301,7 @@ TEST_F(FileStoreTest, QuotaExceededInsertsNothing) {
   MustInsert(Sample(40), kQuota);  // exactly at the quota
   EXPECT_EQ(Totals().bytes, 100u);
   EXPECT_EQ(Totals().files, 2u);
-  const auto one_more = InsertFile(*db_, Sample(1), kQuota);
+  const auto one_more = Insert(Sample(1), kQuota);
   ASSERT_FALSE(one_more);
   EXPECT_EQ(one_more.error().problem_code, "quota_exceeded");
   MustInsert(Sample(0), kQuota);  // an empty file fits a full quota
@@ -262,7 +310,7 @@ TEST_F(FileStoreTest, QuotaExceededInsertsNothing) {
 }
 
 TEST_F(FileStoreTest, SingleFileOverTheQuotaIsRejected) {
-  const auto rejected = InsertFile(*db_, Sample(101), 100);
+  const auto rejected = Insert(Sample(101), 100);
   ASSERT_FALSE(rejected);
   EXPECT_EQ(rejected.error().problem_code, "quota_exceeded");
   EXPECT_EQ(RowCount(), 0u);
@@ -272,8 +320,8 @@ TEST_F(FileStoreTest, SingleFileOverTheQuotaIsRejected) {
 TEST_F(FileStoreTest, QuotaFreedByDelete) {
   const FileRecord f = Sample(80);
   MustInsert(f, 100);
-  EXPECT_FALSE(InsertFile(*db_, Sample(30), 100));
-  ASSERT_TRUE(DeleteFile(*db_, f.id));
+  EXPECT_FALSE(Insert(Sample(30), 100));
+  ASSERT_TRUE(Delete(f.id));
   MustInsert(Sample(30), 100);
   EXPECT_EQ(Totals().bytes, 30u);
 }

@@ -461,6 +461,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/v1/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forward authentication of a proxied request
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        get: operations["checkGet"];
+        /**
+         * Forward authentication of a proxied request
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        put: operations["checkPut"];
+        /**
+         * Forward authentication of a proxied request
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        post: operations["checkPost"];
+        /**
+         * Forward authentication of a proxied request
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        delete: operations["checkDelete"];
+        /**
+         * Forward authentication of a proxied request
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        options: operations["checkOptions"];
+        /**
+         * Forward authentication of a proxied request
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        head: operations["checkHead"];
+        /**
+         * Forward authentication of a proxied request
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        patch: operations["checkPatch"];
+        trace?: never;
+    };
+    "/auth/v1/check/{original}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forward authentication, the original path appended (Envoy)
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        get: operations["checkPathGet"];
+        /**
+         * Forward authentication, the original path appended (Envoy)
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        put: operations["checkPathPut"];
+        /**
+         * Forward authentication, the original path appended (Envoy)
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        post: operations["checkPathPost"];
+        /**
+         * Forward authentication, the original path appended (Envoy)
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        delete: operations["checkPathDelete"];
+        /**
+         * Forward authentication, the original path appended (Envoy)
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        options: operations["checkPathOptions"];
+        /**
+         * Forward authentication, the original path appended (Envoy)
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        head: operations["checkPathHead"];
+        /**
+         * Forward authentication, the original path appended (Envoy)
+         * @description Called by a trusted proxy (TENANTD_TRUSTED_PROXIES) with the original request's credentials; judges them as a /v1/ route would. See docs/forward-auth.md.
+         */
+        patch: operations["checkPathPatch"];
+        trace?: never;
+    };
+    "/auth/v1/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify an API key for another backend
+         * @description Answers 200 once the caller is admitted: valid, or not and why.
+         */
+        post: operations["verifyKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -600,6 +708,30 @@ export interface components {
         FileLinkInput: {
             /** @default 3600 */
             expires_in?: number;
+        };
+        /** KeyVerification */
+        KeyVerification: {
+            valid: boolean;
+            /**
+             * @description Why not valid
+             * @enum {string}
+             */
+            code?: "invalid_credentials" | "key_revoked" | "key_expired" | "insufficient_scope" | "rate_limited" | "tenant_suspended" | "missing_credentials";
+            tenant?: {
+                id: string;
+                slug: string;
+                plan: string;
+                status: string;
+            };
+            key_id?: string;
+            /** @enum {string} */
+            type?: "secret" | "restricted";
+            scopes?: string[];
+            ratelimit?: {
+                limit: number;
+                remaining: number;
+                reset: number;
+            };
         };
         /**
          * Problem
@@ -766,6 +898,13 @@ export interface components {
             bytes_out: number;
             stored_bytes: number | null;
             file_count: number | null;
+        };
+        /** VerifyKeyRequest */
+        VerifyKeyRequest: {
+            /** @description The API key to verify */
+            key: string;
+            /** @description Scopes the key must hold, all of them */
+            required_scopes?: string[];
         };
         /** WhoAmI */
         WhoAmI: {
@@ -5243,6 +5382,1946 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
+    checkGet: {
+        parameters: {
+            query?: {
+                /** @description Scopes the location requires (spaces or commas) */
+                scope?: string;
+            };
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkPut: {
+        parameters: {
+            query?: {
+                /** @description Scopes the location requires (spaces or commas) */
+                scope?: string;
+            };
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkPost: {
+        parameters: {
+            query?: {
+                /** @description Scopes the location requires (spaces or commas) */
+                scope?: string;
+            };
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkDelete: {
+        parameters: {
+            query?: {
+                /** @description Scopes the location requires (spaces or commas) */
+                scope?: string;
+            };
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkOptions: {
+        parameters: {
+            query?: {
+                /** @description Scopes the location requires (spaces or commas) */
+                scope?: string;
+            };
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkHead: {
+        parameters: {
+            query?: {
+                /** @description Scopes the location requires (spaces or commas) */
+                scope?: string;
+            };
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkPatch: {
+        parameters: {
+            query?: {
+                /** @description Scopes the location requires (spaces or commas) */
+                scope?: string;
+            };
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkPathGet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path: {
+                /** @description The original path, slashes included */
+                original: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkPathPut: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path: {
+                /** @description The original path, slashes included */
+                original: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkPathPost: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path: {
+                /** @description The original path, slashes included */
+                original: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkPathDelete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path: {
+                /** @description The original path, slashes included */
+                original: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkPathOptions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path: {
+                /** @description The original path, slashes included */
+                original: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkPathHead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path: {
+                /** @description The original path, slashes included */
+                original: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    checkPathPatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The original method (nginx, haproxy) */
+                "X-Original-Method"?: string;
+                /** @description The original target (nginx, haproxy) */
+                "X-Original-URI"?: string;
+                /** @description The original method (Traefik) */
+                "X-Forwarded-Method"?: string;
+                /** @description The original target (Traefik) */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original Host */
+                "X-Forwarded-Host"?: string;
+                /** @description Scopes the location requires (spaces or commas) */
+                "X-Required-Scope"?: string;
+            };
+            path: {
+                /** @description The original path, slashes included */
+                original: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Admitted: X-Tenant-Id, X-Tenant-Slug, X-Tenant-Plan, X-Auth-Mode, X-Auth-Key-Id, X-Scopes and RateLimit-* headers, no body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `invalid_original_request`, `invalid_required_scope` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_original_request" | "invalid_required_scope";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended`, `untrusted_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended" | "untrusted_proxy";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    verifyKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The verdict */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyVerification"];
+                };
+            };
+            /** @description Problem: `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_json";
+                    };
+                };
+            };
+            /** @description Problem: `invalid_credentials`, `missing_credentials` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_credentials" | "missing_credentials";
+                    };
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
                     };
                 };
             };
