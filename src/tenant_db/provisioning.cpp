@@ -23,7 +23,8 @@ boost::asio::awaitable<base::Result<std::string>> BuildDatabase(const TenantData
                                                                 boost::asio::thread_pool* workers,
                                                                 std::string tenant_id) {
   // Creating, migrating and fsyncing a database blocks for milliseconds.
-  std::function<base::Result<std::string>()> build = [&databases, tenant_id] {
+  std::function<base::Result<std::string>()> build = [&databases,
+                                                      tenant_id]() -> base::Result<std::string> {
     base::CrashPoint("tenant_create.before_database");
     TENANTD_RETURN_IF_ERROR(databases.Provision(tenant_id));
     base::CrashPoint("tenant_create.after_database");
