@@ -21,15 +21,21 @@ constexpr std::size_t kMaxCached = 100'000;
 // A session of a tenant purged meanwhile has nothing to belong to: it is
 // dropped, not written (the WHERE EXISTS), so one cannot fail the batch.
 awaitable<base::Status> Insert(storage::Transaction& tx, const SessionRecord& s) {
-  co_return co_await tx.Exec(
-      "INSERT INTO sessions (" + std::string(kColumns) +
-          ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11"
-          " WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $3)",
-      s.id, s.id_hash, s.tenant_id, s.auth_mode,
-      s.key_id.empty() ? std::nullopt : std::optional<std::string>(s.key_id),
+  // The statement and its parameters are built before the co_await, not in
+  // it: GCC 12 at -O3 freed a temporary of the conditional expressions below
+  // twice when they sat inside the co_await ("free(): invalid pointer" on a
+  // session flush, Release build only).
+  const auto optional = [](const std::string& v) {
+    return v.empty() ? std::nullopt : std::optional<std::string>(v);
+  };
+  const std::string sql = "INSERT INTO sessions (" + std::string(kColumns) +
+                          ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11"
+                          " WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $3)";
+  storage::Params params = storage::MakeParams(
+      s.id, s.id_hash, s.tenant_id, s.auth_mode, optional(s.key_id),
       base::FormatRfc3339(s.created_at), base::FormatRfc3339(s.last_seen_at),
-      base::FormatRfc3339(s.expires_at), s.ip, s.user_agent,
-      s.secret_id.empty() ? std::nullopt : std::optional<std::string>(s.secret_id));
+      base::FormatRfc3339(s.expires_at), s.ip, s.user_agent, optional(s.secret_id));
+  co_return co_await tx.Exec(sql, std::move(params));
 }
 
 base::Result<SessionRecord> ReadSession(const storage::Row& row) {
