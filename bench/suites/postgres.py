@@ -125,11 +125,13 @@ def _create(results):
     if sqlite:
         rows.append(["SQLite (`control.db`)", f"{sqlite['create_seconds']} s",
                      f"{sqlite['create_per_second']} /s", "1.00",
-                     provisioning.verdict(sqlite['create_seconds'], sqlite['tenants']), f"{sqlite['server_peak_rss_mib']} MiB"])
-    ratio = report.r2(report.ratio(x['create_per_second'], sqlite['create_per_second'])) if sqlite else "n/a"
+                     provisioning.verdict(sqlite["create_seconds"], sqlite["tenants"]),
+                     f"{sqlite['server_peak_rss_mib']} MiB"])
+    ratio = (report.r2(report.ratio(x["create_per_second"], sqlite["create_per_second"]))
+             if sqlite else "n/a")
     rows.append([f"PostgreSQL {x['pg_version']}", f"{x['create_seconds']} s",
                  f"{x['create_per_second']} /s", f"**{ratio}**",
-                 provisioning.verdict(x['create_seconds'], n), f"{x['server_peak_rss_mib']} MiB"])
+                 provisioning.verdict(x["create_seconds"], n), f"{x['server_peak_rss_mib']} MiB"])
     return f"""### Creating {n} tenants
 
 - As in "Provisioning" above (a fresh `tenantd serve` on an empty data
