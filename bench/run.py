@@ -13,8 +13,12 @@ the Hono + better-sqlite3 peer (bench/peers); the same read over
 BENCH_MANY_TENANTS tenants (uniform, Zipf, a hot tenant beside cold ones);
 tenantd's memory; creating and migrating BENCH_PROVISION_TENANTS tenants;
 backup and restore of a big tenant; 1 GiB file transfers against nginx
-sendfile; the Google Benchmark hot paths. One module per benchmark in
-bench/suites/, shared helpers in bench/lib/.
+sendfile; the Google Benchmark hot paths; with the control store on a
+PostgreSQL 15 of the harness's own, the product read (against the same on
+SQLite) and creating BENCH_PROVISION_TENANTS tenants; an API-key request
+through nginx `auth_request` to tenantd's /auth/v1/check against nginx
+alone. One module per benchmark in bench/suites/, shared helpers in
+bench/lib/.
 
 Exits non-zero when something cannot be built, started or measured. A missed
 performance target is not a failure: the report says FAIL.
@@ -47,17 +51,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import load, report, wrk  # noqa: E402
 from lib.context import Context, Knobs, check_tools, stop_everything  # noqa: E402
 from lib.procs import BenchError, log, wait_quiet  # noqa: E402
-from suites import (backup_restore, files, healthz, hot_paths, many_tenants, memory,  # noqa: E402
-                    peer, products, provisioning, redis, whoami)
+from suites import (backup_restore, files, forward_auth, healthz, hot_paths,  # noqa: E402
+                    many_tenants, memory, peer, postgres, products, provisioning, redis, whoami)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Modules whose series run together under load, in this order each round.
-LOAD_MODULES = [healthz, whoami, redis, products, peer, many_tenants, memory]
-# Modules that run on their own, one after the other.
-STANDALONE_MODULES = [provisioning, backup_restore, files, hot_paths]
+LOAD_MODULES = [healthz, whoami, redis, products, postgres, forward_auth, peer, many_tenants, memory]
+# Modules that run on their own, one after the other. A module in both lists
+# (postgres) has a part of each; its report comes with the standalone ones.
+STANDALONE_MODULES = [provisioning, postgres, backup_restore, files, hot_paths]
 # What a module's report compares with.
 NEEDS = {"whoami": ["healthz"], "redis": ["healthz", "whoami"], "peer": ["products"],
-         "many_tenants": ["products"], "memory": ["healthz", "products"]}
+         "many_tenants": ["products"], "memory": ["healthz", "products"],
+         "postgres": ["products", "provisioning"]}
 
 
 def selected(only):
@@ -132,7 +138,7 @@ def measure(ctx, chosen):
         if m.NAME in chosen:
             log(f"{m.NAME}: {m.__doc__.splitlines()[0]}")
             wait_quiet(ctx.knobs.quiet_wait)
-            results[m.NAME] = m.run(ctx)
+            results[m.NAME] = dict(results.get(m.NAME, {}), **m.run(ctx))
     return results
 
 
@@ -172,7 +178,7 @@ absolute numbers, with other machines.
 - Versions: tenantd {m['tenantd_version']} ({m['build_type']} build, {m['compiler']}),
   nginx {m['nginx_version']}, wrk {m['wrk_version']}, Google Benchmark {m['benchmark_version']}
 """]
-    for mod in LOAD_MODULES + STANDALONE_MODULES:
+    for mod in [m for m in LOAD_MODULES if m not in STANDALONE_MODULES] + STANDALONE_MODULES:
         if mod.NAME in results:
             parts.append(mod.render(results))
         if mod is memory and "load" in results:
@@ -186,7 +192,8 @@ make bench    # builds Release with -DTENANTD_BUILD_BENCH=ON, then runs bench/ru
 Environment knobs: `BENCH_RUNS` (wrk runs per series), `BENCH_DURATION`
 (seconds per run), `BENCH_WARMUP` (seconds), `BENCH_TENANTS` (tenants of the
 product read), `BENCH_MANY_TENANTS` (tenants of the more-tenants-than-handles
-read), `BENCH_PROVISION_TENANTS` (tenants created and migrated),
+read), `BENCH_PROVISION_TENANTS` (tenants created and migrated, and created
+with the control store on PostgreSQL),
 `BENCH_BACKUP_PRODUCTS` and `BENCH_BACKUP_MIB` (the backed-up tenant),
 `BENCH_FILES_RUNS` (1 GiB transfers per server), `BENCH_MIN_TIME` (Google
 Benchmark seconds per benchmark), `BENCH_QUIET_WAIT` (longest wait for the
@@ -221,9 +228,15 @@ def summary(results):
                         ("products", "nginx_product", "product read / nginx"),
                         ("products", "hono", "product read / Hono peer"),
                         ("many_uniform", "products", "many tenants, uniform / product read"),
-                        ("many_zipf", "products", "many tenants, Zipf / product read")):
+                        ("many_zipf", "products", "many tenants, Zipf / product read"),
+                        ("products_pg", "products", "product read, control store on PostgreSQL / SQLite"),
+                        ("forward_auth", "forward_plain", "nginx + auth_request / nginx alone")):
         if a in med and b in med:
             print(f"{label}: {report.ratio(med[a]['rps'], med[b]['rps']):.2f}")
+    if "provision_tenants" in results.get("postgres", {}):
+        pg, sq = results["postgres"], results.get("provisioning", {})
+        print(f"tenants created/s, control store on PostgreSQL: {pg['create_per_second']}"
+              + (f" (SQLite: {sq['create_per_second']})" if sq else ""))
     if "memory" in results:
         print(f"tenantd peak RSS: {results['memory']['hwm_mib']} MiB")
     other = results.get("load", {}).get("other_cpu_percent", 0)

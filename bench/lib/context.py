@@ -114,6 +114,30 @@ class Context:
         return self._server("tenantd_many", lambda: servers.Tenantd(
             self.tenantd_bin, self.work, "tenantd-many"))
 
+    def postgres(self):
+        return self._server("postgres", lambda: servers.Postgres(self.work))
+
+    def tenantd_pg(self):
+        """A tenantd whose control store is on PostgreSQL (a database of its
+        own in the run's cluster), for the product read beside the main one."""
+        def make():
+            url = self.postgres().create_database("bench_read")
+            return servers.Tenantd(self.tenantd_bin, self.work, "tenantd-pg",
+                                   env={"TENANTD_DATABASE_URL": url})
+        return self._server("tenantd_pg", make)
+
+    def tenantd_forward(self):
+        """A tenantd that trusts the loopback nginx of the forward-auth series."""
+        return self._server("tenantd_forward", lambda: servers.Tenantd(
+            self.tenantd_bin, self.work, "tenantd-forward",
+            env={"TENANTD_TRUSTED_PROXIES": "127.0.0.1"}))
+
+    def forward_nginx(self):
+        """nginx of bench/nginx-forward-auth.conf, checking with tenantd_forward."""
+        return self._server("forward_nginx", lambda: servers.ForwardAuthNginx(
+            self.work, os.path.join(self.root, "bench", "nginx-forward-auth.conf"),
+            self.tenantd_forward().port))
+
     def peer(self):
         def make():
             scratch = os.path.join(self.build_dir, "bench-peers")
@@ -137,6 +161,18 @@ class Context:
             pairs, size = servers.create_readers(self.tenantd(), self.knobs.tenants, "reader")
             return servers.write_targets(pairs, os.path.join(self.work, "products.lua")), size
         return self._once("readers", make)
+
+    def pg_readers(self):
+        """(targets file, answer bytes): the readers() set-up on tenantd_pg."""
+        def make():
+            log(f"setting up {self.knobs.tenants} tenants on the tenantd with PostgreSQL")
+            pairs, size = servers.create_readers(self.tenantd_pg(), self.knobs.tenants, "reader")
+            return servers.write_targets(pairs, os.path.join(self.work, "products-pg.lua")), size
+        return self._once("pg_readers", make)
+
+    def forward_key(self):
+        """A secret API key of a tenant on tenantd_forward."""
+        return self._once("forward_key", lambda: servers.create_tenant(self.tenantd_forward(), "forward")[1])
 
     def many_readers(self):
         """(targets file, hot-tenant file, answer bytes) on tenantd_many."""
@@ -162,6 +198,10 @@ def check_tools(ctx, chosen):
         binaries.append(ctx.hot_paths_bin)
     if "provisioning" in chosen:
         binaries.append(ctx.tenantd_next_bin)
+    if "postgres" in chosen:
+        for tool in ("initdb", "postgres", "pg_isready", "psql", "createdb"):
+            if not os.access(os.path.join(servers.PG_BIN, tool), os.X_OK):
+                raise BenchError(f"{servers.PG_BIN}/{tool} not found: install postgresql-15 (make deps)")
     for path in binaries:
         if not os.access(path, os.X_OK):
             raise BenchError(f"{path} not found; build with -DTENANTD_BUILD_BENCH=ON (make release)")

@@ -5,6 +5,7 @@ other work)."""
 
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -41,26 +42,35 @@ def free_port():
 
 class Processes:
     """Every long-running process of the run, stopped in reverse order by
-    stop_all() (TERM, then KILL after 5 s), also when the run fails."""
+    stop_all() (stop_signal, TERM by default, then KILL after 5 s), also
+    when the run fails; a process's `cleanup` runs once it has stopped."""
 
     def __init__(self):
         self._procs = []
+        self._how = {}  # pid -> (stop signal, cleanup or None)
 
-    def start(self, argv, log_path, env=None, cwd=None):
+    def start(self, argv, log_path, env=None, cwd=None, user=None,
+              stop_signal=signal.SIGTERM, cleanup=None):
         out = open(log_path, "wb")
         try:
             proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+                                    stdin=subprocess.DEVNULL, env=env, cwd=cwd, user=user)
+        except OSError:
+            if cleanup:
+                cleanup()
+            raise
         finally:
             out.close()
         self._procs.append(proc)
+        self._how[proc.pid] = (stop_signal, cleanup)
         return proc
 
     def stop(self, proc):
         if proc is None:
             return
+        stop_signal, cleanup = self._how.pop(proc.pid, (signal.SIGTERM, None))
         if proc.poll() is None:
-            proc.terminate()
+            proc.send_signal(stop_signal)
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -68,6 +78,8 @@ class Processes:
                 proc.wait()
         if proc in self._procs:
             self._procs.remove(proc)
+        if cleanup:
+            cleanup()
 
     def stop_all(self):
         for proc in reversed(list(self._procs)):

@@ -1,14 +1,19 @@
 """The servers of a run: tenantd (on its own data directory, with the bench
-plan's limits out of reach), nginx (`return 200` baselines), redis-server;
-and the tenants they are loaded with, created through tenantd's HTTP API."""
+plan's limits out of reach), nginx (`return 200` baselines), redis-server,
+PostgreSQL 15; and the tenants they are loaded with, created through
+tenantd's HTTP API."""
 
 import hashlib
 import hmac
 import http.client
 import json
 import os
+import pwd
 import secrets
+import shutil
+import signal
 import subprocess
+import tempfile
 import threading
 import time
 from email.utils import formatdate
@@ -280,6 +285,71 @@ class Nginx:
         PROCS.stop(self.proc)
 
 
+class ForwardAuthNginx:
+    """nginx of bench/nginx-forward-auth.conf (a template: @AUTH_PORT@ checks
+    every request with tenantd's /auth/v1/check before passing it to the
+    upstream at @APP_PORT@, @PLAIN_PORT@ passes it without asking), in the
+    foreground on free ports, checking with the tenantd at `tenantd_port`."""
+
+    def __init__(self, work, template, tenantd_port):
+        self.dir = os.path.join(work, "nginx-forward-auth")
+        self.template, self.tenantd_port = template, tenantd_port
+        self.proc = None
+        self.auth_port = self.plain_port = self.app_port = None
+
+    def _write(self, conf):
+        with open(self.template) as f:
+            text = f.read()
+        values = {"@USER@": "user root;" if os.geteuid() == 0 else "", "@DIR@": self.dir,
+                  "@AUTH_PORT@": self.auth_port, "@PLAIN_PORT@": self.plain_port,
+                  "@APP_PORT@": self.app_port, "@TENANTD_PORT@": self.tenantd_port}
+        for key, value in values.items():
+            if key not in text:
+                raise BenchError(f"{self.template} lacks the placeholder {key}")
+            text = text.replace(key, str(value))
+        with open(conf, "w") as f:
+            f.write(text)
+
+    def start(self):
+        d = self.dir
+        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+        os.makedirs(os.path.join(d, "tmp"), exist_ok=True)
+        conf = os.path.join(d, "nginx.conf")
+        log_path = os.path.join(d, "logs", "error.log")
+        for _ in range(3):
+            self.auth_port, self.plain_port, self.app_port = free_port(), free_port(), free_port()
+            self._write(conf)
+            base = ["nginx", "-p", d + "/", "-e", log_path, "-c", conf]
+            test = subprocess.run(base + ["-t"], capture_output=True, text=True)
+            if test.returncode != 0:
+                raise BenchError(f"nginx rejected {conf}:\n{test.stderr}")
+            self.proc = PROCS.start(base + ["-g", "daemon off;"], os.path.join(d, "stdout.txt"))
+            if wait_http(self.proc, self.plain_port, "/orders"):
+                log(f"nginx (forward auth) pid {self.proc.pid} on ports {self.auth_port} (auth), "
+                    f"{self.plain_port} (no auth), {self.app_port} (upstream)")
+                return self
+            PROCS.stop(self.proc)
+        raise BenchError(f"nginx (forward auth) did not start:\n{tail(log_path)}")
+
+    def pids(self):
+        return descendants(self.proc.pid)
+
+    def stop(self):
+        PROCS.stop(self.proc)
+
+
+class Endpoint:
+    """What a series loads when the server under test is several processes:
+    a port, and every process charged with the CPU (nginx and tenantd behind
+    it; tenantd and its PostgreSQL)."""
+
+    def __init__(self, port, *servers):
+        self.port, self.servers = port, servers
+
+    def pids(self):
+        return [pid for s in self.servers for pid in s.pids()]
+
+
 class Redis:
     """redis-server on a free loopback port, no persistence."""
 
@@ -313,6 +383,119 @@ class Redis:
 
     def pids(self):
         return [self.proc.pid]
+
+    def stop(self):
+        PROCS.stop(self.proc)
+
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+class Postgres:
+    """A PostgreSQL 15 cluster of the run's own: initdb into a temporary
+    directory, the server on a free loopback port, as the `postgres` user
+    when the harness runs as root (PostgreSQL refuses to run as root).
+    Durable as in production (fsync and synchronous commit on): the figures
+    are those of a real control store. Trust authentication, loopback only.
+    Stopped with a fast shutdown (SIGINT) and its directory removed by
+    stop(), also when the run fails (PROCS.stop_all); its log is kept in
+    the work directory."""
+
+    ROLE = "tenantd"
+
+    def __init__(self, work):
+        self.work = work
+        self.log_path = os.path.join(work, "postgres.log")
+        self.dir = None
+        self.proc = None
+        self.port = None
+        self.user = "postgres" if os.geteuid() == 0 else None
+
+    def _pg(self, tool, *args):
+        """Runs a PostgreSQL client tool; BenchError with its output if it fails."""
+        argv = [os.path.join(PG_BIN, tool), *args]
+        out = subprocess.run(argv, capture_output=True, text=True, cwd=self.dir, user=self.user)
+        if out.returncode != 0:
+            raise BenchError(f"postgres: {tool} failed ({out.returncode}): "
+                             f"{(out.stderr or out.stdout).strip()[-1000:]}")
+        return out.stdout
+
+    def _make_cluster(self):
+        if not os.access(os.path.join(PG_BIN, "initdb"), os.X_OK):
+            raise BenchError(f"{PG_BIN}/initdb not found: install postgresql-15 (make deps)")
+        self.dir = tempfile.mkdtemp(prefix="tenantd-bench-pg.", dir=os.environ.get("TMPDIR", "/tmp"))
+        if self.user:
+            try:
+                pg = pwd.getpwnam(self.user)
+            except KeyError:
+                self._remove()
+                raise BenchError("no `postgres` user: install postgresql-15 (make deps)") from None
+            os.chown(self.dir, pg.pw_uid, pg.pw_gid)
+        try:
+            self._pg("initdb", "-D", os.path.join(self.dir, "data"), "-U", "postgres", "--auth=trust",
+                     "--no-instructions", "-E", "UTF8", "--locale=C.UTF-8")
+        except BenchError:
+            self._remove()
+            raise
+
+    def _remove(self):
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+    def _ready(self, seconds=30):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            ready = subprocess.run([os.path.join(PG_BIN, "pg_isready"), "-q", "-h", "127.0.0.1",
+                                    "-p", str(self.port)], capture_output=True)
+            if ready.returncode == 0:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def start(self):
+        self._make_cluster()
+        for _ in range(3):
+            self.port = free_port()
+            self.proc = PROCS.start(
+                [os.path.join(PG_BIN, "postgres"), "-D", os.path.join(self.dir, "data"),
+                 "-p", str(self.port), "-k", self.dir, "-c", "listen_addresses=127.0.0.1"],
+                self.log_path, cwd=self.dir, user=self.user, stop_signal=signal.SIGINT,
+                cleanup=self._remove)
+            if self._ready():
+                log(f"postgres pid {self.proc.pid} on port {self.port} ({self.dir})")
+                self._pg("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-qAt",
+                         "-v", "ON_ERROR_STOP=1", "-c", f"CREATE ROLE {self.ROLE} LOGIN")
+                return self
+            exited = self.proc.poll() is not None
+            PROCS.stop(self.proc)  # removes the cluster's directory too
+            if not exited:
+                raise BenchError(f"postgres did not accept connections in 30 s:\n{tail(self.log_path)}")
+            # Most likely another process took the port first: a new cluster on a new port.
+            self._make_cluster()
+        self._remove()
+        raise BenchError(f"postgres did not start:\n{tail(self.log_path)}")
+
+    def create_database(self, name):
+        """A new database owned by the unprivileged role tenantd connects as
+        (docs/operations.md, Running on PostgreSQL: no superuser needed);
+        returns its TENANTD_DATABASE_URL."""
+        self._pg("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                 "-O", self.ROLE, name)
+        return f"postgres://{self.ROLE}@127.0.0.1:{self.port}/{name}"
+
+    def sql(self, database, query):
+        """One query as the superuser; its rows as text lines."""
+        return self._pg("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-qAt",
+                        "-v", "ON_ERROR_STOP=1", "-d", database, "-c", query).splitlines()
+
+    def version(self):
+        return self.sql("postgres", "SHOW server_version")[0].split()[0]
+
+    def pids(self):
+        return descendants(self.proc.pid)
 
     def stop(self):
         PROCS.stop(self.proc)
