@@ -1,6 +1,7 @@
 #include "session/sql_session_store.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "storage/database.h"
 #include "storage/run_to_completion.h"
@@ -95,6 +96,7 @@ awaitable<base::Status> SqlSessionStore::FlushAsync() {
   {
     std::lock_guard lock(mu_);
     batch.swap(pending_);
+    for (const auto& [hash, s] : batch) in_flight_.emplace(hash, s);
   }
   if (batch.empty()) co_return Done();
   base::Status written = Done();
@@ -104,11 +106,32 @@ awaitable<base::Status> SqlSessionStore::FlushAsync() {
     written = co_await Insert(**tx, it->second);
   }
   if (written) written = co_await (*tx)->Commit();
-  if (!written) {
+  std::vector<std::string> to_delete;  // written, but removed meanwhile
+  {
     std::lock_guard lock(mu_);
-    for (auto& [hash, s] : batch) pending_.try_emplace(hash, std::move(s));
+    for (auto& [hash, s] : batch) {
+      in_flight_.erase(hash);
+      if (removed_in_flight_.erase(hash) > 0) {
+        if (written) to_delete.push_back(hash);
+      } else if (!written) {
+        pending_.try_emplace(hash, std::move(s));  // for the next round
+      }
+    }
+  }
+  for (const std::string& hash : to_delete) {
+    base::Status deleted = co_await db_.Exec("DELETE FROM sessions WHERE id_hash = $1", hash);
+    if (!deleted) co_return deleted;
   }
   co_return written;
+}
+
+template <class Pred>
+int64_t SqlSessionStore::RemoveInFlight(Pred removed) {
+  int64_t n = 0;
+  for (const auto& [hash, s] : in_flight_) {
+    if (removed(s) && removed_in_flight_.insert(hash).second) ++n;
+  }
+  return n;
 }
 
 void SqlSessionStore::Remember(const SessionRecord& s) {
@@ -144,7 +167,8 @@ awaitable<base::Result<std::optional<SessionRecord>>> SqlSessionStore::FindLiveA
   uint64_t removals = 0;
   {
     std::lock_guard lock(mu_);
-    for (const auto* map : {&pending_, &cache_}) {
+    if (removed_in_flight_.contains(key)) co_return std::optional<SessionRecord>();
+    for (const auto* map : {&pending_, &in_flight_, &cache_}) {
       if (const auto it = map->find(key); it != map->end()) {
         if (it->second.expires_at <= now) co_return std::optional<SessionRecord>();
         co_return std::optional<SessionRecord>(it->second);
@@ -199,6 +223,10 @@ awaitable<base::Result<bool>> SqlSessionStore::DestroyAsync(std::string_view id_
   {
     std::lock_guard lock(mu_);
     was_pending = pending_.erase(key) > 0;
+    if (in_flight_.contains(key)) {
+      removed_in_flight_.insert(key);
+      was_pending = true;
+    }
     cache_.erase(key);
     ++removals_;
   }
@@ -242,15 +270,18 @@ base::Result<bool> SqlSessionStore::Revoke(std::string_view tenant_id, std::stri
 awaitable<base::Result<bool>> SqlSessionStore::RevokeAsync(std::string_view tenant_id,
                                                            std::string_view id) {
   TENANTD_CO_RETURN_IF_ERROR(co_await FlushAsync());
+  int64_t in_flight = 0;  // being written by the flusher thread right now
   {
     std::lock_guard lock(mu_);
     std::erase_if(cache_, [&](const auto& entry) { return entry.second.id == id; });
+    in_flight = RemoveInFlight(
+        [&](const SessionRecord& r) { return r.id == id && r.tenant_id == tenant_id; });
     ++removals_;
   }
   TENANTD_CO_TRY(
       storage::Rows deleted,
       co_await db_.Query("DELETE FROM sessions WHERE id = $1 AND tenant_id = $2", id, tenant_id));
-  co_return deleted.affected > 0;
+  co_return deleted.affected > 0 || in_flight > 0;
 }
 
 base::Result<int64_t> SqlSessionStore::RevokeAll(std::string_view tenant_id) {
@@ -259,14 +290,16 @@ base::Result<int64_t> SqlSessionStore::RevokeAll(std::string_view tenant_id) {
 
 awaitable<base::Result<int64_t>> SqlSessionStore::RevokeAllAsync(std::string_view tenant_id) {
   TENANTD_CO_RETURN_IF_ERROR(co_await FlushAsync());
+  int64_t in_flight = 0;  // being written by the flusher thread right now
   {
     std::lock_guard lock(mu_);
     std::erase_if(cache_, [&](const auto& entry) { return entry.second.tenant_id == tenant_id; });
+    in_flight = RemoveInFlight([&](const SessionRecord& r) { return r.tenant_id == tenant_id; });
     ++removals_;
   }
   TENANTD_CO_TRY(storage::Rows deleted,
                  co_await db_.Query("DELETE FROM sessions WHERE tenant_id = $1", tenant_id));
-  co_return deleted.affected;
+  co_return deleted.affected + in_flight;
 }
 
 base::Result<int64_t> SqlSessionStore::PurgeExpired(base::TimePoint now) {

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "session/session_store.h"
 
@@ -69,12 +70,23 @@ class SqlSessionStore : public SessionStore {
  private:
   void FlushLoop();
   void Remember(const SessionRecord& s);  // caller holds mu_
+  // Marks the in-flight sessions `removed` selects as removed; caller holds mu_.
+  // How many it marked.
+  template <class Pred>
+  int64_t RemoveInFlight(Pred removed);
 
   storage::Database& db_;
 
   std::mutex mu_;                                           // the maps and the flusher's state
   std::unordered_map<std::string, SessionRecord> pending_;  // by id_hash, not yet written
   std::unordered_map<std::string, SessionRecord> cache_;    // by id_hash
+  // Sessions a flush is writing right now (taken out of pending_, not yet
+  // committed): still found by lookups. One removed meanwhile goes into
+  // removed_in_flight_: lookups no longer find it, and the flush deletes
+  // it again once its insert has committed, so a sign-out or revocation
+  // racing the flush cannot be undone by it.
+  std::unordered_map<std::string, SessionRecord> in_flight_;
+  std::unordered_set<std::string> removed_in_flight_;
   // Bumped by every removal, so a read that raced one is not cached.
   uint64_t removals_ = 0;
   std::condition_variable wake_;
