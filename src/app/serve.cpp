@@ -19,6 +19,7 @@
 #include "auth/tenant_auth.h"
 #include "backup/backup.h"
 #include "backup/restore.h"
+#include "base/clock.h"
 #include "base/data_dir.h"
 #include "base/version.h"
 #include "control/control_store.h"
@@ -92,6 +93,8 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   if (!control_db) return Fail(control_db.error().public_message);
   control::ControlStoreOptions store_options;
   store_options.plans = config.plans.Names();
+  store_options.max_staleness = config.cache_max_staleness;
+  store_options.clock = &base::ServerClock();
   auto store = storage::RunToCompletion(
       control::ControlStore::Open(std::move(*control_db), *box, std::move(store_options)));
   if (!store) {

@@ -57,8 +57,8 @@ Directory::ThreadCache& Directory::Cache() {
   return cache;
 }
 
-boost::asio::awaitable<Directory::ThreadCache*> Directory::FreshCache() {
-  co_await store_.RefreshGeneration();
+boost::asio::awaitable<base::Result<Directory::ThreadCache*>> Directory::FreshCache() {
+  TENANTD_CO_RETURN_IF_ERROR(co_await store_.RefreshGeneration());
   co_return &Cache();
 }
 
@@ -66,7 +66,7 @@ template <class Value, class Load>
 Directory::Lookup<Value> Directory::Find(
     std::unordered_map<std::string, std::shared_ptr<const Value>> ThreadCache::*map,
     std::string key, Load load) {
-  ThreadCache* cache = co_await FreshCache();
+  TENANTD_CO_TRY(ThreadCache * cache, co_await FreshCache());
   if (const auto it = (cache->*map).find(key); it != (cache->*map).end()) co_return it->second;
   const uint64_t generation = store_.Generation();
   auto loaded = co_await load();
@@ -92,7 +92,7 @@ Directory::Lookup<control::Tenant> Directory::Tenant(std::string_view id_or_slug
 
 Directory::Lookup<control::AppCredentials> Directory::AppKey(std::string_view app_key) {
   std::string key(app_key);
-  ThreadCache* cache = co_await FreshCache();
+  TENANTD_CO_TRY(ThreadCache * cache, co_await FreshCache());
   if (cache->unknown_app_keys.contains(key)) {
     co_return std::shared_ptr<const control::AppCredentials>();
   }

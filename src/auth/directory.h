@@ -50,8 +50,9 @@ class Directory {
  private:
   struct ThreadCache;
   ThreadCache& Cache();
-  // The thread's cache, emptied first if the store changed.
-  boost::asio::awaitable<ThreadCache*> FreshCache();
+  // The thread's cache, emptied first if the store changed; an error when
+  // the store could not confirm it for longer than its max staleness.
+  boost::asio::awaitable<base::Result<ThreadCache*>> FreshCache();
   template <class Value, class Load>
   Lookup<Value> Find(
       std::unordered_map<std::string, std::shared_ptr<const Value>> ThreadCache::*map,

@@ -364,6 +364,13 @@ const std::vector<Setting>& Table() {
       return true;
     };
     t.push_back(std::move(database_url));
+    t.push_back(IntegerSetting(
+        "cache_max_staleness", "TENANTD_CACHE_MAX_STALENESS", "5",
+        "Seconds a server may answer from credentials it cached without confirming them with the "
+        "control store; past that it answers 503 until it can.",
+        1, 3600, [](Config& config, uint64_t value) {
+          config.cache_max_staleness = std::chrono::seconds(value);
+        }));
 
     // Holds a password: no flag (argv shows in `ps`), and never echoed.
     // The URL's parts are checked where it is used (redis module).

@@ -55,6 +55,9 @@ struct Config {
   // postgres://user:pass@host:port/db: the control store on PostgreSQL;
   // empty = SQLite at <data>/control.db. Holds a password.
   base::Secret database_url;
+  // How long cached credentials may go unconfirmed by the control store
+  // before requests answer 503 (a node cut off from PostgreSQL).
+  std::chrono::seconds cache_max_staleness{5};
   // redis://[user:pass@]host:port/db; empty = no Redis. Holds a password.
   base::Secret redis_url;
   std::string rate_limit_redis_down = "local";  // local | closed

@@ -24,10 +24,13 @@ using boost::asio::awaitable;
 constexpr std::chrono::milliseconds kSqlitePollInterval{1};
 constexpr std::chrono::milliseconds kPostgresPollInterval{50};
 
-int64_t SteadyNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
+int64_t SteadyNowNs(const base::Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock.Steady().time_since_epoch())
       .count();
+}
+
+int64_t Nanoseconds(std::chrono::milliseconds d) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
 }
 
 }  // namespace
@@ -77,6 +80,7 @@ Async<std::unique_ptr<ControlStore>> ControlStore::Open(std::unique_ptr<storage:
   impl->db = std::move(db);
   impl->box = &box;
   impl->options = std::move(options);
+  impl->last_confirmed_ns = SteadyNowNs(*impl->options.clock);  // migrations just read it
   impl->api_key_pepper =
       std::make_unique<crypto::HmacSha256Key>(box.DeriveKey("api-key-pepper").Reveal());
   co_return std::unique_ptr<ControlStore>(new ControlStore(std::move(impl)));
@@ -86,23 +90,36 @@ uint64_t ControlStore::Generation() const {
   return impl_->generation.load(std::memory_order_acquire);
 }
 
-awaitable<void> ControlStore::RefreshGeneration() {
+AsyncStatus ControlStore::RefreshGeneration() {
   // Another process's change shows only in the database: read the counter
   // its transaction bumped, at most once per interval and by one caller at
   // a time (the others go on with the generation they have).
-  const int64_t interval_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(impl_->options.change_poll_interval)
-          .count();
-  const int64_t now = SteadyNowNs();
+  const base::Clock& clock = *impl_->options.clock;
+  const int64_t now = SteadyNowNs(clock);
   int64_t last = impl_->last_epoch_poll_ns.load(std::memory_order_relaxed);
-  if (now - last < interval_ns ||
-      !impl_->last_epoch_poll_ns.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
-    co_return;
+  if (now - last >= Nanoseconds(impl_->options.change_poll_interval) &&
+      impl_->last_epoch_poll_ns.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+    auto rows = co_await impl_->db->Query("SELECT value FROM cache_epoch WHERE id = 1");
+    if (rows && !rows->empty()) {
+      const int64_t epoch = rows->front().Int64(0);
+      if (impl_->last_epoch.exchange(epoch) != epoch) impl_->Changed();
+      impl_->last_confirmed_ns.store(SteadyNowNs(clock), std::memory_order_relaxed);
+      co_return base::Status();
+    }
   }
-  auto rows = co_await impl_->db->Query("SELECT value FROM cache_epoch WHERE id = 1");
-  if (!rows || rows->empty()) co_return;  // unreachable store: the caches stay as they are
-  const int64_t epoch = rows->front().Int64(0);
-  if (impl_->last_epoch.exchange(epoch) != epoch) impl_->Changed();
+  // Not read now (another caller is reading it, or it cannot be reached):
+  // the caches stay as they are while they are recent enough.
+  const int64_t bound = Nanoseconds(impl_->options.max_staleness);
+  const int64_t confirmed = impl_->last_confirmed_ns.load(std::memory_order_relaxed);
+  if (bound > 0 && SteadyNowNs(clock) - confirmed > bound) {
+    co_return base::MakeError(
+        base::ErrorCode::kUnavailable, "control_store_unavailable",
+        "The server cannot reach its control store to confirm that credentials are still valid; "
+        "try again shortly.",
+        "cached credentials unconfirmed for more than " +
+            std::to_string(impl_->options.max_staleness.count()) + " ms");
+  }
+  co_return base::Status();
 }
 
 base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(const storage::Row& row,

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/secret.h"
 #include "base/time.h"
@@ -197,6 +198,15 @@ struct ControlStoreOptions {
   // How often RefreshGeneration() reads the change counter another process
   // bumps. 0: the engine's default (SQLite 1 ms, PostgreSQL 50 ms).
   std::chrono::milliseconds change_poll_interval{0};
+  // How long the caches in front of the store may go without confirming
+  // that nothing changed (a successful read of the change counter). Past it
+  // RefreshGeneration() fails with 503 control_store_unavailable, so that a
+  // node cut off from the store stops serving credentials that may have
+  // been revoked meanwhile (TENANTD_CACHE_MAX_STALENESS). 0: no bound (the
+  // CLI, whose calls read the store anyway).
+  std::chrono::milliseconds max_staleness{0};
+  // Poll intervals and staleness are measured on its steady time.
+  const base::Clock* clock = &base::SystemClock();
 };
 
 // The control store's database: PostgreSQL when `database_url` is set
@@ -331,7 +341,10 @@ class ControlStore {
   uint64_t Generation() const;
   // Reads the change counter if the poll interval has passed since the last
   // read (one caller at a time; the others go on at once). Cheap otherwise.
-  boost::asio::awaitable<void> RefreshGeneration();
+  // Fails (kUnavailable "control_store_unavailable") only when the counter
+  // could not be read for longer than options.max_staleness: what the caches
+  // hold can then no longer be trusted.
+  AsyncStatus RefreshGeneration();
 
   // Platform settings (e.g. "admin_token_sha256").
   Async<std::optional<std::string>> GetSetting(std::string_view key);

@@ -32,6 +32,9 @@ struct ControlStore::Impl {
   std::atomic<uint64_t> generation{1};
   std::atomic<int64_t> last_epoch_poll_ns{0};
   std::atomic<int64_t> last_epoch{-1};
+  // When the counter was last read successfully (options.clock's steady
+  // time, ns): the caches are known current as of then.
+  std::atomic<int64_t> last_confirmed_ns{0};
 
   // Call after committing a change that a cache may hold.
   void Changed() { generation.fetch_add(1, std::memory_order_release); }

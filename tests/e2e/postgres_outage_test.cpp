@@ -16,6 +16,7 @@
 #include "support/http_client.h"
 #include "support/postgres_server.h"
 #include "support/problem.h"
+#include "support/server_clock.h"
 #include "support/test_server.h"
 
 namespace tenantd::test {
@@ -78,6 +79,39 @@ TEST(PostgresOutageTest, AnswersUnavailableWhileGoneAndServesAgainWithoutARestar
   EXPECT_TRUE(statuses.contains(200));
   RecordProperty("serving_again_ms",
                  std::to_string(std::chrono::duration_cast<milliseconds>(serving).count()));
+}
+
+// TENANTD_CACHE_MAX_STALENESS (api.md §10 "Many nodes"): a server cut off
+// from PostgreSQL answers from the credentials it cached while they are
+// recent, then refuses (503) rather than trust what may have been revoked
+// meanwhile on another node; the server's clock is moved, not waited for.
+TEST(PostgresOutageTest, CachedCredentialsAreNotTrustedPastTheMaxStaleness) {
+  PostgresCluster cluster;  // its own: this test stops it
+  ASSERT_EQ(cluster.Start(), "");
+  ServerClock clock;
+  TestServer server;
+  ServerOptions options{.env = clock.env()};
+  options.env.emplace_back("TENANTD_DATABASE_URL", cluster.Url());
+  options.env.emplace_back("TENANTD_CACHE_MAX_STALENESS", "5");
+  ASSERT_TRUE(server.Start(options));
+  Response created = server.CreateTenant("stale-cache");
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  const Headers app = {{"X-App-Key", StringAt(created.Json(), "credentials.app_key")},
+                       {"X-App-Secret", StringAt(created.Json(), "credentials.app_secret")}};
+  ASSERT_EQ(server.Request("GET", "/v1/whoami", app).status, 200);  // now cached
+
+  cluster.Stop();
+  Response recent = server.Request("GET", "/v1/whoami", app);
+  EXPECT_EQ(recent.status, 200) << "within the bound the cache answers: " << recent.Describe();
+  clock.Advance(std::chrono::seconds(6));
+  Response stale = server.Request("GET", "/v1/whoami", app);
+  EXPECT_TRUE(IsProblem(stale, 503, "control_store_unavailable")) << stale.Describe();
+  EXPECT_TRUE(HasNoInternals(stale));
+
+  ASSERT_EQ(cluster.Start(), "");
+  EXPECT_TRUE(PollUntil([&] { return server.Request("GET", "/v1/whoami", app).status == 200; },
+                        milliseconds(2000)))
+      << "not serving within 2 s of PostgreSQL's return";
 }
 
 TEST(PostgresOutageTest, AWrongUrlStopsStartUpWithOneLineAndNoPassword) {

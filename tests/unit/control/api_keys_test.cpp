@@ -234,7 +234,7 @@ TEST_P(ApiKeysTest, GenerationSeesAnotherProcesssChange) {
   auto other_db = OpenControlDatabase(dir_, url_);
   ASSERT_TRUE(other_db);
   ASSERT_TRUE(Await((*other_db)->Exec("SELECT 1")));
-  Await(store_->RefreshGeneration());
+  ASSERT_TRUE(Await(store_->RefreshGeneration()));
   const uint64_t g0 = store_->Generation();
   ASSERT_TRUE(
       Await((*other_db)->Exec("UPDATE tenants SET status = 'suspended' WHERE slug = 'two'")));
@@ -242,7 +242,7 @@ TEST_P(ApiKeysTest, GenerationSeesAnotherProcesssChange) {
   uint64_t g = g0;
   for (int i = 0; i < 200 && g == g0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    Await(store_->RefreshGeneration());
+    ASSERT_TRUE(Await(store_->RefreshGeneration()));
     g = store_->Generation();
   }
   EXPECT_NE(g, g0);
