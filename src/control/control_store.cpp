@@ -11,6 +11,7 @@
 #include "control/migrations.h"
 #include "crypto/crypto.h"
 #include "crypto/secret_box.h"
+#include "storage/errors.h"
 #include "storage/migrate.h"
 #include "storage/postgres/postgres_database.h"
 #include "storage/postgres/postgres_url.h"
@@ -104,7 +105,7 @@ AsyncStatus ControlStore::RefreshGeneration() {
       const int64_t epoch = rows->front().Int64(0);
       if (impl_->last_epoch.exchange(epoch) != epoch) impl_->Changed();
       impl_->last_confirmed_ns.store(SteadyNowNs(clock), std::memory_order_relaxed);
-      co_return base::Status();
+      co_return storage::Ok();
     }
   }
   // Not read now (another caller is reading it, or it cannot be reached):
@@ -119,7 +120,7 @@ AsyncStatus ControlStore::RefreshGeneration() {
         "cached credentials unconfirmed for more than " +
             std::to_string(impl_->options.max_staleness.count()) + " ms");
   }
-  co_return base::Status();
+  co_return storage::Ok();
 }
 
 base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(const storage::Row& row,
