@@ -221,7 +221,8 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   const tenant_api::FileRoutes file_routes(
       tenant_auth, auth_failures,
       tenant_api::FileHandlers{file_data, blobs, file_links, directory, config.plans, blocking,
-                               config.max_upload_size, &limits, config.public_url});
+                               config.max_upload_size, &limits, config.public_url},
+      config.public_file_rate);
   file_routes.Register(router);
   const forward_auth::ForwardAuthRoutes forward_auth_routes(
       {tenant_auth, auth_failures, directory, admin_auth,

@@ -346,6 +346,11 @@ const std::vector<Setting>& Table() {
         "Failed authentications per window for one app key or API key prefix before its "
         "requests answer 429.",
         1, 1000000, [](Config& config, uint64_t value) { config.auth_failures_per_key = value; }));
+    t.push_back(IntegerSetting(
+        "public_file_rate", "TENANTD_PUBLIC_FILE_RATE", "500",
+        "Public file requests (/public/…) one client IP may make per hour before they answer "
+        "429; 0 = no limit.",
+        0, 100000000, [](Config& config, uint64_t value) { config.public_file_rate = value; }));
 
     // Holds a password: no flag (argv shows in `ps`), and never echoed.
     // The URL's parts are checked where it is used (storage/postgres).

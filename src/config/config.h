@@ -52,6 +52,7 @@ struct Config {
   std::chrono::milliseconds rate_limit_window{60000};
   uint64_t auth_failures_per_ip = 10;    // failed authentications a window, per client IP
   uint64_t auth_failures_per_key = 100;  // … per app key or API key prefix
+  uint64_t public_file_rate = 500;       // public file requests an hour per client IP; 0 = off
   // postgres://user:pass@host:port/db: the control store on PostgreSQL;
   // empty = SQLite at <data>/control.db. Holds a password.
   base::Secret database_url;

@@ -1,5 +1,5 @@
 // File metadata in the tenant's own data (table `files`,
-// src/tenant_db/migrations/0003_files.sql). Like products, every function
+// src/tenant_db/migrations/0003_files.sql and 0004_public_files.sql). Like products, every function
 // works in one transaction on the tenant's data (tenant_db::TenantData::
 // Begin), so a tenant only ever reaches its own rows; the caller commits.
 #pragma once
@@ -26,6 +26,9 @@ struct FileRecord {
   std::string sha256;  // lowercase hex
   std::string storage_key;
   std::string created_at;  // RFC 3339 UTC, milliseconds
+  // Served without credentials at /public/<slug>/<id>/<filename> (api.md
+  // §14); new files are private. InsertFile stores it as given.
+  bool is_public = false;
 };
 
 struct FileTotals {
@@ -53,6 +56,13 @@ Async<std::optional<FileRecord>> GetFile(storage::Transaction& tx, std::string_v
 // Files after `after_id` in creation order, at most `limit`.
 Async<std::vector<FileRecord>> ListFiles(storage::Transaction& tx, std::string_view after_id,
                                          int limit);
+
+// Publishes (`is_public`) or withdraws the file and returns its row as it
+// now is; nullopt when there is no such file. Commit to make it visible:
+// the public route reads the row on every request, so the next request
+// after the commit sees the change.
+Async<std::optional<FileRecord>> SetFilePublic(storage::Transaction& tx, std::string_view id,
+                                               bool is_public);
 
 // Deletes the row and returns it (its storage key names the bytes to remove).
 Async<std::optional<FileRecord>> DeleteFile(storage::Transaction& tx, std::string_view id);

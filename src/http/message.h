@@ -92,5 +92,8 @@ struct Response {
 
 // Decodes %XX and '+'; nullopt on a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);
+// Every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~) as %XX
+// (upper-case hex): safe as one path segment or query value.
+std::string PercentEncode(std::string_view s);
 
 }  // namespace tenantd::http

@@ -12,8 +12,8 @@ namespace {
 
 using boost::asio::awaitable;
 
-constexpr std::array<const char*, 5> kKindNames = {"plan", "credential", "auth_route",
-                                                   "failed_auth_ip", "failed_auth_key"};
+constexpr std::array<const char*, 6> kKindNames = {
+    "plan", "credential", "auth_route", "failed_auth_ip", "failed_auth_key", "public_file_ip"};
 // api.md §4 lists API keys by their first 12 characters; the throttle keys
 // on the same prefix, so a flood of guesses under one prefix is one key.
 constexpr std::size_t kApiKeyPrefixChars = 12;
@@ -193,6 +193,23 @@ awaitable<base::Result<Admission>> TenantLimits::Admit(std::string_view plan_nam
   out.verdict = local_.Acquire(tenant_charges, Ns(now));
   CountRefusal(out.verdict);
   co_return out;
+}
+
+awaitable<base::Result<Decision>> TenantLimits::AdmitPublicFile(
+    std::string_view ip, uint64_t per_hour, std::chrono::steady_clock::time_point now) {
+  const std::string key = "pf:ip:" + std::string(ip);
+  const Charge charge{key, {per_hour, std::chrono::hours(1)}};
+  const std::span<const Charge> used(&charge, 1);
+  base::Result<Verdict> v = Verdict{};
+  bool local = true;
+  if (shared_) {
+    v = co_await shared_->Acquire(used);
+    local = FallsBack(v);
+  }
+  if (local) v = local_.Acquire(used, Ns(now));
+  if (!v) co_return v.error();
+  if (!v->decision.allowed) Refused(Kind::kPublicFileIp);
+  co_return v->decision;
 }
 
 void TenantLimits::CountRefusal(const Verdict& v) {

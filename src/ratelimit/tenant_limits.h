@@ -44,7 +44,7 @@ struct TenantLimitsOptions {
 };
 
 // Which limit refused a request, for /metrics.
-enum class Kind { kPlan, kCredential, kAuthRoute, kFailedAuthIp, kFailedAuthKey };
+enum class Kind { kPlan, kCredential, kAuthRoute, kFailedAuthIp, kFailedAuthKey, kPublicFileIp };
 
 // What a request is counted against, derived once from the request.
 struct FailedAuthKeys {
@@ -115,6 +115,12 @@ class TenantLimits {
                                                         const FailedAuthKeys* presented,
                                                         std::chrono::steady_clock::time_point now);
 
+  // A public file download (api.md §14, no credentials): counted against
+  // its client IP, `per_hour` (>= 1) requests an hour. Errors as
+  // CheckFailedAuth's.
+  boost::asio::awaitable<base::Result<Decision>> AdmitPublicFile(
+      std::string_view ip, uint64_t per_hour, std::chrono::steady_clock::time_point now);
+
   // Signing in (POST /v1/session) and managing API keys and sessions.
   static bool IsAuthRoute(const http::Request& req);
 
@@ -144,7 +150,7 @@ class TenantLimits {
   config::Plan fallback_;
   InProcessLimiter& local_;
   RedisLimiter* shared_;
-  std::array<std::atomic<uint64_t>, 5> refused_{};
+  std::array<std::atomic<uint64_t>, 6> refused_{};
   mutable std::atomic<uint64_t> local_fallbacks_{0};
   mutable std::shared_mutex tripped_mu_;  // read on every request, written rarely
   // key -> until when it refuses, and the decision to report meanwhile.

@@ -9,14 +9,17 @@ namespace {
 
 constexpr const char* kFile = R"({
   "title": "File", "type": "object",
-  "required": ["id", "filename", "size", "content_type", "sha256", "created_at"],
+  "required": ["id", "filename", "size", "content_type", "sha256", "created_at", "public"],
   "properties": {
     "id": {"type": "string", "pattern": "^fil_"},
     "filename": {"type": "string", "description": "Display name only, never a path"},
     "size": {"type": "integer", "minimum": 0},
     "content_type": {"type": "string"},
     "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-    "created_at": {"type": "string", "format": "date-time"}
+    "created_at": {"type": "string", "format": "date-time"},
+    "public": {"type": "boolean", "description": "Served without credentials at public_url"},
+    "public_url": {"type": "string",
+                   "description": "Only when public: /public/{tenant_slug}/{id}/{filename}, absolute under TENANTD_PUBLIC_URL when set"}
   }})";
 
 constexpr const char* kBinary = R"({"type":"string","format":"binary"})";
@@ -85,6 +88,50 @@ http::RouteDoc Download() {
                        {503, "tenant_restoring"}}};
 }
 
+http::RouteDoc Update() {
+  return {
+      .operation_id = "updateFile",
+      .summary = "Publish or withdraw a file",
+      .description =
+          "`{\"public\": true}` serves the file without credentials at its "
+          "`public_url`; `{\"public\": false}` withdraws it, from the next request on.",
+      .tag = "Files",
+      .params = {IdParam()},
+      .request =
+          {{"application/json",
+            R"({"title":"FileUpdate","type":"object","additionalProperties":false,"required":["public"],"properties":{"public":{"type":"boolean"}}})"}},
+      .responses = {{200, "The file as it now is", http::Envelope("file", kFile)}},
+      .problems = {{400, "invalid_json"},
+                   {404, "not_found"},
+                   {415, "unsupported_media_type"},
+                   {422, "validation_failed"},
+                   {503, "tenant_restoring"}}};
+}
+
+http::RouteDoc PublicDownload() {
+  return {
+      .operation_id = "downloadPublicFile",
+      .summary =
+          "Download a public file (no credentials; ranges, conditional requests; "
+          "HEAD too)",
+      .description =
+          "Served while the file is public and its tenant active, with "
+          "`Cache-Control: public, max-age=86400`; anything else (unknown tenant or file, "
+          "a private file, another name) is the same 404. Rate limited per client IP.",
+      .tag = "Files",
+      .params = {{"tenant_slug", "path", "The tenant's slug"},
+                 {"file_id", "path", "The file id (fil_…)"},
+                 {"filename", "path", "The file's name, URL-encoded"},
+                 {"Range", "header", "bytes=a-b, bytes=a- or bytes=-n"},
+                 {"If-Range", "header", "The ETag or Last-Modified the range is valid for"},
+                 {"If-None-Match", "header", "An ETag: 304 when it is current"}},
+      .responses = {{200, "The bytes", kBinary, "application/octet-stream"},
+                    {206, "The requested range (Content-Range)", kBinary,
+                     "application/octet-stream"},
+                    {304, "Not modified", ""}},
+      .problems = {{404, "not_found"}, {416, "range_not_satisfiable"}, {503, "tenant_restoring"}}};
+}
+
 http::RouteDoc Remove() {
   return {.operation_id = "deleteFile",
           .summary = "Delete a file and its bytes",
@@ -111,6 +158,11 @@ http::RouteDoc CreateLink() {
 }
 
 }  // namespace file_docs
+
+void PublicFileLimit::Describe(http::RouteDoc& doc) const {
+  doc.problems.push_back({429, "rate_limited"});
+  doc.problems.push_back({503, "rate_limiter_unavailable"});
+}
 
 // A presigned link is an alternative to every tenant credential.
 void FileLinkAuth::Describe(http::RouteDoc& doc) const {

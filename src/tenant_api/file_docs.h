@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the file routes (api.md §6).
+// OpenAPI descriptions of the file routes (api.md §6, §14 public files).
 #pragma once
 
 #include "http/route_doc.h"
@@ -8,6 +8,8 @@ namespace tenantd::tenant_api::file_docs {
 http::RouteDoc Upload();
 http::RouteDoc List();
 http::RouteDoc Download();
+http::RouteDoc Update();
+http::RouteDoc PublicDownload();
 http::RouteDoc Remove();
 http::RouteDoc CreateLink();
 

@@ -78,10 +78,27 @@ std::string StoredContentType(std::string_view declared) {
   return ok ? std::string(t) : std::string("application/octet-stream");
 }
 
-boost::json::object FileJson(const files::FileRecord& f) {
-  return {{"id", f.id},         {"filename", f.filename},
-          {"size", f.size},     {"content_type", f.content_type},
-          {"sha256", f.sha256}, {"created_at", f.created_at}};
+// Cache-Control of each way to download: a tenant's file behind
+// credentials or a link may be shared by no cache; a public file may be
+// kept by any for a day (api.md §14).
+constexpr std::string_view kPrivateCache = "private";
+constexpr std::string_view kPublicCache = "public, max-age=86400";
+
+// Where the tenant's public files are served: "<TENANTD_PUBLIC_URL>/public/<slug>/".
+std::string PublicPrefix(std::string_view public_url, std::string_view tenant_slug) {
+  return std::string(public_url) + "/public/" + http::PercentEncode(tenant_slug) + "/";
+}
+
+// `public_prefix` from PublicPrefix, for the public_url of a public file.
+boost::json::object FileJson(const files::FileRecord& f, std::string_view public_prefix) {
+  boost::json::object out{{"id", f.id},           {"filename", f.filename},
+                          {"size", f.size},       {"content_type", f.content_type},
+                          {"sha256", f.sha256},   {"created_at", f.created_at},
+                          {"public", f.is_public}};
+  if (f.is_public) {
+    out["public_url"] = std::string(public_prefix) + f.id + "/" + http::PercentEncode(f.filename);
+  }
+  return out;
 }
 
 Response JsonAnswer(int status, const boost::json::value& v) {
@@ -164,6 +181,83 @@ bool NoneMatch(std::string_view header, std::string_view opaque) {
     if (tag.opaque == opaque) return false;
   }
   return true;
+}
+
+// The bytes of `file` of tenant `tenant_id` as GET or HEAD asked for
+// them: validators, 304, ranges and 416, streamed from the blob store.
+awaitable<Response> ServeFile(files::BlobStore& blobs, const Request& req,
+                              const RequestContext& ctx, const std::string& tenant_id,
+                              const files::FileRecord& file, std::string_view cache_control) {
+  const std::string etag = "\"" + file.sha256 + "\"";
+  const std::string last_modified = HttpDateOf(file.created_at);
+  auto validators = [&](Response& res) {
+    res.headers.Add("ETag", etag);
+    if (!last_modified.empty()) res.headers.Add("Last-Modified", last_modified);
+    res.headers.Add("Accept-Ranges", "bytes");
+    res.headers.Add("Cache-Control", std::string(cache_control));
+  };
+  if (const auto inm = req.headers.Get("If-None-Match"); inm && !NoneMatch(*inm, file.sha256)) {
+    Response res;
+    res.status = 304;
+    validators(res);
+    co_return res;
+  }
+
+  files::ByteRange range;
+  const auto range_header = req.headers.Get("Range");
+  const auto if_range = req.headers.Get("If-Range");
+  if (range_header && (!if_range || http::IfRangeHolds(*if_range, file.sha256, last_modified))) {
+    range = files::ParseRange(*range_header, file.size);
+  }
+  if (range.kind == files::ByteRange::Kind::kUnsatisfiable) {
+    Response res = Problem(
+        base::MakeError(base::ErrorCode::kInvalidArgument, "range_not_satisfiable",
+                        "The range is outside the file's " + std::to_string(file.size) + " bytes."),
+        ctx);
+    res.headers.Add("Content-Range", "bytes */" + std::to_string(file.size));
+    validators(res);
+    co_return res;
+  }
+
+  const bool part = range.kind == files::ByteRange::Kind::kPart;
+  const uint64_t offset = part ? range.first : 0;
+  const uint64_t length = part ? range.length() : file.size;
+  auto mismatch = [&](uint64_t stored) {
+    return Problem(
+        base::Internal("file " + file.id + " has " + std::to_string(stored) + " bytes stored, " +
+                       std::to_string(file.size) + " in its metadata"),
+        ctx);
+  };
+
+  Response res;
+  res.content_type = file.content_type;
+  validators(res);
+  res.headers.Add("Content-Disposition", files::ContentDisposition(file.filename));
+  res.headers.Add("X-Content-Type-Options", "nosniff");
+  if (part) {
+    res.status = 206;
+    res.headers.Add("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                         std::to_string(range.last) + "/" +
+                                         std::to_string(file.size));
+  }
+  if (req.method == "HEAD") {
+    // The headers only; still a file whose bytes are missing is an error.
+    auto size = co_await blobs.Size(tenant_id, file.storage_key);
+    if (!size) co_return Problem(size.error(), ctx);
+    if (*size != file.size) co_return mismatch(*size);
+    res.body.clear();
+    res.stream = Response::StreamBody{nullptr, length};
+    co_return res;
+  }
+  auto blob = co_await blobs.Open(tenant_id, file.storage_key, offset, length);
+  if (!blob) co_return Problem(blob.error(), ctx);
+  if (blob->size != file.size) co_return mismatch(blob->size);
+  if (blob->fd.valid()) {
+    res.file = Response::FileBody{std::move(blob->fd), offset, length};
+  } else {
+    res.stream = Response::StreamBody{std::make_shared<BlobBody>(std::move(blob->stream)), length};
+  }
+  co_return res;
 }
 
 }  // namespace
@@ -317,7 +411,9 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   }
   base::CrashPoint("file_upload.after_insert");
   blob.Commit();
-  Response res = JsonAnswer(201, boost::json::object{{"file", FileJson(file)}});
+  Response res = JsonAnswer(
+      201,
+      boost::json::object{{"file", FileJson(file, PublicPrefix(public_url, ctx.tenant_slug))}});
   res.headers.Add("Location", "/v1/files/" + file.id);
   co_return res;
 }
@@ -333,7 +429,8 @@ awaitable<Response> FileHandlers::List(Request& req, RequestContext& ctx) const 
   if (!page) co_return Problem(page.error(), ctx);
   boost::json::array data;
   const std::size_t shown = std::min(page->size(), static_cast<std::size_t>(*limit));
-  for (std::size_t i = 0; i < shown; ++i) data.push_back(FileJson((*page)[i]));
+  const std::string prefix = PublicPrefix(public_url, ctx.tenant_slug);
+  for (std::size_t i = 0; i < shown; ++i) data.push_back(FileJson((*page)[i], prefix));
   boost::json::value next = nullptr;
   if (page->size() > shown) next = boost::json::string((*page)[shown - 1].id);
   co_return JsonAnswer(200, boost::json::object{{"data", std::move(data)}, {"next_cursor", next}});
@@ -351,79 +448,80 @@ awaitable<Response> FileHandlers::Download(Request& req, RequestContext& ctx) co
     file = std::move(*found);
   }
   if (!file) co_return Problem(files::NoSuchFile(), ctx);
+  co_return co_await ServeFile(blobs, req, ctx, ctx.auth.tenant_id, *file, kPrivateCache);
+}
 
-  const std::string etag = "\"" + file->sha256 + "\"";
-  const std::string last_modified = HttpDateOf(file->created_at);
-  auto validators = [&](Response& res) {
-    res.headers.Add("ETag", etag);
-    if (!last_modified.empty()) res.headers.Add("Last-Modified", last_modified);
-    res.headers.Add("Accept-Ranges", "bytes");
-    // A link may be shared: no shared cache should keep a tenant's file.
-    res.headers.Add("Cache-Control", "private");
+awaitable<Response> FileHandlers::Update(Request& req, RequestContext& ctx) const {
+  const std::string_view id = req.PathParam("id");
+  if (!IsFileId(id)) co_return Problem(files::NoSuchFile(), ctx);
+  auto body = http::ParseJsonObject(req);
+  if (!body) co_return Problem(body.error(), ctx);
+  auto errors = http::UnknownFields(*body, {"public"});
+  const boost::json::value* flag = body->if_contains("public");
+  if (flag == nullptr) {
+    errors.push_back(
+        {"public", "public is required: true publishes the file, false withdraws it."});
+  } else if (!flag->is_bool()) {
+    errors.push_back({"public", "public must be true or false."});
+  }
+  if (!errors.empty()) co_return Problem(base::ValidationFailed(std::move(errors)), ctx);
+  std::optional<files::FileRecord> file;
+  {
+    auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kWrite);
+    if (!tx) co_return Problem(tx.error(), ctx);
+    auto updated = co_await files::SetFilePublic(**tx, id, flag->as_bool());
+    if (!updated) co_return Problem(updated.error(), ctx);
+    if (auto committed = co_await (*tx)->Commit(); !committed) {
+      co_return Problem(committed.error(), ctx);
+    }
+    file = std::move(*updated);
+  }
+  if (!file) co_return Problem(files::NoSuchFile(), ctx);
+  co_return JsonAnswer(
+      200,
+      boost::json::object{{"file", FileJson(*file, PublicPrefix(public_url, ctx.tenant_slug))}});
+}
+
+awaitable<Response> FileHandlers::PublicDownload(Request& req, RequestContext& ctx) const {
+  const std::string_view slug = req.PathParam("tenant_slug");
+  const std::string_view id = req.PathParam("file_id");
+  // Every way of not being there answers the same 404: an unknown,
+  // suspended or deleted tenant, another tenant's file, a private file, a
+  // name that is not the file's. Nobody learns which, and none of these
+  // answers may be kept by a cache (the file may be published a moment later).
+  auto absent = [&ctx] {
+    Response res = Problem(files::NoSuchFile(), ctx);
+    res.headers.Add("Cache-Control", "no-store");
+    return res;
   };
-  if (const auto inm = req.headers.Get("If-None-Match"); inm && !NoneMatch(*inm, file->sha256)) {
-    Response res;
-    res.status = 304;
-    validators(res);
-    co_return res;
+  if (!IsFileId(id)) co_return absent();
+  auto tenant = co_await directory.Tenant(slug);
+  if (!tenant) co_return Problem(tenant.error(), ctx);
+  // The directory also finds tenants by id: only the slug names one here,
+  // so each public file has one URL.
+  if (!*tenant || (*tenant)->slug != slug || (*tenant)->status != control::TenantStatus::kActive) {
+    co_return absent();
   }
-
-  files::ByteRange range;
-  const auto range_header = req.headers.Get("Range");
-  const auto if_range = req.headers.Get("If-Range");
-  if (range_header && (!if_range || http::IfRangeHolds(*if_range, file->sha256, last_modified))) {
-    range = files::ParseRange(*range_header, file->size);
+  const std::string tenant_id = (*tenant)->id;
+  std::optional<files::FileRecord> file;
+  {
+    auto tx = co_await data.Begin(tenant_id, Access::kRead);
+    if (!tx) co_return Problem(tx.error(), ctx);
+    auto found = co_await files::GetFile(**tx, id);
+    if (!found) co_return Problem(found.error(), ctx);
+    file = std::move(*found);
   }
-  if (range.kind == files::ByteRange::Kind::kUnsatisfiable) {
-    Response res =
-        Problem(base::MakeError(
-                    base::ErrorCode::kInvalidArgument, "range_not_satisfiable",
-                    "The range is outside the file's " + std::to_string(file->size) + " bytes."),
-                ctx);
-    res.headers.Add("Content-Range", "bytes */" + std::to_string(file->size));
-    validators(res);
-    co_return res;
+  // The router decoded the name; the stored one is already sanitized, so
+  // no path trick ("..", "%2F") can equal it.
+  if (!file || !file->is_public || file->filename != req.PathParam("filename")) {
+    co_return absent();
   }
-
-  const bool part = range.kind == files::ByteRange::Kind::kPart;
-  const uint64_t offset = part ? range.first : 0;
-  const uint64_t length = part ? range.length() : file->size;
-  auto mismatch = [&](uint64_t stored) {
-    return Problem(
-        base::Internal("file " + file->id + " has " + std::to_string(stored) + " bytes stored, " +
-                       std::to_string(file->size) + " in its metadata"),
-        ctx);
-  };
-
-  Response res;
-  res.content_type = file->content_type;
-  validators(res);
-  res.headers.Add("Content-Disposition", files::ContentDisposition(file->filename));
-  res.headers.Add("X-Content-Type-Options", "nosniff");
-  if (part) {
-    res.status = 206;
-    res.headers.Add("Content-Range", "bytes " + std::to_string(range.first) + "-" +
-                                         std::to_string(range.last) + "/" +
-                                         std::to_string(file->size));
-  }
-  if (req.method == "HEAD") {
-    // The headers only; still a file whose bytes are missing is an error.
-    auto size = co_await blobs.Size(ctx.auth.tenant_id, file->storage_key);
-    if (!size) co_return Problem(size.error(), ctx);
-    if (*size != file->size) co_return mismatch(*size);
-    res.body.clear();
-    res.stream = Response::StreamBody{nullptr, length};
-    co_return res;
-  }
-  auto blob = co_await blobs.Open(ctx.auth.tenant_id, file->storage_key, offset, length);
-  if (!blob) co_return Problem(blob.error(), ctx);
-  if (blob->size != file->size) co_return mismatch(blob->size);
-  if (blob->fd.valid()) {
-    res.file = Response::FileBody{std::move(blob->fd), offset, length};
-  } else {
-    res.stream = Response::StreamBody{std::make_shared<BlobBody>(std::move(blob->stream)), length};
-  }
-  co_return res;
+  // What a public file serves counts as the tenant's usage (access log,
+  // usage meter), as its authenticated downloads do.
+  ctx.tenant_slug = (*tenant)->slug;
+  ctx.auth.tenant_id = tenant_id;
+  ctx.auth.mode = "public";
+  co_return co_await ServeFile(blobs, req, ctx, tenant_id, *file, kPublicCache);
 }
 
 awaitable<Response> FileHandlers::Remove(Request& req, RequestContext& ctx) const {
@@ -515,6 +613,23 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
   ctx.auth.tenant_id = *tenant_id;
   ctx.auth.mode = std::string(kLinkMode);
   ctx.auth.scopes = {"files:read"};
+  co_return std::nullopt;
+}
+
+awaitable<std::optional<Response>> PublicFileLimit::OnRequest(Request& req,
+                                                              RequestContext& ctx) const {
+  // No address (never on a served connection): nothing to count against.
+  if (limits_ == nullptr || per_hour_ == 0 || req.remote_ip.empty()) co_return std::nullopt;
+  const base::Result<ratelimit::Decision> d =
+      co_await limits_->AdmitPublicFile(req.remote_ip, per_hour_, clock_.Steady());
+  if (!d) co_return http::ErrorResponse(d.error(), ctx.request_id);
+  if (!d->allowed) {
+    co_return ratelimit::RateLimitedResponse(
+        *d,
+        "Too many requests for public files from this address; retry after the time in "
+        "Retry-After.",
+        ctx.request_id);
+  }
   co_return std::nullopt;
 }
 

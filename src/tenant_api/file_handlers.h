@@ -1,6 +1,8 @@
 // /v1/files (api.md §6, docs/api.md "Files"): streaming uploads into the
 // blob store with the metadata row written last, downloads with ranges and
-// conditional requests sent with sendfile, presigned links.
+// conditional requests sent with sendfile, presigned links; and public
+// files (api.md §14): published with PATCH, served without credentials
+// under /public/, limited per client IP.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +44,9 @@ struct FileHandlers {
   boost::asio::thread_pool& blocking;
   uint64_t max_upload_size = 0;  // MAX_UPLOAD_SIZE, for messages (the server enforces it)
   ratelimit::TenantLimits* limits = nullptr;  // for presigned links; null = none
-  std::string public_url;  // TENANTD_PUBLIC_URL: presigned links absolute under it; "" = relative
+  // TENANTD_PUBLIC_URL: presigned links and public files' URLs absolute
+  // under it; "" = relative.
+  std::string public_url;
   const base::Clock* clock = &base::ServerClock();  // link expiry, timestamps
 
   using Fn = boost::asio::awaitable<http::Response> (FileHandlers::*)(http::Request&,
@@ -61,6 +65,13 @@ struct FileHandlers {
   // GET and HEAD /v1/files/{id}: Range, If-Range, If-None-Match.
   boost::asio::awaitable<http::Response> Download(http::Request& req,
                                                   http::RequestContext& ctx) const;
+  // PATCH /v1/files/{id} {"public": bool}: publishes or withdraws the file.
+  boost::asio::awaitable<http::Response> Update(http::Request& req,
+                                                http::RequestContext& ctx) const;
+  // GET and HEAD /public/{tenant_slug}/{file_id}/{filename}, no credentials:
+  // a public file of an active tenant under its exact name, else 404.
+  boost::asio::awaitable<http::Response> PublicDownload(http::Request& req,
+                                                        http::RequestContext& ctx) const;
   // DELETE /v1/files/{id}
   boost::asio::awaitable<http::Response> Remove(http::Request& req,
                                                 http::RequestContext& ctx) const;
@@ -98,6 +109,27 @@ class FileLinkAuth : public http::Stage {
   auth::Directory& directory_;
   ratelimit::TenantLimits* limits_;
   const base::Clock& clock_;  // link expiry, rate limits
+};
+
+// The rate limit of public files: `per_hour` requests an hour per client
+// IP (http::Request::remote_ip, so behind trusted proxies the client they
+// name), checked before anything is looked up; 429 rate_limited with
+// Retry-After past it. Admitted answers carry no RateLimit headers: they
+// may be kept by shared caches and served to other clients.
+class PublicFileLimit : public http::Stage {
+ public:
+  // `limits` null or `per_hour` 0: no limit.
+  PublicFileLimit(ratelimit::TenantLimits* limits, uint64_t per_hour,
+                  const base::Clock& clock = base::ServerClock())
+      : limits_(limits), per_hour_(per_hour), clock_(clock) {}
+  boost::asio::awaitable<std::optional<http::Response>> OnRequest(
+      http::Request& req, http::RequestContext& ctx) const override;
+  void Describe(http::RouteDoc& doc) const override;  // file_docs.cpp
+
+ private:
+  ratelimit::TenantLimits* limits_;
+  uint64_t per_hour_;
+  const base::Clock& clock_;
 };
 
 }  // namespace tenantd::tenant_api

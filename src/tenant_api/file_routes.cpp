@@ -5,10 +5,11 @@
 namespace tenantd::tenant_api {
 
 FileRoutes::FileRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
-                       FileHandlers handlers)
+                       FileHandlers handlers, uint64_t public_file_rate)
     : auth_(auth),
       handlers_(handlers),
       link_auth_(auth, handlers.links, handlers.directory, handlers.limits),
+      public_limit_(handlers.limits, public_file_rate),
       files_read_("files:read", failures),
       files_write_("files:write", failures) {}
 
@@ -23,10 +24,15 @@ void FileRoutes::Register(http::Router& router) const {
              file_docs::List());
   router.Add("GET", "/v1/files/{id}", {&link_auth_, &files_read_},
              handlers_.Bind(&FileHandlers::Download), file_docs::Download());
+  router.Add("PATCH", "/v1/files/{id}", {a, &files_write_}, handlers_.Bind(&FileHandlers::Update),
+             file_docs::Update());
   router.Add("DELETE", "/v1/files/{id}", {a, &files_write_}, handlers_.Bind(&FileHandlers::Remove),
              file_docs::Remove());
   router.Add("POST", "/v1/files/{id}/links", {a, &files_read_},
              handlers_.Bind(&FileHandlers::CreateLink), file_docs::CreateLink());
+  // HEAD too (the router serves HEAD from GET).
+  router.Add("GET", "/public/{tenant_slug}/{file_id}/{filename}", {&public_limit_},
+             handlers_.Bind(&FileHandlers::PublicDownload), file_docs::PublicDownload());
 }
 
 }  // namespace tenantd::tenant_api

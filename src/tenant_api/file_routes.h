@@ -1,5 +1,6 @@
 // The file routes of api.md §6, behind the tenant authentication stage
-// (downloads also accept presigned links, see FileLinkAuth).
+// (downloads also accept presigned links, see FileLinkAuth), and the public
+// files of §14 behind their per-IP limit alone (PublicFileLimit).
 #pragma once
 
 #include "auth/tenant_auth.h"
@@ -11,8 +12,9 @@ namespace tenantd::tenant_api {
 class FileRoutes {
  public:
   // Everything `handlers` and the others refer to must outlive the router.
+  // `public_file_rate`: public file requests an hour per client IP, 0 = no limit.
   FileRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
-             FileHandlers handlers);
+             FileHandlers handlers, uint64_t public_file_rate);
   // Adds the routes; this object must outlive `router` (it owns the stages).
   void Register(http::Router& router) const;
 
@@ -20,6 +22,7 @@ class FileRoutes {
   const auth::TenantAuth& auth_;
   FileHandlers handlers_;
   FileLinkAuth link_auth_;
+  PublicFileLimit public_limit_;
   auth::RequireScope files_read_, files_write_;
 };
 

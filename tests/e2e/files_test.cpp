@@ -1,8 +1,10 @@
 // Files through the real binary (api.md §6): streaming uploads (raw and
 // multipart, curl -F included), byte-exact downloads, every Range form,
 // conditional requests, curl -C - resuming, presigned links, limits and
-// quotas, hash checks, traversal names, isolation between tenants, and
-// nothing left behind by aborted, refused or crashed uploads.
+// quotas, hash checks, traversal names, isolation between tenants,
+// nothing left behind by aborted, refused or crashed uploads, and public
+// files (api.md §14): published, served without credentials, withdrawn at
+// once, limited per client IP.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -32,7 +34,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 struct Tenant {
-  std::string id, app_key, app_secret, key;
+  std::string id, app_key, app_secret, key, slug;
 };
 
 std::string RandomBytes(std::size_t n, uint32_t seed) {
@@ -47,7 +49,7 @@ Tenant MustCreateTenant(const TestServer& server, std::string_view extra = {}) {
   if (r.status != 201) throw std::runtime_error("create tenant: " + r.Describe());
   const json::value body = r.Json();
   Tenant t{StringAt(body, "tenant.id"), StringAt(body, "credentials.app_key"),
-           StringAt(body, "credentials.app_secret"), ""};
+           StringAt(body, "credentials.app_secret"), "", StringAt(body, "tenant.slug")};
   Response k = server.Request("POST", "/v1/api-keys",
                               {{"X-App-Key", t.app_key},
                                {"X-App-Secret", t.app_secret},
@@ -94,6 +96,20 @@ std::size_t ListedFiles(const TestServer& server, const Tenant& t) {
   Response r = Call(server, t, "GET", "/v1/files?limit=500");
   if (r.status != 200) throw std::runtime_error("list: " + r.Describe());
   return r.Json().at("data").as_array().size();
+}
+
+// PATCH /v1/files/{id} with `body`.
+Response SetPublic(const TestServer& server, const Tenant& t, std::string_view id,
+                   std::string_view body) {
+  return Call(server, t, "PATCH", "/v1/files/" + std::string(id),
+              {{"Content-Type", "application/json"}}, body);
+}
+
+// Publishes the file and answers its public_url.
+std::string MustPublish(const TestServer& server, const Tenant& t, std::string_view id) {
+  Response r = SetPublic(server, t, id, R"({"public":true})");
+  if (r.status != 200) throw std::runtime_error("publish: " + r.Describe());
+  return StringAt(r.Json(), "file.public_url");
 }
 
 // The shared server's clock, moved by the tests of link expiry.
@@ -484,8 +500,8 @@ TEST_P(Files, RefusesWrongTypesScopesAndHashes) {
                                  {"Content-Type", "application/json"}},
                                 R"({"name":"ro","type":"restricted","scopes":["files:read"]})");
   ASSERT_EQ(k.status, 201);
-  const Tenant reader{t.id, t.app_key, t.app_secret,
-                      std::string(k.Json().at("secret").as_string())};
+  const Tenant reader{t.id, t.app_key, t.app_secret, std::string(k.Json().at("secret").as_string()),
+                      t.slug};
   EXPECT_PROBLEM(Upload(server(), reader, "x"), 403, "insufficient_scope");
   EXPECT_EQ(Call(server(), reader, "GET", "/v1/files").status, 200);
   EXPECT_PROBLEM(
@@ -559,6 +575,189 @@ TEST_P(Files, SignedMultipartUploadsCoverTheWholeBody) {
                  "content_hash_mismatch");
   EXPECT_EQ(ListedFiles(server(), t), 1u);
 }
+TEST_P(Files, APublicFileIsServedWithoutCredentialsAndWithdrawnAtOnce) {
+  const Tenant t = MustCreateTenant(server());
+  const std::string bytes = RandomBytes(2000, 19);
+  Response up = Upload(server(), t, bytes, "summer photo \xC3\xA9+1.bin");
+  ASSERT_EQ(up.status, 201) << up.Describe();
+  EXPECT_FALSE(up.Json().at("file").at("public").as_bool());
+  EXPECT_FALSE(up.Json().at("file").as_object().contains("public_url"));
+  const std::string id = StringAt(up.Json(), "file.id");
+  const std::string url = "/public/" + t.slug + "/" + id + "/summer%20photo%20%C3%A9%2B1.bin";
+  // Private until published: the same answer as a file that does not exist.
+  EXPECT_PROBLEM(server().Request("GET", url), 404, "not_found");
+
+  Response published = SetPublic(server(), t, id, R"({"public":true})");
+  ASSERT_EQ(published.status, 200) << published.Describe();
+  EXPECT_TRUE(published.Json().at("file").at("public").as_bool());
+  EXPECT_EQ(StringAt(published.Json(), "file.public_url"), url);
+  EXPECT_EQ(StringAt(published.Json(), "file.sha256"), crypto::Sha256Hex(bytes));
+
+  Response down = server().Request("GET", url);
+  ASSERT_EQ(down.status, 200) << down.Describe();
+  EXPECT_TRUE(down.body == bytes);
+  EXPECT_EQ(down.Header("Cache-Control"), "public, max-age=86400");
+  EXPECT_EQ(down.Header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(down.Header("ETag"), "\"" + crypto::Sha256Hex(bytes) + "\"");
+  EXPECT_FALSE(down.Header("Last-Modified").empty());
+  EXPECT_EQ(down.Header("Accept-Ranges"), "bytes");
+  EXPECT_EQ(down.Header("Content-Disposition"),
+            "attachment; filename=\"summer photo __+1.bin\"; "
+            "filename*=UTF-8''summer%20photo%20%C3%A9+1.bin");
+  EXPECT_FALSE(down.HasHeader("Set-Cookie"));
+  EXPECT_FALSE(down.HasHeader("RateLimit-Limit")) << "cacheable answers carry no client's budget";
+
+  Response not_modified = server().Request("GET", url, {{"If-None-Match", down.Header("ETag")}});
+  EXPECT_EQ(not_modified.status, 304);
+  EXPECT_TRUE(not_modified.body.empty());
+  EXPECT_EQ(not_modified.Header("Cache-Control"), "public, max-age=86400");
+  Response range = server().Request("GET", url, {{"Range", "bytes=10-19"}});
+  ASSERT_EQ(range.status, 206) << range.Describe();
+  EXPECT_EQ(range.Header("Content-Range"), "bytes 10-19/2000");
+  EXPECT_TRUE(range.body == bytes.substr(10, 10));
+  Response unsatisfiable = server().Request("GET", url, {{"Range", "bytes=2000-"}});
+  EXPECT_PROBLEM(unsatisfiable, 416, "range_not_satisfiable");
+  EXPECT_EQ(unsatisfiable.Header("Content-Range"), "bytes */2000");
+  Response head = server().Request("HEAD", url);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.Header("Content-Length"), "2000");
+  EXPECT_EQ(head.Header("Cache-Control"), "public, max-age=86400");
+  EXPECT_TRUE(head.body.empty());
+
+  // The tenant's own views say so; its authenticated download stays private.
+  Response list = Call(server(), t, "GET", "/v1/files");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(StringAt(list.Json(), "data.0.public_url"), url);
+  EXPECT_EQ(Call(server(), t, "GET", "/v1/files/" + id).Header("Cache-Control"), "private");
+
+  // Withdrawn: the very next request is 404, a revalidation included.
+  Response withdrawn = SetPublic(server(), t, id, R"({"public":false})");
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.Describe();
+  EXPECT_FALSE(withdrawn.Json().at("file").at("public").as_bool());
+  EXPECT_FALSE(withdrawn.Json().at("file").as_object().contains("public_url"));
+  Response gone = server().Request("GET", url);
+  EXPECT_PROBLEM(gone, 404, "not_found");
+  EXPECT_EQ(gone.Header("Cache-Control"), "no-store");
+  EXPECT_PROBLEM(server().Request("GET", url, {{"If-None-Match", down.Header("ETag")}}), 404,
+                 "not_found");
+  EXPECT_EQ(server().Request("HEAD", url).status, 404);
+  EXPECT_EQ(Call(server(), t, "GET", "/v1/files/" + id).status, 200);
+
+  // Published again, then deleted: gone with the file.
+  EXPECT_EQ(MustPublish(server(), t, id), url);
+  EXPECT_EQ(server().Request("GET", url).status, 200);
+  EXPECT_EQ(Call(server(), t, "DELETE", "/v1/files/" + id).status, 204);
+  EXPECT_PROBLEM(server().Request("GET", url), 404, "not_found");
+}
+
+TEST_P(Files, APublicFileAnswersOnlyToItsOwnTenantIdAndName) {
+  const Tenant a = MustCreateTenant(server());
+  const Tenant b = MustCreateTenant(server());
+  const std::string id = MustUpload(server(), a, "public bytes", "report.txt");
+  const std::string url = MustPublish(server(), a, id);
+  ASSERT_EQ(url, "/public/" + a.slug + "/" + id + "/report.txt");
+  const std::string private_id = MustUpload(server(), a, "private bytes", "report.txt");
+  const std::string b_id = MustUpload(server(), b, "b's bytes", "report.txt");
+  MustPublish(server(), b, b_id);
+
+  // The name is compared once URL-decoded: any spelling of it works.
+  EXPECT_EQ(server().Request("GET", "/public/" + a.slug + "/" + id + "/%72eport%2Etxt").body,
+            "public bytes");
+  const std::string not_found =
+      server().Request("GET", url + "x").Json().at("detail").as_string().c_str();
+  for (const std::string& target : {
+           url + "x",                                            // another name
+           "/public/" + a.slug + "/" + id + "/Report.txt",       // case matters
+           "/public/" + a.slug + "/" + id + "/report.txt%00",    // a NUL appended
+           "/public/" + a.slug + "/" + id + "/..%2Freport.txt",  // path tricks
+           "/public/" + a.slug + "/" + id + "/%2E%2E",           //
+           "/public/" + a.slug + "/" + id + "/report.txt%2F..",  //
+           "/public/" + a.slug + "/" + id + "/a%2F..%2Freport.txt",
+           "/public/" + b.slug + "/" + id + "/report.txt",          // another tenant's slug
+           "/public/" + a.id + "/" + id + "/report.txt",            // the tenant's id, not its slug
+           "/public/no-such-tenant/" + id + "/report.txt",          // an unknown tenant
+           "/public/" + a.slug + "/" + private_id + "/report.txt",  // a private file
+           "/public/" + a.slug + "/" + b_id + "/report.txt",        // b's public file under a
+           "/public/" + a.slug + "/fil_nope/report.txt",            // no such id
+           "/public/" + a.slug + "/prd_01JD0000000000000000000000/report.txt",
+       }) {
+    SCOPED_TRACE(target);
+    Response r = server().Request("GET", target);
+    EXPECT_PROBLEM(r, 404, "not_found");
+    if (r.status == 404) {
+      EXPECT_EQ(r.Json().at("detail").as_string(), not_found) << "the same answer each time";
+    }
+  }
+  // Outside the route's shape: the router's 404 (no empty or extra segments).
+  EXPECT_EQ(server().Request("GET", "/public/" + a.slug + "/" + id + "/").status, 404);
+  EXPECT_EQ(server().Request("GET", "/public/" + a.slug + "/" + id + "/../report.txt").status, 404);
+  // Only GET and HEAD.
+  EXPECT_EQ(server().Request("DELETE", url).status, 405);
+  EXPECT_EQ(server().Request("GET", url).body, "public bytes");
+}
+
+TEST_P(Files, PublishingIsValidatedAndNeedsFilesWrite) {
+  const Tenant a = MustCreateTenant(server());
+  const Tenant b = MustCreateTenant(server());
+  const std::string id = MustUpload(server(), a, "x");
+  for (const std::string body : {"{}", R"({"public":"yes"})", R"({"public":1})",
+                                 R"({"public":true,"name":"y"})", R"({"public":null})"}) {
+    SCOPED_TRACE(body);
+    EXPECT_PROBLEM(SetPublic(server(), a, id, body), 422, "validation_failed");
+  }
+  EXPECT_PROBLEM(SetPublic(server(), a, id, "{"), 400, "invalid_json");
+  EXPECT_PROBLEM(Call(server(), a, "PATCH", "/v1/files/" + id, {{"Content-Type", "text/plain"}},
+                      R"({"public":true})"),
+                 415, "unsupported_media_type");
+  EXPECT_PROBLEM(SetPublic(server(), b, id, R"({"public":true})"), 404, "not_found");
+  EXPECT_PROBLEM(SetPublic(server(), a, "fil_nope", R"({"public":true})"), 404, "not_found");
+  Response k = server().Request("POST", "/v1/api-keys",
+                                {{"X-App-Key", a.app_key},
+                                 {"X-App-Secret", a.app_secret},
+                                 {"Content-Type", "application/json"}},
+                                R"({"name":"ro","type":"restricted","scopes":["files:read"]})");
+  ASSERT_EQ(k.status, 201);
+  Tenant reader = a;
+  reader.key = std::string(k.Json().at("secret").as_string());
+  EXPECT_PROBLEM(SetPublic(server(), reader, id, R"({"public":true})"), 403, "insufficient_scope");
+  EXPECT_PROBLEM(server().Request("PATCH", "/v1/files/" + id,
+                                  {{"Content-Type", "application/json"}}, R"({"public":true})"),
+                 401, "missing_credentials");
+  // Nothing of that published it.
+  EXPECT_FALSE(
+      Call(server(), a, "GET", "/v1/files").Json().at("data").at(0).at("public").as_bool());
+}
+
+TEST_P(Files, APublicFileNameCannotInjectHeaders) {
+  const Tenant t = MustCreateTenant(server());
+  // RFC 5987 lets a header carry CR LF, quotes and semicolons in a name.
+  const std::string id =
+      MustUpload(server(), t, "x", "UTF-8''a%0D%0ASet-Cookie%3A%20pwn%3D1%22%3B%20b%3D1.html");
+  const std::string url = MustPublish(server(), t, id);
+  Response r = server().Request("GET", url);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_FALSE(r.HasHeader("Set-Cookie"));
+  EXPECT_EQ(r.Header("Content-Disposition"),
+            "attachment; filename=\"aSet-Cookie: pwn=1_; b=1.html\"; "
+            "filename*=UTF-8''aSet-Cookie%3A%20pwn%3D1%22%3B%20b%3D1.html");
+  EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff");
+}
+
+TEST_P(Files, ASuspendedOrDeletedTenantsPublicFilesAre404) {
+  const Tenant t = MustCreateTenant(server());
+  const std::string url = MustPublish(server(), t, MustUpload(server(), t, "hi", "hi.txt"));
+  ASSERT_EQ(server().Request("GET", url).status, 200);
+  const std::string tenant = "/admin/v1/tenants/" + t.id;
+  ASSERT_EQ(server().Admin("PATCH", tenant, R"({"status":"suspended"})").status, 200);
+  Response suspended = server().Request("GET", url);
+  EXPECT_PROBLEM(suspended, 404, "not_found");
+  EXPECT_EQ(suspended.body.find("suspend"), std::string::npos) << suspended.body;
+  ASSERT_EQ(server().Admin("PATCH", tenant, R"({"status":"active"})").status, 200);
+  EXPECT_EQ(server().Request("GET", url).status, 200);
+  ASSERT_EQ(server().Admin("DELETE", tenant).status, 204);
+  EXPECT_PROBLEM(server().Request("GET", url), 404, "not_found");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, Files, ::testing::Values(Store::kLocal, Store::kS3),
                          [](const ::testing::TestParamInfo<Store>& info) {
                            return info.param == Store::kLocal ? "Local" : "S3";
@@ -590,7 +789,8 @@ TEST(FileLimits, MaxUploadSizeAnswers413BeforeOrWhileStreaming) {
   EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
 }
 
-// Issue 12: presigned links are absolute under TENANTD_PUBLIC_URL.
+// Issue 12: presigned links (and public files' URLs) are absolute under
+// TENANTD_PUBLIC_URL.
 TEST(FileLinksPublicUrl, LinksAreAbsoluteUnderThePublicUrl) {
   TestServer server;
   ASSERT_TRUE(server.Start({.env = {{"TENANTD_PUBLIC_URL", "https://files.example.test/"}}}));
@@ -605,6 +805,35 @@ TEST(FileLinksPublicUrl, LinksAreAbsoluteUnderThePublicUrl) {
   Response down = server.Request("GET", url.substr(base.size()));
   ASSERT_EQ(down.status, 200) << down.Describe();
   EXPECT_EQ(down.body, "public bytes");
+  // So is a public file's public_url.
+  const std::string public_url = MustPublish(server, t, id);
+  ASSERT_EQ(public_url, base + "/public/" + t.slug + "/" + id + "/data.bin");
+  EXPECT_EQ(server.Request("GET", public_url.substr(base.size())).body, "public bytes");
+}
+
+// api.md §14: public files are limited per client IP, behind trusted
+// proxies the client they name.
+TEST(FileLimits, PublicFilesAreLimitedPerClientIp) {
+  TestServer server;
+  ASSERT_TRUE(server.Start(
+      {.env = {{"TENANTD_PUBLIC_FILE_RATE", "3"}, {"TENANTD_TRUSTED_PROXIES", "127.0.0.1"}}}));
+  const Tenant t = MustCreateTenant(server);
+  const std::string url = MustPublish(server, t, MustUpload(server, t, "pic", "pic.png"));
+  const Headers client = {{"X-Forwarded-For", "203.0.113.7"}};
+  EXPECT_EQ(server.Request("GET", url, client).status, 200);
+  EXPECT_EQ(server.Request("HEAD", url, client).status, 200);
+  EXPECT_EQ(server.Request("GET", url + "x", client).status, 404);  // misses count too
+  Response refused = server.Request("GET", url, client);
+  EXPECT_PROBLEM(refused, 429, "rate_limited");
+  EXPECT_EQ(refused.Header("Retry-After"), "1200");  // an hour / 3
+  EXPECT_EQ(refused.Header("RateLimit-Limit"), "3");
+  EXPECT_EQ(refused.Header("RateLimit-Remaining"), "0");
+  // Another client has its own budget; the tenant's API is not affected.
+  EXPECT_EQ(server.Request("GET", url, {{"X-Forwarded-For", "203.0.113.8"}}).body, "pic");
+  EXPECT_EQ(Call(server, t, "GET", "/v1/files").status, 200);
+  Response metrics = server.Request("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("tenantd_rate_limited_total{kind=\"public_file_ip\"} 1\n"),
+            std::string::npos);
 }
 
 TEST(FileLimits, PlanQuotaAnswers413QuotaExceeded) {

@@ -255,6 +255,18 @@ TEST_F(OpenApi, RealAnswersMatchTheDocumentedSchemas) {
   a.Add("GET", "/v1/files/{id}", s.Request("GET", f, {app[0], app[1], {"Range", "bytes=1-2"}}));
   a.Add("GET", "/v1/files/{id}", s.Request("GET", f, {app[0], app[1], {"Range", "bytes=9-"}}));
   a.Add("POST", "/v1/files/{id}/links", s.Request("POST", f + "/links", json_app, "{}"));
+  const json::value published =
+      a.Add("PATCH", "/v1/files/{id}", s.Request("PATCH", f, json_app, R"({"public":true})"))
+          .Json();
+  a.Add("PATCH", "/v1/files/{id}", s.Request("PATCH", f, json_app, R"({"public":"yes"})"));
+  a.Add("GET", "/v1/files", s.Request("GET", "/v1/files", app));  // with public_url
+  const std::string pub = StringAt(published, "file.public_url");
+  const std::string public_route = "/public/{tenant_slug}/{file_id}/{filename}";
+  const std::string etag = a.Add("GET", public_route, s.Request("GET", pub)).Header("ETag");
+  a.Add("GET", public_route, s.Request("GET", pub, {{"Range", "bytes=1-2"}}));
+  a.Add("GET", public_route, s.Request("GET", pub, {{"If-None-Match", etag}}));
+  a.Add("GET", public_route, s.Request("GET", pub, {{"Range", "bytes=9-"}}));
+  a.Add("GET", public_route, s.Request("GET", pub + "x"));
   a.Add("GET", "/v1/files/{id}", s.Request("GET", f + "?expires=1&signature=x"));
   a.Add("DELETE", "/v1/files/{id}", s.Request("DELETE", f, app));
 

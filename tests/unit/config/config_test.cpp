@@ -113,6 +113,7 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.rate_limit_window, b.rate_limit_window);
   EXPECT_EQ(a.auth_failures_per_ip, b.auth_failures_per_ip);
   EXPECT_EQ(a.auth_failures_per_key, b.auth_failures_per_key);
+  EXPECT_EQ(a.public_file_rate, b.public_file_rate);
   EXPECT_EQ(a.redis_url.Reveal(), b.redis_url.Reveal());
   EXPECT_EQ(a.database_url.Reveal(), b.database_url.Reveal());
   EXPECT_EQ(a.rate_limit_redis_down, b.rate_limit_redis_down);
@@ -162,6 +163,7 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "rate_limit_window_ms",
                                              "auth_failures_per_ip",
                                              "auth_failures_per_key",
+                                             "public_file_rate",
                                              "database_url",
                                              "cache_max_staleness",
                                              "redis_url",
@@ -211,6 +213,7 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"rate_limit_window_ms", "TENANTD_RATE_LIMIT_WINDOW_MS"},
       {"auth_failures_per_ip", "TENANTD_AUTH_FAILURES_PER_IP"},
       {"auth_failures_per_key", "TENANTD_AUTH_FAILURES_PER_KEY"},
+      {"public_file_rate", "TENANTD_PUBLIC_FILE_RATE"},
       {"database_url", "TENANTD_DATABASE_URL"},
       {"cache_max_staleness", "TENANTD_CACHE_MAX_STALENESS"},
       {"redis_url", "REDIS_URL"},
@@ -375,6 +378,7 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"rate_limit_window_ms", "99"},
       {"auth_failures_per_ip", "0"},
       {"auth_failures_per_key", "x"},
+      {"public_file_rate", "-1"},
       {"database_url", "mysql://db/control"},
       {"cache_max_staleness", "0"},
       {"redis_url", "http://cache:6379"},
@@ -427,6 +431,13 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
     message = ErrorMessage(Load({}, {}, file));
     EXPECT_NE(message.find(subject), std::string::npos) << message;
   }
+}
+
+TEST(ConfigLoad, PublicFileRateAcceptsZeroForNoLimit) {
+  EXPECT_EQ(LoadOk({}, {}).public_file_rate, 500u);
+  EXPECT_EQ(LoadOk({{"public_file_rate", "0"}}, {}).public_file_rate, 0u);
+  EXPECT_EQ(LoadOk({}, {{"public_file_rate", "3"}}).public_file_rate, 3u);
+  EXPECT_FALSE(Load({{"public_file_rate", "100000001"}}, {}, std::nullopt));
 }
 
 TEST(ConfigLoad, ReadsProxySettingsAndThePublicUrl) {

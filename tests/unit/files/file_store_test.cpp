@@ -45,6 +45,7 @@ void ExpectSameRecord(const FileRecord& a, const FileRecord& b) {
   EXPECT_EQ(a.sha256, b.sha256);
   EXPECT_EQ(a.storage_key, b.storage_key);
   EXPECT_EQ(a.created_at, b.created_at);
+  EXPECT_EQ(a.is_public, b.is_public);
 }
 
 std::vector<std::string> Ids(const std::vector<FileRecord>& files) {
@@ -97,6 +98,15 @@ class FileStoreTest : public ::testing::Test {
     return In<base::Result<std::optional<FileRecord>>>(
         Access::kRead, [&](storage::Transaction& tx) { return GetFile(tx, id); });
   }
+  base::Result<std::optional<FileRecord>> SetPublic(std::string_view id, bool is_public) {
+    return In<base::Result<std::optional<FileRecord>>>(
+        Access::kWrite, [&](storage::Transaction& tx) { return SetFilePublic(tx, id, is_public); });
+  }
+  bool IsPublic(std::string_view id) {
+    auto got = Get(id);
+    if (!got || !got->has_value()) throw std::runtime_error("no file " + std::string(id));
+    return (*got)->is_public;
+  }
   base::Result<std::optional<FileRecord>> Delete(std::string_view id) {
     return In<base::Result<std::optional<FileRecord>>>(
         Access::kWrite, [&](storage::Transaction& tx) { return DeleteFile(tx, id); });
@@ -143,6 +153,61 @@ TEST_F(FileStoreTest, InsertThenGet) {
   ASSERT_TRUE(got) << got.error().log_detail;
   ASSERT_TRUE(got->has_value());
   ExpectSameRecord(**got, f);
+}
+
+TEST_F(FileStoreTest, FilesArePrivateUntilPublished) {
+  const FileRecord f = Sample(10);
+  MustInsert(f);
+  EXPECT_FALSE(IsPublic(f.id));
+  FileRecord open = Sample(20);
+  open.is_public = true;  // as given: a restore or import may insert a public file
+  MustInsert(open);
+  EXPECT_TRUE(IsPublic(open.id));
+}
+
+TEST_F(FileStoreTest, SetFilePublicPublishesAndWithdrawsOneFile) {
+  const FileRecord f = Sample(10, "photo.png");
+  const FileRecord other = Sample(20);
+  MustInsert(f);
+  MustInsert(other);
+
+  auto published = SetPublic(f.id, true);
+  ASSERT_TRUE(published) << published.error().log_detail;
+  ASSERT_TRUE(published->has_value());
+  FileRecord expected = f;
+  expected.is_public = true;
+  ExpectSameRecord(**published, expected);  // the row as it now is
+  Reopen();                                 // committed: a new connection sees it
+  EXPECT_TRUE(IsPublic(f.id));
+  EXPECT_FALSE(IsPublic(other.id));
+  EXPECT_TRUE(MustList("", 10)[0].is_public);
+
+  // Again is a no-op that still answers the row.
+  auto again = SetPublic(f.id, true);
+  ASSERT_TRUE(again && again->has_value());
+  EXPECT_TRUE((*again)->is_public);
+
+  auto withdrawn = SetPublic(f.id, false);
+  ASSERT_TRUE(withdrawn && withdrawn->has_value());
+  EXPECT_FALSE((*withdrawn)->is_public);
+  Reopen();
+  EXPECT_FALSE(IsPublic(f.id));
+  // Flags change no totals.
+  EXPECT_EQ(Totals().files, 2u);
+  EXPECT_EQ(Totals().bytes, 30u);
+}
+
+TEST_F(FileStoreTest, SetFilePublicOfAMissingFileIsEmpty) {
+  auto missing = SetPublic(base::NewId(kFileIdPrefix), true);
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+  const FileRecord f = Sample(1);
+  MustInsert(f);
+  ASSERT_TRUE(Delete(f.id));
+  auto deleted = SetPublic(f.id, true);
+  ASSERT_TRUE(deleted);
+  EXPECT_FALSE(deleted->has_value());
+  EXPECT_EQ(RowCount(), 0u);
 }
 
 TEST_F(FileStoreTest, LargeSizeRoundTrips) {

@@ -95,6 +95,17 @@ TEST(PercentDecode, RejectsMalformedEscapes) {
   EXPECT_EQ(PercentDecode("% 41", false), std::nullopt);
 }
 
+TEST(PercentEncode, KeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(PercentEncode("AZaz09-._~"), "AZaz09-._~");
+  EXPECT_EQ(PercentEncode("a b+c/d?e#f%g"), "a%20b%2Bc%2Fd%3Fe%23f%25g");
+  EXPECT_EQ(PercentEncode("caf\xC3\xA9\r\n"), "caf%C3%A9%0D%0A");
+  EXPECT_EQ(PercentEncode(""), "");
+  // Round trip, whatever the bytes.
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  EXPECT_EQ(PercentDecode(PercentEncode(all), false), std::optional<std::string>(all));
+}
+
 TEST(Headers, GetIsCaseInsensitiveAndReturnsFirstValue) {
   Headers h;
   h.Add("Content-Type", "application/json");

@@ -121,6 +121,31 @@ TEST(TenantLimits, FailedAuthTripsPerKeyAcrossIps) {
       << metrics;
 }
 
+TEST(TenantLimits, PublicFilesAreCountedPerIpAnHour) {
+  InProcessLimiter limiter;
+  TenantLimits limits(SmallPlans(), limiter);
+  const auto now = Clock::now();
+  for (int i = 0; i < 3; ++i) {
+    const Decision d = Await(limits.AdmitPublicFile("192.0.2.1", 3, now)).value();
+    EXPECT_TRUE(d.allowed) << i;
+    EXPECT_EQ(d.limit, 3u);
+    EXPECT_EQ(d.remaining, 2u - i);
+  }
+  const Decision refused = Await(limits.AdmitPublicFile("192.0.2.1", 3, now)).value();
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after, seconds(1200));  // an hour / 3
+  // Another address has its own budget; the tenant limits are untouched.
+  EXPECT_TRUE(Await(limits.AdmitPublicFile("192.0.2.2", 3, now))->allowed);
+  EXPECT_TRUE(Await(limits.CheckFailedAuth({"fa:ip:192.0.2.1", ""}, now))->decision.allowed);
+  // One interval later the next request conforms again.
+  EXPECT_TRUE(Await(limits.AdmitPublicFile("192.0.2.1", 3, now + seconds(1200)))->allowed);
+  std::string metrics;
+  limits.Render(metrics);
+  EXPECT_NE(metrics.find("tenantd_rate_limited_total{kind=\"public_file_ip\"} 1\n"),
+            std::string::npos)
+      << metrics;
+}
+
 TEST(TenantLimits, AdmitCountsThePlanAndTheCredential) {
   InProcessLimiter limiter;
   TenantLimits limits(SmallPlans(), limiter);

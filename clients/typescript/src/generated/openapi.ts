@@ -438,7 +438,13 @@ export interface paths {
         delete: operations["deleteFile"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Publish or withdraw a file
+         * @description `{"public": true}` serves the file without credentials at its `public_url`; `{"public": false}` withdraws it, from the next request on.
+         *
+         *     Required scope: `files:write` (secret API keys, app credentials and their sessions hold every scope).
+         */
+        patch: operations["updateFile"];
         trace?: never;
     };
     "/v1/files/{id}/links": {
@@ -455,6 +461,26 @@ export interface paths {
          * @description Required scope: `files:read` (secret API keys, app credentials and their sessions hold every scope).
          */
         post: operations["createFileLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/{tenant_slug}/{file_id}/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a public file (no credentials; ranges, conditional requests; HEAD too)
+         * @description Served while the file is public and its tenant active, with `Cache-Control: public, max-age=86400`; anything else (unknown tenant or file, a private file, another name) is the same 404. Rate limited per client IP.
+         */
+        get: operations["downloadPublicFile"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -697,6 +723,10 @@ export interface components {
             sha256: string;
             /** Format: date-time */
             created_at: string;
+            /** @description Served without credentials at public_url */
+            public: boolean;
+            /** @description Only when public: /public/{tenant_slug}/{id}/{filename}, absolute under TENANTD_PUBLIC_URL when set */
+            public_url?: string;
         };
         /** FileLink */
         FileLink: {
@@ -708,6 +738,10 @@ export interface components {
         FileLinkInput: {
             /** @default 3600 */
             expires_in?: number;
+        };
+        /** FileUpdate */
+        FileUpdate: {
+            public: boolean;
         };
         /** KeyVerification */
         KeyVerification: {
@@ -5216,6 +5250,179 @@ export interface operations {
             };
         };
     };
+    updateFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file id (fil_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileUpdate"];
+            };
+        };
+        responses: {
+            /** @description The file as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        file: components["schemas"]["File"];
+                    };
+                };
+            };
+            /** @description Problem: `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_json";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable`, `tenant_restoring` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
     createFileLink: {
         parameters: {
             query?: never;
@@ -5382,6 +5589,140 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
+    downloadPublicFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description bytes=a-b, bytes=a- or bytes=-n */
+                Range?: string;
+                /** @description The ETag or Last-Modified the range is valid for */
+                "If-Range"?: string;
+                /** @description An ETag: 304 when it is current */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The tenant's slug */
+                tenant_slug: string;
+                /** @description The file id (fil_…) */
+                file_id: string;
+                /** @description The file's name, URL-encoded */
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested range (Content-Range) */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `range_not_satisfiable` */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "range_not_satisfiable";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `tenant_restoring` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "tenant_restoring";
                     };
                 };
             };
