@@ -17,8 +17,10 @@ sendfile; the Google Benchmark hot paths; with the control store on a
 PostgreSQL 15 of the harness's own, the product read (against the same on
 SQLite) and creating BENCH_PROVISION_TENANTS tenants; an API-key request
 through nginx `auth_request` to tenantd's /auth/v1/check against nginx
-alone. One module per benchmark in bench/suites/, shared helpers in
-bench/lib/.
+alone; the product read through haproxy over three nodes (PostgreSQL
+and Redis shared) against one node directly, and how long a revoked API key
+keeps working on the other nodes. One module per benchmark in bench/suites/,
+shared helpers in bench/lib/.
 
 Exits non-zero when something cannot be built, started or measured. A missed
 performance target is not a failure: the report says FAIL.
@@ -51,15 +53,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import load, report, wrk  # noqa: E402
 from lib.context import Context, Knobs, check_tools, stop_everything  # noqa: E402
 from lib.procs import BenchError, log, wait_quiet  # noqa: E402
-from suites import (backup_restore, files, forward_auth, healthz, hot_paths,  # noqa: E402
+from suites import (backup_restore, cluster, files, forward_auth, healthz, hot_paths,  # noqa: E402
                     many_tenants, memory, peer, postgres, products, provisioning, redis, whoami)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Modules whose series run together under load, in this order each round.
-LOAD_MODULES = [healthz, whoami, redis, products, postgres, forward_auth, peer, many_tenants, memory]
+LOAD_MODULES = [healthz, whoami, redis, products, postgres, cluster, forward_auth, peer, many_tenants,
+                memory]
 # Modules that run on their own, one after the other. A module in both lists
-# (postgres) has a part of each; its report comes with the standalone ones.
-STANDALONE_MODULES = [provisioning, postgres, backup_restore, files, hot_paths]
+# (postgres, cluster) has a part of each; its report comes with the standalone ones.
+STANDALONE_MODULES = [provisioning, postgres, cluster, backup_restore, files, hot_paths]
 # What a module's report compares with.
 NEEDS = {"whoami": ["healthz"], "redis": ["healthz", "whoami"], "peer": ["products"],
          "many_tenants": ["products"], "memory": ["healthz", "products"],
@@ -230,13 +233,18 @@ def summary(results):
                         ("many_uniform", "products", "many tenants, uniform / product read"),
                         ("many_zipf", "products", "many tenants, Zipf / product read"),
                         ("products_pg", "products", "product read, control store on PostgreSQL / SQLite"),
-                        ("forward_auth", "forward_plain", "nginx + auth_request / nginx alone")):
+                        ("forward_auth", "forward_plain", "nginx + auth_request / nginx alone"),
+                        ("cluster_haproxy", "cluster_direct", "haproxy over 3 nodes / one node")):
         if a in med and b in med:
             print(f"{label}: {report.ratio(med[a]['rps'], med[b]['rps']):.2f}")
     if "provision_tenants" in results.get("postgres", {}):
         pg, sq = results["postgres"], results.get("provisioning", {})
         print(f"tenants created/s, control store on PostgreSQL: {pg['create_per_second']}"
               + (f" (SQLite: {sq['create_per_second']})" if sq else ""))
+    if "propagation_max_ms" in results.get("cluster", {}):
+        c = results["cluster"]
+        print(f"revocation reaches the other nodes: median {c['propagation_median_ms']} ms, "
+              f"max {c['propagation_max_ms']} ms")
     if "memory" in results:
         print(f"tenantd peak RSS: {results['memory']['hwm_mib']} MiB")
     other = results.get("load", {}).get("other_cpu_percent", 0)

@@ -126,6 +126,39 @@ class Context:
                                    env={"TENANTD_DATABASE_URL": url})
         return self._server("tenantd_pg", make)
 
+    def cluster_nodes(self):
+        """Three tenantd nodes on one data directory, one PostgreSQL database
+        (the control store) and one Redis (rate limits, sessions)."""
+        def make():
+            url = self.postgres().create_database("bench_cluster")
+            env = {"TENANTD_DATABASE_URL": url, "REDIS_URL": self.redis().url(),
+                   "TENANTD_TRUSTED_PROXIES": "127.0.0.1"}
+            first = servers.Tenantd(self.tenantd_bin, self.work, "cluster-1", env=env)
+            nodes = [first]
+            for i in (2, 3):
+                node = servers.Tenantd(self.tenantd_bin, self.work, f"cluster-{i}", env=env,
+                                       data=first.data)
+                node.token = first.token
+                node.env["TENANTD_ADMIN_TOKEN"] = first.token
+                nodes.append(node)
+            for node in nodes:
+                self._servers.append(node.start())
+            return nodes
+        return self._once("cluster_nodes", make)
+
+    def cluster_haproxy(self):
+        return self._server("cluster_haproxy", lambda: servers.Haproxy(
+            self.work, os.path.join(self.root, "deploy", "haproxy.cfg"), self.cluster_nodes()))
+
+    def cluster_readers(self):
+        """(targets file, answer bytes): the readers() set-up on the cluster."""
+        def make():
+            log(f"setting up {self.knobs.tenants} tenants on the cluster")
+            pairs, size = servers.create_readers(self.cluster_nodes()[0], self.knobs.tenants,
+                                                 "cluster")
+            return servers.write_targets(pairs, os.path.join(self.work, "cluster.lua")), size
+        return self._once("cluster_readers", make)
+
     def tenantd_forward(self):
         """A tenantd that trusts the loopback nginx of the forward-auth series."""
         return self._server("tenantd_forward", lambda: servers.Tenantd(
@@ -198,7 +231,9 @@ def check_tools(ctx, chosen):
         binaries.append(ctx.hot_paths_bin)
     if "provisioning" in chosen:
         binaries.append(ctx.tenantd_next_bin)
-    if "postgres" in chosen:
+    if "cluster" in chosen and shutil.which("haproxy") is None:
+        raise BenchError("haproxy is not installed (run: make deps)")
+    if "postgres" in chosen or "cluster" in chosen:
         for tool in ("initdb", "postgres", "pg_isready", "psql", "createdb"):
             if not os.access(os.path.join(servers.PG_BIN, tool), os.X_OK):
                 raise BenchError(f"{servers.PG_BIN}/{tool} not found: install postgresql-15 (make deps)")

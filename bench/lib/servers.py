@@ -499,3 +499,34 @@ class Postgres:
 
     def stop(self):
         PROCS.stop(self.proc)
+
+
+class Haproxy:
+    """haproxy of deploy/haproxy.cfg, as shipped (its addresses come from the
+    environment), in front of three tenantd nodes."""
+
+    def __init__(self, work, config, nodes):
+        self.dir = os.path.join(work, "haproxy")
+        self.config, self.nodes = config, nodes
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        env = dict(os.environ, TENANTD_LB_BIND=f"127.0.0.1:{self.port}",
+                   TENANTD_LB_SOCKET=os.path.join(self.dir, "admin.sock"))
+        for i, node in enumerate(self.nodes, 1):
+            env[f"TENANTD_NODE{i}"] = f"127.0.0.1:{node.port}"
+        log_path = os.path.join(self.dir, "haproxy.out")
+        self.proc = PROCS.start(["haproxy", "-db", "-f", self.config], log_path, env=env)
+        if not wait_http(self.proc, self.port):
+            raise BenchError(f"haproxy did not start:\n{tail(log_path)}")
+        log(f"haproxy pid {self.proc.pid} on port {self.port}")
+        return self
+
+    def pids(self):
+        return [self.proc.pid]
+
+    def stop(self):
+        PROCS.stop(self.proc)

@@ -12,6 +12,7 @@
 #include "admin/admin_token.h"
 #include "admin/backup_routes.h"
 #include "app/api_docs.h"
+#include "app/change_listener.h"
 #include "app/housekeeping.h"
 #include "app/public_api.h"
 #include "auth/directory.h"
@@ -41,6 +42,7 @@
 #include "session/redis_session_store.h"
 #include "session/session_cookie.h"
 #include "session/sql_session_store.h"
+#include "storage/postgres/postgres_url.h"
 #include "storage/run_to_completion.h"
 #include "tenant_api/file_routes.h"
 #include "tenant_api/tenant_routes.h"
@@ -100,6 +102,16 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   if (!store) {
     return Fail(store.error().public_message +
                 (store.error().log_detail.empty() ? "" : " (" + store.error().log_detail + ")"));
+  }
+  // On PostgreSQL, other nodes' changes are announced as they commit.
+  std::unique_ptr<ChangeListener> change_listener;
+  if (!config.database_url.Reveal().empty()) {
+    const std::string& listen_url = config.database_listen_url.Reveal().empty()
+                                        ? config.database_url.Reveal()
+                                        : config.database_listen_url.Reveal();
+    auto url = storage::ParsePostgresUrl(listen_url);
+    if (!url) return Fail("TENANTD_DATABASE_LISTEN_URL: " + url.error().public_message);
+    change_listener = std::make_unique<ChangeListener>(**store, std::move(*url), log);
   }
   auto token = admin::EnsureAdminToken(config.admin_token, config.data_dir, **store);
   if (!token) return Fail(token.error().public_message + " " + token.error().log_detail);
@@ -180,7 +192,11 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   } else if (config.session_store == "memory") {
     sessions = std::make_unique<session::MemorySessionStore>();
   } else {
-    sessions = std::make_unique<session::SqlSessionStore>((*store)->database());
+    // On PostgreSQL other nodes may end a session: one read from the
+    // database is trusted for half a second, then read again.
+    const auto recheck = config.database_url.Reveal().empty() ? std::chrono::milliseconds(0)
+                                                              : std::chrono::milliseconds(500);
+    sessions = std::make_unique<session::SqlSessionStore>((*store)->database(), recheck);
   }
   // Each purpose its own subkey: a leak of one cannot forge another.
   const session::SessionCookies cookies(box->DeriveKey("session-cookie-signing"),
@@ -234,6 +250,16 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   }
   metrics.SetRoutes(router.patterns());
   metrics.AddCollector([&auth_failures](std::string& out) { auth_failures.Render(out); });
+  if (change_listener) {
+    metrics.AddCollector([&change_listener](std::string& out) {
+      out +=
+          "# HELP tenantd_control_store_listening Whether the LISTEN connection that announces "
+          "other nodes' changes is up (1) or not (0).\n";
+      out += "# TYPE tenantd_control_store_listening gauge\n";
+      out += change_listener->listening() ? "tenantd_control_store_listening 1\n"
+                                          : "tenantd_control_store_listening 0\n";
+    });
+  }
   metrics.AddCollector([&pool](std::string& out) { pool.Render(out); });
   metrics.AddCollector([&limits](std::string& out) { limits.Render(out); });
   metrics.AddCollector([&usage_meter](std::string& out) { usage_meter.Render(out); });
@@ -307,6 +333,12 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
                       " until it answers");
            }
            was_up = up;
+         }
+       }},
+      {"prune the control store's change log", std::chrono::seconds(60),
+       [&] {
+         if (auto st = storage::RunToCompletion((*store)->PruneChangeLog()); !st) {
+           log.Warn("could not prune the change log: " + st.error().log_detail);
          }
        }},
       {"purge expired sessions", std::chrono::seconds(60),

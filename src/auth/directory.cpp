@@ -26,6 +26,9 @@ struct Directory::ThreadCache {
   std::unordered_set<std::string> unknown_app_keys;
   std::unordered_map<std::string, std::shared_ptr<const control::ApiKeyMatch>> api_keys;
   std::unordered_map<std::string, std::shared_ptr<const control::ApiKeyWithSecrets>> keys_by_id;
+  // The keys each tenant's entries are cached under, per map, so that a
+  // change to one tenant drops its entries and nothing else.
+  std::unordered_map<std::string, std::vector<std::pair<CachedKind, std::string>>> by_tenant;
   // Last use noted per key by this thread, to the second: RecordKeyUse
   // takes the shared lock at most once a second per key and thread.
   std::unordered_map<std::string, int64_t> noted_use;
@@ -36,8 +39,54 @@ struct Directory::ThreadCache {
     unknown_app_keys.clear();
     api_keys.clear();
     keys_by_id.clear();
+    by_tenant.clear();
+  }
+
+  void DropTenant(const std::string& tenant_id) {
+    const auto found = by_tenant.find(tenant_id);
+    if (found == by_tenant.end()) return;
+    for (const auto& [kind, key] : found->second) {
+      switch (kind) {
+        case CachedKind::kTenant:
+          tenants.erase(key);
+          break;
+        case CachedKind::kAppKey:
+          app_keys.erase(key);
+          break;
+        case CachedKind::kApiKey:
+          api_keys.erase(key);
+          break;
+        case CachedKind::kKeyById:
+          keys_by_id.erase(key);
+          break;
+      }
+    }
+    by_tenant.erase(found);
+  }
+
+  // Catches up with the changes the store saw since this cache last did:
+  // the tenants changed lose their entries; unknown app keys are forgotten
+  // (one of them may belong to a tenant just created).
+  void CatchUp(const control::ControlStore& store) {
+    control::ChangeJournal::Since changes = store.ChangesSince(generation);
+    if (!changes.tenant_ids) {
+      Clear();
+    } else {
+      for (const std::string& id : *changes.tenant_ids) DropTenant(id);
+      unknown_app_keys.clear();
+    }
+    generation = changes.latest;
   }
 };
+
+namespace {
+
+const std::string& TenantOf(const control::Tenant& v) { return v.id; }
+const std::string& TenantOf(const control::AppCredentials& v) { return v.tenant_id; }
+const std::string& TenantOf(const control::ApiKeyMatch& v) { return v.key.tenant_id; }
+const std::string& TenantOf(const control::ApiKeyWithSecrets& v) { return v.key.tenant_id; }
+
+}  // namespace
 
 Directory::Directory(control::ControlStore& store)
     : store_(store), instance_([] {
@@ -47,13 +96,13 @@ Directory::Directory(control::ControlStore& store)
 
 Directory::ThreadCache& Directory::Cache() {
   thread_local ThreadCache cache;
-  const uint64_t generation = store_.Generation();
-  if (cache.instance != instance_ || cache.generation != generation) {
+  if (cache.instance != instance_) {
     cache.Clear();
-    if (cache.instance != instance_) cache.noted_use.clear();
+    cache.noted_use.clear();
     cache.instance = instance_;
-    cache.generation = generation;
+    cache.generation = 0;
   }
+  if (cache.generation != store_.Generation()) cache.CatchUp(store_);
   return cache;
 }
 
@@ -65,7 +114,7 @@ boost::asio::awaitable<base::Result<Directory::ThreadCache*>> Directory::FreshCa
 template <class Value, class Load>
 Directory::Lookup<Value> Directory::Find(
     std::unordered_map<std::string, std::shared_ptr<const Value>> ThreadCache::*map,
-    std::string key, Load load) {
+    CachedKind kind, std::string key, Load load) {
   TENANTD_CO_TRY(ThreadCache * cache, co_await FreshCache());
   if (const auto it = (cache->*map).find(key); it != (cache->*map).end()) co_return it->second;
   const uint64_t generation = store_.Generation();
@@ -78,15 +127,18 @@ Directory::Lookup<Value> Directory::Find(
   // fill memory. The cache is looked up again: other requests of this
   // thread ran while the store was read.
   if (store_.Generation() == generation) {
-    auto& entries = Cache().*map;
-    if (entries.size() >= kMaxEntriesPerMap) entries.clear();
-    entries.emplace(std::move(key), value);
+    ThreadCache& fresh = Cache();
+    auto& entries = fresh.*map;
+    if (entries.size() >= kMaxEntriesPerMap) fresh.Clear();
+    if (entries.emplace(key, value).second) {
+      fresh.by_tenant[TenantOf(*value)].emplace_back(kind, std::move(key));
+    }
   }
   co_return value;
 }
 
 Directory::Lookup<control::Tenant> Directory::Tenant(std::string_view id_or_slug) {
-  co_return co_await Find(&ThreadCache::tenants, std::string(id_or_slug),
+  co_return co_await Find(&ThreadCache::tenants, CachedKind::kTenant, std::string(id_or_slug),
                           [&] { return store_.FindTenant(id_or_slug); });
 }
 
@@ -97,7 +149,7 @@ Directory::Lookup<control::AppCredentials> Directory::AppKey(std::string_view ap
     co_return std::shared_ptr<const control::AppCredentials>();
   }
   const uint64_t generation = store_.Generation();
-  auto found = co_await Find(&ThreadCache::app_keys, key,
+  auto found = co_await Find(&ThreadCache::app_keys, CachedKind::kAppKey, key,
                              [&] { return store_.FindAppCredentials(app_key); });
   if (found && !*found && store_.Generation() == generation) {
     // Cache() again: other requests of this thread ran while the store was read.
@@ -111,7 +163,7 @@ Directory::Lookup<control::AppCredentials> Directory::AppKey(std::string_view ap
 Directory::Lookup<control::ApiKeyMatch> Directory::ApiKeyBySecret(std::string_view secret) {
   // Keyed by the keyed hash, so the cache never holds presented secrets.
   const std::string hash = store_.ApiKeySecretHash(secret);
-  co_return co_await Find(&ThreadCache::api_keys, hash,
+  co_return co_await Find(&ThreadCache::api_keys, CachedKind::kApiKey, hash,
                           [&] { return store_.FindApiKeyBySecretHash(hash); });
 }
 
@@ -120,7 +172,7 @@ Directory::Lookup<control::ApiKeyWithSecrets> Directory::ApiKeyById(std::string_
   std::string cache_key(tenant_id);
   cache_key += '/';
   cache_key += key_id;
-  co_return co_await Find(&ThreadCache::keys_by_id, std::move(cache_key),
+  co_return co_await Find(&ThreadCache::keys_by_id, CachedKind::kKeyById, std::move(cache_key),
                           [&] { return store_.FindApiKeyWithSecrets(tenant_id, key_id); });
 }
 

@@ -1,10 +1,12 @@
 // The hot-path lookups of authentication: tenant by id or slug, app key to
 // tenant and secrets, API-key secret to key. Served from memory after the
-// first miss; the whole cache is dropped whenever the control store's
-// Generation() moves (any change to tenants or credentials, by this
-// process at once, by another process within the store's poll interval:
-// a millisecond on SQLite, 50 ms on PostgreSQL), so suspension, deletion,
-// revocation and rotation apply to the next request.
+// first miss. A change to a tenant, its app credentials or its API keys
+// drops that tenant's entries (and only those) as soon as the control
+// store knows of it: at once when made by this process; when made by
+// another (the CLI, another node), within the store's poll interval (a
+// millisecond on SQLite, 50 ms on PostgreSQL, at once when PostgreSQL's
+// LISTEN connection announces it). So suspension, deletion, revocation and
+// rotation apply to the next request.
 //
 // Each thread keeps its own cache, so the hot path takes no lock and
 // shares no cache line with the other event loops; a miss costs one
@@ -49,6 +51,7 @@ class Directory {
 
  private:
   struct ThreadCache;
+  enum class CachedKind : uint8_t { kTenant, kAppKey, kApiKey, kKeyById };
   ThreadCache& Cache();
   // The thread's cache, emptied first if the store changed; an error when
   // the store could not confirm it for longer than its max staleness.
@@ -56,7 +59,7 @@ class Directory {
   template <class Value, class Load>
   Lookup<Value> Find(
       std::unordered_map<std::string, std::shared_ptr<const Value>> ThreadCache::*map,
-      std::string key, Load load);
+      CachedKind kind, std::string key, Load load);
 
   control::ControlStore& store_;
   const uint64_t instance_;  // tells this directory's thread caches from another's

@@ -369,6 +369,24 @@ const std::vector<Setting>& Table() {
       return true;
     };
     t.push_back(std::move(database_url));
+    // The control store's LISTEN connection must reach PostgreSQL itself:
+    // through a pooler in transaction mode the LISTEN would be lost.
+    Setting database_listen_url;
+    database_listen_url.info = {
+        "database_listen_url", "TENANTD_DATABASE_LISTEN_URL", "",
+        "postgres://…: where the control store's LISTEN connection goes, when "
+        "TENANTD_DATABASE_URL names a pooler (PgBouncer); empty = TENANTD_DATABASE_URL.",
+        /*has_flag=*/false};
+    database_listen_url.requirement = "must be postgres://user:pass@host:port/db";
+    database_listen_url.is_secret = true;
+    database_listen_url.store = [](std::string_view text, Config& config) {
+      if (!text.empty() && !text.starts_with("postgres://") && !text.starts_with("postgresql://")) {
+        return false;
+      }
+      config.database_listen_url = base::Secret(std::string(text));
+      return true;
+    };
+    t.push_back(std::move(database_listen_url));
     t.push_back(IntegerSetting(
         "cache_max_staleness", "TENANTD_CACHE_MAX_STALENESS", "5",
         "Seconds a server may answer from credentials it cached without confirming them with the "

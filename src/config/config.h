@@ -56,6 +56,9 @@ struct Config {
   // postgres://user:pass@host:port/db: the control store on PostgreSQL;
   // empty = SQLite at <data>/control.db. Holds a password.
   base::Secret database_url;
+  // The LISTEN connection's own URL (a direct one when database_url goes
+  // through a pooler); empty = database_url.
+  base::Secret database_listen_url;
   // How long cached credentials may go unconfirmed by the control store
   // before requests answer 503 (a node cut off from PostgreSQL).
   std::chrono::seconds cache_max_staleness{5};

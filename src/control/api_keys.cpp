@@ -278,7 +278,7 @@ Async<CreatedApiKey> ControlStore::RotateApiKey(std::string_view tenant_id, std:
   TENANTD_CO_RETURN_IF_ERROR(co_await tx->Exec("UPDATE api_keys SET prefix = $1 WHERE id = $2",
                                                rotated.key.prefix, rotated.key.id));
   TENANTD_CO_RETURN_IF_ERROR(co_await tx->Commit());
-  impl_->Changed();
+  impl_->Changed(rotated.key.tenant_id);
   co_return rotated;
 }
 
@@ -293,7 +293,7 @@ Async<ApiKey> ControlStore::RevokeApiKey(std::string_view tenant_id, std::string
   TENANTD_CO_RETURN_IF_ERROR(co_await tx->Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2",
                                                base::FormatRfc3339(*key->revoked_at), key->id));
   TENANTD_CO_RETURN_IF_ERROR(co_await tx->Commit());
-  impl_->Changed();
+  impl_->Changed(key->tenant_id);
   co_return std::move(*key);
 }
 

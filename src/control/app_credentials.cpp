@@ -67,7 +67,7 @@ Async<RotatedAppSecret> ControlStore::RotateAppSecret(std::string_view id_or_slu
       tenant->id, impl_->box->Seal(rotated.app_secret.Reveal(), AppSecretAad(tenant->id)), digest,
       now_text));
   TENANTD_CO_RETURN_IF_ERROR(co_await tx->Commit());
-  impl_->Changed();
+  impl_->Changed(tenant->id);
   co_return rotated;
 }
 

@@ -24,6 +24,14 @@ using boost::asio::awaitable;
 
 constexpr std::chrono::milliseconds kSqlitePollInterval{1};
 constexpr std::chrono::milliseconds kPostgresPollInterval{50};
+// While a LISTEN connection announces every change, the log is still read
+// this often: a notification can be lost (sent while the listener
+// reconnects, or a connection that died without a word).
+constexpr std::chrono::milliseconds kListeningPollInterval{1000};
+// Changes read at once; a node further behind drops all its caches.
+constexpr int kMaxChangesPerRead = 1000;
+// Changes kept in the log (pruned by housekeeping).
+constexpr int kChangeLogKept = 10'000;
 
 int64_t SteadyNowNs(const base::Clock& clock) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(clock.Steady().time_since_epoch())
@@ -87,23 +95,76 @@ Async<std::unique_ptr<ControlStore>> ControlStore::Open(std::unique_ptr<storage:
   co_return std::unique_ptr<ControlStore>(new ControlStore(std::move(impl)));
 }
 
-uint64_t ControlStore::Generation() const {
-  return impl_->generation.load(std::memory_order_acquire);
+uint64_t ControlStore::Generation() const { return impl_->journal.Latest(); }
+
+ChangeJournal::Since ControlStore::ChangesSince(uint64_t generation) const {
+  return impl_->journal.ChangesSince(generation);
+}
+
+void ControlStore::ChangesAnnounced() {
+  impl_->last_epoch_poll_ns.store(0, std::memory_order_relaxed);
+}
+
+void ControlStore::SetListening(bool listening) {
+  impl_->listening.store(listening, std::memory_order_relaxed);
+}
+
+// Reads the changes committed since the last read (cache_changes between
+// the last epoch seen and the current one) into the journal: the tenants
+// named when the log holds every one of them, else everything.
+AsyncStatus ControlStore::ReadChanges() {
+  const int64_t last = impl_->last_epoch.load(std::memory_order_relaxed);
+  if (last < 0) {
+    // The first read: nothing is cached that predates it.
+    TENANTD_CO_TRY(storage::Rows rows,
+                   co_await impl_->db->Query("SELECT value FROM cache_epoch WHERE id = 1"));
+    if (rows.empty()) co_return base::Internal("control store: cache_epoch has no row");
+    impl_->last_epoch.store(rows.front().Int64(0), std::memory_order_relaxed);
+    impl_->journal.AddEverything();
+    co_return storage::Ok();
+  }
+  TENANTD_CO_TRY(
+      storage::Rows rows,
+      co_await impl_->db->Query("SELECT e.value, c.epoch, c.tenant_id FROM cache_epoch e"
+                                " LEFT JOIN cache_changes c ON c.epoch > $1 AND c.epoch <= e.value"
+                                " WHERE e.id = 1 ORDER BY c.epoch LIMIT $2",
+                                last, static_cast<int64_t>(kMaxChangesPerRead + 1)));
+  if (rows.empty()) co_return base::Internal("control store: cache_epoch has no row");
+  const int64_t epoch = rows.front().Int64(0);
+  if (epoch != last) {
+    std::vector<std::string> tenants;
+    int64_t expected = last + 1;
+    bool complete = epoch > last;
+    for (const storage::Row& row : rows.rows) {
+      if (!complete || row.IsNull(1)) break;
+      complete = row.Int64(1) == expected++;
+      tenants.push_back(row.Text(2));
+    }
+    if (complete && expected == epoch + 1) {
+      impl_->journal.Add(tenants);
+    } else {
+      // Pruned, too many, or the database was replaced: drop everything.
+      impl_->journal.AddEverything();
+    }
+    impl_->last_epoch.store(epoch, std::memory_order_relaxed);
+  }
+  co_return storage::Ok();
 }
 
 AsyncStatus ControlStore::RefreshGeneration() {
-  // Another process's change shows only in the database: read the counter
-  // its transaction bumped, at most once per interval and by one caller at
-  // a time (the others go on with the generation they have).
+  // Another process's change shows only in the database: read the log its
+  // transaction wrote, at most once per interval (longer while a LISTEN
+  // connection announces changes) and by one caller at a time (the others
+  // go on with the caches they have).
   const base::Clock& clock = *impl_->options.clock;
   const int64_t now = SteadyNowNs(clock);
   int64_t last = impl_->last_epoch_poll_ns.load(std::memory_order_relaxed);
-  if (now - last >= Nanoseconds(impl_->options.change_poll_interval) &&
+  const auto interval = impl_->listening.load(std::memory_order_relaxed)
+                            ? kListeningPollInterval
+                            : impl_->options.change_poll_interval;
+  if (now - last >= Nanoseconds(interval) &&
       impl_->last_epoch_poll_ns.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
-    auto rows = co_await impl_->db->Query("SELECT value FROM cache_epoch WHERE id = 1");
-    if (rows && !rows->empty()) {
-      const int64_t epoch = rows->front().Int64(0);
-      if (impl_->last_epoch.exchange(epoch) != epoch) impl_->Changed();
+    if (co_await ReadChanges()) {
       impl_->last_confirmed_ns.store(SteadyNowNs(clock), std::memory_order_relaxed);
       co_return storage::Ok();
     }
@@ -121,6 +182,12 @@ AsyncStatus ControlStore::RefreshGeneration() {
             std::to_string(impl_->options.max_staleness.count()) + " ms");
   }
   co_return storage::Ok();
+}
+
+AsyncStatus ControlStore::PruneChangeLog() {
+  co_return co_await impl_->db->Exec(
+      "DELETE FROM cache_changes WHERE epoch <= (SELECT value FROM cache_epoch WHERE id = 1) - $1",
+      static_cast<int64_t>(kChangeLogKept));
 }
 
 base::Result<std::optional<base::TimePoint>> ColumnOptionalTime(const storage::Row& row,

@@ -26,6 +26,7 @@
 #include "base/error.h"
 #include "base/secret.h"
 #include "base/time.h"
+#include "control/change_journal.h"
 #include "storage/database.h"
 
 namespace tenantd::crypto {
@@ -334,17 +335,28 @@ class ControlStore {
 
   // ---- Change detection ----
 
-  // A number that changes after every change to tenants, app credentials or
-  // API keys: made by this process, at once; by another process sharing the
-  // database (the CLI, another node), once RefreshGeneration() has read the
-  // change counter the change bumped in its own transaction. No I/O.
+  // A number that moves after every change to a tenant, its app
+  // credentials or API keys: made by this process, at once; by another
+  // process sharing the database (the CLI, another node), once
+  // RefreshGeneration() has read the change log its transaction wrote.
+  // No I/O.
   uint64_t Generation() const;
-  // Reads the change counter if the poll interval has passed since the last
+  // Which tenants changed after `generation` (or everything); no I/O.
+  ChangeJournal::Since ChangesSince(uint64_t generation) const;
+  // Reads the change log if the poll interval has passed since the last
   // read (one caller at a time; the others go on at once). Cheap otherwise.
-  // Fails (kUnavailable "control_store_unavailable") only when the counter
+  // Fails (kUnavailable "control_store_unavailable") only when the log
   // could not be read for longer than options.max_staleness: what the caches
   // hold can then no longer be trusted.
   AsyncStatus RefreshGeneration();
+  // A LISTEN connection heard of a change (or just (re)connected): the next
+  // RefreshGeneration() reads the log whatever the interval.
+  void ChangesAnnounced();
+  // Whether such a connection is up: while it is, the log is read once a
+  // second rather than at every poll interval.
+  void SetListening(bool listening);
+  // Forgets all but the latest 10,000 changes (housekeeping).
+  AsyncStatus PruneChangeLog();
 
   // Platform settings (e.g. "admin_token_sha256").
   Async<std::optional<std::string>> GetSetting(std::string_view key);
@@ -358,6 +370,7 @@ class ControlStore {
  private:
   struct Impl;
   explicit ControlStore(std::unique_ptr<Impl> impl);
+  AsyncStatus ReadChanges();
   std::unique_ptr<Impl> impl_;
 };
 

@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/secret.h"
 #include "base/time.h"
+#include "control/change_journal.h"
 #include "control/control_store.h"
 #include "storage/database.h"
 
@@ -29,15 +30,19 @@ struct ControlStore::Impl {
   std::unique_ptr<crypto::HmacSha256Key> api_key_pepper;  // HKDF subkey of the master key
 
   // Change detection for the caches in front of the store (see Generation()).
-  std::atomic<uint64_t> generation{1};
+  ChangeJournal journal;
   std::atomic<int64_t> last_epoch_poll_ns{0};
+  // The last cache_epoch read, whose changes are in the journal (-1: none
+  // read yet).
   std::atomic<int64_t> last_epoch{-1};
   // When the counter was last read successfully (options.clock's steady
   // time, ns): the caches are known current as of then.
   std::atomic<int64_t> last_confirmed_ns{0};
+  // A LISTEN connection is announcing changes (SetListening).
+  std::atomic<bool> listening{false};
 
-  // Call after committing a change that a cache may hold.
-  void Changed() { generation.fetch_add(1, std::memory_order_release); }
+  // Call after committing a change to a tenant that a cache may hold.
+  void Changed(const std::string& tenant_id) { journal.Add(tenant_id); }
 };
 
 template <class T>

@@ -262,6 +262,136 @@ ALTER TABLE sessions ADD COLUMN secret_id TEXT;
        R"sql(
 ALTER TABLE sessions ADD COLUMN secret_id TEXT COLLATE "C";
 )sql"},
+      {5, "which tenant each cache change was about",
+       // The cache epoch alone made every node drop every cached credential
+       // on any change. Each bump now records the tenant it was about, so a
+       // node drops only that tenant's entries (control/change_journal.h).
+       // Writers bump the epoch under its row lock held to commit, so
+       // epochs commit in order and a reader that sees epoch n has seen
+       // every change before it. Old entries are pruned by housekeeping; a
+       // node that is further behind drops everything.
+       R"sql(
+CREATE TABLE cache_changes (
+  epoch INTEGER PRIMARY KEY,
+  tenant_id TEXT NOT NULL
+) STRICT;
+DROP TRIGGER tenants_insert_epoch;
+DROP TRIGGER tenants_update_epoch;
+DROP TRIGGER tenants_delete_epoch;
+DROP TRIGGER app_credentials_insert_epoch;
+DROP TRIGGER app_credentials_update_epoch;
+DROP TRIGGER app_credentials_delete_epoch;
+DROP TRIGGER api_keys_update_epoch;
+DROP TRIGGER api_keys_delete_epoch;
+DROP TRIGGER api_key_secrets_update_epoch;
+DROP TRIGGER api_key_secrets_delete_epoch;
+CREATE TRIGGER tenants_insert_change AFTER INSERT ON tenants BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, NEW.id FROM cache_epoch;
+END;
+CREATE TRIGGER tenants_update_change AFTER UPDATE ON tenants BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, NEW.id FROM cache_epoch;
+END;
+CREATE TRIGGER tenants_delete_change AFTER DELETE ON tenants BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, OLD.id FROM cache_epoch;
+END;
+CREATE TRIGGER app_credentials_insert_change AFTER INSERT ON app_credentials BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, NEW.tenant_id FROM cache_epoch;
+END;
+CREATE TRIGGER app_credentials_update_change AFTER UPDATE ON app_credentials BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, NEW.tenant_id FROM cache_epoch;
+END;
+CREATE TRIGGER app_credentials_delete_change AFTER DELETE ON app_credentials BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, OLD.tenant_id FROM cache_epoch;
+END;
+CREATE TRIGGER api_keys_update_change
+  AFTER UPDATE OF name, type, scopes, expires_at, revoked_at ON api_keys BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, NEW.tenant_id FROM cache_epoch;
+END;
+CREATE TRIGGER api_keys_delete_change AFTER DELETE ON api_keys BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, OLD.tenant_id FROM cache_epoch;
+END;
+-- A secret deleted with its key (ON DELETE CASCADE) was recorded by the
+-- key's own trigger.
+CREATE TRIGGER api_key_secrets_update_change AFTER UPDATE ON api_key_secrets
+  WHEN EXISTS (SELECT 1 FROM api_keys WHERE id = NEW.key_id) BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes
+    SELECT e.value, k.tenant_id FROM cache_epoch e, api_keys k WHERE k.id = NEW.key_id;
+END;
+CREATE TRIGGER api_key_secrets_delete_change AFTER DELETE ON api_key_secrets
+  WHEN EXISTS (SELECT 1 FROM api_keys WHERE id = OLD.key_id) BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes
+    SELECT e.value, k.tenant_id FROM cache_epoch e, api_keys k WHERE k.id = OLD.key_id;
+END;
+)sql",
+       // Row triggers (the statement triggers could not name the tenant);
+       // pg_notify wakes the nodes' LISTEN connections at commit (one
+       // notification per transaction: identical ones are folded), and the
+       // nodes then read cache_changes, which holds the truth.
+       R"sql(
+CREATE TABLE cache_changes (
+  epoch BIGINT PRIMARY KEY,
+  tenant_id TEXT COLLATE "C" NOT NULL
+);
+DROP TRIGGER tenants_epoch ON tenants;
+DROP TRIGGER app_credentials_epoch ON app_credentials;
+DROP TRIGGER api_keys_update_epoch ON api_keys;
+DROP TRIGGER api_keys_delete_epoch ON api_keys;
+DROP TRIGGER api_key_secrets_epoch ON api_key_secrets;
+DROP FUNCTION tenantd_bump_cache_epoch();
+CREATE FUNCTION tenantd_record_cache_change(tenant TEXT) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  next_epoch BIGINT;
+BEGIN
+  UPDATE cache_epoch SET value = value + 1 WHERE id = 1 RETURNING value INTO next_epoch;
+  INSERT INTO cache_changes (epoch, tenant_id) VALUES (next_epoch, tenant);
+  PERFORM pg_notify('tenantd_cache_changes', '');
+END
+$$;
+-- TG_ARGV[0]: the column naming the tenant.
+CREATE FUNCTION tenantd_cache_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM tenantd_record_cache_change(to_jsonb(OLD) ->> TG_ARGV[0]);
+  ELSE
+    PERFORM tenantd_record_cache_change(to_jsonb(NEW) ->> TG_ARGV[0]);
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE FUNCTION tenantd_api_key_secret_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  tenant TEXT;
+BEGIN
+  -- A secret deleted with its key was recorded by the key's own trigger.
+  SELECT tenant_id INTO tenant FROM api_keys WHERE id = OLD.key_id;
+  IF tenant IS NOT NULL THEN
+    PERFORM tenantd_record_cache_change(tenant);
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER tenants_change AFTER INSERT OR UPDATE OR DELETE ON tenants
+  FOR EACH ROW EXECUTE FUNCTION tenantd_cache_change('id');
+CREATE TRIGGER app_credentials_change AFTER INSERT OR UPDATE OR DELETE ON app_credentials
+  FOR EACH ROW EXECUTE FUNCTION tenantd_cache_change('tenant_id');
+CREATE TRIGGER api_keys_update_change
+  AFTER UPDATE OF name, type, scopes, expires_at, revoked_at ON api_keys
+  FOR EACH ROW EXECUTE FUNCTION tenantd_cache_change('tenant_id');
+CREATE TRIGGER api_keys_delete_change AFTER DELETE ON api_keys
+  FOR EACH ROW EXECUTE FUNCTION tenantd_cache_change('tenant_id');
+CREATE TRIGGER api_key_secrets_change AFTER UPDATE OR DELETE ON api_key_secrets
+  FOR EACH ROW EXECUTE FUNCTION tenantd_api_key_secret_change();
+)sql"},
   };
   return migrations;
 }

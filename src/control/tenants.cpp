@@ -245,7 +245,7 @@ Async<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
     if (provisioning.undo && location) co_await provisioning.undo(tenant);
     co_return std::move(written).error();
   }
-  impl_->Changed();
+  impl_->Changed(tenant.id);
   co_return created;
 }
 
@@ -327,7 +327,7 @@ Async<Tenant> ControlStore::UpdateTenant(std::string_view id_or_slug, const Tena
       tenant.name, tenant.plan, ToString(tenant.status), base::FormatRfc3339(tenant.updated_at),
       tenant.id));
   TENANTD_CO_RETURN_IF_ERROR(co_await tx->Commit());
-  impl_->Changed();
+  impl_->Changed(tenant.id);
   co_return tenant;
 }
 
@@ -345,7 +345,7 @@ Async<Tenant> ControlStore::DeleteTenant(std::string_view id_or_slug) {
       "UPDATE tenants SET status = 'deleted', deleted_at = $1, updated_at = $1 WHERE id = $2", now,
       tenant.id));
   TENANTD_CO_RETURN_IF_ERROR(co_await tx->Commit());
-  impl_->Changed();
+  impl_->Changed(tenant.id);
   co_return tenant;
 }
 
@@ -356,7 +356,7 @@ Async<Tenant> ControlStore::PurgeTenant(std::string_view id_or_slug) {
   // app_credentials, api keys and sessions go with the row (ON DELETE CASCADE).
   TENANTD_CO_RETURN_IF_ERROR(co_await tx->Exec("DELETE FROM tenants WHERE id = $1", tenant->id));
   TENANTD_CO_RETURN_IF_ERROR(co_await tx->Commit());
-  impl_->Changed();
+  impl_->Changed(tenant->id);
   co_return std::move(*tenant);
 }
 

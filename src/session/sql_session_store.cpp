@@ -63,7 +63,8 @@ base::Status Done() { return {}; }
 
 }  // namespace
 
-SqlSessionStore::SqlSessionStore(storage::Database& db) : db_(db) {
+SqlSessionStore::SqlSessionStore(storage::Database& db, std::chrono::milliseconds recheck)
+    : db_(db), recheck_(recheck), cache_started_(std::chrono::steady_clock::now()) {
   flusher_ = std::thread([this] { FlushLoop(); });
 }
 
@@ -168,6 +169,17 @@ awaitable<base::Result<std::optional<SessionRecord>>> SqlSessionStore::FindLiveA
   {
     std::lock_guard lock(mu_);
     if (removed_in_flight_.contains(key)) co_return std::optional<SessionRecord>();
+    // Shared with other servers: what was read from the database is read
+    // again once it is `recheck_` old (the whole cache at once: no
+    // per-entry time to keep).
+    if (recheck_.count() > 0) {
+      const auto steady = std::chrono::steady_clock::now();
+      if (steady - cache_started_ >= recheck_) {
+        cache_.clear();
+        cache_started_ = steady;
+        ++removals_;
+      }
+    }
     for (const auto* map : {&pending_, &in_flight_, &cache_}) {
       if (const auto it = map->find(key); it != map->end()) {
         if (it->second.expires_at <= now) co_return std::optional<SessionRecord>();

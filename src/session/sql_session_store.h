@@ -8,11 +8,14 @@
 // 50 ms (or every 1,000 sessions), and on shutdown. A crash loses at most
 // the sessions of that last moment; their clients authenticate again with
 // their credentials. Live sessions this process created or read are cached
-// in memory; this process's revocations update the cache at once, so the
-// store assumes it is the only server on the data directory (several
-// servers share sessions through Redis: RedisSessionStore).
+// in memory; this process's revocations update the cache at once. When
+// other servers share the database (the control store on PostgreSQL, many
+// nodes without Redis), `recheck` bounds how long a session read from the
+// database is trusted before it is read again, so a session another node
+// ended stops working here within that time.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
@@ -33,7 +36,9 @@ class SqlSessionStore : public SessionStore {
  public:
   // `db` must carry the control schema (ControlStore::database()) and
   // outlive the store.
-  explicit SqlSessionStore(storage::Database& db);
+  // `recheck`: 0 = this process is the database's only server.
+  explicit SqlSessionStore(storage::Database& db,
+                           std::chrono::milliseconds recheck = std::chrono::milliseconds(0));
   ~SqlSessionStore() override;
 
   base::Status Create(const SessionRecord& s) override;
@@ -76,10 +81,12 @@ class SqlSessionStore : public SessionStore {
   int64_t RemoveInFlight(Pred removed);
 
   storage::Database& db_;
+  const std::chrono::milliseconds recheck_;
 
   std::mutex mu_;                                           // the maps and the flusher's state
   std::unordered_map<std::string, SessionRecord> pending_;  // by id_hash, not yet written
   std::unordered_map<std::string, SessionRecord> cache_;    // by id_hash
+  std::chrono::steady_clock::time_point cache_started_;     // emptied then (see recheck_)
   // Sessions a flush is writing right now (taken out of pending_, not yet
   // committed): still found by lookups. One removed meanwhile goes into
   // removed_in_flight_: lookups no longer find it, and the flush deletes

@@ -163,7 +163,8 @@ awaitable<base::Result<std::unique_ptr<Connection>>> Connection::Open(
   const std::string options =
       "-c statement_timeout=" + std::to_string(settings->statement_timeout.count());
   const char* keywords[] = {"dbname", "fallback_application_name", "options", nullptr};
-  const char* values[] = {settings->conninfo.c_str(), "tenantd", options.c_str(), nullptr};
+  const char* values[] = {settings->conninfo.c_str(), settings->application_name.c_str(),
+                          options.c_str(), nullptr};
   PGconn* raw = PQconnectStartParams(keywords, values, /*expand_dbname=*/1);
   if (raw == nullptr) co_return base::Internal("postgres: out of memory");
   std::unique_ptr<Connection> conn(new Connection(raw, settings));
@@ -205,6 +206,33 @@ awaitable<base::Status> Connection::ExecScript(std::string_view sql) {
   auto rows = co_await Run(sql, nullptr);
   if (!rows) co_return std::move(rows).error();
   co_return storage::Ok();
+}
+
+awaitable<base::Result<int>> Connection::WaitForNotifications(std::chrono::milliseconds max_wait) {
+  if (!usable()) co_return Unavailable(settings_->unavailable_code, "postgres: connection lost");
+  auto drain = [this] {
+    int count = 0;
+    while (PGnotify* n = PQnotifies(conn_)) {
+      PQfreemem(n);
+      ++count;
+    }
+    return count;
+  };
+  // Notifications that arrived with an earlier result are queued already.
+  if (const int queued = drain(); queued > 0) co_return queued;
+  auto ex = co_await asio::this_coro::executor;
+  SocketWatch watch(ex, PQsocket(conn_));
+  watch.ExpireAt(Clock::now() + max_wait);
+  if (!co_await watch.Wait(asio::posix::descriptor_base::wait_read)) co_return 0;
+  // A server that goes away sends an error (or just closes): either way
+  // the connection is done.
+  if (PQconsumeInput(conn_) == 0) co_return Broken("lost the LISTEN connection");
+  while (PQisBusy(conn_) == 0) {
+    ResultPtr res(PQgetResult(conn_));
+    if (!res) break;
+  }
+  if (PQstatus(conn_) == CONNECTION_BAD) co_return Broken("lost the LISTEN connection");
+  co_return drain();
 }
 
 // Sends the statement, flushes it, and reads every result, waiting on the

@@ -24,6 +24,8 @@ struct ConnectionSettings {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds statement_timeout{5000};
   std::string unavailable_code;
+  // What pg_stat_activity shows (unless the URL sets application_name).
+  std::string application_name = "tenantd";
   // Sends a cancel request for a statement past its timeout; blocking, so
   // it runs on a worker thread (PostgreSQL 15's libpq has no async cancel).
   std::function<void(std::function<void()>)> run_blocking;
@@ -52,6 +54,11 @@ class Connection {
   // Whether a pooled idle connection is still open: reads, without
   // waiting, what the server sent meanwhile (a restart's goodbye).
   bool StillOpen();
+  // Waits, up to `max_wait`, for the notifications of the channels this
+  // connection LISTENs on; their count (0 when none came in time). An error
+  // once the connection is lost (the server closed it, a restart).
+  boost::asio::awaitable<base::Result<int>> WaitForNotifications(
+      std::chrono::milliseconds max_wait);
   // The command tag of the last statement ("COMMIT", "ROLLBACK", …).
   const std::string& last_command() const { return last_command_; }
 

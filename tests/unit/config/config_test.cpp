@@ -116,6 +116,7 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.public_file_rate, b.public_file_rate);
   EXPECT_EQ(a.redis_url.Reveal(), b.redis_url.Reveal());
   EXPECT_EQ(a.database_url.Reveal(), b.database_url.Reveal());
+  EXPECT_EQ(a.database_listen_url.Reveal(), b.database_listen_url.Reveal());
   EXPECT_EQ(a.rate_limit_redis_down, b.rate_limit_redis_down);
   EXPECT_EQ(a.tenant_db_pool_size, b.tenant_db_pool_size);
   EXPECT_EQ(a.tenant_db_idle_ttl, b.tenant_db_idle_ttl);
@@ -165,6 +166,7 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "auth_failures_per_key",
                                              "public_file_rate",
                                              "database_url",
+                                             "database_listen_url",
                                              "cache_max_staleness",
                                              "redis_url",
                                              "rate_limit_redis_down",
@@ -215,6 +217,7 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"auth_failures_per_key", "TENANTD_AUTH_FAILURES_PER_KEY"},
       {"public_file_rate", "TENANTD_PUBLIC_FILE_RATE"},
       {"database_url", "TENANTD_DATABASE_URL"},
+      {"database_listen_url", "TENANTD_DATABASE_LISTEN_URL"},
       {"cache_max_staleness", "TENANTD_CACHE_MAX_STALENESS"},
       {"redis_url", "REDIS_URL"},
       {"rate_limit_redis_down", "TENANTD_RATE_LIMIT_REDIS_DOWN"},
@@ -244,6 +247,7 @@ TEST(AllSettings, GivesSecretsNoFlagBecauseArgvShowsInPs) {
   for (const SettingInfo& info : AllSettings()) {
     const bool is_secret = info.name == "admin_token" || info.name == "master_key" ||
                            info.name == "redis_url" || info.name == "database_url" ||
+                           info.name == "database_listen_url" ||
                            info.name == "s3_secret_access_key";
     EXPECT_EQ(info.has_flag, !is_secret) << info.name;
   }
@@ -380,6 +384,7 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"auth_failures_per_key", "x"},
       {"public_file_rate", "-1"},
       {"database_url", "mysql://db/control"},
+      {"database_listen_url", "redis://db/control"},
       {"cache_max_staleness", "0"},
       {"redis_url", "http://cache:6379"},
       {"rate_limit_redis_down", "open"},
