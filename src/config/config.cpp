@@ -153,6 +153,24 @@ Setting TlsPathSetting(std::string name, std::string env, std::string help,
   return s;
 }
 
+// A postgres:// URL. It holds a password: no flag (argv shows in `ps`),
+// never echoed. Its parts are checked where it is used (storage/postgres).
+Setting PostgresUrlSetting(std::string name, std::string env, std::string help,
+                           base::Secret Config::*member) {
+  Setting s;
+  s.info = {std::move(name), std::move(env), "", std::move(help), /*has_flag=*/false};
+  s.requirement = "must be postgres://user:pass@host:port/db";
+  s.is_secret = true;
+  s.store = [member](std::string_view text, Config& config) {
+    if (!text.empty() && !text.starts_with("postgres://") && !text.starts_with("postgresql://")) {
+      return false;
+    }
+    config.*member = base::Secret(std::string(text));
+    return true;
+  };
+  return s;
+}
+
 // The one table. Its order is the order of Config's members, of `--help`
 // and of docs/configuration.md; default_value must match Config's
 // initializers (a unit test loads each default_value to check).
@@ -352,41 +370,18 @@ const std::vector<Setting>& Table() {
         "429; 0 = no limit.",
         0, 100000000, [](Config& config, uint64_t value) { config.public_file_rate = value; }));
 
-    // Holds a password: no flag (argv shows in `ps`), and never echoed.
-    // The URL's parts are checked where it is used (storage/postgres).
-    Setting database_url;
-    database_url.info = {"database_url", "TENANTD_DATABASE_URL", "",
-                         "postgres://user:pass@host:port/db: the control store on PostgreSQL; "
-                         "empty = the embedded SQLite file <data>/control.db.",
-                         /*has_flag=*/false};
-    database_url.requirement = "must be postgres://user:pass@host:port/db";
-    database_url.is_secret = true;
-    database_url.store = [](std::string_view text, Config& config) {
-      if (!text.empty() && !text.starts_with("postgres://") && !text.starts_with("postgresql://")) {
-        return false;
-      }
-      config.database_url = base::Secret(std::string(text));
-      return true;
-    };
-    t.push_back(std::move(database_url));
+    t.push_back(
+        PostgresUrlSetting("database_url", "TENANTD_DATABASE_URL",
+                           "postgres://user:pass@host:port/db: the control store on "
+                           "PostgreSQL; empty = the embedded SQLite file <data>/control.db.",
+                           &Config::database_url));
     // The control store's LISTEN connection must reach PostgreSQL itself:
     // through a pooler in transaction mode the LISTEN would be lost.
-    Setting database_listen_url;
-    database_listen_url.info = {
-        "database_listen_url", "TENANTD_DATABASE_LISTEN_URL", "",
+    t.push_back(PostgresUrlSetting(
+        "database_listen_url", "TENANTD_DATABASE_LISTEN_URL",
         "postgres://…: where the control store's LISTEN connection goes, when "
         "TENANTD_DATABASE_URL names a pooler (PgBouncer); empty = TENANTD_DATABASE_URL.",
-        /*has_flag=*/false};
-    database_listen_url.requirement = "must be postgres://user:pass@host:port/db";
-    database_listen_url.is_secret = true;
-    database_listen_url.store = [](std::string_view text, Config& config) {
-      if (!text.empty() && !text.starts_with("postgres://") && !text.starts_with("postgresql://")) {
-        return false;
-      }
-      config.database_listen_url = base::Secret(std::string(text));
-      return true;
-    };
-    t.push_back(std::move(database_listen_url));
+        &Config::database_listen_url));
     t.push_back(IntegerSetting(
         "cache_max_staleness", "TENANTD_CACHE_MAX_STALENESS", "5",
         "Seconds a server may answer from credentials it cached without confirming them with the "

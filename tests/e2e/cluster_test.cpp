@@ -139,6 +139,16 @@ class Cluster : public ::testing::Test {
             StringAt(body, "credentials.app_secret")};
   }
 
+  // A secret API key of `t`, made through node 1: (its id, its bearer header).
+  std::pair<std::string, Headers> MustCreateKey(const Tenant& t) {
+    Headers json_a = ModeA(t);
+    json_a.push_back({"Content-Type", "application/json"});
+    Response created = nodes_[0].Request("POST", "/v1/api-keys", json_a, R"({"name":"ci"})");
+    if (created.status != 201) throw std::runtime_error("create API key: " + created.Describe());
+    return {StringAt(created.Json(), "api_key.id"),
+            {{"Authorization", "Bearer " + std::string(created.Json().at("secret").as_string())}}};
+  }
+
   // Polls every node until `refused` holds for each (their caches are
   // warm first: see the callers); false when one still serves after 1 s.
   bool EveryNodeWithin(milliseconds limit, const std::function<bool(const TestServer&)>& refused) {
@@ -171,13 +181,7 @@ TEST_F(Cluster, RequestsSpreadOverEveryNode) {
 
 TEST_F(Cluster, AKeyRevokedThroughOneNodeIsRefusedByEveryNodeWithinOneSecond) {
   const Tenant t = MustCreateTenant(nodes_[0]);
-  Headers json_a = ModeA(t);
-  json_a.push_back({"Content-Type", "application/json"});
-  Response created = nodes_[0].Request("POST", "/v1/api-keys", json_a, R"({"name":"shared"})");
-  ASSERT_EQ(created.status, 201) << created.Describe();
-  const std::string key_id = StringAt(created.Json(), "api_key.id");
-  const Headers bearer = {
-      {"Authorization", "Bearer " + std::string(created.Json().at("secret").as_string())}};
+  const auto [key_id, bearer] = MustCreateKey(t);
   for (const TestServer& node : nodes_) {  // cached by every node
     ASSERT_EQ(node.Request("GET", "/v1/whoami", bearer).status, 200);
   }
@@ -232,13 +236,7 @@ TEST_F(Cluster, AnAppSecretRotatedWithoutGraceStopsWorkingOnEveryNodeWithinOneSe
 // when it is back), well within the staleness bound.
 TEST_F(Cluster, ANodeWhoseListenConnectionWasCutStillRefusesARevokedKey) {
   const Tenant t = MustCreateTenant(nodes_[0]);
-  Headers json_a = ModeA(t);
-  json_a.push_back({"Content-Type", "application/json"});
-  Response created = nodes_[0].Request("POST", "/v1/api-keys", json_a, R"({"name":"cut"})");
-  ASSERT_EQ(created.status, 201) << created.Describe();
-  const std::string key_id = StringAt(created.Json(), "api_key.id");
-  const Headers bearer = {
-      {"Authorization", "Bearer " + std::string(created.Json().at("secret").as_string())}};
+  const auto [key_id, bearer] = MustCreateKey(t);
   const TestServer& cut = nodes_[2];
   ASSERT_EQ(cut.Request("GET", "/v1/whoami", bearer).status, 200);
 
