@@ -32,7 +32,10 @@ for (const a of answers) {
   const op = doc.paths[a.path]?.[a.method.toLowerCase()];
   if (!op) { failures.push(`${what}: no such operation in the document`); continue; }
   const response = op.responses[String(a.status)] ?? op.responses.default;
-  if (!response) { failures.push(`${what}: status not documented`); continue; }
+  if (!response) {
+    failures.push(`${what}: status not documented\n  body: ${a.body.slice(0, 300)}`);
+    continue;
+  }
   const type = (a.content_type || '').split(';')[0].trim();
   if (!response.content) {
     if (a.body !== '') failures.push(`${what}: documented without a body, but has one`);
