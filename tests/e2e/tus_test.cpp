@@ -397,7 +397,7 @@ TEST_P(Uploads, RefusesOtherTenantsVersionsTypesAndOverlongBodies) {
 TEST_P(Uploads, HostileFilenamesInMetadataStayDisplayNames) {
   const Tenant t = MustCreateTenant(server());
   const std::vector<std::string> names = {"../../../../etc/passwd", "..\\..\\boot.ini",
-                                         std::string("a\0b", 3), "x\r\nSet-Cookie: y", ".."};
+                                          std::string("a\0b", 3), "x\r\nSet-Cookie: y", ".."};
   for (const std::string& name : names) {
     SCOPED_TRACE(name);
     Response r = Tus(server(), t, "POST", "/v1/uploads",
