@@ -70,7 +70,12 @@ std::vector<std::string> RegisterApiDocs(http::Router& router, std::string versi
       {"Authentication", "Who a tenant request runs for, and its sessions."},
       {"API keys", "A tenant's API keys: secret keys hold every scope, restricted ones theirs."},
       {"Products", "Products, kept in the tenant's own database."},
-      {"Files", "A tenant's files: streamed uploads, ranged downloads, presigned links."},
+      {"Files",
+       "A tenant's files: streamed uploads, ranged downloads, presigned links, direct "
+       "upload and download URLs, public files."},
+      {"Resumable uploads",
+       "tus 1.0.0 on /v1/uploads (creation, creation-with-upload, termination, checksum, "
+       "expiration): uploads that survive a dropped connection and become files."},
       {"Forward authentication",
        "tenantd as the auth server of other backends: proxies ask /auth/v1/check about each "
        "request (docs/forward-auth.md); backends verify API keys with /auth/v1/verify."},

@@ -28,6 +28,7 @@
 #include "files/file_links.h"
 #include "files/local_blob_store.h"
 #include "files/open_blob_store.h"
+#include "files/upload_staging.h"
 #include "forward_auth/forward_auth_routes.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -46,6 +47,9 @@
 #include "storage/run_to_completion.h"
 #include "tenant_api/file_routes.h"
 #include "tenant_api/tenant_routes.h"
+#include "tenant_api/upload_locks.h"
+#include "tenant_api/upload_routes.h"
+#include "tenant_api/upload_sweep.h"
 #include "tenant_db/pool.h"
 #include "tenant_db/provisioning.h"
 #include "tenant_db/restore_marks.h"
@@ -233,13 +237,47 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
                                                *sessions, pool);
   tenant_routes.Register(router);
   const files::FileLinks file_links(box->DeriveKey("file-link-signing"));
+  // The local store's one-time upload URLs: a key of their own, so a
+  // download link never opens the upload route.
+  const files::FileLinks upload_links(box->DeriveKey("file-upload-signing"));
   tenant_db::TenantData file_data(pool);
-  const tenant_api::FileRoutes file_routes(
-      tenant_auth, auth_failures,
-      tenant_api::FileHandlers{file_data, blobs, file_links, directory, config.plans, blocking,
-                               config.max_upload_size, &limits, config.public_url},
-      config.public_file_rate);
+  // Files on their way in (api.md §14): tus uploads staged on this node's
+  // disk, and the sweep that removes expired ones and pending direct uploads.
+  const files::UploadStaging upload_staging(config.data_dir, &blocking);
+  tenant_api::UploadSweep upload_sweep(file_data, blobs, upload_staging);
+  tenant_api::UploadLocks upload_locks;
+  tenant_api::FileHandlers file_handlers{file_data,
+                                         blobs,
+                                         file_links,
+                                         directory,
+                                         config.plans,
+                                         blocking,
+                                         config.max_upload_size,
+                                         &limits,
+                                         config.public_url};
+  file_handlers.upload_links = &upload_links;
+  file_handlers.sweep = &upload_sweep;
+  const tenant_api::FileRoutes file_routes(tenant_auth, auth_failures, file_handlers,
+                                           config.public_file_rate);
   file_routes.Register(router);
+  const tenant_api::UploadRoutes upload_routes(
+      tenant_auth, auth_failures,
+      tenant_api::UploadHandlers{file_data, blobs, upload_staging, upload_locks, upload_sweep,
+                                 directory, config.plans, &blocking, config.max_upload_size,
+                                 config.public_url});
+  upload_routes.Register(router);
+  // Pending files and uploads may have outlived the last run: every tenant
+  // is looked at once by the first sweep, and dropped when it has none.
+  for (std::string after;;) {
+    control::TenantListQuery query;
+    query.after = after;
+    query.limit = 500;
+    auto page = storage::RunToCompletion((*store)->ListTenants(query));
+    if (!page) return Fail(page.error().public_message + " " + page.error().log_detail);
+    for (const control::Tenant& t : page->items) upload_sweep.Watch(t.id);
+    if (!page->next_cursor || page->items.empty()) break;
+    after = *page->next_cursor;
+  }
   const forward_auth::ForwardAuthRoutes forward_auth_routes(
       {tenant_auth, auth_failures, directory, admin_auth,
        [&config](std::string_view peer) { return config.trusted_proxies.Contains(peer); }});
@@ -300,6 +338,12 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
            return totals;
          });
          if (!flushed) log.Warn("could not record usage: " + flushed.error().log_detail);
+       }},
+      {"remove expired uploads", std::chrono::seconds(5),
+       [&] {
+         for (const std::string& line : storage::RunToCompletion(upload_sweep.Run())) {
+           log.Info(line);
+         }
        }},
       {"close idle tenant databases", std::chrono::seconds(30),
        [&] { pool.CloseIdle(std::chrono::steady_clock::now()); }},

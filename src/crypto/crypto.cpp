@@ -209,6 +209,31 @@ std::string Sha256Stream::FinishHex() {
   return HexEncode(out);
 }
 
+DigestStream::DigestStream(Algorithm algorithm) : ctx_(EVP_MD_CTX_new()) {
+  const EVP_MD* md = algorithm == Algorithm::kSha1 ? EVP_sha1() : EVP_sha256();
+  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), md, nullptr) != 1) {
+    Die("EVP_DigestInit_ex");
+  }
+}
+
+DigestStream::~DigestStream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void DigestStream::Update(std::string_view data) {
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()) != 1) {
+    Die("EVP_DigestUpdate");
+  }
+}
+
+std::string DigestStream::Finish() {
+  std::string out(EVP_MAX_MD_SIZE, '\0');
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), Bytes(out), &len) != 1) {
+    Die("EVP_DigestFinal_ex");
+  }
+  out.resize(len);
+  return out;
+}
+
 namespace {
 
 std::string FinishMac(EVP_MAC_CTX* ctx, std::string_view data) {

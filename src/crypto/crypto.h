@@ -30,6 +30,24 @@ class Sha256Stream {
   void* ctx_;  // EVP_MD_CTX*
 };
 
+// SHA-1 or SHA-256 over data that arrives in pieces, as raw bytes: for
+// protocols where the client picks the algorithm (tus checksums, api.md
+// §14). SHA-1 only ever checks integrity there, never authenticity.
+class DigestStream {
+ public:
+  enum class Algorithm { kSha1, kSha256 };
+  explicit DigestStream(Algorithm algorithm);
+  ~DigestStream();
+  DigestStream(const DigestStream&) = delete;
+  DigestStream& operator=(const DigestStream&) = delete;
+
+  void Update(std::string_view data);
+  std::string Finish();  // raw (20 or 32 bytes); the object is then spent
+
+ private:
+  void* ctx_;  // EVP_MD_CTX*
+};
+
 // A fixed HMAC-SHA256 key used for many MACs (a pepper, a signing key).
 // Keying costs two SHA-256 blocks; this does it once, and each thread then
 // resets its own keyed context per call instead of building a new one.

@@ -13,9 +13,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/error.h"
 #include "base/time.h"
@@ -85,6 +88,25 @@ class BlobStore {
                                                       std::string_view storage_key) = 0;
   // Removes every file of a tenant (purge).
   virtual boost::asio::awaitable<base::Status> RemoveTenant(std::string_view tenant_id) = 0;
+
+  // Name/value pairs of PresignedUrl, not encoded.
+  using Params = std::vector<std::pair<std::string, std::string>>;
+  // A URL that performs `method` (PUT or GET) on the blob under
+  // `storage_key` without credentials until `expires_seconds` after `now`
+  // (api.md §14 "Direct upload and download URLs"), so the bytes bypass
+  // tenantd; nullopt when the store cannot make one (the local store:
+  // tenantd then signs a URL of its own). `query` adds signed query
+  // parameters (response-content-disposition), `headers` signed headers the
+  // client must send as given (Content-Type, Content-Length).
+  virtual std::optional<std::string> PresignedUrl(std::string_view method,
+                                                  std::string_view tenant_id,
+                                                  std::string_view storage_key, base::TimePoint now,
+                                                  int64_t expires_seconds, const Params& query,
+                                                  const Params& headers) const {
+    (void)method, (void)tenant_id, (void)storage_key, (void)now, (void)expires_seconds, (void)query,
+        (void)headers;
+    return std::nullopt;
+  }
 };
 
 // True for keys of the shape BeginUpload makes. Keys come from tenant

@@ -35,15 +35,22 @@ std::string FileLinks::Make(std::string_view tenant_id, std::string_view file_id
                             int64_t expires) const {
   std::string url = "/v1/files/";
   url += file_id;
-  url += "?expires=";
-  url += std::to_string(expires);
-  url += "&signature=";
-  url += kVersion;
-  url += '.';
-  url += tenant_id;
-  url += '.';
-  url += crypto::Base64UrlEncode(Mac(tenant_id, file_id, expires));
+  url += '?';
+  url += MakeQuery(tenant_id, file_id, expires);
   return url;
+}
+
+std::string FileLinks::MakeQuery(std::string_view tenant_id, std::string_view file_id,
+                                 int64_t expires) const {
+  std::string query = "expires=";
+  query += std::to_string(expires);
+  query += "&signature=";
+  query += kVersion;
+  query += '.';
+  query += tenant_id;
+  query += '.';
+  query += crypto::Base64UrlEncode(Mac(tenant_id, file_id, expires));
+  return query;
 }
 
 base::Result<std::string> FileLinks::Verify(std::string_view file_id, std::string_view expires,

@@ -20,12 +20,20 @@ namespace tenantd::files {
 
 inline constexpr int64_t kMaxLinkSeconds = 7 * 24 * 3600;  // a week, like S3's presigned URLs
 
+//
+// The one-time upload URLs of the local store (api.md §14, `PUT
+// /v1/files/{id}/content?expires=…&signature=…`) are the same links under a
+// key of their own (the server derives one per purpose), so a download link
+// never opens the upload route nor the reverse.
 class FileLinks {
  public:
   explicit FileLinks(const base::Secret& key);
 
   // The path and query of a link valid until `expires` (Unix seconds).
   std::string Make(std::string_view tenant_id, std::string_view file_id, int64_t expires) const;
+  // Its query alone: "expires=…&signature=…".
+  std::string MakeQuery(std::string_view tenant_id, std::string_view file_id,
+                        int64_t expires) const;
 
   // The tenant a link names when `expires` and `signature` (from the query)
   // are a valid, unexpired signature for `file_id`. Errors (403):

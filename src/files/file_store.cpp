@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "files/pending_store.h"
+
 namespace tenantd::files {
 namespace {
 
@@ -64,10 +66,10 @@ Async<FileTotals> ReadTotals(storage::Transaction& tx) {
 }
 
 awaitable<base::Status> InsertFile(storage::Transaction& tx, const FileRecord& file,
-                                   uint64_t quota_bytes) {
+                                   uint64_t quota_bytes, std::string_view now) {
   if (quota_bytes != 0) {
-    TENANTD_CO_TRY(const FileTotals totals, co_await ReadTotals(tx));
-    if (totals.bytes + file.size > quota_bytes) co_return QuotaExceeded(quota_bytes);
+    TENANTD_CO_TRY(const uint64_t used, co_await UsedBytes(tx, now));
+    if (used + file.size > quota_bytes) co_return QuotaExceeded(quota_bytes);
   }
   // Named before the co_await (GCC 12 and temporaries of co_await expressions).
   storage::Params params = storage::MakeParams(

@@ -44,12 +44,15 @@ base::Error NoSuchFile();
 
 Async<FileTotals> ReadTotals(storage::Transaction& tx);
 
-// Inserts `file` unless the tenant's stored bytes would then exceed
-// `quota_bytes` (0 = no quota): 413 quota_exceeded. In a write transaction
-// the check and the insert hold the tenant's write lock together, so
-// concurrent uploads cannot together pass the quota.
+// Inserts `file` unless the tenant's stored bytes, plus what pending files
+// and resumable uploads unexpired at `now` have reserved (pending_store.h,
+// UsedBytes), would then exceed `quota_bytes` (0 = no quota): 413
+// quota_exceeded. In a write transaction the check and the insert hold the
+// tenant's write lock together, so concurrent uploads cannot together pass
+// the quota. A pending file or upload becoming this file is deleted first
+// in the same transaction, so its own reservation does not count twice.
 boost::asio::awaitable<base::Status> InsertFile(storage::Transaction& tx, const FileRecord& file,
-                                                uint64_t quota_bytes);
+                                                uint64_t quota_bytes, std::string_view now);
 
 Async<std::optional<FileRecord>> GetFile(storage::Transaction& tx, std::string_view id);
 

@@ -191,4 +191,14 @@ awaitable<base::Status> S3BlobStore::RemoveTenant(std::string_view tenant_id) {
   }
 }
 
+std::optional<std::string> S3BlobStore::PresignedUrl(std::string_view method,
+                                                     std::string_view tenant_id,
+                                                     std::string_view storage_key,
+                                                     base::TimePoint now, int64_t expires_seconds,
+                                                     const Params& query,
+                                                     const Params& headers) const {
+  return client_->PresignedUrl(method, ObjectKey(tenant_id, storage_key), now, expires_seconds,
+                               query, headers);
+}
+
 }  // namespace tenantd::files

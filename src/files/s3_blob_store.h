@@ -44,6 +44,11 @@ class S3BlobStore : public BlobStore {
   boost::asio::awaitable<base::Status> Remove(std::string_view tenant_id,
                                               std::string_view storage_key) override;
   boost::asio::awaitable<base::Status> RemoveTenant(std::string_view tenant_id) override;
+  // A SigV4 presigned URL of the object (query-string authentication).
+  std::optional<std::string> PresignedUrl(std::string_view method, std::string_view tenant_id,
+                                          std::string_view storage_key, base::TimePoint now,
+                                          int64_t expires_seconds, const Params& query,
+                                          const Params& headers) const override;
 
   s3::S3Client& client() { return *client_; }
 

@@ -81,6 +81,8 @@ std::string_view ReasonPhrase(int status) {
       return "Too Many Requests";
     case 431:
       return "Request Header Fields Too Large";
+    case 460:
+      return "Checksum Mismatch";  // tus 1.0 checksum extension
     case 500:
       return "Internal Server Error";
     case 501:

@@ -9,15 +9,19 @@ namespace {
 
 constexpr const char* kFile = R"({
   "title": "File", "type": "object",
-  "required": ["id", "filename", "size", "content_type", "sha256", "created_at", "public"],
+  "required": ["id", "filename", "size", "content_type", "sha256", "created_at", "public",
+               "status"],
   "properties": {
     "id": {"type": "string", "pattern": "^fil_"},
     "filename": {"type": "string", "description": "Display name only, never a path"},
     "size": {"type": "integer", "minimum": 0},
     "content_type": {"type": "string"},
-    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$",
+               "description": "Empty only for a pending file whose hash was not announced"},
     "created_at": {"type": "string", "format": "date-time"},
     "public": {"type": "boolean", "description": "Served without credentials at public_url"},
+    "status": {"type": "string", "enum": ["available", "pending"],
+               "description": "pending: a direct upload that POST /v1/files/{id}/complete has not completed yet"},
     "public_url": {"type": "string",
                    "description": "Only when public: /public/{tenant_slug}/{id}/{filename}, absolute under TENANTD_PUBLIC_URL when set"}
   }})";
@@ -25,6 +29,14 @@ constexpr const char* kFile = R"({
 constexpr const char* kBinary = R"({"type":"string","format":"binary"})";
 
 http::ParamDoc IdParam() { return {"id", "path", "The file id (fil_…)"}; }
+
+std::vector<http::ParamDoc> ListParams() {
+  std::vector<http::ParamDoc> params = http::PageParams();
+  params.push_back({"status", "query",
+                    "`pending`: the direct uploads not completed yet instead of the files",
+                    R"({"type":"string","enum":["available","pending"],"default":"available"})"});
+  return params;
+}
 
 }  // namespace
 
@@ -59,7 +71,7 @@ http::RouteDoc List() {
   return {.operation_id = "listFiles",
           .summary = "List files in creation order",
           .tag = "Files",
-          .params = http::PageParams(),
+          .params = ListParams(),
           .responses = {{200, "A page of files", http::PageOf(kFile)}},
           .problems = {{400, "bad_request"}, {503, "tenant_restoring"}}};
 }
@@ -157,6 +169,89 @@ http::RouteDoc CreateLink() {
       .problems = {{404, "not_found"}, {503, "tenant_restoring"}}};
 }
 
+http::RouteDoc CreateUploadUrl() {
+  return {
+      .operation_id = "createFileUploadUrl",
+      .summary = "A URL to upload a file's bytes to directly",
+      .description =
+          "Makes a pending file and a URL that accepts one PUT of its bytes without "
+          "credentials for 15 minutes: on S3 a presigned PUT to the object, on the local "
+          "store a tenantd URL. Send the `upload.headers` with the PUT, then "
+          "`POST /v1/files/{id}/complete`. The size counts against the quota until the "
+          "file is completed or its URL expires (then it is removed).",
+      .tag = "Files",
+      .request =
+          {{"application/json",
+            R"({"title":"FileUploadUrlInput","type":"object","additionalProperties":false,"required":["filename","size"],"properties":{"filename":{"type":"string"},"content_type":{"type":"string","default":"application/octet-stream"},"size":{"type":"integer","minimum":0},"sha256":{"type":"string","pattern":"^[0-9a-fA-F]{64}$"}}})"}},
+      .responses =
+          {{201, "The pending file and where to PUT its bytes",
+            std::string(R"({"type":"object","required":["file","upload"],"properties":{"file":)") +
+                kFile +
+                R"(,"upload":{"title":"FileUploadUrl","type":"object","required":["url","method","headers","expires_at"],"properties":{"url":{"type":"string"},"method":{"type":"string","enum":["PUT"]},"headers":{"type":"object","additionalProperties":{"type":"string"}},"expires_at":{"type":"string","format":"date-time"}}}}})"}},
+      .problems = {{400, "invalid_json"},
+                   {413, "payload_too_large"},
+                   {413, "quota_exceeded"},
+                   {415, "unsupported_media_type"},
+                   {422, "validation_failed"},
+                   {503, "tenant_restoring"}}};
+}
+
+http::RouteDoc PutContent() {
+  return {.operation_id = "putFileContent",
+          .summary = "The local store's upload URL: the bytes of a pending file",
+          .description =
+              "Reached through the `upload.url` of POST /v1/files/upload-url (its `expires` and "
+              "`signature` are the credential). Exactly the announced size; checked against "
+              "the announced sha256. One PUT per URL.",
+          .tag = "Files",
+          .params = {IdParam(),
+                     {"expires", "query", "Expiry (Unix seconds)", R"({"type":"string"})", true},
+                     {"signature", "query", "The URL's signature", R"({"type":"string"})", true}},
+          .request = {{"application/octet-stream", kBinary}},
+          .responses = {{204, "Stored; ETag is the sha256", ""}},
+          .problems = {{400, "size_mismatch"},
+                       {400, "content_hash_mismatch"},
+                       {404, "not_found"},
+                       {408, "request_timeout"},
+                       {409, "upload_url_used"},
+                       {503, "tenant_restoring"}}};
+}
+
+http::RouteDoc Complete() {
+  return {.operation_id = "completeFileUpload",
+          .summary = "Check a direct upload's bytes and make the file available",
+          .description =
+              "Checks that the bytes arrived with the announced size (and sha256, when one was "
+              "given). Completing a completed file answers it again.",
+          .tag = "Files",
+          .params = {IdParam()},
+          .responses = {{200, "The file, now available", http::Envelope("file", kFile)}},
+          .problems = {{404, "not_found"},
+                       {409, "upload_missing"},
+                       {409, "size_mismatch"},
+                       {409, "content_hash_mismatch"},
+                       {413, "quota_exceeded"},
+                       {503, "tenant_restoring"}}};
+}
+
+http::RouteDoc CreateDownloadUrl() {
+  return {
+      .operation_id = "createFileDownloadUrl",
+      .summary = "A URL that downloads one file without credentials",
+      .description =
+          "On S3 a presigned GET of the object (its Content-Disposition and Content-Type "
+          "set by the URL); on the local store the presigned link of POST "
+          "/v1/files/{id}/links.",
+      .tag = "Files",
+      .params = {IdParam(),
+                 {"expires_in", "query", "Seconds the URL lives (default 3600)",
+                  R"({"type":"integer","minimum":1,"maximum":604800,"default":3600})"}},
+      .responses =
+          {{200, "The URL",
+            R"({"title":"FileDownloadUrl","type":"object","required":["url","expires_at"],"properties":{"url":{"type":"string"},"expires_at":{"type":"string","format":"date-time"}}})"}},
+      .problems = {{400, "bad_request"}, {404, "not_found"}, {503, "tenant_restoring"}}};
+}
+
 }  // namespace file_docs
 
 void PublicFileLimit::Describe(http::RouteDoc& doc) const {
@@ -166,6 +261,14 @@ void PublicFileLimit::Describe(http::RouteDoc& doc) const {
 
 // A presigned link is an alternative to every tenant credential.
 void FileLinkAuth::Describe(http::RouteDoc& doc) const {
+  if (tenant_auth_ == nullptr) {
+    doc.security.push_back({});  // the URL's signature only
+    doc.problems.push_back({403, "invalid_link"});
+    doc.problems.push_back({403, "link_expired"});
+    doc.problems.push_back({403, "tenant_suspended"});
+    doc.problems.push_back({429, "rate_limited"});
+    return;
+  }
   doc.security = auth::TenantSecurity();
   doc.security.push_back({});  // no credentials: the link's signature
   for (http::ProblemDoc& p : auth::TenantAuthProblems()) doc.problems.push_back(std::move(p));

@@ -1,4 +1,5 @@
-// OpenAPI descriptions of the file routes (api.md §6, §14 public files).
+// OpenAPI descriptions of the file routes (api.md §6, §14 direct URLs and
+// public files).
 #pragma once
 
 #include "http/route_doc.h"
@@ -12,5 +13,9 @@ http::RouteDoc Update();
 http::RouteDoc PublicDownload();
 http::RouteDoc Remove();
 http::RouteDoc CreateLink();
+http::RouteDoc CreateUploadUrl();
+http::RouteDoc PutContent();
+http::RouteDoc Complete();
+http::RouteDoc CreateDownloadUrl();
 
 }  // namespace tenantd::tenant_api::file_docs

@@ -1,5 +1,7 @@
 #include "tenant_api/file_handlers.h"
 
+#include "tenant_api/file_common.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -21,6 +23,7 @@
 #include "files/file_store.h"
 #include "files/filename.h"
 #include "files/multipart.h"
+#include "files/pending_store.h"
 #include "http/body_reader.h"
 #include "http/body_source.h"
 #include "http/entity_tag.h"
@@ -40,100 +43,13 @@ using tenant_db::Access;
 
 namespace {
 
-// Read size per step of an upload: big enough that syscalls and hashing
-// calls stay few per megabyte, small enough that memory per upload is flat.
-constexpr std::size_t kUploadChunk = 256 * 1024;
 constexpr std::string_view kLinkMode = "link";
-
-Response Problem(const base::Error& e, const RequestContext& ctx) {
-  Response res = http::ErrorResponse(e, ctx.request_id);
-  if (e.code == base::ErrorCode::kUnavailable) res.headers.Add("Retry-After", "1");
-  return res;
-}
-
-bool IsFileId(std::string_view id) { return base::IsWellFormedId(id, files::kFileIdPrefix); }
-
-// A media type without parameters, compared case-insensitively.
-bool MediaTypeIs(std::string_view header, std::string_view type) {
-  std::string_view t = base::TrimAsciiSpace(header.substr(0, header.find(';')));
-  if (t.size() != type.size()) return false;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const char c = t[i] >= 'A' && t[i] <= 'Z' ? static_cast<char>(t[i] - 'A' + 'a') : t[i];
-    if (c != type[i]) return false;
-  }
-  return true;
-}
-
-// A part's declared type is stored and echoed as the download's
-// Content-Type: only a plain `type/subtype` token pair is kept.
-std::string StoredContentType(std::string_view declared) {
-  const std::string_view t = base::TrimAsciiSpace(declared.substr(0, declared.find(';')));
-  const std::size_t slash = t.find('/');
-  bool ok = !t.empty() && t.size() <= 127 && slash != std::string_view::npos && slash > 0 &&
-            slash + 1 < t.size();
-  for (char c : t) {
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                std::string_view("/!#$&^_.+-").find(c) != std::string_view::npos);
-  }
-  return ok ? std::string(t) : std::string("application/octet-stream");
-}
 
 // Cache-Control of each way to download: a tenant's file behind
 // credentials or a link may be shared by no cache; a public file may be
 // kept by any for a day (api.md §14).
 constexpr std::string_view kPrivateCache = "private";
 constexpr std::string_view kPublicCache = "public, max-age=86400";
-
-// Where the tenant's public files are served: "<TENANTD_PUBLIC_URL>/public/<slug>/".
-std::string PublicPrefix(std::string_view public_url, std::string_view tenant_slug) {
-  return std::string(public_url) + "/public/" + http::PercentEncode(tenant_slug) + "/";
-}
-
-// `public_prefix` from PublicPrefix, for the public_url of a public file.
-boost::json::object FileJson(const files::FileRecord& f, std::string_view public_prefix) {
-  boost::json::object out{{"id", f.id},           {"filename", f.filename},
-                          {"size", f.size},       {"content_type", f.content_type},
-                          {"sha256", f.sha256},   {"created_at", f.created_at},
-                          {"public", f.is_public}};
-  if (f.is_public) {
-    out["public_url"] = std::string(public_prefix) + f.id + "/" + http::PercentEncode(f.filename);
-  }
-  return out;
-}
-
-Response JsonAnswer(int status, const boost::json::value& v) {
-  return Response::Json(status, boost::json::serialize(v));
-}
-
-// The plan quota of the tenant's stored files (0 = none). A plan missing
-// from the configuration (removed after tenants were put on it) gets the
-// `free` plan's quota rather than none.
-awaitable<base::Result<uint64_t>> QuotaOf(auth::Directory& directory, const config::Plans& plans,
-                                          std::string_view tenant_id) {
-  TENANTD_CO_TRY(auto tenant, co_await directory.Tenant(tenant_id));
-  if (!tenant) co_return base::NotFound("No such tenant.");
-  const config::Plan* plan = plans.Find(tenant->plan);
-  if (plan == nullptr) plan = plans.Find("free");
-  co_return plan == nullptr ? uint64_t{0} : plan->storage_bytes;
-}
-
-base::Error BodyProblem(http::BodyError error, uint64_t max_upload_size) {
-  switch (error) {
-    case http::BodyError::kTooLarge:
-      return base::MakeError(base::ErrorCode::kResourceExhausted, "payload_too_large",
-                             "The upload exceeds the largest accepted file (MAX_UPLOAD_SIZE, " +
-                                 std::to_string(max_upload_size) + " bytes).");
-    case http::BodyError::kTimeout:
-      return base::MakeError(base::ErrorCode::kInvalidArgument, "request_timeout",
-                             "The upload stalled.");
-    case http::BodyError::kMalformed:
-      return base::InvalidArgument("bad_request", "The request body is malformed.");
-    case http::BodyError::kClientGone:
-    case http::BodyError::kNone:
-      break;
-  }
-  return base::InvalidArgument("bad_request", "The upload was interrupted.");
-}
 
 // What an upload accumulates as its bytes arrive, whichever the framing.
 struct Receiver {
@@ -292,9 +208,11 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   {
     auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
     if (!tx) co_return Problem(tx.error(), ctx);
-    auto totals = co_await files::ReadTotals(**tx);
-    if (!totals) co_return Problem(totals.error(), ctx);
-    stored = totals->bytes;
+    // Stored files plus what direct and resumable uploads have reserved.
+    const std::string now_text = base::FormatRfc3339(clock->Now());
+    auto used = co_await files::UsedBytes(**tx, now_text);
+    if (!used) co_return Problem(used.error(), ctx);
+    stored = *used;
   }
   // Refused before a byte of the body is read when the length says so.
   if (const auto length = body.content_length();
@@ -405,7 +323,8 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   {
     auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kWrite);
     if (!tx) co_return Problem(tx.error(), ctx);
-    base::Status inserted = co_await files::InsertFile(**tx, file, *quota);
+    const std::string now_text = base::FormatRfc3339(clock->Now());
+    base::Status inserted = co_await files::InsertFile(**tx, file, *quota, now_text);
     if (inserted) inserted = co_await (*tx)->Commit();
     if (!inserted) co_return Problem(inserted.error(), ctx);
   }
@@ -423,14 +342,29 @@ awaitable<Response> FileHandlers::List(Request& req, RequestContext& ctx) const 
   if (!limit) co_return Problem(limit.error(), ctx);
   auto after = http::ParseCursor(req, files::kFileIdPrefix);
   if (!after) co_return Problem(after.error(), ctx);
+  // ?status=pending lists the direct uploads not completed yet (api.md §14).
+  const std::string status = req.QueryParam("status").value_or("available");
+  if (status != "available" && status != "pending") {
+    co_return Problem(base::InvalidArgument("bad_request", "status is available or pending."), ctx);
+  }
   auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
   if (!tx) co_return Problem(tx.error(), ctx);
-  auto page = co_await files::ListFiles(**tx, *after, *limit + 1);
-  if (!page) co_return Problem(page.error(), ctx);
+  std::vector<files::FileRecord> rows;
+  if (status == "pending") {
+    const std::string now = base::FormatRfc3339(clock->Now());
+    auto pending = co_await files::ListPending(**tx, *after, *limit + 1, now);
+    if (!pending) co_return Problem(pending.error(), ctx);
+    for (files::PendingFile& p : *pending) rows.push_back(std::move(p.file));
+  } else {
+    auto files = co_await files::ListFiles(**tx, *after, *limit + 1);
+    if (!files) co_return Problem(files.error(), ctx);
+    rows = std::move(*files);
+  }
+  const std::vector<files::FileRecord>* page = &rows;
   boost::json::array data;
   const std::size_t shown = std::min(page->size(), static_cast<std::size_t>(*limit));
   const std::string prefix = PublicPrefix(public_url, ctx.tenant_slug);
-  for (std::size_t i = 0; i < shown; ++i) data.push_back(FileJson((*page)[i], prefix));
+  for (std::size_t i = 0; i < shown; ++i) data.push_back(FileJson((*page)[i], prefix, status));
   boost::json::value next = nullptr;
   if (page->size() > shown) next = boost::json::string((*page)[shown - 1].id);
   co_return JsonAnswer(200, boost::json::object{{"data", std::move(data)}, {"next_cursor", next}});
@@ -575,10 +509,14 @@ awaitable<Response> FileHandlers::CreateLink(Request& req, RequestContext& ctx) 
 awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
                                                            RequestContext& ctx) const {
   const std::optional<std::string> signature = req.QueryParam("signature");
-  if (!signature) co_return co_await tenant_auth_.OnRequest(req, ctx);
   auto refuse = [&](const base::Error& e) {
     return std::optional<Response>(http::ErrorResponse(e, ctx.request_id));
   };
+  if (!signature) {
+    if (tenant_auth_ != nullptr) co_return co_await tenant_auth_->OnRequest(req, ctx);
+    co_return refuse(base::MakeError(base::ErrorCode::kPermissionDenied, "invalid_link",
+                                     "This route takes a signed URL (expires and signature)."));
+  }
   const auto tenant_id = links_.Verify(req.PathParam("id"), req.QueryParam("expires").value_or(""),
                                        *signature, clock_.Now());
   if (!tenant_id) co_return refuse(tenant_id.error());
@@ -612,7 +550,7 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
   }
   ctx.auth.tenant_id = *tenant_id;
   ctx.auth.mode = std::string(kLinkMode);
-  ctx.auth.scopes = {"files:read"};
+  ctx.auth.scopes = {scope_};
   co_return std::nullopt;
 }
 
@@ -635,7 +573,7 @@ awaitable<std::optional<Response>> PublicFileLimit::OnRequest(Request& req,
 
 void FileLinkAuth::OnResponse(const RequestContext& ctx, Response& res) const {
   if (ctx.auth.mode != kLinkMode) {
-    tenant_auth_.OnResponse(ctx, res);
+    if (tenant_auth_ != nullptr) tenant_auth_->OnResponse(ctx, res);
     return;
   }
   if (ctx.rate_limit.limit != 0) ratelimit::AddRateLimitHeaders(ctx.rate_limit, res.headers);

@@ -34,6 +34,8 @@ class AuthFailureCounters;
 
 namespace tenantd::tenant_api {
 
+class UploadSweep;
+
 struct FileHandlers {
   tenant_db::TenantData& data;  // the tenant's file rows
   files::BlobStore& blobs;
@@ -48,6 +50,11 @@ struct FileHandlers {
   // under it; "" = relative.
   std::string public_url;
   const base::Clock* clock = &base::ServerClock();  // link expiry, timestamps
+  // Direct uploads (api.md §14): the local store's one-time PUT URLs are
+  // signed with these (a key apart from `links`); null = no direct uploads.
+  const files::FileLinks* upload_links = nullptr;
+  // Told about every tenant with a pending file, so expired ones are swept.
+  UploadSweep* sweep = nullptr;
 
   using Fn = boost::asio::awaitable<http::Response> (FileHandlers::*)(http::Request&,
                                                                       http::RequestContext&) const;
@@ -78,6 +85,21 @@ struct FileHandlers {
   // POST /v1/files/{id}/links {"expires_in": seconds}
   boost::asio::awaitable<http::Response> CreateLink(http::Request& req,
                                                     http::RequestContext& ctx) const;
+
+  // Direct upload and download URLs (api.md §14; direct_url_handlers.cpp).
+  // POST /v1/files/upload-url {"filename","content_type","size","sha256"?}
+  boost::asio::awaitable<http::Response> CreateUploadUrl(http::Request& req,
+                                                         http::RequestContext& ctx) const;
+  // PUT /v1/files/{id}/content?expires&signature: the local store's
+  // one-time upload URL.
+  boost::asio::awaitable<http::Response> PutContent(http::Request& req,
+                                                    http::RequestContext& ctx) const;
+  // POST /v1/files/{id}/complete
+  boost::asio::awaitable<http::Response> Complete(http::Request& req,
+                                                  http::RequestContext& ctx) const;
+  // GET /v1/files/{id}/download-url?expires_in
+  boost::asio::awaitable<http::Response> CreateDownloadUrl(http::Request& req,
+                                                           http::RequestContext& ctx) const;
 };
 
 // The authentication of GET/HEAD /v1/files/{id}: a request carrying a
@@ -87,16 +109,21 @@ struct FileHandlers {
 // the tenant authentication stage as usual. Link downloads count against
 // the tenant's plan limit like its other requests (api.md §7), the link
 // standing in for the credential.
+//
+// The local store's one-time upload URLs (PUT /v1/files/{id}/content, api.md
+// §14) use the same stage with `tenant_auth` null: a signature is then the
+// only way in, and it grants `scope` (files:write) on that one file.
 class FileLinkAuth : public http::Stage {
  public:
-  // `limits` may be null (no rate limits).
-  FileLinkAuth(const auth::TenantAuth& tenant_auth, const files::FileLinks& links,
+  // `limits` may be null (no rate limits); `tenant_auth` null: links only.
+  FileLinkAuth(const auth::TenantAuth* tenant_auth, const files::FileLinks& links,
                auth::Directory& directory, ratelimit::TenantLimits* limits,
-               const base::Clock& clock = base::ServerClock())
+               std::string scope = "files:read", const base::Clock& clock = base::ServerClock())
       : tenant_auth_(tenant_auth),
         links_(links),
         directory_(directory),
         limits_(limits),
+        scope_(std::move(scope)),
         clock_(clock) {}
   boost::asio::awaitable<std::optional<http::Response>> OnRequest(
       http::Request& req, http::RequestContext& ctx) const override;
@@ -104,10 +131,11 @@ class FileLinkAuth : public http::Stage {
   void Describe(http::RouteDoc& doc) const override;  // file_docs.cpp
 
  private:
-  const auth::TenantAuth& tenant_auth_;
+  const auth::TenantAuth* tenant_auth_;
   const files::FileLinks& links_;
   auth::Directory& directory_;
   ratelimit::TenantLimits* limits_;
+  std::string scope_;
   const base::Clock& clock_;  // link expiry, rate limits
 };
 

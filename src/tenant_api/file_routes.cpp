@@ -8,10 +8,15 @@ FileRoutes::FileRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& 
                        FileHandlers handlers, uint64_t public_file_rate)
     : auth_(auth),
       handlers_(handlers),
-      link_auth_(auth, handlers.links, handlers.directory, handlers.limits),
+      link_auth_(&auth, handlers.links, handlers.directory, handlers.limits),
       public_limit_(handlers.limits, public_file_rate),
       files_read_("files:read", failures),
-      files_write_("files:write", failures) {}
+      files_write_("files:write", failures) {
+  if (handlers.upload_links != nullptr) {
+    upload_link_auth_.emplace(nullptr, *handlers.upload_links, handlers.directory, handlers.limits,
+                              "files:write");
+  }
+}
 
 void FileRoutes::Register(http::Router& router) const {
   const http::Stage* a = &auth_;
@@ -30,6 +35,17 @@ void FileRoutes::Register(http::Router& router) const {
              file_docs::Remove());
   router.Add("POST", "/v1/files/{id}/links", {a, &files_read_},
              handlers_.Bind(&FileHandlers::CreateLink), file_docs::CreateLink());
+  // Direct upload and download URLs (api.md §14).
+  router.Add("POST", "/v1/files/upload-url", {a, &files_write_},
+             handlers_.Bind(&FileHandlers::CreateUploadUrl), file_docs::CreateUploadUrl());
+  if (upload_link_auth_) {
+    router.Add("PUT", "/v1/files/{id}/content", {&*upload_link_auth_, &files_write_},
+               handlers_.Bind(&FileHandlers::PutContent), file_docs::PutContent(), upload);
+  }
+  router.Add("POST", "/v1/files/{id}/complete", {a, &files_write_},
+             handlers_.Bind(&FileHandlers::Complete), file_docs::Complete());
+  router.Add("GET", "/v1/files/{id}/download-url", {a, &files_read_},
+             handlers_.Bind(&FileHandlers::CreateDownloadUrl), file_docs::CreateDownloadUrl());
   // HEAD too (the router serves HEAD from GET).
   router.Add("GET", "/public/{tenant_slug}/{file_id}/{filename}", {&public_limit_},
              handlers_.Bind(&FileHandlers::PublicDownload), file_docs::PublicDownload());

@@ -1,7 +1,11 @@
 // The file routes of api.md §6, behind the tenant authentication stage
-// (downloads also accept presigned links, see FileLinkAuth), and the public
-// files of §14 behind their per-IP limit alone (PublicFileLimit).
+// (downloads also accept presigned links, see FileLinkAuth); of §14 the
+// direct upload and download URLs (the local store's upload URL behind its
+// signature alone) and the public files behind their per-IP limit alone
+// (PublicFileLimit).
 #pragma once
+
+#include <optional>
 
 #include "auth/tenant_auth.h"
 #include "http/router.h"
@@ -22,6 +26,8 @@ class FileRoutes {
   const auth::TenantAuth& auth_;
   FileHandlers handlers_;
   FileLinkAuth link_auth_;
+  // The local store's one-time upload URLs: their signature only.
+  std::optional<FileLinkAuth> upload_link_auth_;
   PublicFileLimit public_limit_;
   auth::RequireScope files_read_, files_write_;
 };

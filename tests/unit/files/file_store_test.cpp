@@ -91,8 +91,9 @@ class FileStoreTest : public ::testing::Test {
   }
 
   base::Status Insert(const FileRecord& f, uint64_t quota = 0) {
-    return In<base::Status>(Access::kWrite,
-                            [&](storage::Transaction& tx) { return InsertFile(tx, f, quota); });
+    return In<base::Status>(Access::kWrite, [&](storage::Transaction& tx) {
+      return InsertFile(tx, f, quota, f.created_at);
+    });
   }
   base::Result<std::optional<FileRecord>> Get(std::string_view id) {
     return In<base::Result<std::optional<FileRecord>>>(

@@ -467,6 +467,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/files/upload-url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A URL to upload a file's bytes to directly
+         * @description Makes a pending file and a URL that accepts one PUT of its bytes without credentials for 15 minutes: on S3 a presigned PUT to the object, on the local store a tenantd URL. Send the `upload.headers` with the PUT, then `POST /v1/files/{id}/complete`. The size counts against the quota until the file is completed or its URL expires (then it is removed).
+         *
+         *     Required scope: `files:write` (secret API keys, app credentials and their sessions hold every scope).
+         */
+        post: operations["createFileUploadUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * The local store's upload URL: the bytes of a pending file
+         * @description Reached through the `upload.url` of POST /v1/files/upload-url (its `expires` and `signature` are the credential). Exactly the announced size; checked against the announced sha256. One PUT per URL.
+         *
+         *     Required scope: `files:write` (secret API keys, app credentials and their sessions hold every scope).
+         */
+        put: operations["putFileContent"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a direct upload's bytes and make the file available
+         * @description Checks that the bytes arrived with the announced size (and sha256, when one was given). Completing a completed file answers it again.
+         *
+         *     Required scope: `files:write` (secret API keys, app credentials and their sessions hold every scope).
+         */
+        post: operations["completeFileUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{id}/download-url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A URL that downloads one file without credentials
+         * @description On S3 a presigned GET of the object (its Content-Disposition and Content-Type set by the URL); on the local store the presigned link of POST /v1/files/{id}/links.
+         *
+         *     Required scope: `files:read` (secret API keys, app credentials and their sessions hold every scope).
+         */
+        get: operations["createFileDownloadUrl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/public/{tenant_slug}/{file_id}/{filename}": {
         parameters: {
             query?: never;
@@ -485,6 +573,62 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a resumable upload (tus creation, creation-with-upload)
+         * @description `Upload-Length` is the file's size; it counts against the storage quota until the upload finishes or expires (24 hours, `Upload-Expires`). `Upload-Metadata` names the file (`filename`, `filetype`). With `Content-Type: application/offset+octet-stream` the body is the first bytes. The answer's `Location` is the upload; a finished upload answers `X-File-Id`, the file it became.
+         *
+         *     Required scope: `files:write` (secret API keys, app credentials and their sessions hold every scope).
+         */
+        post: operations["createUpload"];
+        delete?: never;
+        /**
+         * What this tus server supports (no credentials)
+         * @description Answers `Tus-Version: 1.0.0`, `Tus-Extension: creation,creation-with-upload,termination,checksum,expiration`, `Tus-Checksum-Algorithm: sha1,sha256` and, when MAX_UPLOAD_SIZE is set, `Tus-Max-Size`.
+         */
+        options: operations["describeUploads"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Abandon an upload and its bytes (tus termination)
+         * @description Required scope: `files:write` (secret API keys, app credentials and their sessions hold every scope).
+         */
+        delete: operations["terminateUpload"];
+        options?: never;
+        /**
+         * An upload's offset (tus)
+         * @description Required scope: `files:write` (secret API keys, app credentials and their sessions hold every scope).
+         */
+        head: operations["showUpload"];
+        /**
+         * Append bytes at Upload-Offset (tus)
+         * @description The offset must be the upload's (else 409 `offset_mismatch`); one PATCH per upload at a time (else 409 `upload_locked`). Bytes of a body cut off mid-way are kept, unless `Upload-Checksum` was to cover the whole body. The PATCH that brings the last byte answers `X-File-Id`: the upload is now that file.
+         *
+         *     Required scope: `files:write` (secret API keys, app credentials and their sessions hold every scope).
+         */
+        patch: operations["appendToUpload"];
         trace?: never;
     };
     "/auth/v1/check": {
@@ -720,13 +864,25 @@ export interface components {
             filename: string;
             size: number;
             content_type: string;
+            /** @description Empty only for a pending file whose hash was not announced */
             sha256: string;
             /** Format: date-time */
             created_at: string;
             /** @description Served without credentials at public_url */
             public: boolean;
+            /**
+             * @description pending: a direct upload that POST /v1/files/{id}/complete has not completed yet
+             * @enum {string}
+             */
+            status: "available" | "pending";
             /** @description Only when public: /public/{tenant_slug}/{id}/{filename}, absolute under TENANTD_PUBLIC_URL when set */
             public_url?: string;
+        };
+        /** FileDownloadUrl */
+        FileDownloadUrl: {
+            url: string;
+            /** Format: date-time */
+            expires_at: string;
         };
         /** FileLink */
         FileLink: {
@@ -742,6 +898,25 @@ export interface components {
         /** FileUpdate */
         FileUpdate: {
             public: boolean;
+        };
+        /** FileUploadUrl */
+        FileUploadUrl: {
+            url: string;
+            /** @enum {string} */
+            method: "PUT";
+            headers: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            expires_at: string;
+        };
+        /** FileUploadUrlInput */
+        FileUploadUrlInput: {
+            filename: string;
+            /** @default application/octet-stream */
+            content_type?: string;
+            size: number;
+            sha256?: string;
         };
         /** KeyVerification */
         KeyVerification: {
@@ -4677,6 +4852,8 @@ export interface operations {
                 limit?: number;
                 /** @description The next_cursor of the previous page (opaque) */
                 after?: string;
+                /** @description `pending`: the direct uploads not completed yet instead of the files */
+                status?: "available" | "pending";
             };
             header?: never;
             path?: never;
@@ -5594,6 +5771,594 @@ export interface operations {
             };
         };
     };
+    createFileUploadUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileUploadUrlInput"];
+            };
+        };
+        responses: {
+            /** @description The pending file and where to PUT its bytes */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        file: components["schemas"]["File"];
+                        upload: components["schemas"]["FileUploadUrl"];
+                    };
+                };
+            };
+            /** @description Problem: `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_json";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Problem: `payload_too_large`, `quota_exceeded` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large" | "quota_exceeded";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable`, `tenant_restoring` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
+    putFileContent: {
+        parameters: {
+            query: {
+                /** @description Expiry (Unix seconds) */
+                expires: string;
+                /** @description The URL's signature */
+                signature: string;
+            };
+            header?: never;
+            path: {
+                /** @description The file id (fil_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Stored; ETag is the sha256 */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `content_hash_mismatch`, `size_mismatch` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "size_mismatch";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `invalid_link`, `link_expired`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "invalid_link" | "link_expired" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Problem: `upload_url_used` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "upload_url_used";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `tenant_restoring` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
+    completeFileUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file id (fil_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, now available */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        file: components["schemas"]["File"];
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `size_mismatch`, `upload_missing` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "size_mismatch" | "upload_missing";
+                    };
+                };
+            };
+            /** @description Problem: `quota_exceeded` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "quota_exceeded";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable`, `tenant_restoring` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
+    createFileDownloadUrl: {
+        parameters: {
+            query?: {
+                /** @description Seconds the URL lives (default 3600) */
+                expires_in?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The file id (fil_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The URL */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileDownloadUrl"];
+                };
+            };
+            /** @description Problem: `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bad_request";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable`, `tenant_restoring` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
     downloadPublicFile: {
         parameters: {
             query?: never;
@@ -5723,6 +6488,723 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "rate_limiter_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
+    createUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The protocol version: 1.0.0 (else 412) */
+                "Tus-Resumable": "1.0.0";
+                /** @description The upload's size in bytes */
+                "Upload-Length": string;
+                /** @description Comma-separated `key base64value` pairs: filename, filetype */
+                "Upload-Metadata"?: string;
+                /** @description `sha1 <base64>` or `sha256 <base64>` of the body */
+                "Upload-Checksum"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Created: Location, Upload-Expires (Upload-Offset, X-File-Id) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `bad_request`, `checksum_algorithm_unsupported` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bad_request" | "checksum_algorithm_unsupported";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Problem: `tus_version_unsupported` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            /** @description Problem: `payload_too_large`, `quota_exceeded`, `upload_length_exceeded` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large" | "quota_exceeded" | "upload_length_exceeded";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `checksum_mismatch` */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "checksum_mismatch";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable`, `tenant_restoring` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
+    describeUploads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server's capabilities, in headers */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    terminateUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The protocol version: 1.0.0 (else 412) */
+                "Tus-Resumable": "1.0.0";
+            };
+            path: {
+                /** @description The upload id (upl_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Terminated (later requests: 404) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Problem: `upload_locked` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "upload_locked";
+                    };
+                };
+            };
+            /** @description Problem: `tus_version_unsupported` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable`, `tenant_restoring` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
+    showUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The protocol version: 1.0.0 (else 412) */
+                "Tus-Resumable": "1.0.0";
+            };
+            path: {
+                /** @description The upload id (upl_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Problem: `tus_version_unsupported` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable`, `tenant_restoring` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
+    appendToUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The protocol version: 1.0.0 (else 412) */
+                "Tus-Resumable": "1.0.0";
+                /** @description Where these bytes go */
+                "Upload-Offset": string;
+                /** @description `sha1 <base64>` or `sha256 <base64>` of the body */
+                "Upload-Checksum"?: string;
+            };
+            path: {
+                /** @description The upload id (upl_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Appended: Upload-Offset, Upload-Expires (X-File-Id) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `bad_request`, `checksum_algorithm_unsupported` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bad_request" | "checksum_algorithm_unsupported";
+                    };
+                };
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Problem: `not_found`, `upload_lost` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found" | "upload_lost";
+                    };
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description Problem: `offset_mismatch`, `upload_locked` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "offset_mismatch" | "upload_locked";
+                    };
+                };
+            };
+            /** @description Problem: `tus_version_unsupported` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            /** @description Problem: `payload_too_large`, `quota_exceeded`, `upload_length_exceeded` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large" | "quota_exceeded" | "upload_length_exceeded";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `checksum_mismatch` */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "checksum_mismatch";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable`, `tenant_restoring` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring";
                     };
                 };
             };

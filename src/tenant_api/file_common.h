@@ -1,0 +1,65 @@
+// What the file routes share (file_handlers.cpp, direct_url_handlers.cpp,
+// upload_handlers.cpp): problem answers, the file's JSON, media types,
+// the tenant's quota. Internal to tenant_api.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "config/plans.h"
+#include "files/file_store.h"
+#include "http/body_reader.h"
+#include "http/message.h"
+#include "http/stage.h"
+
+namespace tenantd::auth {
+class Directory;
+}
+
+namespace tenantd::tenant_api {
+
+// Read size per step of an upload: big enough that syscalls and hashing
+// calls stay few per megabyte, small enough that memory per upload is flat.
+inline constexpr std::size_t kUploadChunk = 256 * 1024;
+
+// problem+json of `e`; 503s carry Retry-After.
+http::Response Problem(const base::Error& e, const http::RequestContext& ctx);
+
+bool IsFileId(std::string_view id);
+
+// A media type without parameters, compared case-insensitively.
+bool MediaTypeIs(std::string_view header, std::string_view type);
+
+// A declared type is stored and echoed as the download's Content-Type:
+// only a plain `type/subtype` token pair is kept, else
+// application/octet-stream.
+std::string StoredContentType(std::string_view declared);
+
+// Where the tenant's public files are served: "<TENANTD_PUBLIC_URL>/public/<slug>/".
+std::string PublicPrefix(std::string_view public_url, std::string_view tenant_slug);
+
+// The file as answered; `public_prefix` from PublicPrefix, for the
+// public_url of a public file. `status`: "available", or "pending" for a
+// direct upload not yet completed (api.md §14).
+boost::json::object FileJson(const files::FileRecord& f, std::string_view public_prefix,
+                             std::string_view status = "available");
+
+http::Response JsonAnswer(int status, const boost::json::value& v);
+
+// The plan quota of the tenant's stored files (0 = none). A plan missing
+// from the configuration (removed after tenants were put on it) gets the
+// `free` plan's quota rather than none.
+boost::asio::awaitable<base::Result<uint64_t>> QuotaOf(auth::Directory& directory,
+                                                       const config::Plans& plans,
+                                                       std::string_view tenant_id);
+
+// The problem of a body that could not be read to its end.
+base::Error BodyProblem(http::BodyError error, uint64_t max_upload_size);
+
+}  // namespace tenantd::tenant_api
