@@ -61,6 +61,7 @@ class Context:
         self.root, self.build_dir, self.knobs, self.work = root, build_dir, knobs, work
         self.tenantd_bin = os.path.join(build_dir, "apps", "tenantd", "tenantd")
         self.hot_paths_bin = os.path.join(build_dir, "bench", "hot_paths_bench")
+        self.variant_rate_bin = os.path.join(build_dir, "bench", "variant_rate")
         self.tenantd_next_bin = os.path.join(build_dir, "tests", "next_release", "tenantd_next")
         self._made = {}
         self._servers = []
@@ -231,6 +232,8 @@ def check_tools(ctx, chosen):
         binaries.append(ctx.hot_paths_bin)
     if "provisioning" in chosen:
         binaries.append(ctx.tenantd_next_bin)
+    if "images" in chosen:
+        binaries.append(ctx.variant_rate_bin)
     if "cluster" in chosen and shutil.which("haproxy") is None:
         raise BenchError("haproxy is not installed (run: make deps)")
     if "postgres" in chosen or "cluster" in chosen:

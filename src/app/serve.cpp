@@ -257,6 +257,9 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
                                          config.public_url};
   file_handlers.upload_links = &upload_links;
   file_handlers.sweep = &upload_sweep;
+  tenant_api::VariantFlights variant_flights;
+  file_handlers.image_sizes = &config.image_variants;
+  file_handlers.variant_flights = &variant_flights;
   const tenant_api::FileRoutes file_routes(tenant_auth, auth_failures, file_handlers,
                                            config.public_file_rate);
   file_routes.Register(router);

@@ -447,6 +447,20 @@ const std::vector<Setting>& Table() {
     };
     t.push_back(std::move(backup_dump_command));
 
+    Setting image_variants;
+    image_variants.info = {"image_variants", "TENANTD_IMAGE_VARIANTS", "64x64,256x256,1024x1024",
+                           "The sizes (W x H, comma-separated) image variants may be made in "
+                           "(GET /v1/files/{id}/variants/<W>x<H>.<png|webp|jpeg>); other sizes "
+                           "answer 404; empty = no variants."};
+    image_variants.requirement = "must be sizes such as 64x64,256x256 (sides 1..8192)";
+    image_variants.store = [](std::string_view text, Config& config) {
+      base::Result<std::vector<images::Size>> parsed = images::ParseSizes(text);
+      if (!parsed) return false;
+      config.image_variants = std::move(*parsed);
+      return true;
+    };
+    t.push_back(std::move(image_variants));
+
     // Behind reverse proxies (docs/operations.md "Running behind a proxy").
     Setting trusted_proxies;
     trusted_proxies.info = {"trusted_proxies", "TENANTD_TRUSTED_PROXIES", "",
@@ -895,6 +909,17 @@ base::Status CheckTls(const Config& config) {
   return CheckReadableFile(key, config.tls_key);
 }
 
+// A LISTEN connection elsewhere only makes sense for a control store on
+// PostgreSQL: on SQLite it would be silently ignored, and the operator
+// meant something else.
+base::Status CheckListenUrl(const Config& config) {
+  if (config.database_listen_url.empty() || !config.database_url.empty()) return {};
+  return ConfigError(
+      "database_listen_url (TENANTD_DATABASE_LISTEN_URL) is set but database_url "
+      "(TENANTD_DATABASE_URL) is not: the LISTEN connection belongs to a control store on "
+      "PostgreSQL");
+}
+
 }  // namespace
 
 const std::vector<SettingInfo>& AllSettings() {
@@ -923,6 +948,7 @@ base::Result<Config> Load(const Values& flags, const Values& env,
   TENANTD_RETURN_IF_ERROR(ApplyValues(env, Layer::kEnvironment, config));
   TENANTD_RETURN_IF_ERROR(ApplyValues(flags, Layer::kFlags, config));
   TENANTD_RETURN_IF_ERROR(CheckTls(config));
+  TENANTD_RETURN_IF_ERROR(CheckListenUrl(config));
   return config;
 }
 

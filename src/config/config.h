@@ -16,6 +16,7 @@
 #include "base/secret.h"
 #include "config/plans.h"
 #include "http/client_address.h"
+#include "images/variant_spec.h"
 
 namespace tenantd::config {
 
@@ -53,6 +54,8 @@ struct Config {
   uint64_t auth_failures_per_ip = 10;    // failed authentications a window, per client IP
   uint64_t auth_failures_per_key = 100;  // … per app key or API key prefix
   uint64_t public_file_rate = 500;       // public file requests an hour per client IP; 0 = off
+  // The image variant sizes that may be made (api.md §14); empty = none.
+  std::vector<images::Size> image_variants = {{64, 64}, {256, 256}, {1024, 1024}};
   // postgres://user:pass@host:port/db: the control store on PostgreSQL;
   // empty = SQLite at <data>/control.db. Holds a password.
   base::Secret database_url;

@@ -72,9 +72,13 @@ class BlobStore {
   virtual ~BlobStore() = default;
   // Starts storing the bytes of a new file; its key is derived from the
   // creation day and the id ("2026/11/23/fil_…").
-  virtual base::Result<std::unique_ptr<BlobUpload>> BeginUpload(std::string_view tenant_id,
-                                                                std::string_view file_id,
-                                                                base::TimePoint created) = 0;
+  base::Result<std::unique_ptr<BlobUpload>> BeginUpload(std::string_view tenant_id,
+                                                        std::string_view file_id,
+                                                        base::TimePoint created);
+  // Starts storing bytes under `storage_key` (IsStorageKey): a file's, or
+  // one of its image variants'.
+  virtual base::Result<std::unique_ptr<BlobUpload>> BeginUploadAt(std::string_view tenant_id,
+                                                                  std::string storage_key) = 0;
   // Opens `length` bytes from `offset` (length 0 = to the end). kNotFound
   // when the bytes are missing.
   virtual boost::asio::awaitable<base::Result<OpenBlob>> Open(std::string_view tenant_id,
@@ -109,9 +113,10 @@ class BlobStore {
   }
 };
 
-// True for keys of the shape BeginUpload makes. Keys come from tenant
-// databases (which a restore can bring from elsewhere), so they are checked
-// before they become part of a path or an object name.
+// True for keys of the shape BeginUpload makes, and for those keys with a
+// variant's suffix (".256x256.webp", files/variant_store.h). Keys come from
+// tenant databases (which a restore can bring from elsewhere), so they are
+// checked before they become part of a path or an object name.
 bool IsStorageKey(std::string_view key);
 
 // The key BeginUpload gives a file: "yyyy/mm/dd/<file_id>" of its UTC

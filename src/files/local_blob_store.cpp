@@ -159,14 +159,50 @@ class LocalUpload final : public BlobUpload {
 
 }  // namespace
 
+namespace {
+
+// ".<W>x<H>.<png|webp|jpeg>", the shape of a variant's name: digits and one
+// 'x', then a known format. No '/', no "..": safe inside a path.
+bool IsVariantSuffix(std::string_view s) {
+  if (s.empty()) return true;
+  if (s[0] != '.') return false;
+  s.remove_prefix(1);
+  const std::size_t dot = s.find('.');
+  if (dot == std::string_view::npos) return false;
+  const std::string_view size = s.substr(0, dot);
+  const std::string_view format = s.substr(dot + 1);
+  const std::size_t x = size.find('x');
+  if (x == 0 || x == std::string_view::npos || x + 1 == size.size() || size.size() > 9) {
+    return false;
+  }
+  for (std::size_t i = 0; i < size.size(); ++i) {
+    if (i != x && (size[i] < '0' || size[i] > '9')) return false;
+  }
+  return format == "png" || format == "webp" || format == "jpeg";
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<BlobUpload>> BlobStore::BeginUpload(std::string_view tenant_id,
+                                                                 std::string_view file_id,
+                                                                 base::TimePoint created) {
+  if (!base::IsWellFormedId(file_id, kFilePrefix)) {
+    return base::Internal("BeginUpload: malformed file id");
+  }
+  return BeginUploadAt(tenant_id, StorageKeyFor(file_id, created));
+}
+
 bool IsStorageKey(std::string_view key) {
-  // yyyy/mm/dd/fil_…
+  // yyyy/mm/dd/fil_…[.WxH.format]
   if (key.size() < 12) return false;
   for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
     if (key[i] < '0' || key[i] > '9') return false;
   }
+  const std::string_view name = key.substr(11);
+  const std::size_t dot = std::min(name.find('.'), name.size());
   return key[4] == '/' && key[7] == '/' && key[10] == '/' &&
-         base::IsWellFormedId(key.substr(11), kFilePrefix);
+         base::IsWellFormedId(name.substr(0, dot), kFilePrefix) &&
+         IsVariantSuffix(name.substr(dot));
 }
 
 std::string StorageKeyFor(std::string_view file_id, base::TimePoint created) {
@@ -187,14 +223,11 @@ fs::path LocalBlobStore::TenantDir(const fs::path& data_dir, std::string_view te
   return data_dir / "storage" / "uploads" / std::string(tenant_id);
 }
 
-base::Result<std::unique_ptr<BlobUpload>> LocalBlobStore::BeginUpload(std::string_view tenant_id,
-                                                                      std::string_view file_id,
-                                                                      base::TimePoint created) {
-  if (!base::IsWellFormedId(tenant_id, kTenantPrefix) ||
-      !base::IsWellFormedId(file_id, kFilePrefix)) {
-    return base::Internal("BeginUpload: malformed tenant or file id");
+base::Result<std::unique_ptr<BlobUpload>> LocalBlobStore::BeginUploadAt(std::string_view tenant_id,
+                                                                        std::string key) {
+  if (!base::IsWellFormedId(tenant_id, kTenantPrefix) || !IsStorageKey(key)) {
+    return base::Internal("BeginUpload: malformed tenant id or storage key");
   }
-  std::string key = StorageKeyFor(file_id, created);
   TENANTD_RETURN_IF_ERROR(MakeDirectories(tmp_));
   fs::path temp = tmp_ / PartName(tenant_id, key);
   base::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));

@@ -33,9 +33,8 @@ class LocalBlobStore : public BlobStore {
   static std::filesystem::path TenantDir(const std::filesystem::path& data_dir,
                                          std::string_view tenant_id);
 
-  base::Result<std::unique_ptr<BlobUpload>> BeginUpload(std::string_view tenant_id,
-                                                        std::string_view file_id,
-                                                        base::TimePoint created) override;
+  base::Result<std::unique_ptr<BlobUpload>> BeginUploadAt(std::string_view tenant_id,
+                                                          std::string storage_key) override;
   boost::asio::awaitable<base::Result<OpenBlob>> Open(std::string_view tenant_id,
                                                       std::string_view storage_key, uint64_t offset,
                                                       uint64_t length) override;

@@ -129,14 +129,11 @@ std::string S3BlobStore::ObjectKey(std::string_view tenant_id, std::string_view 
   return "tenant-" + std::string(tenant_id) + "/" + std::string(storage_key);
 }
 
-base::Result<std::unique_ptr<BlobUpload>> S3BlobStore::BeginUpload(std::string_view tenant_id,
-                                                                   std::string_view file_id,
-                                                                   base::TimePoint created) {
-  if (!base::IsWellFormedId(tenant_id, kTenantPrefix) ||
-      !base::IsWellFormedId(file_id, kFilePrefix)) {
-    return base::Internal("BeginUpload: malformed tenant or file id");
+base::Result<std::unique_ptr<BlobUpload>> S3BlobStore::BeginUploadAt(std::string_view tenant_id,
+                                                                     std::string key) {
+  if (!base::IsWellFormedId(tenant_id, kTenantPrefix) || !IsStorageKey(key)) {
+    return base::Internal("BeginUpload: malformed tenant id or storage key");
   }
-  std::string key = StorageKeyFor(file_id, created);
   std::string object = ObjectKey(tenant_id, key);
   return std::unique_ptr<BlobUpload>(
       new S3Upload(std::move(key), std::move(object), client_, part_size_));

@@ -8,7 +8,9 @@ int HttpStatusFor(const base::Error& e) {
   using base::ErrorCode;
   // Problem codes whose status differs from their canonical code's default.
   const std::string_view code = e.problem_code;
-  if (code == "validation_failed" || code == "idempotency_key_reused") return 422;
+  if (code == "validation_failed" || code == "idempotency_key_reused" || code == "image_rejected") {
+    return 422;
+  }
   if (code == "payload_too_large" || code == "quota_exceeded") return 413;
   if (code == "unsupported_media_type") return 415;
   if (code == "precondition_failed") return 412;

@@ -21,6 +21,9 @@
 namespace tenantd::auth {
 class Directory;
 }
+namespace tenantd::files {
+class BlobStore;
+}
 
 namespace tenantd::tenant_api {
 
@@ -58,6 +61,21 @@ http::Response JsonAnswer(int status, const boost::json::value& v);
 boost::asio::awaitable<base::Result<uint64_t>> QuotaOf(auth::Directory& directory,
                                                        const config::Plans& plans,
                                                        std::string_view tenant_id);
+
+// Cache-Control of each way to download: a tenant's file behind
+// credentials or a link may be shared by no cache; a public file (and its
+// variants) may be kept by any for a day (api.md §14).
+inline constexpr std::string_view kPrivateCache = "private";
+inline constexpr std::string_view kPublicCache = "public, max-age=86400";
+
+// The bytes of `file` of tenant `tenant_id` as GET or HEAD asked for
+// them: validators, 304, ranges and 416, streamed from the blob store
+// (file_handlers.cpp). A 404 means the bytes are missing.
+boost::asio::awaitable<http::Response> ServeFile(files::BlobStore& blobs, const http::Request& req,
+                                                 const http::RequestContext& ctx,
+                                                 const std::string& tenant_id,
+                                                 const files::FileRecord& file,
+                                                 std::string_view cache_control);
 
 // The problem of a body that could not be read to its end.
 base::Error BodyProblem(http::BodyError error, uint64_t max_upload_size);

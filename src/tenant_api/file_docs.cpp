@@ -144,9 +144,78 @@ http::RouteDoc PublicDownload() {
       .problems = {{404, "not_found"}, {416, "range_not_satisfiable"}, {503, "tenant_restoring"}}};
 }
 
+namespace {
+
+// What a variant route answers besides its problems.
+std::vector<http::ResponseDoc> VariantResponses() {
+  std::vector<http::ResponseDoc> out;
+  for (const char* type : {"image/webp", "image/png", "image/jpeg"}) {
+    out.push_back({200, "The scaled image", kBinary, type});
+    out.push_back({206, "The requested range (Content-Range)", kBinary, type});
+  }
+  out.push_back({304, "Not modified", ""});
+  return out;
+}
+
+const char* const kVariantDescription =
+    "The image scaled to fit inside W×H (aspect kept, never enlarged, metadata stripped), made "
+    "on the first request and kept (its bytes count against the quota), then served like the "
+    "file (ETag, 304, ranges). Only the sizes of TENANTD_IMAGE_VARIANTS exist (others 404); "
+    "images are recognised by their bytes (JPEG, PNG, WebP, GIF, TIFF; anything else 415); "
+    "images over 50 megapixels or otherwise hostile are 422 image_rejected.";
+
+http::ParamDoc VariantParam() {
+  return {"variant", "path", "<W>x<H>.<png|webp|jpeg>, e.g. 256x256.webp",
+          R"({"type":"string","pattern":"^[1-9][0-9]{0,3}x[1-9][0-9]{0,3}\\.(png|webp|jpeg)$"})",
+          true};
+}
+
+}  // namespace
+
+http::RouteDoc Variant() {
+  return {.operation_id = "getFileVariant",
+          .summary = "An image file scaled to a configured size (HEAD too)",
+          .description = kVariantDescription,
+          .tag = "Files",
+          .params = {IdParam(),
+                     VariantParam(),
+                     {"Range", "header", "bytes=a-b, bytes=a- or bytes=-n"},
+                     {"If-None-Match", "header", "An ETag: 304 when it is current"}},
+          .responses = VariantResponses(),
+          .problems = {{404, "not_found"},
+                       {413, "quota_exceeded"},
+                       {415, "unsupported_media_type"},
+                       {416, "range_not_satisfiable"},
+                       {422, "image_rejected"},
+                       {503, "variant_busy"},
+                       {503, "tenant_restoring"}}};
+}
+
+http::RouteDoc PublicVariant() {
+  return {.operation_id = "getPublicFileVariant",
+          .summary = "A public image file scaled to a configured size (no credentials; HEAD too)",
+          .description = std::string(kVariantDescription) +
+                         " Served while the file is public and its tenant active, with "
+                         "`Cache-Control: public, max-age=86400`.",
+          .tag = "Files",
+          .params = {{"tenant_slug", "path", "The tenant's slug"},
+                     {"file_id", "path", "The file id (fil_…)"},
+                     VariantParam(),
+                     {"Range", "header", "bytes=a-b, bytes=a- or bytes=-n"},
+                     {"If-None-Match", "header", "An ETag: 304 when it is current"}},
+          .responses = VariantResponses(),
+          .problems = {{404, "not_found"},
+                       {413, "quota_exceeded"},
+                       {415, "unsupported_media_type"},
+                       {416, "range_not_satisfiable"},
+                       {422, "image_rejected"},
+                       {503, "variant_busy"},
+                       {503, "tenant_restoring"}}};
+}
+
 http::RouteDoc Remove() {
   return {.operation_id = "deleteFile",
-          .summary = "Delete a file and its bytes",
+          .summary = "Delete a file, its bytes and its image variants",
           .tag = "Files",
           .params = {IdParam()},
           .responses = {{204, "Deleted", ""}},

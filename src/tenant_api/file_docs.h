@@ -11,6 +11,8 @@ http::RouteDoc List();
 http::RouteDoc Download();
 http::RouteDoc Update();
 http::RouteDoc PublicDownload();
+http::RouteDoc Variant();
+http::RouteDoc PublicVariant();
 http::RouteDoc Remove();
 http::RouteDoc CreateLink();
 http::RouteDoc CreateUploadUrl();

@@ -24,6 +24,7 @@
 #include "files/filename.h"
 #include "files/multipart.h"
 #include "files/pending_store.h"
+#include "files/variant_store.h"
 #include "http/body_reader.h"
 #include "http/body_source.h"
 #include "http/entity_tag.h"
@@ -44,12 +45,6 @@ using tenant_db::Access;
 namespace {
 
 constexpr std::string_view kLinkMode = "link";
-
-// Cache-Control of each way to download: a tenant's file behind
-// credentials or a link may be shared by no cache; a public file may be
-// kept by any for a day (api.md §14).
-constexpr std::string_view kPrivateCache = "private";
-constexpr std::string_view kPublicCache = "public, max-age=86400";
 
 // What an upload accumulates as its bytes arrive, whichever the framing.
 struct Receiver {
@@ -98,6 +93,8 @@ bool NoneMatch(std::string_view header, std::string_view opaque) {
   }
   return true;
 }
+
+}  // namespace
 
 // The bytes of `file` of tenant `tenant_id` as GET or HEAD asked for
 // them: validators, 304, ranges and 416, streamed from the blob store.
@@ -175,8 +172,6 @@ awaitable<Response> ServeFile(files::BlobStore& blobs, const Request& req,
   }
   co_return res;
 }
-
-}  // namespace
 
 awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) const {
   http::BodyReader& body = *req.body_reader;
@@ -416,7 +411,8 @@ awaitable<Response> FileHandlers::Update(Request& req, RequestContext& ctx) cons
       boost::json::object{{"file", FileJson(*file, PublicPrefix(public_url, ctx.tenant_slug))}});
 }
 
-awaitable<Response> FileHandlers::PublicDownload(Request& req, RequestContext& ctx) const {
+awaitable<std::optional<Response>> FileHandlers::FindPublicFile(Request& req, RequestContext& ctx,
+                                                                files::FileRecord& file) const {
   const std::string_view slug = req.PathParam("tenant_slug");
   const std::string_view id = req.PathParam("file_id");
   // Every way of not being there answers the same 404: an unknown,
@@ -426,7 +422,7 @@ awaitable<Response> FileHandlers::PublicDownload(Request& req, RequestContext& c
   auto absent = [&ctx] {
     Response res = Problem(files::NoSuchFile(), ctx);
     res.headers.Add("Cache-Control", "no-store");
-    return res;
+    return std::optional<Response>(std::move(res));
   };
   if (!IsFileId(id)) co_return absent();
   auto tenant = co_await directory.Tenant(slug);
@@ -437,17 +433,18 @@ awaitable<Response> FileHandlers::PublicDownload(Request& req, RequestContext& c
     co_return absent();
   }
   const std::string tenant_id = (*tenant)->id;
-  std::optional<files::FileRecord> file;
+  std::optional<files::FileRecord> found;
   {
     auto tx = co_await data.Begin(tenant_id, Access::kRead);
     if (!tx) co_return Problem(tx.error(), ctx);
-    auto found = co_await files::GetFile(**tx, id);
-    if (!found) co_return Problem(found.error(), ctx);
-    file = std::move(*found);
+    auto got = co_await files::GetFile(**tx, id);
+    if (!got) co_return Problem(got.error(), ctx);
+    found = std::move(*got);
   }
   // The router decoded the name; the stored one is already sanitized, so
-  // no path trick ("..", "%2F") can equal it.
-  if (!file || !file->is_public || file->filename != req.PathParam("filename")) {
+  // no path trick ("..", "%2F") can equal it. Variants' URLs carry no name.
+  const bool named = !req.PathParam("filename").empty() || req.PathParam("variant").empty();
+  if (!found || !found->is_public || (named && found->filename != req.PathParam("filename"))) {
     co_return absent();
   }
   // What a public file serves counts as the tenant's usage (access log,
@@ -455,27 +452,41 @@ awaitable<Response> FileHandlers::PublicDownload(Request& req, RequestContext& c
   ctx.tenant_slug = (*tenant)->slug;
   ctx.auth.tenant_id = tenant_id;
   ctx.auth.mode = "public";
-  co_return co_await ServeFile(blobs, req, ctx, tenant_id, *file, kPublicCache);
+  file = std::move(*found);
+  co_return std::nullopt;
+}
+
+awaitable<Response> FileHandlers::PublicDownload(Request& req, RequestContext& ctx) const {
+  files::FileRecord file;
+  if (auto refused = co_await FindPublicFile(req, ctx, file)) co_return std::move(*refused);
+  co_return co_await ServeFile(blobs, req, ctx, ctx.auth.tenant_id, file, kPublicCache);
 }
 
 awaitable<Response> FileHandlers::Remove(Request& req, RequestContext& ctx) const {
   const std::string_view id = req.PathParam("id");
   if (!IsFileId(id)) co_return Problem(files::NoSuchFile(), ctx);
   std::optional<files::FileRecord> deleted;
+  std::vector<std::string> variant_keys;
   {
     auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kWrite);
     if (!tx) co_return Problem(tx.error(), ctx);
     auto removed = co_await files::DeleteFile(**tx, id);
     if (!removed) co_return Problem(removed.error(), ctx);
+    auto variants = co_await files::DeleteVariants(**tx, id);
+    if (!variants) co_return Problem(variants.error(), ctx);
     if (auto committed = co_await (*tx)->Commit(); !committed) {
       co_return Problem(committed.error(), ctx);
     }
     deleted = std::move(*removed);
+    variant_keys = std::move(*variants);
   }
   if (!deleted) co_return Problem(files::NoSuchFile(), ctx);
-  // The row is gone, so the file is gone for clients; the bytes follow.
-  if (auto removed = co_await blobs.Remove(ctx.auth.tenant_id, deleted->storage_key); !removed) {
-    co_return Problem(removed.error(), ctx);
+  // The rows are gone, so the file is gone for clients; the bytes follow.
+  variant_keys.push_back(deleted->storage_key);
+  for (const std::string& key : variant_keys) {
+    if (auto removed = co_await blobs.Remove(ctx.auth.tenant_id, key); !removed) {
+      co_return Problem(removed.error(), ctx);
+    }
   }
   co_return Response::NoContent();
 }

@@ -7,9 +7,15 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include "base/clock.h"
+#include "base/error.h"
 #include "config/plans.h"
 #include "http/stage.h"
 
@@ -22,7 +28,13 @@ class TenantData;
 namespace tenantd::files {
 class BlobStore;
 class FileLinks;
+struct FileRecord;
+struct VariantRecord;
 }  // namespace tenantd::files
+namespace tenantd::images {
+struct Size;
+struct VariantSpec;
+}  // namespace tenantd::images
 namespace tenantd::ratelimit {
 class TenantLimits;
 }
@@ -35,6 +47,20 @@ class AuthFailureCounters;
 namespace tenantd::tenant_api {
 
 class UploadSweep;
+
+// The image variants this process is making ("<tenant>/<file>/<variant>"):
+// a second request for one waits for the first rather than make it again
+// (both would write the same blob). Thread-safe.
+class VariantFlights {
+ public:
+  // false: another request is making it.
+  bool Start(const std::string& key);
+  void Finish(const std::string& key);
+
+ private:
+  std::mutex mu_;
+  std::unordered_set<std::string> making_;  // guarded by mu_
+};
 
 struct FileHandlers {
   tenant_db::TenantData& data;  // the tenant's file rows
@@ -55,6 +81,10 @@ struct FileHandlers {
   const files::FileLinks* upload_links = nullptr;
   // Told about every tenant with a pending file, so expired ones are swept.
   UploadSweep* sweep = nullptr;
+  // Image variants (api.md §14): the sizes that may be made (null = none),
+  // and those being made. Made on `blocking`, like the fsyncs.
+  const std::vector<images::Size>* image_sizes = nullptr;
+  VariantFlights* variant_flights = nullptr;
 
   using Fn = boost::asio::awaitable<http::Response> (FileHandlers::*)(http::Request&,
                                                                       http::RequestContext&) const;
@@ -79,12 +109,36 @@ struct FileHandlers {
   // a public file of an active tenant under its exact name, else 404.
   boost::asio::awaitable<http::Response> PublicDownload(http::Request& req,
                                                         http::RequestContext& ctx) const;
+  // GET and HEAD /v1/files/{id}/variants/{variant} (variant_handlers.cpp):
+  // the image scaled to fit "<W>x<H>.<png|webp|jpeg>", made on first request.
+  boost::asio::awaitable<http::Response> Variant(http::Request& req,
+                                                 http::RequestContext& ctx) const;
+  // GET and HEAD /public/{tenant_slug}/{file_id}/variants/{variant}: a
+  // public file's variant, no credentials.
+  boost::asio::awaitable<http::Response> PublicVariant(http::Request& req,
+                                                       http::RequestContext& ctx) const;
   // DELETE /v1/files/{id}
   boost::asio::awaitable<http::Response> Remove(http::Request& req,
                                                 http::RequestContext& ctx) const;
   // POST /v1/files/{id}/links {"expires_in": seconds}
   boost::asio::awaitable<http::Response> CreateLink(http::Request& req,
                                                     http::RequestContext& ctx) const;
+
+  // The public file a /public/ request names, into `file` (ctx then carries
+  // its tenant); else the answer, 404 for every way of not being there.
+  boost::asio::awaitable<std::optional<http::Response>> FindPublicFile(
+      http::Request& req, http::RequestContext& ctx, files::FileRecord& file) const;
+  // The variant the request names of `file` (of tenant `tenant_id`), made
+  // if it is not yet; `cache_control` as for the file itself.
+  boost::asio::awaitable<http::Response> ServeVariant(http::Request& req, http::RequestContext& ctx,
+                                                      const std::string& tenant_id,
+                                                      const files::FileRecord& file,
+                                                      std::string_view cache_control) const;
+  // Makes variant `name` of `file` and records it (or finds it made by a
+  // request that got there first).
+  boost::asio::awaitable<base::Result<files::VariantRecord>> MakeVariant(
+      const std::string& tenant_id, const files::FileRecord& file, const images::VariantSpec& spec,
+      const std::string& name) const;
 
   // Direct upload and download URLs (api.md §14; direct_url_handlers.cpp).
   // POST /v1/files/upload-url {"filename","content_type","size","sha256"?}

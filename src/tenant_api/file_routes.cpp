@@ -49,6 +49,10 @@ void FileRoutes::Register(http::Router& router) const {
   // HEAD too (the router serves HEAD from GET).
   router.Add("GET", "/public/{tenant_slug}/{file_id}/{filename}", {&public_limit_},
              handlers_.Bind(&FileHandlers::PublicDownload), file_docs::PublicDownload());
+  router.Add("GET", "/v1/files/{id}/variants/{variant}", {a, &files_read_},
+             handlers_.Bind(&FileHandlers::Variant), file_docs::Variant());
+  router.Add("GET", "/public/{tenant_slug}/{file_id}/variants/{variant}", {&public_limit_},
+             handlers_.Bind(&FileHandlers::PublicVariant), file_docs::PublicVariant());
 }
 
 }  // namespace tenantd::tenant_api

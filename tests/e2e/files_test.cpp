@@ -19,6 +19,7 @@
 #include "crypto/crypto.h"
 #include "support/fixtures.h"
 #include "support/http_client.h"
+#include "support/png.h"
 #include "support/problem.h"
 #include "support/s3_server.h"
 #include "support/server_clock.h"
@@ -761,6 +762,109 @@ TEST_P(Files, ASuspendedOrDeletedTenantsPublicFilesAre404) {
   EXPECT_PROBLEM(server().Request("GET", url), 404, "not_found");
 }
 
+// api.md §14 "Image variants".
+TEST_P(Files, ImageVariantsAreMadeOnceKeptAndServedLikeTheFile) {
+  const Tenant t = MustCreateTenant(server());
+  const std::string id = MustUpload(server(), t, MakePng(300, 200), "photo.png");
+  const std::string v = "/v1/files/" + id + "/variants/64x64.png";
+  Response first = Call(server(), t, "GET", v);
+  ASSERT_EQ(first.status, 200) << first.Describe();
+  EXPECT_EQ(first.Header("Content-Type"), "image/png");
+  EXPECT_EQ(ReadPngSize(first.body).width, 64u);
+  EXPECT_EQ(ReadPngSize(first.body).height, 43u);  // the aspect kept
+  EXPECT_EQ(first.Header("Cache-Control"), "private");
+  EXPECT_EQ(first.Header("Content-Disposition"),
+            "attachment; filename=\"photo-64x64.png\"; filename*=UTF-8''photo-64x64.png");
+  const std::string etag = first.Header("ETag");
+  EXPECT_EQ(etag, "\"" + crypto::Sha256Hex(first.body) + "\"");
+
+  // Kept: the same bytes again, conditional requests and ranges as for files.
+  Response again = Call(server(), t, "GET", v);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(Call(server(), t, "GET", v, {{"If-None-Match", etag}}).status, 304);
+  Response part = Call(server(), t, "GET", v, {{"Range", "bytes=0-7"}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(part.body, first.body.substr(0, 8));
+  Response head = Call(server(), t, "HEAD", v);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.Header("Content-Length"), std::to_string(first.body.size()));
+
+  Response webp = Call(server(), t, "GET", "/v1/files/" + id + "/variants/256x256.webp");
+  ASSERT_EQ(webp.status, 200) << webp.Describe();
+  EXPECT_EQ(webp.Header("Content-Type"), "image/webp");
+  EXPECT_EQ(webp.body.substr(8, 4), "WEBP");
+  Response jpeg = Call(server(), t, "GET", "/v1/files/" + id + "/variants/1024x1024.jpeg");
+  ASSERT_EQ(jpeg.status, 200) << jpeg.Describe();
+  EXPECT_EQ(jpeg.Header("Content-Type"), "image/jpeg");
+  EXPECT_EQ(jpeg.body.substr(0, 3), std::string("\xFF\xD8\xFF", 3));
+  // The file and its three variants are stored; deleting the file removes all.
+  EXPECT_EQ(StoredKeys(t).size(), 4u);
+  EXPECT_EQ(Call(server(), t, "DELETE", "/v1/files/" + id).status, 204);
+  EXPECT_TRUE(StoredKeys(t).empty());
+  EXPECT_PROBLEM(Call(server(), t, "GET", v), 404, "not_found");
+}
+
+TEST_P(Files, ImageVariantsRefuseOtherSizesNonImagesBombsAndOtherTenants) {
+  const Tenant t = MustCreateTenant(server());
+  const Tenant other = MustCreateTenant(server());
+  const std::string image = "/v1/files/" + MustUpload(server(), t, MakePng(50, 50), "a.png");
+  for (const char* name : {"100x100.png", "64x64.gif", "64x64.PNG", "064x64.png", "64x64",
+                           "..%2F64x64.png", "64x64.png.png"}) {
+    EXPECT_PROBLEM(Call(server(), t, "GET", image + "/variants/" + name), 404, "not_found") << name;
+  }
+  const std::string text = "/v1/files/" + MustUpload(server(), t, "just words", "a.png");
+  EXPECT_PROBLEM(Call(server(), t, "GET", text + "/variants/64x64.png"), 415,
+                 "unsupported_media_type");
+  const std::string bomb =
+      "/v1/files/" + MustUpload(server(), t, MakeBlackPng(20000, 20000), "bomb.png");
+  EXPECT_PROBLEM(Call(server(), t, "GET", bomb + "/variants/64x64.png"), 422, "image_rejected");
+  // Another tenant's file is not there, whatever the credentials.
+  EXPECT_PROBLEM(Call(server(), other, "GET", image + "/variants/64x64.png"), 404, "not_found");
+  EXPECT_EQ(Call(server(), t, "GET", image + "/variants/64x64.png").status, 200);
+  // Only the one variant made is stored beside the three files.
+  EXPECT_EQ(StoredKeys(t).size(), 4u);
+  EXPECT_TRUE(StoredKeys(other).empty());
+  // Without credentials: refused.
+  EXPECT_EQ(server().Request("GET", image + "/variants/64x64.png").status, 401);
+}
+
+TEST_P(Files, APublicFilesVariantsAreServedWithoutCredentialsUntilWithdrawn) {
+  const Tenant t = MustCreateTenant(server());
+  const std::string id = MustUpload(server(), t, MakePng(120, 120), "pub.png");
+  const std::string url = "/public/" + t.slug + "/" + id + "/variants/64x64.webp";
+  Response hidden = server().Request("GET", url);
+  EXPECT_PROBLEM(hidden, 404, "not_found");
+  EXPECT_EQ(hidden.Header("Cache-Control"), "no-store");
+  MustPublish(server(), t, id);
+  Response shown = server().Request("GET", url);
+  ASSERT_EQ(shown.status, 200) << shown.Describe();
+  EXPECT_EQ(shown.Header("Content-Type"), "image/webp");
+  EXPECT_EQ(shown.Header("Cache-Control"), "public, max-age=86400");
+  EXPECT_PROBLEM(server().Request("GET", "/public/" + t.slug + "/" + id + "/variants/99x99.webp"),
+                 404, "not_found");
+  ASSERT_EQ(SetPublic(server(), t, id, R"({"public":false})").status, 200);
+  EXPECT_PROBLEM(server().Request("GET", url), 404, "not_found");
+}
+
+TEST_P(Files, AVariantWhoseBytesWentMissingIsMadeAgain) {
+  if (GetParam() == Store::kS3) GTEST_SKIP() << "removes a blob from the local store";
+  const Tenant t = MustCreateTenant(server());
+  const std::string id = MustUpload(server(), t, MakePng(80, 80), "m.png");
+  const std::string v = "/v1/files/" + id + "/variants/64x64.png";
+  Response first = Call(server(), t, "GET", v);
+  ASSERT_EQ(first.status, 200) << first.Describe();
+  const fs::path dir = server().data_dir() / "storage" / "uploads" / t.id;
+  bool removed = false;
+  for (const fs::path& p : FilesUnder(dir)) {
+    if (p.filename().string().ends_with(".64x64.png")) removed = fs::remove(p);
+  }
+  ASSERT_TRUE(removed);
+  Response again = Call(server(), t, "GET", v);
+  ASSERT_EQ(again.status, 200) << again.Describe();
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(StoredKeys(t).size(), 2u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, Files, ::testing::Values(Store::kLocal, Store::kS3),
                          [](const ::testing::TestParamInfo<Store>& info) {
                            return info.param == Store::kLocal ? "Local" : "S3";
@@ -860,6 +964,22 @@ TEST(FileLimits, PlanQuotaAnswers413QuotaExceeded) {
   EXPECT_EQ(Upload(server, t, std::string(400, 'd')).status, 201);     // exactly at the quota
   EXPECT_EQ(Upload(server, pro, std::string(5000, 'e')).status, 201);  // another plan
   EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
+}
+
+// Variants' bytes count against the quota like the files'.
+TEST(FileLimits, ImageVariantsCountAgainstTheQuota) {
+  TestServer server;
+  const fs::path config = server.root() / "tenantd.toml";
+  const std::string png = MakePng(200, 200);
+  WriteFile(config, "[plans.free]\nstorage_bytes = " + std::to_string(png.size() + 100) + "\n");
+  ASSERT_TRUE(server.Start({.args = {"--config", config.string()}}));
+  const Tenant t = MustCreateTenant(server);
+  const std::string id = MustUpload(server, t, png, "q.png");
+  EXPECT_PROBLEM(Call(server, t, "GET", "/v1/files/" + id + "/variants/1024x1024.png"), 413,
+                 "quota_exceeded");
+  EXPECT_TRUE(FilesUnder(server.data_dir() / "storage" / "tmp").empty());
+  const std::size_t stored = FilesUnder(server.data_dir() / "storage" / "uploads").size();
+  EXPECT_EQ(stored, 1u);
 }
 
 TEST(FileLimits, AStalledUploadIsClosedAndLeavesNothing) {

@@ -10,6 +10,7 @@
 
 #include "support/fixtures.h"
 #include "support/http_client.h"
+#include "support/png.h"
 #include "support/test_server.h"
 
 namespace tenantd::test {
@@ -268,6 +269,33 @@ TEST_F(OpenApi, RealAnswersMatchTheDocumentedSchemas) {
   a.Add("GET", public_route, s.Request("GET", pub, {{"Range", "bytes=9-"}}));
   a.Add("GET", public_route, s.Request("GET", pub + "x"));
   a.Add("GET", "/v1/files/{id}", s.Request("GET", f + "?expires=1&signature=x"));
+  // Image variants: of an image (200, 206, 304), of a size not configured
+  // (404), of a file that is no image (415), and a public file's.
+  Headers png = app;
+  png.push_back({"Content-Type", "application/octet-stream"});
+  png.push_back({"X-Filename", "pic.png"});
+  const std::string img =
+      "/v1/files/" +
+      StringAt(
+          a.Add("POST", "/v1/files", s.Request("POST", "/v1/files", png, MakePng(40, 30))).Json(),
+          "file.id");
+  const std::string variant = "/v1/files/{id}/variants/{variant}";
+  const std::string variant_etag =
+      a.Add("GET", variant, s.Request("GET", img + "/variants/64x64.png", app)).Header("ETag");
+  a.Add("GET", variant, s.Request("GET", img + "/variants/256x256.webp", app));
+  a.Add("GET", variant, s.Request("GET", img + "/variants/64x64.jpeg", app));
+  a.Add("GET", variant,
+        s.Request("GET", img + "/variants/64x64.png", {app[0], app[1], {"Range", "bytes=0-3"}}));
+  a.Add("GET", variant,
+        s.Request("GET", img + "/variants/64x64.png",
+                  {app[0], app[1], {"If-None-Match", variant_etag}}));
+  a.Add("GET", variant, s.Request("GET", img + "/variants/99x99.png", app));
+  a.Add("GET", variant, s.Request("GET", f + "/variants/64x64.png", app));
+  const std::string public_variant = "/public/{tenant_slug}/{file_id}/variants/{variant}";
+  const std::string pub_variant =
+      "/public/" + slug + "/" + StringAt(file, "file.id") + "/variants/";
+  a.Add("GET", public_variant, s.Request("GET", pub_variant + "64x64.png"));  // 415: no image
+  a.Add("GET", public_variant, s.Request("GET", pub_variant + "1x1.png"));    // 404
   a.Add("DELETE", "/v1/files/{id}", s.Request("DELETE", f, app));
 
   const std::string session = StringAt(

@@ -383,6 +383,7 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"auth_failures_per_ip", "0"},
       {"auth_failures_per_key", "x"},
       {"public_file_rate", "-1"},
+      {"image_variants", "64x64,huge"},
       {"database_url", "mysql://db/control"},
       {"database_listen_url", "redis://db/control"},
       {"cache_max_staleness", "0"},
@@ -555,6 +556,16 @@ TEST(ConfigLoad, RequiresTlsCertAndKeyTogether) {
             "missing tls_key (TENANTD_TLS_KEY): tls_cert and tls_key must be set together");
   EXPECT_EQ(ErrorMessage(Load({}, {{"tls_key", pem.string()}}, std::nullopt)),
             "missing tls_cert (TENANTD_TLS_CERT): tls_cert and tls_key must be set together");
+}
+
+TEST(ConfigLoad, RefusesAListenUrlWithoutAPostgresControlStore) {
+  const std::string url = "postgres://u:p@127.0.0.1:5432/control";
+  EXPECT_EQ(ErrorMessage(Load({}, {{"database_listen_url", url}}, std::nullopt)),
+            "database_listen_url (TENANTD_DATABASE_LISTEN_URL) is set but database_url "
+            "(TENANTD_DATABASE_URL) is not: the LISTEN connection belongs to a control store on "
+            "PostgreSQL");
+  const Config both = LoadOk({}, {{"database_url", url}, {"database_listen_url", url}});
+  EXPECT_EQ(both.database_listen_url.Reveal(), url);
 }
 
 TEST(ConfigLoad, RejectsTlsPathThatIsNotAReadableFile) {

@@ -432,7 +432,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete a file and its bytes
+         * Delete a file, its bytes and its image variants
          * @description Required scope: `files:write` (secret API keys, app credentials and their sessions hold every scope).
          */
         delete: operations["deleteFile"];
@@ -567,6 +567,48 @@ export interface paths {
          * @description Served while the file is public and its tenant active, with `Cache-Control: public, max-age=86400`; anything else (unknown tenant or file, a private file, another name) is the same 404. Rate limited per client IP.
          */
         get: operations["downloadPublicFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{id}/variants/{variant}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An image file scaled to a configured size (HEAD too)
+         * @description The image scaled to fit inside W×H (aspect kept, never enlarged, metadata stripped), made on the first request and kept (its bytes count against the quota), then served like the file (ETag, 304, ranges). Only the sizes of TENANTD_IMAGE_VARIANTS exist (others 404); images are recognised by their bytes (JPEG, PNG, WebP, GIF, TIFF; anything else 415); images over 50 megapixels or otherwise hostile are 422 image_rejected.
+         *
+         *     Required scope: `files:read` (secret API keys, app credentials and their sessions hold every scope).
+         */
+        get: operations["getFileVariant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/{tenant_slug}/{file_id}/variants/{variant}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A public image file scaled to a configured size (no credentials; HEAD too)
+         * @description The image scaled to fit inside W×H (aspect kept, never enlarged, metadata stripped), made on the first request and kept (its bytes count against the quota), then served like the file (ETag, 304, ranges). Only the sizes of TENANTD_IMAGE_VARIANTS exist (others 404); images are recognised by their bytes (JPEG, PNG, WebP, GIF, TIFF; anything else 415); images over 50 megapixels or otherwise hostile are 422 image_rejected. Served while the file is public and its tenant active, with `Cache-Control: public, max-age=86400`.
+         */
+        get: operations["getPublicFileVariant"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6488,6 +6530,372 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "rate_limiter_unavailable" | "tenant_restoring";
+                    };
+                };
+            };
+        };
+    };
+    getFileVariant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description bytes=a-b, bytes=a- or bytes=-n */
+                Range?: string;
+                /** @description An ETag: 304 when it is current */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The file id (fil_…) */
+                id: string;
+                /** @description <W>x<H>.<png|webp|jpeg>, e.g. 256x256.webp */
+                variant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The scaled image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description The requested range (Content-Range) */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `content_hash_mismatch`, `invalid_credentials`, `invalid_signature`, `key_expired`, `key_revoked`, `missing_credentials`, `replayed_request`, `request_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "content_hash_mismatch" | "invalid_credentials" | "invalid_signature" | "key_expired" | "key_revoked" | "missing_credentials" | "replayed_request" | "request_expired";
+                    };
+                };
+            };
+            /** @description Problem: `insufficient_scope`, `tenant_mismatch`, `tenant_suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "insufficient_scope" | "tenant_mismatch" | "tenant_suspended";
+                    };
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Problem: `quota_exceeded` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "quota_exceeded";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Problem: `range_not_satisfiable` */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "range_not_satisfiable";
+                    };
+                };
+            };
+            /** @description Problem: `image_rejected` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "image_rejected";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `session_store_unavailable`, `tenant_restoring`, `variant_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "session_store_unavailable" | "tenant_restoring" | "variant_busy";
+                    };
+                };
+            };
+        };
+    };
+    getPublicFileVariant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description bytes=a-b, bytes=a- or bytes=-n */
+                Range?: string;
+                /** @description An ETag: 304 when it is current */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The tenant's slug */
+                tenant_slug: string;
+                /** @description The file id (fil_…) */
+                file_id: string;
+                /** @description <W>x<H>.<png|webp|jpeg>, e.g. 256x256.webp */
+                variant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The scaled image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description The requested range (Content-Range) */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Problem: `quota_exceeded` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "quota_exceeded";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Problem: `range_not_satisfiable` */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "range_not_satisfiable";
+                    };
+                };
+            };
+            /** @description Problem: `image_rejected` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "image_rejected";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Problem: `rate_limiter_unavailable`, `tenant_restoring`, `variant_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limiter_unavailable" | "tenant_restoring" | "variant_busy";
                     };
                 };
             };
