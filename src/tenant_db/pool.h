@@ -175,8 +175,8 @@ class TenantDbPool {
   std::atomic<uint64_t> hits_{0}, misses_{0}, evictions_{0};
   // Handles dropped for capacity or idle TTL are closed on a thread of its
   // own, not on the event loop that returned them: a close checkpoints
-  // (and fsyncs) what the handle wrote. Declared last, so it is stopped
-  // (closing what it still holds) before the shards go.
+  // (and fsyncs) what the handle wrote. Declared after the shards, so it
+  // is stopped (closing what it still holds) before they go.
   std::unique_ptr<Closer> closer_;
   // Last: its threads are joined first, while what an Open touches exists.
   std::unique_ptr<boost::asio::thread_pool> openers_;

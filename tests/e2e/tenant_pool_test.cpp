@@ -35,6 +35,12 @@ struct Tenant {
   std::string id, slug, app_key, app_secret;
 };
 
+// True when the statement produced a row.
+bool Row(storage::sqlite::Statement& st) {
+  auto row = st.Step();
+  return row && *row;
+}
+
 // Where the CLI work stands; a write's phase decides whether it must
 // survive the restore of the restored tenant.
 enum Phase : int { kBeforeBackup = 0, kBackupOrRestore = 1, kRestored = 2 };
@@ -147,14 +153,14 @@ class TenantPoolChurn : public ::testing::Test {
 
   std::string Text(storage::sqlite::Connection& db, std::string_view sql) const {
     auto st = db.Prepare(sql);
-    if (!st || !st->Step().value_or(false)) return "(no row)";
+    if (!st || !Row(*st)) return "(no row)";
     return st->ColumnText(0);
   }
 
   std::set<std::string> Skus(storage::sqlite::Connection& db) const {
     std::set<std::string> skus;
     auto st = db.Prepare("SELECT sku FROM products");
-    while (st && st->Step().value_or(false)) skus.insert(st->ColumnText(0));
+    while (st && Row(*st)) skus.insert(st->ColumnText(0));
     return skus;
   }
 
