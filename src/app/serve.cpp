@@ -157,6 +157,11 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   tenant_db::PoolOptions pool_options;
   pool_options.capacity = config.tenant_db_pool_size;
   pool_options.idle_ttl = config.tenant_db_idle_ttl;
+  // Opening a tenant database is CPU work (its schema is parsed): as many
+  // threads as event loops, so a burst of cold tenants can use every core
+  // without holding up the warm requests on the loops.
+  pool_options.open_threads =
+      config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   tenant_db::TenantDbPool pool(databases, pool_options);
 
   // Redis, when REDIS_URL is set: sessions and rate limits shared by every

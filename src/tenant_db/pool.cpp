@@ -6,7 +6,10 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "tenant_db/restore_marks.h"
 #include "tenant_db/tenant_databases.h"
@@ -45,9 +48,12 @@ struct TenantDbPool::Entry {
   std::chrono::steady_clock::time_point last_used;
 };
 
+// The pool's background thread: closes dropped handles and checkpoints
+// handles whose WAL grew long, so neither a close nor a checkpoint (both
+// fsync) ever runs on an event loop.
 class TenantDbPool::Closer {
  public:
-  Closer() : thread_([this] { Run(); }) {}
+  explicit Closer(TenantDbPool* pool) : pool_(pool), thread_([this] { Run(); }) {}
   ~Closer() {
     {
       std::lock_guard lock(mu_);
@@ -61,31 +67,60 @@ class TenantDbPool::Closer {
     if (handles.empty()) return;
     {
       std::lock_guard lock(mu_);
-      for (Handle& h : handles) queue_.push_back(std::move(h));
+      for (Handle& h : handles) queue_.push_back({std::move(h), nullptr, {}});
     }
     handles.clear();
     wake_.notify_one();
   }
 
+  // Checkpoints a leased handle, then returns it to the pool.
+  void CheckpointAndReturn(Shard& shard, const std::string& tenant_id, Handle db) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back({std::move(db), &shard, tenant_id});
+    }
+    wake_.notify_one();
+  }
+
  private:
+  struct Job {
+    Handle db;
+    Shard* shard;  // null: close the handle
+    std::string tenant_id;
+  };
+
   void Run() {
     std::unique_lock lock(mu_);
     for (;;) {
       wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-      std::vector<Handle> batch = std::move(queue_);
+      std::vector<Job> batch = std::move(queue_);
       queue_.clear();
       if (batch.empty() && stop_) return;
       lock.unlock();
-      batch.clear();  // closes them
+      for (Job& job : batch) {
+        if (job.shard == nullptr) continue;  // closed with the batch
+        // A failed checkpoint (another process checkpointing) is retried
+        // after the next commit; the last close checkpoints anyway.
+        (void)job.db->Checkpoint();
+        pool_->Return(*job.shard, job.tenant_id, std::move(job.db), /*checkpointed=*/true);
+      }
+      batch.clear();  // closes the dropped handles
       lock.lock();
     }
   }
 
+  TenantDbPool* pool_;
   std::mutex mu_;
   std::condition_variable wake_;
-  std::vector<Handle> queue_;
+  std::vector<Job> queue_;
   bool stop_ = false;
   std::thread thread_;  // last: starts once the members above exist
+};
+
+// Lets a set of strings be searched with a string_view.
+struct IdHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 struct TenantDbPool::Shard {
@@ -93,6 +128,10 @@ struct TenantDbPool::Shard {
   std::list<Entry> lru;  // most recently used first
   // Keys view the tenant_id of their list node (list nodes never move).
   std::unordered_map<std::string_view, std::list<Entry>::iterator> index;
+  // Tenants seen at the latest schema version, open or not: a handle opened
+  // again after an eviction skips the check (a statement compiled afresh on
+  // a new handle). One short string per tenant served since start-up.
+  std::unordered_set<std::string, IdHash, std::equal_to<>> migrated;
 };
 
 TenantDbPool::Lease::Lease(Lease&& other) noexcept
@@ -102,7 +141,7 @@ TenantDbPool::Lease::Lease(Lease&& other) noexcept
       db_(std::move(other.db_)) {}
 
 TenantDbPool::Lease::~Lease() {
-  if (pool_ && db_) pool_->Return(*shard_, tenant_id_, std::move(db_));
+  if (pool_ && db_) pool_->Return(*shard_, tenant_id_, std::move(db_), /*checkpointed=*/false);
 }
 
 TenantDbPool::TenantDbPool(const TenantDatabases& databases, PoolOptions options)
@@ -111,7 +150,10 @@ TenantDbPool::TenantDbPool(const TenantDatabases& databases, PoolOptions options
   if (options_.shards == 0) options_.shards = 1;
   shards_.reserve(options_.shards);
   for (std::size_t i = 0; i < options_.shards; ++i) shards_.push_back(std::make_unique<Shard>());
-  closer_ = std::make_unique<Closer>();
+  closer_ = std::make_unique<Closer>(this);
+  if (options_.open_threads > 0) {
+    openers_ = std::make_unique<boost::asio::thread_pool>(options_.open_threads);
+  }
 }
 
 TenantDbPool::~TenantDbPool() = default;
@@ -121,70 +163,106 @@ TenantDbPool::Shard& TenantDbPool::ShardFor(std::string_view tenant_id) const {
 }
 
 base::Result<TenantDbPool::Lease> TenantDbPool::Acquire(std::string_view tenant_id) {
-  if (restore_marks_ && restore_marks_->IsRestoring(tenant_id)) return Restoring(tenant_id);
+  if (auto idle = AcquireIdle(tenant_id)) return std::move(*idle);
+  return Open(tenant_id);
+}
+
+std::optional<base::Result<TenantDbPool::Lease>> TenantDbPool::AcquireIdle(
+    std::string_view tenant_id) {
+  if (restore_marks_ && restore_marks_->IsRestoring(tenant_id)) {
+    ForgetMigrated(tenant_id);
+    return Restoring(tenant_id);
+  }
   Shard& shard = ShardFor(tenant_id);
   Handle db;
   bool migrated = false;
   {
     std::lock_guard lock(shard.mu);
-    if (auto it = shard.index.find(tenant_id); it != shard.index.end()) {
-      Entry& e = *it->second;
-      migrated = e.migrated;
-      if (!e.idle.empty()) {
-        db = std::move(e.idle.back());
-        e.idle.pop_back();
-        ++e.leased;
-        shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
-      }
-    }
+    auto it = shard.index.find(tenant_id);
+    if (it == shard.index.end()) return std::nullopt;
+    Entry& e = *it->second;
+    if (e.idle.empty()) return std::nullopt;
+    migrated = e.migrated;
+    db = std::move(e.idle.back());
+    e.idle.pop_back();
+    ++e.leased;
+    shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
   }
-  if (db) {
-    hits_.fetch_add(1, std::memory_order_relaxed);
-    leased_.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    misses_.fetch_add(1, std::memory_order_relaxed);
-    // Opening takes tens of microseconds: outside the shard's lock.
-    auto opened = databases_.Open(tenant_id);
-    if (!opened) {
-      if (opened.error().problem_code == "tenant_database_missing") {
-        return Migrating(opened.error().log_detail + " (run `tenantd migrate`)");
-      }
-      return std::move(opened).error();
-    }
-    db = std::move(*opened);
-    std::vector<Handle> closing;
-    {
-      std::lock_guard lock(shard.mu);
-      auto it = shard.index.find(tenant_id);
-      const bool first_handle = it == shard.index.end();
-      if (first_handle) {
-        shard.lru.push_front(Entry{std::string(tenant_id), {}, 0, false, false, {}});
-        it = shard.index.emplace(shard.lru.front().tenant_id, shard.lru.begin()).first;
-      } else {
-        shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
-      }
-      ++it->second->leased;
-      open_.fetch_add(1, std::memory_order_relaxed);
-      leased_.fetch_add(1, std::memory_order_relaxed);
-      // A tenant's extra handle is trimmed when it comes back (see Return),
-      // not by evicting another tenant now.
-      if (first_handle) TrimLocked(shard, closing);
-    }
-    open_.fetch_sub(closing.size(), std::memory_order_relaxed);
-    closer_->Close(closing);
-  }
+  hits_.fetch_add(1, std::memory_order_relaxed);
+  leased_.fetch_add(1, std::memory_order_relaxed);
   Lease lease(this, &shard, std::string(tenant_id), std::move(db));
-  if (migrated) return lease;
-  TENANTD_TRY(bool ready, Ready(lease.db()));
+  if (!migrated) {
+    if (auto ready = CheckMigrated(shard, tenant_id, lease.db()); !ready) {
+      return std::move(ready).error();
+    }
+  }
+  return lease;
+}
+
+base::Result<TenantDbPool::Lease> TenantDbPool::Open(std::string_view tenant_id) {
+  if (restore_marks_ && restore_marks_->IsRestoring(tenant_id)) {
+    ForgetMigrated(tenant_id);
+    return Restoring(tenant_id);
+  }
+  Shard& shard = ShardFor(tenant_id);
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  // Opening parses the schema (hundreds of microseconds): outside the
+  // shard's lock.
+  auto opened = databases_.OpenPooled(tenant_id);
+  if (!opened) {
+    if (opened.error().problem_code == "tenant_database_missing") {
+      return Migrating(opened.error().log_detail + " (run `tenantd migrate`)");
+    }
+    return std::move(opened).error();
+  }
+  std::vector<Handle> closing;
+  bool migrated = false;
+  {
+    std::lock_guard lock(shard.mu);
+    auto it = shard.index.find(tenant_id);
+    const bool first_handle = it == shard.index.end();
+    if (first_handle) {
+      const bool known = shard.migrated.contains(tenant_id);
+      shard.lru.push_front(Entry{std::string(tenant_id), {}, 0, false, known, {}});
+      it = shard.index.emplace(shard.lru.front().tenant_id, shard.lru.begin()).first;
+    } else {
+      shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
+    }
+    ++it->second->leased;
+    migrated = it->second->migrated;
+    open_.fetch_add(1, std::memory_order_relaxed);
+    leased_.fetch_add(1, std::memory_order_relaxed);
+    // A tenant's extra handle is trimmed when it comes back (see Return),
+    // not by evicting another tenant now.
+    if (first_handle) TrimLocked(shard, closing);
+  }
+  open_.fetch_sub(closing.size(), std::memory_order_relaxed);
+  closer_->Close(closing);
+  Lease lease(this, &shard, std::string(tenant_id), std::move(*opened));
+  if (!migrated) TENANTD_RETURN_IF_ERROR(CheckMigrated(shard, tenant_id, lease.db()));
+  return lease;
+}
+
+base::Status TenantDbPool::CheckMigrated(Shard& shard, std::string_view tenant_id,
+                                         storage::sqlite::Connection& db) {
+  TENANTD_TRY(bool ready, Ready(db));
   if (!ready) {
     return Migrating("tenant " + std::string(tenant_id) + " is below schema version " +
                      std::to_string(databases_.LatestVersion()));
   }
-  {
-    std::lock_guard lock(shard.mu);
-    if (auto it = shard.index.find(tenant_id); it != shard.index.end()) it->second->migrated = true;
+  std::lock_guard lock(shard.mu);
+  if (auto it = shard.index.find(tenant_id); it != shard.index.end()) it->second->migrated = true;
+  if (!shard.migrated.contains(tenant_id)) shard.migrated.emplace(tenant_id);
+  return {};
+}
+
+void TenantDbPool::ForgetMigrated(std::string_view tenant_id) {
+  Shard& shard = ShardFor(tenant_id);
+  std::lock_guard lock(shard.mu);
+  if (auto it = shard.migrated.find(tenant_id); it != shard.migrated.end()) {
+    shard.migrated.erase(it);
   }
-  return lease;
+  if (auto it = shard.index.find(tenant_id); it != shard.index.end()) it->second->migrated = false;
 }
 
 base::Result<bool> TenantDbPool::Ready(storage::sqlite::Connection& db) const {
@@ -204,7 +282,13 @@ bool TenantDbPool::ColdTailLocked(const Shard& shard, const Entry& returning,
   return tail.leased == 0 && now - tail.last_used >= options_.cold_after;
 }
 
-void TenantDbPool::Return(Shard& shard, const std::string& tenant_id, Handle db) {
+void TenantDbPool::Return(Shard& shard, const std::string& tenant_id, Handle db,
+                          bool checkpointed) {
+  if (!checkpointed && db->wal_pages() >= kCheckpointPages) {
+    // Still counted as leased until the checkpoint is done.
+    closer_->CheckpointAndReturn(shard, tenant_id, std::move(db));
+    return;
+  }
   const auto now = std::chrono::steady_clock::now();
   std::vector<Handle> closing;
   {
@@ -270,12 +354,14 @@ void TenantDbPool::Evict(std::string_view tenant_id) {
   std::vector<Handle> closing;
   {
     std::lock_guard lock(shard.mu);
+    // The file may be replaced (purge, restore): check it again.
+    if (auto m = shard.migrated.find(tenant_id); m != shard.migrated.end()) shard.migrated.erase(m);
     auto it = shard.index.find(tenant_id);
     if (it == shard.index.end()) return;
     Entry& e = *it->second;
     closing = std::move(e.idle);
     e.idle.clear();
-    e.migrated = false;  // the file may be replaced (purge, restore): check it again
+    e.migrated = false;
     if (e.leased == 0) {
       shard.lru.erase(it->second);
       shard.index.erase(it);

@@ -11,13 +11,26 @@
 // Before a lease is handed out the database's schema version is checked:
 // a database below the version this binary needs is being migrated (or
 // was never migrated), and is refused with kUnavailable "tenant_migrating"
-// rather than served half-migrated.
+// rather than served half-migrated. A tenant seen at the latest version is
+// not checked again in this process (versions only go up; a restore brings
+// the file to this binary's version before it replaces it), until Evict or
+// a restore mark says its file may have been replaced.
+//
+// A miss costs far more than a hit: opening a tenant database parses its
+// whole schema (about 500,000 instructions, most of them SQLite's parser)
+// and makes some 40 system calls on the database, -wal and -shm files, and
+// closing one as many again. So the request path takes an idle handle
+// inline (AcquireIdle) and opens on the pool's own threads (Open, through
+// openers()), never on an event loop, where a burst of cold tenants would
+// stall every warm request behind it; handles dropped for capacity are
+// closed on another thread of the pool.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,16 +38,29 @@
 #include "base/error.h"
 #include "storage/sqlite/connection.h"
 
+namespace boost::asio {
+class thread_pool;
+}  // namespace boost::asio
+
 namespace tenantd::tenant_db {
 
 class RestoreMarks;
 class TenantDatabases;
 
+// WAL pages (4 KiB each) after which a handle coming back from a lease is
+// checkpointed, on the pool's background thread: SQLite's own threshold,
+// which SQLite would otherwise act on inside the COMMIT, on the event loop.
+inline constexpr int kCheckpointPages = 1000;
+
 struct PoolOptions {
   // Open handles across all tenants (leased ones included). Each holds three
-  // file descriptors (database, -wal, -shm) and up to kTenantCacheSizeKib of
-  // page cache.
+  // file descriptors (database, -wal, -shm), the 32 KiB map of its -shm, its
+  // parsed schema and statements (about 60 KiB in all for a small tenant)
+  // and up to kTenantCacheSizeKib of page cache.
   std::size_t capacity = 1024;
+  // Threads that open tenant databases for openers() (0: none; Open then
+  // runs wherever it is called, as in the CLI and in tests).
+  std::size_t open_threads = 0;
   // An idle handle unused this long is closed by CloseIdle().
   std::chrono::seconds idle_ttl{300};
   // With the pool full, a tenant's extra handle (two requests met on it)
@@ -94,6 +120,14 @@ class TenantDbPool {
   // kUnavailable "tenant_restoring" while `marks` (see UseRestoreMarks) say
   // the tenant is being restored.
   base::Result<Lease> Acquire(std::string_view tenant_id);
+  // Acquire's cheap half: an idle handle of the tenant, or one of the errors
+  // above; nullopt when none is idle (call Open, off the event loop).
+  std::optional<base::Result<Lease>> AcquireIdle(std::string_view tenant_id);
+  // Acquire's costly half: opens a new handle on the tenant's database.
+  base::Result<Lease> Open(std::string_view tenant_id);
+  // Where the request path runs Open (see base::OffLoop); null when the
+  // pool has no open threads.
+  boost::asio::thread_pool* openers() const { return openers_.get(); }
 
   // Makes Acquire refuse tenants that `marks` (which must outlive the pool)
   // report as being restored. Call before the pool is shared.
@@ -114,11 +148,20 @@ class TenantDbPool {
 
  private:
   Shard& ShardFor(std::string_view tenant_id) const;
+  // Takes a handle back from a lease. One whose WAL has grown to
+  // kCheckpointPages goes to the background thread first, unless
+  // `checkpointed` (it comes from there).
   void Return(Shard& shard, const std::string& tenant_id,
-              std::unique_ptr<storage::sqlite::Connection> db);
+              std::unique_ptr<storage::sqlite::Connection> db, bool checkpointed);
   // While over capacity, moves the shard's least recently used idle handles
   // to `closing` (closed by the caller after unlocking). Holds shard.mu.
   void TrimLocked(Shard& shard, std::vector<std::unique_ptr<storage::sqlite::Connection>>& closing);
+  // Checks the schema version once per tenant and process (see the top of
+  // this file); an error when the handle may not be served.
+  base::Status CheckMigrated(Shard& shard, std::string_view tenant_id,
+                             storage::sqlite::Connection& db);
+  // Makes the next lease of the tenant check its schema version again.
+  void ForgetMigrated(std::string_view tenant_id);
   // Checks the schema version; true when the handle may be served.
   base::Result<bool> Ready(storage::sqlite::Connection& db) const;
   bool ColdTailLocked(const Shard& shard, const Entry& returning,
@@ -132,9 +175,11 @@ class TenantDbPool {
   std::atomic<uint64_t> hits_{0}, misses_{0}, evictions_{0};
   // Handles dropped for capacity or idle TTL are closed on a thread of its
   // own, not on the event loop that returned them: a close checkpoints
-  // (and fsyncs) what the handle wrote. Declared last, so it is stopped
-  // (closing what it still holds) before the shards go.
+  // (and fsyncs) what the handle wrote. Declared after the shards, so it
+  // is stopped (closing what it still holds) before they go.
   std::unique_ptr<Closer> closer_;
+  // Last: its threads are joined first, while what an Open touches exists.
+  std::unique_ptr<boost::asio::thread_pool> openers_;
 };
 
 }  // namespace tenantd::tenant_db

@@ -1,7 +1,11 @@
 #include "tenant_db/tenant_data.h"
 
+#include <functional>
+#include <optional>
+#include <string>
 #include <utility>
 
+#include "base/off_loop.h"
 #include "storage/sqlite/sqlite_database.h"
 #include "tenant_db/pool.h"
 
@@ -62,7 +66,16 @@ class SqliteTenantTransaction final : public storage::Transaction {
 
 awaitable<base::Result<std::unique_ptr<storage::Transaction>>> TenantData::Begin(
     std::string_view tenant_id, Access access) {
-  auto lease = pool_.Acquire(tenant_id);
+  std::optional<base::Result<TenantDbPool::Lease>> idle = pool_.AcquireIdle(tenant_id);
+  if (!idle) {
+    // A miss opens the database on the pool's threads: the event loop
+    // serves warm tenants meanwhile.
+    std::function<base::Result<TenantDbPool::Lease>()> open =
+        [pool = &pool_, id = std::string(tenant_id)] { return pool->Open(id); };
+    auto opened = co_await base::OffLoop(pool_.openers(), std::move(open));
+    idle.emplace(std::move(opened));
+  }
+  base::Result<TenantDbPool::Lease>& lease = *idle;
   if (!lease) co_return std::move(lease).error();
   auto tx = std::make_unique<SqliteTenantTransaction>(std::move(*lease));
   if (auto started = tx->Start(access); !started) co_return std::move(started).error();

@@ -4,8 +4,10 @@
 // see where, or on which engine, the tenant lives.
 //
 // Today every tenant lives in its SQLite file (<data>/tenants/<id>.db),
-// leased from the TenantDbPool: the calls complete inline on the caller's
-// thread and keep the connection's prepared-statement cache. The tenant
+// leased from the TenantDbPool: an open handle is taken inline, a closed
+// database is opened on the pool's threads (never on the event loop), and
+// the calls of the transaction complete inline on the caller's thread and
+// keep the connection's prepared-statement cache. The tenant
 // modes of PostgreSQL (a database, a schema, shared tables under RLS) are
 // further locations behind this same call.
 //

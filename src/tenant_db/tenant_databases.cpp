@@ -86,7 +86,18 @@ fs::path TenantDatabases::PathOf(std::string_view tenant_id) const {
 
 base::Result<std::unique_ptr<storage::sqlite::Connection>> TenantDatabases::Open(
     std::string_view tenant_id) const {
-  storage::sqlite::OpenOptions options;
+  return Open(tenant_id, {});
+}
+
+base::Result<std::unique_ptr<storage::sqlite::Connection>> TenantDatabases::OpenPooled(
+    std::string_view tenant_id) const {
+  // The pool checkpoints off the event loop (TenantDbPool::Return).
+  return Open(tenant_id, {.manual_checkpoints = true});
+}
+
+base::Result<std::unique_ptr<storage::sqlite::Connection>> TenantDatabases::Open(
+    std::string_view tenant_id, const storage::sqlite::OpenOptions& base) const {
+  storage::sqlite::OpenOptions options = base;
   options.create_if_missing = false;
   options.cache_size_kib = kTenantCacheSizeKib;
   // The pool opens and closes tenant databases all day: keep their WAL

@@ -91,8 +91,15 @@ class TenantDatabases {
   // Opens a tenant's existing database with the settings of tenant
   // connections (WAL, busy timeout, small page cache).
   base::Result<std::unique_ptr<storage::sqlite::Connection>> Open(std::string_view tenant_id) const;
+  // The same for the pool's handles, whose owner checkpoints them (see
+  // OpenOptions::manual_checkpoints).
+  base::Result<std::unique_ptr<storage::sqlite::Connection>> OpenPooled(
+      std::string_view tenant_id) const;
 
  private:
+  // Open with `base` for what the tenant settings leave alone.
+  base::Result<std::unique_ptr<storage::sqlite::Connection>> Open(
+      std::string_view tenant_id, const storage::sqlite::OpenOptions& base) const;
   // Schema objects (name -> normalised SQL) of the reference database
   // migrated to `version`; built on first use and kept.
   base::Result<std::map<std::string, std::string>> ReferenceSchema(int version) const;

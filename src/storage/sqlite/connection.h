@@ -58,6 +58,12 @@ struct OpenOptions {
   // pool that opens and closes the same databases all day then neither
   // creates nor deletes files for it.
   bool persist_wal = false;
+  // Turns SQLite's automatic checkpoint off: by default the COMMIT that
+  // takes the WAL past 1,000 pages copies it into the database and fsyncs
+  // both, on whatever thread committed (an event loop, for a request). The
+  // owner checkpoints instead, on a thread of its choice, when wal_pages()
+  // says so (see Checkpoint); the last connection's close still checkpoints.
+  bool manual_checkpoints = false;
 };
 
 class Connection;
@@ -184,6 +190,14 @@ class Connection {
   // Number of statements currently held by the cache (idle or in use).
   std::size_t CachedStatementCount() const { return cache_.size(); }
 
+  // With manual_checkpoints: pages in the WAL after this connection's last
+  // commit (0 before any, and after Checkpoint).
+  int wal_pages() const { return wal_pages_; }
+  // Copies what the WAL holds into the database as far as readers allow
+  // (a passive checkpoint: waits for no one) and fsyncs; kUnavailable when
+  // another connection is checkpointing.
+  base::Status Checkpoint();
+
   const std::filesystem::path& path() const { return path_; }
 
  private:
@@ -192,6 +206,8 @@ class Connection {
   friend base::Status CopyDatabase(Connection& source, Connection& destination);
   Connection(sqlite3* db, std::filesystem::path path, const OpenOptions& options);
   base::Status Configure(const OpenOptions& options);
+  // sqlite3_wal_hook callback: records the WAL's size after a commit.
+  static int OnWalCommit(void* self, sqlite3* db, const char* schema, int pages);
   // Prepares `sql` afresh; with `cache`, the statement joins the cache.
   base::Result<Statement> Compile(std::string_view sql, bool cache);
 
@@ -204,6 +220,7 @@ class Connection {
   sqlite3* db_;
   std::filesystem::path path_;
   std::size_t cache_capacity_;
+  int wal_pages_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement::CacheSlot>, SqlHash, std::equal_to<>>
       cache_;
 };

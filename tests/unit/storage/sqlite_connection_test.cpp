@@ -123,6 +123,54 @@ TEST_F(SqliteTest, PersistWalKeepsAnEmptyWalAndACompleteDatabaseFileAfterTheLast
   EXPECT_EQ(QueryInt(*again, "SELECT sum(x) FROM t"), 3);
 }
 
+// The first connection to a database resets its -shm file (tenantd zeroes
+// it rather than truncating and re-extending it, storage/sqlite/vfs.h):
+// whatever a crashed process left there is gone, the wal-index is rebuilt,
+// and the file keeps its size.
+TEST_F(SqliteTest, TheFirstOpenResetsAStaleShmFileAndKeepsItsSize) {
+  OpenOptions options;
+  options.persist_wal = true;
+  {
+    auto db = OpenDb(options);
+    ASSERT_TRUE(db && db->Exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2)"));
+  }
+  const std::string shm = DbPath().string() + "-shm";
+  ASSERT_EQ(fs::file_size(shm), 32768u);
+  {
+    std::fstream f(shm, std::ios::in | std::ios::out | std::ios::binary);
+    const std::string garbage(32768 - 3, '\xff');
+    f.seekp(3);
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  auto db = OpenDb(options);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(QueryInt(*db, "SELECT sum(x) FROM t"), 3);
+  ASSERT_TRUE(db->Exec("INSERT INTO t VALUES (3)"));
+  EXPECT_EQ(QueryInt(*db, "SELECT sum(x) FROM t"), 6);
+  EXPECT_EQ(fs::file_size(shm), 32768u);
+  std::ifstream f(shm, std::ios::binary);
+  std::string tail(16384, '\0');
+  f.seekg(16384);
+  f.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  EXPECT_EQ(tail.find_first_not_of('\0'), std::string::npos) << "stale bytes left in the -shm";
+}
+
+// SQLite's automatic checkpoint is off with manual_checkpoints: the WAL
+// grows past 1,000 pages until the owner checkpoints.
+TEST_F(SqliteTest, ManualCheckpointsLeaveTheWalToTheOwner) {
+  OpenOptions options;
+  options.manual_checkpoints = true;
+  auto db = OpenDb(options);
+  ASSERT_TRUE(db && db->Exec("CREATE TABLE big (b BLOB)"));
+  const auto before = fs::file_size(DbPath());
+  ASSERT_TRUE(db->Exec("INSERT INTO big VALUES (randomblob(5000000))"));
+  EXPECT_GE(db->wal_pages(), 1000);
+  EXPECT_EQ(fs::file_size(DbPath()), before);
+  ASSERT_TRUE(db->Checkpoint());
+  EXPECT_EQ(db->wal_pages(), 0);
+  EXPECT_GT(fs::file_size(DbPath()), before + 5000000);
+}
+
 TEST_F(SqliteTest, OpenWithoutCreateIfMissingFailsForMissingFile) {
   OpenOptions options;
   options.create_if_missing = false;

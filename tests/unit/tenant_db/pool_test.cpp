@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "temp_dir.h"
+#include "tenant_db/restore_marks.h"
 #include "tenant_db/tenant_databases.h"
 
 namespace tenantd::tenant_db {
@@ -192,6 +194,107 @@ TEST_F(PoolTest, EvictMakesTheNextLeaseCheckTheSchemaAgain) {
   auto lease = pool.Acquire(TenantId(0));
   ASSERT_FALSE(lease);
   EXPECT_EQ(lease.error().problem_code, "tenant_migrating");
+}
+
+// Lowers a tenant's recorded schema version behind the pool's back, as a
+// file replaced by an older one would.
+void SetUserVersion(const TenantDatabases& dbs, const std::string& tenant, int version) {
+  auto db = storage::sqlite::Connection::Open(dbs.PathOf(tenant), {});
+  ASSERT_TRUE(db);
+  ASSERT_TRUE((*db)->Exec("PRAGMA user_version = " + std::to_string(version)));
+}
+
+TEST_F(PoolTest, ATenantSeenMigratedIsNotCheckedAgainWhenItsDatabaseIsReopened) {
+  Provision(2);
+  TenantDbPool pool(dbs_, {.capacity = 1, .shards = 1});
+  { ASSERT_TRUE(pool.Acquire(TenantId(0))); }
+  { ASSERT_TRUE(pool.Acquire(TenantId(1))); }  // closes tenant 0's handle
+  EXPECT_EQ(pool.Stats().evictions, 1u);
+  SetUserVersion(dbs_, TenantId(0), 0);
+  // Reopened without the check: versions only go up (a statement fewer to
+  // compile on every miss).
+  { EXPECT_TRUE(pool.Acquire(TenantId(0))); }
+  EXPECT_EQ(pool.Stats().misses, 3u);
+  // Until Evict says the file may have been replaced.
+  pool.Evict(TenantId(0));
+  auto lease = pool.Acquire(TenantId(0));
+  ASSERT_FALSE(lease);
+  EXPECT_EQ(lease.error().problem_code, "tenant_migrating");
+}
+
+TEST_F(PoolTest, ARestoreMarkMakesTheNextLeaseCheckTheSchemaAgain) {
+  Provision(1);
+  RestoreMarks marks;
+  TenantDbPool pool(dbs_, {});
+  pool.UseRestoreMarks(&marks);
+  { ASSERT_TRUE(pool.Acquire(TenantId(0))); }
+  marks.Mark(TenantId(0));  // as a restore in this or another process does
+  auto restoring = pool.Acquire(TenantId(0));
+  ASSERT_FALSE(restoring);
+  EXPECT_EQ(restoring.error().problem_code, "tenant_restoring");
+  SetUserVersion(dbs_, TenantId(0), 0);
+  marks.Unmark(TenantId(0));
+  auto lease = pool.Acquire(TenantId(0));
+  ASSERT_FALSE(lease);
+  EXPECT_EQ(lease.error().problem_code, "tenant_migrating");
+}
+
+TEST_F(PoolTest, AcquireIdleServesOnlyAnIdleHandleAndOpenOpensOne) {
+  Provision(1);
+  TenantDbPool pool(dbs_, {});
+  EXPECT_FALSE(pool.AcquireIdle(TenantId(0)).has_value());
+  auto opened = pool.Open(TenantId(0));
+  ASSERT_TRUE(opened) << opened.error().log_detail;
+  EXPECT_FALSE(pool.AcquireIdle(TenantId(0)).has_value()) << "its only handle is leased";
+  { auto drop = std::move(*opened); }
+  auto idle = pool.AcquireIdle(TenantId(0));
+  ASSERT_TRUE(idle.has_value());
+  ASSERT_TRUE(*idle);
+  const PoolStats s = pool.Stats();
+  EXPECT_EQ(s.misses, 1u);
+  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.open, 1u);
+}
+
+TEST_F(PoolTest, AcquireIdleRefusesARestoringTenantWithoutOpeningIt) {
+  Provision(1);
+  RestoreMarks marks;
+  TenantDbPool pool(dbs_, {});
+  pool.UseRestoreMarks(&marks);
+  marks.Mark(TenantId(0));
+  auto idle = pool.AcquireIdle(TenantId(0));
+  ASSERT_TRUE(idle.has_value());
+  ASSERT_FALSE(*idle);
+  EXPECT_EQ(idle->error().problem_code, "tenant_restoring");
+  EXPECT_EQ(pool.Stats().open, 0u);
+}
+
+// SQLite would checkpoint (copy the WAL into the database and fsync both)
+// inside the COMMIT that takes the WAL past 1,000 pages, on the committing
+// thread, an event loop for a request. The pool's handles leave it to the
+// pool's background thread, when the handle comes back.
+TEST_F(PoolTest, ALongWalIsCheckpointedInTheBackgroundNotByTheCommit) {
+  Provision(1);
+  TenantDbPool pool(dbs_, {});
+  const std::filesystem::path file = dbs_.PathOf(TenantId(0));
+  const auto before = std::filesystem::file_size(file);
+  {
+    auto lease = pool.Acquire(TenantId(0));
+    ASSERT_TRUE(lease);
+    ASSERT_TRUE(lease->db().Exec("CREATE TABLE big (b BLOB)"));
+    ASSERT_TRUE(lease->db().Exec("INSERT INTO big VALUES (randomblob(6000000))"));
+    EXPECT_GE(lease->db().wal_pages(), kCheckpointPages);
+    EXPECT_EQ(std::filesystem::file_size(file), before) << "the commit checkpointed";
+  }
+  // Counted as leased until the background thread is done with it.
+  for (int i = 0; pool.Stats().leased != 0 && i < 10'000'000; ++i) std::this_thread::yield();
+  ASSERT_EQ(pool.Stats().leased, 0u);
+  EXPECT_GT(std::filesystem::file_size(file), before + 6000000);
+  EXPECT_EQ(pool.Stats().open, 1u);
+  auto again = pool.Acquire(TenantId(0));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->db().wal_pages(), 0);
+  EXPECT_EQ(pool.Stats().hits, 1u) << "the handle came back to the pool";
 }
 
 TEST_F(PoolTest, ADatabaseBelowTheLatestVersionIsRefusedAsMigrating) {

@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 
@@ -112,6 +119,47 @@ TEST_F(TenantDataTest, ConnectionsGoBackToThePoolWhenTransactionsEnd) {
   const uint64_t misses = pool_.Stats().misses;
   { auto again = MustBegin(kA, Access::kRead); }
   EXPECT_EQ(pool_.Stats().misses, misses) << "served by a kept connection";
+}
+
+// A miss opens the database on the pool's open threads, never on the
+// event loop: with the only open thread held up, a warm tenant is still
+// served at once on the loop while a cold one waits for the thread.
+TEST_F(TenantDataTest, AMissOpensOnThePoolsThreadsWhileAHitIsServedOnTheLoop) {
+  TenantDbPool pool(databases_, {.open_threads = 1});
+  TenantData data(pool);
+  ASSERT_NE(pool.openers(), nullptr);
+  { ASSERT_TRUE(Await(data.Begin(kA, Access::kRead))); }  // kA warm now
+  std::promise<void> gate;
+  std::shared_future<void> opened_gate = gate.get_future().share();
+  boost::asio::post(*pool.openers(), [opened_gate] { opened_gate.wait(); });
+
+  boost::asio::io_context loop;
+  // Lets the thread go even when an assertion below returns early
+  // (declared after the loop: the opened handle comes back to a live loop).
+  struct Opener {
+    std::promise<void>& gate;
+    bool released = false;
+    void Release() {
+      if (!released) gate.set_value();
+      released = true;
+    }
+    ~Opener() { Release(); }
+  } opener{gate};
+  auto warm = boost::asio::co_spawn(loop, data.Begin(kA, Access::kRead), boost::asio::use_future);
+  auto cold = boost::asio::co_spawn(loop, data.Begin(kB, Access::kRead), boost::asio::use_future);
+  loop.poll();
+  ASSERT_EQ(warm.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_TRUE(warm.get());
+  EXPECT_EQ(cold.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the cold tenant is opened by the held-up thread, not on the loop";
+  opener.Release();
+  loop.run();
+  auto tx = cold.get();
+  ASSERT_TRUE(tx) << tx.error().log_detail;
+  EXPECT_EQ(Count(**tx), 0);
+  const PoolStats s = pool.Stats();
+  EXPECT_EQ(s.misses, 2u);
+  EXPECT_EQ(s.hits, 1u);
 }
 
 }  // namespace
