@@ -13,7 +13,8 @@ the Hono + better-sqlite3 peer (bench/peers); the same read over
 BENCH_MANY_TENANTS tenants (uniform, Zipf, a hot tenant beside cold ones);
 tenantd's memory; creating and migrating BENCH_PROVISION_TENANTS tenants;
 backup and restore of a big tenant; 1 GiB file transfers against nginx
-sendfile; image variants of a 12-megapixel JPEG against libvips in process; the Google Benchmark hot paths; with the control store on a
+sendfile; 1 GiB on S3 against the local store and through tus against a plain
+upload; image variants of a 12-megapixel JPEG against libvips in process; the Google Benchmark hot paths; with the control store on a
 PostgreSQL 15 of the harness's own, the product read (against the same on
 SQLite) and creating BENCH_PROVISION_TENANTS tenants; an API-key request
 through nginx `auth_request` to tenantd's /auth/v1/check against nginx
@@ -54,7 +55,8 @@ from lib import load, report, wrk  # noqa: E402
 from lib.context import Context, Knobs, check_tools, stop_everything  # noqa: E402
 from lib.procs import BenchError, log, wait_quiet  # noqa: E402
 from suites import (backup_restore, cluster, files, forward_auth, healthz, hot_paths, images,  # noqa: E402
-                    many_tenants, memory, peer, postgres, products, provisioning, redis, whoami)
+                    many_tenants, memory, peer, postgres, products, provisioning, redis, transfers,
+                    whoami)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Modules whose series run together under load, in this order each round.
@@ -62,7 +64,8 @@ LOAD_MODULES = [healthz, whoami, redis, products, postgres, cluster, forward_aut
                 memory]
 # Modules that run on their own, one after the other. A module in both lists
 # (postgres, cluster) has a part of each; its report comes with the standalone ones.
-STANDALONE_MODULES = [provisioning, postgres, cluster, backup_restore, files, images, hot_paths]
+STANDALONE_MODULES = [provisioning, postgres, cluster, backup_restore, files, transfers, images,
+                      hot_paths]
 # What a module's report compares with.
 NEEDS = {"whoami": ["healthz"], "redis": ["healthz", "whoami"], "peer": ["products"],
          "many_tenants": ["products"], "memory": ["healthz", "products"],

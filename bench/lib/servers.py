@@ -97,9 +97,13 @@ class Tenantd:
         return out
 
 
-def create_tenant(server, slug):
-    """A tenant and a secret API key: (created document, api key)."""
-    created = server.call("POST", "/admin/v1/tenants", server.admin, {"slug": slug, "name": slug})
+def create_tenant(server, slug, plan=None):
+    """A tenant (on `plan`, else the default) and a secret API key: (created
+    document, api key)."""
+    body = {"slug": slug, "name": slug}
+    if plan:
+        body["plan"] = plan
+    created = server.call("POST", "/admin/v1/tenants", server.admin, body)
     creds = created["credentials"]
     app = {"X-App-Key": creds["app_key"], "X-App-Secret": creds["app_secret"],
            "Content-Type": "application/json"}

@@ -10,7 +10,7 @@ import time
 
 from lib import report
 from lib.procs import PROCS, BenchError, free_port, log, request, tail, vm_mib, wait_http
-from lib.servers import Tenantd
+from lib.servers import Tenantd, create_tenant
 
 NAME = "files"
 TARGET = 0.80       # upload and download / nginx download
@@ -102,13 +102,7 @@ def run(ctx):
     nginx, nport = start_nginx(ctx.work, root)
     server = Tenantd(ctx.tenantd_bin, ctx.work, "files").start()
     try:
-        created = server.call("POST", "/admin/v1/tenants", server.admin,
-                              {"slug": "bench-files", "name": "Bench files", "plan": "enterprise"})
-        creds = created["credentials"]
-        key = server.call("POST", "/v1/api-keys", {"X-App-Key": creds["app_key"],
-                                                    "X-App-Secret": creds["app_secret"],
-                                                    "Content-Type": "application/json"},
-                          {"name": "bench"})["secret"]
+        _, key = create_tenant(server, "bench-files", plan="enterprise")
         auth = ["-H", f"Authorization: Bearer {key}"]
         base = f"http://127.0.0.1:{server.port}"
 

@@ -12,7 +12,7 @@ import zlib
 
 from lib import report
 from lib.procs import BenchError, log, request
-from lib.servers import Tenantd
+from lib.servers import Tenantd, create_tenant
 
 NAME = "images"
 TARGET = 0.80  # tenantd's variants/s / libvips in process
@@ -41,13 +41,7 @@ def run(ctx):
     server = Tenantd(ctx.tenantd_bin, ctx.work, "images",
                      env={"TENANTD_IMAGE_VARIANTS": f"4000x3000,{VARIANT.split('.')[0]}"}).start()
     try:
-        created = server.call("POST", "/admin/v1/tenants", server.admin,
-                              {"slug": "bench-images", "name": "Bench images", "plan": "enterprise"})
-        creds = created["credentials"]
-        key = server.call("POST", "/v1/api-keys", {"X-App-Key": creds["app_key"],
-                                                    "X-App-Secret": creds["app_secret"],
-                                                    "Content-Type": "application/json"},
-                          {"name": "bench"})["secret"]
+        _, key = create_tenant(server, "bench-images", plan="enterprise")
         auth = {"Authorization": f"Bearer {key}"}
 
         def upload(data, name):

@@ -164,6 +164,16 @@ const char* const kVariantDescription =
     "images are recognised by their bytes (JPEG, PNG, WebP, GIF, TIFF; anything else 415); "
     "images over 50 megapixels or otherwise hostile are 422 image_rejected.";
 
+std::vector<http::ProblemDoc> VariantProblems() {
+  return {{404, "not_found"},
+          {413, "quota_exceeded"},
+          {415, "unsupported_media_type"},
+          {416, "range_not_satisfiable"},
+          {422, "image_rejected"},
+          {503, "variant_busy"},
+          {503, "tenant_restoring"}};
+}
+
 http::ParamDoc VariantParam() {
   return {"variant", "path", "<W>x<H>.<png|webp|jpeg>, e.g. 256x256.webp",
           R"({"type":"string","pattern":"^[1-9][0-9]{0,3}x[1-9][0-9]{0,3}\\.(png|webp|jpeg)$"})",
@@ -182,13 +192,7 @@ http::RouteDoc Variant() {
                      {"Range", "header", "bytes=a-b, bytes=a- or bytes=-n"},
                      {"If-None-Match", "header", "An ETag: 304 when it is current"}},
           .responses = VariantResponses(),
-          .problems = {{404, "not_found"},
-                       {413, "quota_exceeded"},
-                       {415, "unsupported_media_type"},
-                       {416, "range_not_satisfiable"},
-                       {422, "image_rejected"},
-                       {503, "variant_busy"},
-                       {503, "tenant_restoring"}}};
+          .problems = VariantProblems()};
 }
 
 http::RouteDoc PublicVariant() {
@@ -204,13 +208,7 @@ http::RouteDoc PublicVariant() {
                      {"Range", "header", "bytes=a-b, bytes=a- or bytes=-n"},
                      {"If-None-Match", "header", "An ETag: 304 when it is current"}},
           .responses = VariantResponses(),
-          .problems = {{404, "not_found"},
-                       {413, "quota_exceeded"},
-                       {415, "unsupported_media_type"},
-                       {416, "range_not_satisfiable"},
-                       {422, "image_rejected"},
-                       {503, "variant_busy"},
-                       {503, "tenant_restoring"}}};
+          .problems = VariantProblems()};
 }
 
 http::RouteDoc Remove() {

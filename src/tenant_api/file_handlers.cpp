@@ -365,18 +365,19 @@ awaitable<Response> FileHandlers::List(Request& req, RequestContext& ctx) const 
   co_return JsonAnswer(200, boost::json::object{{"data", std::move(data)}, {"next_cursor", next}});
 }
 
-awaitable<Response> FileHandlers::Download(Request& req, RequestContext& ctx) const {
+awaitable<base::Result<files::FileRecord>> FileHandlers::FindOwnFile(Request& req,
+                                                                     RequestContext& ctx) const {
   const std::string_view id = req.PathParam("id");
-  if (!IsFileId(id)) co_return Problem(files::NoSuchFile(), ctx);
-  std::optional<files::FileRecord> file;
-  {
-    auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
-    if (!tx) co_return Problem(tx.error(), ctx);
-    auto found = co_await files::GetFile(**tx, id);
-    if (!found) co_return Problem(found.error(), ctx);
-    file = std::move(*found);
-  }
-  if (!file) co_return Problem(files::NoSuchFile(), ctx);
+  if (!IsFileId(id)) co_return files::NoSuchFile();
+  TENANTD_CO_TRY(auto tx, co_await data.Begin(ctx.auth.tenant_id, Access::kRead));
+  TENANTD_CO_TRY(std::optional<files::FileRecord> file, co_await files::GetFile(*tx, id));
+  if (!file) co_return files::NoSuchFile();
+  co_return std::move(*file);
+}
+
+awaitable<Response> FileHandlers::Download(Request& req, RequestContext& ctx) const {
+  auto file = co_await FindOwnFile(req, ctx);
+  if (!file) co_return Problem(file.error(), ctx);
   co_return co_await ServeFile(blobs, req, ctx, ctx.auth.tenant_id, *file, kPrivateCache);
 }
 

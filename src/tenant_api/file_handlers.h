@@ -124,6 +124,9 @@ struct FileHandlers {
   boost::asio::awaitable<http::Response> CreateLink(http::Request& req,
                                                     http::RequestContext& ctx) const;
 
+  // The file {id} of the request's tenant; 404 not_found when there is none.
+  boost::asio::awaitable<base::Result<files::FileRecord>> FindOwnFile(
+      http::Request& req, http::RequestContext& ctx) const;
   // The public file a /public/ request names, into `file` (ctx then carries
   // its tenant); else the answer, 404 for every way of not being there.
   boost::asio::awaitable<std::optional<http::Response>> FindPublicFile(

@@ -252,17 +252,8 @@ awaitable<base::Result<files::VariantRecord>> FileHandlers::MakeVariant(
 }
 
 awaitable<Response> FileHandlers::Variant(Request& req, RequestContext& ctx) const {
-  const std::string_view id = req.PathParam("id");
-  if (!IsFileId(id)) co_return Problem(files::NoSuchFile(), ctx);
-  std::optional<files::FileRecord> file;
-  {
-    auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
-    if (!tx) co_return Problem(tx.error(), ctx);
-    auto found = co_await files::GetFile(**tx, id);
-    if (!found) co_return Problem(found.error(), ctx);
-    file = std::move(*found);
-  }
-  if (!file) co_return Problem(files::NoSuchFile(), ctx);
+  auto file = co_await FindOwnFile(req, ctx);
+  if (!file) co_return Problem(file.error(), ctx);
   co_return co_await ServeVariant(req, ctx, ctx.auth.tenant_id, *file, kPrivateCache);
 }
 

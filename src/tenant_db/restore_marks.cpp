@@ -19,6 +19,10 @@ void RestoreMarks::Mark(std::string_view tenant_id) {
 void RestoreMarks::Unmark(std::string_view tenant_id) {
   std::lock_guard lock(mu_);
   if (auto it = local_.find(tenant_id); it != local_.end()) local_.erase(it);
+  // The last sweep may have seen this restore's own journal: it is gone
+  // now, so the tenant is not restoring any more, whatever that sweep found
+  // (a second restore of one tenant cannot run beside this one).
+  if (auto it = swept_.find(tenant_id); it != swept_.end()) swept_.erase(it);
   if (sweeps_running_ > 0) unmarked_during_sweep_.emplace(tenant_id);
   UpdateCountLocked();
 }

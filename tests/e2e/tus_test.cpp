@@ -327,17 +327,19 @@ TEST_P(Uploads, ASecondPatchWhileOneRunsIsRefusedWith409) {
                           "Content-Type: application/offset+octet-stream\r\n"
                           "Content-Length: 1000\r\n\r\n" +
                           std::string(100, 'a')));
-  // The first PATCH holds the upload while its body trickles in. (The
-  // probe's offset is wrong on purpose: before the first PATCH has the
-  // lock it is refused as offset_mismatch, and appends nothing.)
-  Response second;
+  // The first PATCH holds the upload while its body trickles in: once its
+  // first 100 bytes are in the staging file, it has the lock. (Probing with
+  // PATCHes instead would race: a probe holds the lock for a moment, and a
+  // first PATCH arriving then would itself be refused.)
+  const fs::path staged = server().data_dir() / "storage" / "uploads" / t.id / "tus" /
+                          upload.substr(upload.rfind('/') + 1);
   ASSERT_TRUE(PollUntil(
       [&] {
-        second = Patch(server(), t, upload, 999, "b");
-        return second.body.find("upload_locked") != std::string::npos;
+        std::error_code ec;
+        return fs::file_size(staged, ec) == 100;
       },
-      5s))
-      << second.Describe();
+      10s));
+  Response second = Patch(server(), t, upload, 0, "b");
   EXPECT_PROBLEM(second, 409, "upload_locked");
   EXPECT_PROBLEM(Tus(server(), t, "DELETE", upload), 409, "upload_locked");
   ASSERT_TRUE(first.Write(std::string(900, 'a')));
