@@ -75,10 +75,14 @@ base::Result<std::vector<Size>> ParseSizes(std::string_view list) {
     const std::string_view entry = base::TrimAsciiSpace(list.substr(0, comma));
     const auto size = ParseSize(entry);
     if (!size) {
-      return base::InvalidArgument("invalid_config", "\"" + std::string(entry) +
-                                                         "\" is not a size W x H such as 256x256 "
-                                                         "(sides 1.." +
-                                                         std::to_string(kMaxSide) + ")");
+      // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict) about
+      // `"…" + std::string(…)`, a false positive.
+      std::string message = "\"";
+      message.append(entry);
+      message += "\" is not a size W x H such as 256x256 (sides 1..";
+      message += std::to_string(kMaxSide);
+      message += ")";
+      return base::InvalidArgument("invalid_config", std::move(message));
     }
     sizes.push_back(*size);
     if (comma == std::string_view::npos) break;
