@@ -3,6 +3,9 @@
 // usage.cpp) and the schema in migrations.cpp.
 #include "control/control_store.h"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <system_error>
 #include <utility>
@@ -28,6 +31,9 @@ constexpr std::chrono::milliseconds kPostgresPollInterval{50};
 // this often: a notification can be lost (sent while the listener
 // reconnects, or a connection that died without a word).
 constexpr std::chrono::milliseconds kListeningPollInterval{1000};
+// The longest a request waits for another's read of the change log when
+// the caches are past their staleness bound (then it answers 503).
+constexpr std::chrono::seconds kReadWaitLimit{2};
 // Changes read at once; a node further behind drops all its caches.
 constexpr int kMaxChangesPerRead = 1000;
 // Changes kept in the log (pruned by housekeeping).
@@ -164,16 +170,33 @@ AsyncStatus ControlStore::RefreshGeneration() {
                             : impl_->options.change_poll_interval;
   if (now - last >= Nanoseconds(interval) &&
       impl_->last_epoch_poll_ns.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
-    if (co_await ReadChanges()) {
-      impl_->last_confirmed_ns.store(SteadyNowNs(clock), std::memory_order_relaxed);
-      co_return storage::Ok();
-    }
+    impl_->reads_in_flight.fetch_add(1, std::memory_order_acq_rel);
+    const base::Status read = co_await ReadChanges();
+    if (read) impl_->last_confirmed_ns.store(SteadyNowNs(clock), std::memory_order_relaxed);
+    impl_->reads_in_flight.fetch_sub(1, std::memory_order_acq_rel);
+    if (read) co_return storage::Ok();
   }
   // Not read now (another caller is reading it, or it cannot be reached):
   // the caches stay as they are while they are recent enough.
   const int64_t bound = Nanoseconds(impl_->options.max_staleness);
-  const int64_t confirmed = impl_->last_confirmed_ns.load(std::memory_order_relaxed);
-  if (bound > 0 && SteadyNowNs(clock) - confirmed > bound) {
+  auto stale = [&] {
+    const int64_t confirmed = impl_->last_confirmed_ns.load(std::memory_order_relaxed);
+    return bound > 0 && SteadyNowNs(clock) - confirmed > bound;
+  };
+  // After an idle spell longer than the bound, the first request of a burst
+  // reads the log and the others would find the caches stale meanwhile:
+  // they wait for that read (a few milliseconds) instead of answering 503.
+  // Real time here, not options.clock: this waits for I/O.
+  if (stale() && impl_->reads_in_flight.load(std::memory_order_acquire) > 0) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    const auto give_up = std::chrono::steady_clock::now() + kReadWaitLimit;
+    while (impl_->reads_in_flight.load(std::memory_order_acquire) > 0 &&
+           std::chrono::steady_clock::now() < give_up) {
+      timer.expires_after(std::chrono::milliseconds(2));
+      co_await timer.async_wait(boost::asio::use_awaitable);
+    }
+  }
+  if (stale()) {
     co_return base::MakeError(
         base::ErrorCode::kUnavailable, "control_store_unavailable",
         "The server cannot reach its control store to confirm that credentials are still valid; "

@@ -38,6 +38,9 @@ struct ControlStore::Impl {
   // When the counter was last read successfully (options.clock's steady
   // time, ns): the caches are known current as of then.
   std::atomic<int64_t> last_confirmed_ns{0};
+  // Reads of the log under way (RefreshGeneration): callers that find the
+  // caches unconfirmed for too long wait for one to end rather than fail.
+  std::atomic<int> reads_in_flight{0};
   // A LISTEN connection is announcing changes (SetListening).
   std::atomic<bool> listening{false};
 
