@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "auth/tenant_auth.h"
+#include "auth/failure_counters.h"
 #include "crypto/crypto.h"
 #include "http/problem.h"
 #include "ratelimit/tenant_limits.h"

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "access/tenant_access.h"
 #include "admin/admin_api.h"
 #include "admin/admin_auth.h"
 #include "admin/admin_token.h"
@@ -15,9 +16,10 @@
 #include "app/change_listener.h"
 #include "app/housekeeping.h"
 #include "app/public_api.h"
+#include "auth/authenticator.h"
 #include "auth/directory.h"
+#include "auth/failure_counters.h"
 #include "auth/replay_cache.h"
-#include "auth/tenant_auth.h"
 #include "backup/backup.h"
 #include "backup/restore.h"
 #include "base/clock.h"
@@ -36,11 +38,13 @@
 #include "logging/logger.h"
 #include "ratelimit/in_process_limiter.h"
 #include "ratelimit/redis_limiter.h"
+#include "ratelimit/shared_limiter.h"
 #include "ratelimit/tenant_limits.h"
 #include "redis/redis_client.h"
 #include "redis/redis_url.h"
 #include "session/memory_session_store.h"
 #include "session/redis_session_store.h"
+#include "session/session_binder.h"
 #include "session/session_cookie.h"
 #include "session/sql_session_store.h"
 #include "storage/postgres/postgres_url.h"
@@ -213,19 +217,28 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   auth::Directory directory(**store);
   auth::ReplayCache replays(config.signature_skew);
   auth::AuthFailureCounters auth_failures;
-  auth::TenantAuthOptions auth_options;
+  auth::AuthenticatorOptions auth_options;
   auth_options.base_domain = config.base_domain;
   auth_options.dev_mode = config.dev_mode;
-  auth_options.session_ttl = config.session_ttl;
-  auth_options.force_secure_cookies = config.force_secure_cookies;
   auth_options.signature_skew = config.signature_skew;
-  ratelimit::InProcessLimiter limiter;
+  const auth::Authenticator authenticator(auth_options, directory, *sessions, cookies, replays);
+  session::SessionBinderOptions binder_options;
+  binder_options.session_ttl = config.session_ttl;
+  binder_options.force_secure_cookies = config.force_secure_cookies;
+  const session::SessionBinder session_binder(binder_options, *sessions, cookies);
+  // The counts: in this process, or in Redis shared by every node (this
+  // process's own while Redis is away, unless configured to fail closed).
+  ratelimit::InProcessLimiter local_limiter;
+  std::optional<ratelimit::SharedLimiter> shared_limiter;
+  if (redis_limiter) {
+    shared_limiter.emplace(*redis_limiter, local_limiter, config.rate_limit_redis_down == "closed");
+  }
   ratelimit::TenantLimits limits(
       {config.plans, config.rate_limit_window, config.auth_failures_per_ip,
-       config.auth_failures_per_key, config.rate_limit_redis_down == "closed"},
-      limiter, redis_limiter.get());
-  const auth::TenantAuth tenant_auth(auth_options, directory, *sessions, cookies, replays,
-                                     auth_failures, &limits);
+       config.auth_failures_per_key},
+      shared_limiter ? static_cast<ratelimit::RateLimiter&>(*shared_limiter) : local_limiter);
+  // Every tenant route: gate, authenticate, admit, bind the session.
+  const access::TenantAccess tenant_access(authenticator, session_binder, auth_failures, &limits);
 
   http::Metrics metrics;
   http::Router router;
@@ -238,7 +251,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool, &blobs, &blocking});
   admin::RegisterBackupRoutes(router, admin_auth,
                               {**store, backups, restorer, pool, usage_meter, backup_workers});
-  const tenant_api::TenantRoutes tenant_routes(tenant_auth, auth_failures, directory, **store,
+  const tenant_api::TenantRoutes tenant_routes(tenant_access, auth_failures, directory, **store,
                                                *sessions, pool);
   tenant_routes.Register(router);
   const files::FileLinks file_links(box->DeriveKey("file-link-signing"));
@@ -265,13 +278,13 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   tenant_api::VariantFlights variant_flights;
   file_handlers.image_sizes = &config.image_variants;
   file_handlers.variant_flights = &variant_flights;
-  const tenant_api::FileRoutes file_routes(tenant_auth, auth_failures, file_handlers,
+  const tenant_api::FileRoutes file_routes(tenant_access, auth_failures, file_handlers,
                                            config.public_file_rate);
   file_routes.Register(router);
   const tenant_api::UploadRoutes upload_routes(
-      tenant_auth, auth_failures,
+      tenant_access, auth_failures,
       tenant_api::UploadHandlers{file_data, blobs, upload_staging, upload_locks, upload_sweep,
-                                 directory, config.plans, &blocking, config.max_upload_size,
+                                 config.plans, &blocking, config.max_upload_size,
                                  config.public_url});
   upload_routes.Register(router);
   // Pending files and uploads may have outlived the last run: every tenant
@@ -287,7 +300,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
     after = *page->next_cursor;
   }
   const forward_auth::ForwardAuthRoutes forward_auth_routes(
-      {tenant_auth, auth_failures, directory, admin_auth,
+      {tenant_access, auth_failures, admin_auth,
        [&config](std::string_view peer) { return config.trusted_proxies.Contains(peer); }});
   forward_auth_routes.Register(router);
   // Last: the OpenAPI document describes every route registered before it.

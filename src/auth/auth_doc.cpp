@@ -1,6 +1,6 @@
 #include "auth/auth_doc.h"
 
-#include "auth/tenant_auth.h"
+#include "auth/require_scope.h"
 
 namespace tenantd::auth {
 
@@ -36,11 +36,6 @@ std::vector<http::ProblemDoc> TenantAuthProblems() {
   out.push_back({503, "session_store_unavailable"});
   out.push_back({503, "rate_limiter_unavailable"});
   return out;
-}
-
-void TenantAuth::Describe(http::RouteDoc& doc) const {
-  doc.security = TenantSecurity();
-  for (http::ProblemDoc& p : TenantAuthProblems()) doc.problems.push_back(std::move(p));
 }
 
 void RequireScope::Describe(http::RouteDoc& doc) const {

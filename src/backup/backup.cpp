@@ -509,8 +509,9 @@ base::Result<std::vector<BackupInfo>> Backups::Prune(std::string_view tenant_id,
 
 base::Result<VerifiedArchive> ReadArchive(
     const fs::path& archive,
-    const std::function<base::Result<EntrySink>(std::string_view, uint64_t)>& sink) {
-  TENANTD_TRY(auto reader, internal::ArchiveReader::Open(archive));
+    const std::function<base::Result<EntrySink>(std::string_view, uint64_t)>& sink,
+    std::function<void(uint64_t read, uint64_t size)> on_read) {
+  TENANTD_TRY(auto reader, internal::ArchiveReader::Open(archive, std::move(on_read)));
   // What the archive holds, as read: name -> (size, sha256).
   std::map<std::string, std::pair<uint64_t, std::string>> seen;
   std::optional<std::string> manifest_text;

@@ -151,9 +151,12 @@ struct EntrySink {
 // missing file, kFailedPrecondition "backup_corrupt" for anything wrong
 // with the archive, "backup_format_unsupported" for a newer format; a
 // sink's own error as it is.
+// `on_read` (optional) follows the read: bytes of the archive file read so
+// far and its size.
 base::Result<VerifiedArchive> ReadArchive(
     const std::filesystem::path& archive,
-    const std::function<base::Result<EntrySink>(std::string_view name, uint64_t size)>& sink = {});
+    const std::function<base::Result<EntrySink>(std::string_view name, uint64_t size)>& sink = {},
+    std::function<void(uint64_t read, uint64_t size)> on_read = {});
 
 // `tenantd backup verify`: ReadArchive without writing anything.
 inline base::Result<VerifiedArchive> VerifyArchive(const std::filesystem::path& archive) {

@@ -234,7 +234,7 @@ base::Result<RestoreOutcome> Restorer::Restore(std::string_view tenant_id, const
     };
     return s;
   };
-  TENANTD_TRY(VerifiedArchive verified, ReadArchive(archive, sink));
+  TENANTD_TRY(VerifiedArchive verified, ReadArchive(archive, sink, options_.on_read));
   if (!source_tenant_id.empty() && verified.manifest.tenant_id != source_tenant_id) {
     return base::MakeError(base::ErrorCode::kFailedPrecondition, "backup_tenant_mismatch",
                            "The backup belongs to another tenant.",

@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,9 @@ struct RestoreOptions {
   // kSweepInterval). The CLI sets it; the server's own restores mark in
   // process and need none.
   std::chrono::milliseconds settle{0};
+  // Follows the extraction, the long part of a restore: bytes of the
+  // archive read so far and its size. Called on the restoring thread.
+  std::function<void(uint64_t read, uint64_t size)> on_read;
 };
 
 // How often a server sweeps <data>/restore/.

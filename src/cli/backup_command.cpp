@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -217,10 +219,44 @@ int BackupCommand::Backup(const config::Config& config, control::ControlStore& s
   return failures.empty() ? 0 : 1;
 }
 
+namespace {
+
+// A progress line on stderr over one read of the archive: the bytes of the
+// file read so far (restoring, or checking it before a new tenant is made).
+class ArchiveProgress {
+ public:
+  explicit ArchiveProgress(const std::string& archive)
+      : printer_(stderr, ProgressPrinter::ModeFor(stderr), FileSize(archive), SteadyClock::now(),
+                 Unit::kBytes) {}
+  ~ArchiveProgress() { printer_.Finish(SteadyClock::now()); }
+  ArchiveProgress(const ArchiveProgress&) = delete;
+  ArchiveProgress& operator=(const ArchiveProgress&) = delete;
+
+  std::function<void(uint64_t, uint64_t)> Callback() {
+    return [this](uint64_t read, uint64_t) { printer_.Update(read, 0, SteadyClock::now()); };
+  }
+
+ private:
+  static std::size_t FileSize(const std::string& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    return ec ? 0 : static_cast<std::size_t>(size);
+  }
+  ProgressPrinter printer_;
+};
+
+}  // namespace
+
 int BackupCommand::Restore(control::ControlStore& store,
                            const tenant_db::TenantDatabases& databases, bool json) const {
-  const backup::Restorer restorer(databases, nullptr, {kSettle});
-  if (!SweepFirst(restorer, json)) return 1;
+  const backup::Restorer sweeper(databases, nullptr, {kSettle, {}});
+  if (!SweepFirst(sweeper, json)) return 1;
+  // The extraction reports its progress: a large archive takes a while.
+  const auto restore = [&](const std::string& tenant_id, const std::string& source_id) {
+    ArchiveProgress progress(archive_);
+    const backup::Restorer restorer(databases, nullptr, {kSettle, progress.Callback()});
+    return restorer.Restore(tenant_id, archive_, source_id);
+  };
   auto found = storage::RunToCompletion(store.FindTenant(restore_tenant_));
   if (!found) return Fail(Describe(found.error()));
   if (!*found) return Fail("no such tenant: " + restore_tenant_);
@@ -230,7 +266,7 @@ int BackupCommand::Restore(control::ControlStore& store,
     if (source.status == control::TenantStatus::kDeleted) {
       return Fail("tenant " + source.id + " is deleted; restore it --as-new-slug instead");
     }
-    auto restored = restorer.Restore(source.id, archive_, source.id);
+    auto restored = restore(source.id, source.id);
     if (!restored) return Fail("restore " + source.id + ": " + OperatorDetail(restored.error()));
     if (json) {
       PrintJson(json::object{{"tenant", admin::TenantToJson(source)},
@@ -248,7 +284,10 @@ int BackupCommand::Restore(control::ControlStore& store,
 
   // Into a new tenant: check the archive before creating anything, so a
   // bad archive leaves no tenant behind.
-  auto verified = backup::VerifyArchive(archive_);
+  auto verified = [&] {
+    ArchiveProgress progress(archive_);
+    return backup::ReadArchive(archive_, {}, progress.Callback());
+  }();
   if (!verified) return Fail("restore: " + archive_ + ": " + OperatorDetail(verified.error()));
   if (verified->manifest.tenant_id != source.id) {
     return Fail("restore: the archive is of tenant " + verified->manifest.tenant_id + ", not " +
@@ -260,7 +299,7 @@ int BackupCommand::Restore(control::ControlStore& store,
   t.plan = verified->manifest.tenant_plan.empty() ? "free" : verified->manifest.tenant_plan;
   auto created = storage::RunToCompletion(tenant_db::CreateTenant(store, databases, t));
   if (!created) return Fail(Describe(created.error()));
-  auto restored = restorer.Restore(created->tenant.id, archive_, source.id);
+  auto restored = restore(created->tenant.id, source.id);
   if (!restored) {
     (void)storage::RunToCompletion(
         tenant_db::PurgeTenant(store, databases, nullptr, created->tenant.id));

@@ -30,12 +30,27 @@ struct Common {
   bool json = false;
 };
 
-// --data, --config and --json: accepted by every command (fallthrough) and
-// listed in the help of those that use them.
+// --data, --config and --json: every command takes them and lists them in
+// its --help (those it already has are left as they are).
 void AddCommonOptions(CLI::App& app, Common& common) {
-  app.add_option("--data", common.data, "Data directory (default ./data, env TENANTD_DATA)");
-  app.add_option("--config", common.config_file, "TOML configuration file (env TENANTD_CONFIG)");
-  app.add_flag("--json", common.json, "Print one JSON document instead of human lines");
+  if (app.get_option_no_throw("--data") == nullptr) {
+    app.add_option("--data", common.data, "Data directory (default ./data, env TENANTD_DATA)");
+  }
+  if (app.get_option_no_throw("--config") == nullptr) {
+    app.add_option("--config", common.config_file,
+                   "TOML configuration file (env TENANTD_CONFIG)");
+  }
+  if (app.get_option_no_throw("--json") == nullptr) {
+    app.add_flag("--json", common.json, "Print one JSON document instead of human lines");
+  }
+}
+
+// The same for `app`'s commands and theirs, all the way down.
+void AddCommonOptionsToEveryCommand(CLI::App& app, Common& common) {
+  for (CLI::App* command : app.get_subcommands({})) {
+    AddCommonOptions(*command, common);
+    AddCommonOptionsToEveryCommand(*command, common);
+  }
 }
 
 // The environment block of --help: the top level's and serve's only.
@@ -157,6 +172,7 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
   MigrateCommand migrate(app);
   BackupCommand backup(app);
   auto* version = app.add_subcommand("version", "Print the version");
+  AddCommonOptionsToEveryCommand(app, common);
   // Set once every subcommand exists (they copy their parent's footer):
   // the environment block shows at the top level and for serve only.
   app.footer(EnvironmentHelp());

@@ -36,15 +36,40 @@ std::string FormatDuration(std::chrono::duration<double> d) {
   return Printf("%lldh%02lldm", whole / 3600, whole % 3600 / 60);
 }
 
+std::string FormatBytes(double bytes) {
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (bytes < 1024) return Printf("%d B", static_cast<int>(std::max(bytes, 0.0)));
+  std::size_t unit = 0;
+  bytes /= 1024;
+  while (bytes >= 1024 && unit + 1 < std::size(kUnits)) {
+    bytes /= 1024;
+    ++unit;
+  }
+  return Printf("%.1f %s", std::floor(bytes * 10) / 10, kUnits[unit]);
+}
+
 std::string FormatProgress(const Progress& p) {
-  const std::size_t percent = p.total == 0 ? 100 : std::min(p.done, p.total) * 100 / p.total;
-  std::string line = std::to_string(p.done) + "/" + std::to_string(p.total) + " (" +
-                     std::to_string(percent) + "%)";
+  const bool in_bytes = p.unit == Unit::kBytes;
+  const auto count = [in_bytes](double n) {
+    return in_bytes ? FormatBytes(n) : std::to_string(static_cast<std::size_t>(n));
+  };
+  // In 128-bit arithmetic: done * 100 overflows 64 bits for no byte count
+  // a disk holds, but costs nothing to rule out.
+  const std::size_t percent =
+      p.total == 0 ? 100
+                   : static_cast<std::size_t>(
+                         static_cast<unsigned __int128>(std::min(p.done, p.total)) * 100 / p.total);
+  std::string line = count(static_cast<double>(p.done)) + "/" +
+                     count(static_cast<double>(p.total)) + " (" + std::to_string(percent) + "%)";
   if (p.failed > 0) line += ", " + std::to_string(p.failed) + " failed";
   const double seconds = std::chrono::duration<double>(p.elapsed).count();
   const bool has_rate = p.done > 0 && seconds > 0;
   const double rate = has_rate ? static_cast<double>(p.done) / seconds : 0;
-  line += has_rate ? ", " + Printf("%.1f", rate) + "/s" : ", -/s";
+  if (!has_rate) {
+    line += ", -/s";
+  } else {
+    line += ", " + (in_bytes ? FormatBytes(rate) : Printf("%.1f", rate)) + "/s";
+  }
   if (p.finished || p.done >= p.total) {
     line += ", took " + FormatDuration(p.elapsed);
   } else if (has_rate) {
@@ -62,12 +87,12 @@ ProgressPrinter::Mode ProgressPrinter::ModeFor(std::FILE* stream) {
 }
 
 ProgressPrinter::ProgressPrinter(std::FILE* out, Mode mode, std::size_t total,
-                                 std::chrono::steady_clock::time_point start)
-    : out_(out), mode_(mode), start_(start), total_(total) {}
+                                 std::chrono::steady_clock::time_point start, Unit unit)
+    : out_(out), mode_(mode), start_(start), total_(total), unit_(unit) {}
 
 Progress ProgressPrinter::SnapshotLocked(std::chrono::steady_clock::time_point now,
                                          bool finished) const {
-  return Progress{done_, total_, failed_, now - start_, finished};
+  return Progress{done_, total_, failed_, now - start_, finished, unit_};
 }
 
 void ProgressPrinter::DrawLocked(const std::string& line) {

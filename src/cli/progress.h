@@ -12,6 +12,9 @@
 
 namespace tenantd::cli {
 
+// What a run counts: items (tenants) or bytes (of an archive).
+enum class Unit { kItems, kBytes };
+
 struct Progress {
   std::size_t done = 0;    // items finished, the failed ones included
   std::size_t total = 0;   // items the run set out to do
@@ -20,10 +23,12 @@ struct Progress {
   // The run is over (complete or stopped early): the line then says how
   // long it took instead of an ETA.
   bool finished = false;
+  Unit unit = Unit::kItems;
 };
 
 // One line: "120/200 (60%), 2 failed, 45.2/s, ETA 1.8s" while running,
-// "200/200 (100%), 45.2/s, took 4.4s" once finished (or once done == total).
+// "200/200 (100%), 45.2/s, took 4.4s" once finished (or once done == total);
+// in bytes "1.2 GiB/3.4 GiB (35%), 96.0 MiB/s, ETA 23s".
 // The percentage rounds down, so 100% means every item is done (0 items
 // count as 100%). The rate is done / elapsed; before anything is done, or
 // with no time elapsed, it reads "-/s" and the ETA "?". The failed count
@@ -34,6 +39,9 @@ std::string FormatProgress(const Progress& p);
 // below an hour, then "2h03m"; each rounds down. Negative durations print
 // as "0ms".
 std::string FormatDuration(std::chrono::duration<double> d);
+
+// "512 B", then KiB, MiB, GiB, TiB with one decimal, rounded down: "1.5 KiB".
+std::string FormatBytes(double bytes);
 
 // Writes FormatProgress lines to a stream as a run advances.
 //
@@ -55,7 +63,7 @@ class ProgressPrinter {
   // Reports on `out`, which must outlive the printer; `start` is when the
   // run began (elapsed time and rate count from it).
   ProgressPrinter(std::FILE* out, Mode mode, std::size_t total,
-                  std::chrono::steady_clock::time_point start);
+                  std::chrono::steady_clock::time_point start, Unit unit = Unit::kItems);
   ProgressPrinter(const ProgressPrinter&) = delete;
   ProgressPrinter& operator=(const ProgressPrinter&) = delete;
 
@@ -80,6 +88,7 @@ class ProgressPrinter {
   Mode mode_;
   std::chrono::steady_clock::time_point start_;
   std::size_t total_;
+  Unit unit_;
   std::size_t done_ = 0;
   std::size_t failed_ = 0;
   bool finished_ = false;

@@ -2,7 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include "auth/directory.h"
 #include "control/control_store.h"
 #include "forward_auth/forward_auth_docs.h"
 #include "forward_auth/forwarded_request.h"
@@ -74,7 +73,7 @@ void ForwardAuthRoutes::Register(http::Router& router) const {
   // request: the check's description carries what that stage admits and refuses.
   auto check_doc = [this](const char* method, bool with_path) {
     http::RouteDoc doc = docs::Check(method, with_path);
-    deps_.tenant_auth.Describe(doc);
+    deps_.tenant_access.Describe(doc);
     return doc;
   };
   for (const char* method : kCheckMethods) {
@@ -96,7 +95,7 @@ awaitable<Response> ForwardAuthRoutes::Check(Request& req, RequestContext& ctx) 
   ctx.logged_method = original->method;
   ctx.logged_target = original->target;
 
-  const auth::TenantAuth& stage = deps_.tenant_auth;
+  const access::TenantAccess& stage = deps_.tenant_access;
   if (std::optional<Response> refused = co_await stage.OnRequest(*original, ctx)) {
     co_return std::move(*refused);
   }
@@ -106,11 +105,8 @@ awaitable<Response> ForwardAuthRoutes::Check(Request& req, RequestContext& ctx) 
     res = http::ProblemResponse(403, "insufficient_scope",
                                 "This location needs the " + *missing + " scope.", ctx.request_id);
   } else {
-    auto tenant = co_await deps_.directory.Tenant(ctx.auth.tenant_id);
-    if (tenant && !*tenant) tenant = base::Internal("forward auth: tenant vanished");
-    if (!tenant) co_return http::ErrorResponse(tenant.error(), ctx.request_id);
     res.status = 200;
-    if (auto st = AddIdentityHeaders(**tenant, ctx.auth, res.headers); !st) {
+    if (auto st = AddIdentityHeaders(*ctx.tenant, ctx.auth, res.headers); !st) {
       co_return http::ErrorResponse(st.error(), ctx.request_id);
     }
     // The body stays with the proxy: a signature over another body's hash
@@ -160,7 +156,7 @@ awaitable<Response> ForwardAuthRoutes::Verify(Request& req, RequestContext& ctx)
   probe.headers.Add("Authorization", "Bearer " + *key);
   RequestContext inner;
   inner.request_id = ctx.request_id;
-  if (std::optional<Response> refused = co_await deps_.tenant_auth.OnRequest(probe, inner)) {
+  if (std::optional<Response> refused = co_await deps_.tenant_access.OnRequest(probe, inner)) {
     if (refused->status >= 500) co_return std::move(*refused);  // store or Redis failure
     co_return Invalid(CodeOf(*refused));
   }
@@ -171,10 +167,7 @@ awaitable<Response> ForwardAuthRoutes::Verify(Request& req, RequestContext& ctx)
     deps_.failures.Count("insufficient_scope");
     co_return Invalid("insufficient_scope");
   }
-  auto tenant = co_await deps_.directory.Tenant(inner.auth.tenant_id);
-  if (!tenant) co_return http::ErrorResponse(tenant.error(), ctx.request_id);
-  if (!*tenant) co_return Invalid("invalid_credentials");
-  const control::Tenant& t = **tenant;
+  const control::Tenant& t = *inner.tenant;
   boost::json::array scopes;
   for (const std::string& s : inner.auth.all_scopes ? control::AllScopes() : inner.auth.scopes) {
     scopes.emplace_back(s);

@@ -3,7 +3,7 @@
 //     (Envoy appends the original path): judges the original request a
 //     proxy asks about; only peers in TENANTD_TRUSTED_PROXIES may call it;
 //   POST /auth/v1/verify: is this API key good, and for whom (admin token).
-// Both run the tenant authentication stage (auth::TenantAuth, rate limits
+// Both run the tenant access stage (access::TenantAccess, rate limits
 // included) over the request the caller describes, so a request through a
 // proxy is judged, counted and throttled exactly as a direct one.
 #pragma once
@@ -11,15 +11,15 @@
 #include <functional>
 #include <string_view>
 
-#include "auth/tenant_auth.h"
+#include "access/tenant_access.h"
+#include "auth/failure_counters.h"
 #include "http/router.h"
 
 namespace tenantd::forward_auth {
 
 struct ForwardAuthDeps {
-  const auth::TenantAuth& tenant_auth;
+  const access::TenantAccess& tenant_access;
   auth::AuthFailureCounters& failures;
-  auth::Directory& directory;
   const http::Stage& admin_auth;
   // Whether a peer address may call /auth/v1/check (TENANTD_TRUSTED_PROXIES).
   std::function<bool(std::string_view peer)> is_trusted_proxy;

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,10 @@
 
 #include "http/message.h"
 #include "http/route_doc.h"
+
+namespace tenantd::control {
+struct Tenant;
+}
 
 namespace tenantd::http {
 
@@ -57,6 +62,10 @@ struct RateLimitFacts {
 struct RequestContext {
   std::string request_id;
   std::string tenant_slug;  // for the access log; empty = not a tenant request
+  // The tenant the request is for, as the access stage found it (its plan,
+  // name, status); null = not a tenant request. Handlers read it here
+  // rather than asking the directory again.
+  std::shared_ptr<const control::Tenant> tenant;
   AuthFacts auth;
   RateLimitFacts rate_limit;
   // Forward authentication: the original request's method and target, which

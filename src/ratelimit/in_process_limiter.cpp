@@ -32,32 +32,41 @@ Verdict InProcessLimiter::Locked(std::span<const Charge> charges, Fn&& per_key) 
   return per_key(n);
 }
 
-Verdict InProcessLimiter::Acquire(std::span<const Charge> charges, int64_t now) {
+Verdict InProcessLimiter::Acquire(std::span<const Charge> charges, int64_t now, std::size_t gates) {
   return Locked(charges, [&](std::size_t n) {
-    Verdict v;
+    Verdict admitted, refused;
+    bool counted_any = false;
     std::array<int64_t*, kMaxCharges> slots{};
     std::array<int64_t, kMaxCharges> next{};
     for (std::size_t i = 0; i < n; ++i) {
       auto& map = shards_[ShardOf(charges[i].key, kShards)].tat;
       const auto it = map.find(charges[i].key);
       const int64_t tat = it == map.end() ? 0 : it->second;
-      const GcraResult r = Gcra(charges[i].policy, tat, now, /*consume=*/true);
-      if (i == 0 || &MostRestrictive(v.decision, r.decision) == &r.decision) {
-        v.decision = r.decision;
-        if (!r.decision.allowed) v.refused_by = i;
+      const bool counted = i >= gates;
+      const GcraResult r = Gcra(charges[i].policy, tat, now, /*consume=*/counted);
+      if (!r.decision.allowed) {
+        if (refused.decision.allowed ||
+            &MostRestrictive(refused.decision, r.decision) == &r.decision) {
+          refused = {r.decision, i};
+        }
+      } else if (counted) {
+        if (!counted_any || &MostRestrictive(admitted.decision, r.decision) == &r.decision) {
+          admitted.decision = r.decision;
+        }
+        counted_any = true;
       }
       next[i] = r.tat;
       slots[i] = it == map.end() ? nullptr : &it->second;
     }
-    if (!v.decision.allowed) return v;
-    for (std::size_t i = 0; i < n; ++i) {
+    if (!refused.decision.allowed) return refused;
+    for (std::size_t i = gates; i < n; ++i) {
       if (slots[i]) {
         *slots[i] = next[i];
       } else {
         shards_[ShardOf(charges[i].key, kShards)].tat.emplace(charges[i].key, next[i]);
       }
     }
-    return v;
+    return admitted;
   });
 }
 
@@ -98,5 +107,36 @@ std::size_t InProcessLimiter::PurgeExpired(int64_t now) {
   }
   return remaining;
 }
+
+namespace {
+
+int64_t Ns(RateLimiter::TimePoint t) {
+  return std::chrono::duration_cast<Nanos>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+boost::asio::awaitable<base::Result<Verdict>> InProcessLimiter::Acquire(
+    std::span<const Charge> charges, std::size_t gates, TimePoint now) {
+  co_return Acquire(charges, Ns(now), gates);
+}
+
+boost::asio::awaitable<base::Result<Verdict>> InProcessLimiter::Peek(
+    std::span<const Charge> charges, TimePoint now) {
+  co_return Peek(charges, Ns(now));
+}
+
+boost::asio::awaitable<base::Result<Verdict>> InProcessLimiter::Gate(
+    std::span<const Charge> charges, TimePoint now) {
+  co_return Peek(charges, Ns(now));
+}
+
+boost::asio::awaitable<void> InProcessLimiter::Count(std::span<const Charge> charges,
+                                                     TimePoint now) {
+  Count(charges, Ns(now));
+  co_return;
+}
+
+std::size_t InProcessLimiter::Purge(TimePoint now) { return PurgeExpired(Ns(now)); }
 
 }  // namespace tenantd::ratelimit

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "ratelimit/in_process_limiter.h"
+#include "ratelimit/rate_limiter.h"
 
 namespace tenantd::redis {
 class RedisClient;

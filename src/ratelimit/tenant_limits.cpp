@@ -5,7 +5,6 @@
 #include "http/message.h"
 #include "http/problem.h"
 #include "http/stage.h"
-#include "ratelimit/redis_limiter.h"
 
 namespace tenantd::ratelimit {
 namespace {
@@ -14,15 +13,6 @@ using boost::asio::awaitable;
 
 constexpr std::array<const char*, 6> kKindNames = {
     "plan", "credential", "auth_route", "failed_auth_ip", "failed_auth_key", "public_file_ip"};
-// api.md §4 lists API keys by their first 12 characters; the throttle keys
-// on the same prefix, so a flood of guesses under one prefix is one key.
-constexpr std::size_t kApiKeyPrefixChars = 12;
-// Caps what an attacker-chosen header can make us store per key.
-constexpr std::size_t kMaxAppKeyChars = 64;
-
-int64_t Ns(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration_cast<Nanos>(t.time_since_epoch()).count();
-}
 
 uint64_t CeilSeconds(Nanos d) {
   constexpr int64_t kSecond = 1000000000;
@@ -54,30 +44,16 @@ Gates GatesOf(const FailedAuthKeys& keys, const TenantLimitsOptions& o) {
 
 }  // namespace
 
-TenantLimits::TenantLimits(TenantLimitsOptions options, InProcessLimiter& local,
-                           RedisLimiter* shared)
-    : options_(std::move(options)), local_(local), shared_(shared) {
+TenantLimits::TenantLimits(TenantLimitsOptions options, RateLimiter& limiter)
+    : options_(std::move(options)), limiter_(limiter) {
   const config::Plan* free = options_.plans.Find("free");
   fallback_ = free ? *free : config::Plan{"free"};
 }
 
-std::optional<FailedAuthKeys> TenantLimits::PresentedCredentials(const http::Request& req) {
-  const auto app_key = req.headers.Get("X-App-Key");
-  const auto authorization = req.headers.Get("Authorization");
-  if (!app_key && !authorization && !req.headers.Get("X-App-Secret") &&
-      !req.headers.Get("X-App-Signature")) {
-    return std::nullopt;
-  }
+FailedAuthKeys TenantLimits::ForCredentials(std::string_view ip, std::string_view key) {
   FailedAuthKeys keys;
-  if (!req.remote_ip.empty()) keys.ip = "fa:ip:" + req.remote_ip;
-  // The same precedence as the resolution: app credentials before API keys.
-  if (app_key) {
-    keys.key = "fa:key:" + std::string(app_key->substr(0, kMaxAppKeyChars));
-  } else if (authorization) {
-    std::string_view token = *authorization;
-    if (token.size() > 7) token.remove_prefix(7);  // "Bearer "
-    keys.key = "fa:key:" + std::string(token.substr(0, kApiKeyPrefixChars));
-  }
+  if (!ip.empty()) keys.ip = "fa:ip:" + std::string(ip);
+  if (!key.empty()) keys.key = "fa:key:" + std::string(key);
   return keys;
 }
 
@@ -85,33 +61,12 @@ FailedAuthKeys TenantLimits::AddressOnly(std::string_view ip) {
   return FailedAuthKeys{"fa:ip:" + std::string(ip), ""};
 }
 
-template <typename T>
-bool TenantLimits::FallsBack(base::Result<T>& v) const {
-  if (v || v.error().code != base::ErrorCode::kUnavailable) return false;
-  local_fallbacks_.fetch_add(1, std::memory_order_relaxed);
-  if (!options_.fail_closed) return true;
-  v = base::MakeError(base::ErrorCode::kUnavailable, "rate_limiter_unavailable",
-                      "Rate limits cannot be checked right now; retry shortly.",
-                      v.error().log_detail);
-  return false;
-}
-
 awaitable<base::Result<Verdict>> TenantLimits::CheckFailedAuth(
     const FailedAuthKeys& keys, std::chrono::steady_clock::time_point now) {
   const Gates gates = GatesOf(keys, options_);
   const std::span<const Charge> used = gates.used();
-  base::Result<Verdict> v = Verdict{};
-  if (used.empty()) co_return v;
-  if (shared_ && shared_->available()) {
-    v = Tripped(used, now);  // no round trip: see the class comment
-  } else {
-    bool local = true;
-    if (shared_) {
-      v = co_await shared_->Peek(used);
-      local = FallsBack(v);
-    }
-    if (local) v = local_.Peek(used, Ns(now));
-  }
+  if (used.empty()) co_return Verdict{};
+  base::Result<Verdict> v = co_await limiter_.Gate(used, now);
   if (v && !v->decision.allowed) Refused(gates.kinds[v->refused_by]);
   co_return v;
 }
@@ -119,19 +74,7 @@ awaitable<base::Result<Verdict>> TenantLimits::CheckFailedAuth(
 awaitable<void> TenantLimits::CountFailedAuth(const FailedAuthKeys& keys,
                                               std::chrono::steady_clock::time_point now) {
   const Gates gates = GatesOf(keys, options_);
-  const std::span<const Charge> used = gates.used();
-  if (used.empty()) co_return;
-  if (shared_) {
-    base::Result<std::vector<Decision>> next = co_await shared_->Count(used);
-    if (next) {
-      for (std::size_t i = 0; i < next->size() && i < used.size(); ++i) {
-        RememberTripped(used[i].key, (*next)[i], now);
-      }
-    }
-    // Nothing to report if it fails: the refusal stands either way.
-    if (!FallsBack(next)) co_return;
-  }
-  local_.Count(used, Ns(now));
+  if (gates.size > 0) co_await limiter_.Count(gates.used(), now);
 }
 
 awaitable<Decision> TenantLimits::FailedAuthBudget(
@@ -139,14 +82,10 @@ awaitable<Decision> TenantLimits::FailedAuthBudget(
   if (ip.empty()) co_return Decision{};  // nothing is counted without an address
   const std::string key = "fa:ip:" + std::string(ip);
   const Charge charge{key, {options_.failures_per_ip, options_.window}};
-  const std::span<const Charge> used(&charge, 1);
-  if (shared_) {
-    base::Result<Verdict> v = co_await shared_->Peek(used);
-    // Only for headers: when Redis fails, this process's view will do.
-    if (v) co_return v->decision;
-    FallsBack(v);
-  }
-  co_return local_.Peek(used, Ns(now)).decision;
+  const base::Result<Verdict> v = co_await limiter_.Peek(std::span(&charge, 1), now);
+  if (v) co_return v->decision;
+  // Only for headers: a limiter that cannot say reports the full budget.
+  co_return Decision{true, options_.failures_per_ip, options_.failures_per_ip, Nanos(0), Nanos(0)};
 }
 
 awaitable<base::Result<Admission>> TenantLimits::Admit(std::string_view plan_name,
@@ -159,38 +98,27 @@ awaitable<base::Result<Admission>> TenantLimits::Admit(std::string_view plan_nam
   const std::string tenant_key = "t:" + std::string(tenant_id);
   const std::string credential_key = "c:" + std::string(credential);
   const std::string auth_route_key = "ta:" + std::string(tenant_id);
-  // Gates first (Redis only): the failed-authentication counts, checked
-  // again in the same round trip.
+  // The failed-authentication counts first, checked again (never counted)
+  // in the same call that counts the request: with Redis, a count another
+  // node reached since the gate still refuses.
   const Gates g = presented ? GatesOf(*presented, options_) : Gates{};
-  const std::size_t gates = g.size;
-  const Charge charges[] = {{tenant_key, {plan.requests_per_minute, options_.window}},
-                            {credential_key, {plan.CredentialLimit(), options_.window}},
-                            {auth_route_key, {plan.auth_requests_per_minute, options_.window}}};
-  const std::span<const Charge> tenant_charges(charges, IsAuthRoute(req) ? 3 : 2);
+  std::array<Charge, 5> charges{};
+  std::size_t n = 0;
+  for (const Charge& c : g.used()) charges[n++] = c;
+  charges[n++] = {tenant_key, {plan.requests_per_minute, options_.window}};
+  charges[n++] = {credential_key, {plan.CredentialLimit(), options_.window}};
+  if (IsAuthRoute(req))
+    charges[n++] = {auth_route_key, {plan.auth_requests_per_minute, options_.window}};
 
+  TENANTD_CO_TRY(Verdict v, co_await limiter_.Acquire(std::span(charges.data(), n), g.size, now));
   Admission out;
-  if (shared_) {
-    // Gate keys sit right before the tenant charges: skip the unused ones.
-    std::array<Charge, 5> gated{};
-    std::size_t n = 0;
-    for (const Charge& c : g.used()) gated[n++] = c;
-    for (const Charge& c : tenant_charges) gated[n++] = c;
-    base::Result<Verdict> v = co_await shared_->Acquire(std::span(gated.data(), n), gates);
-    if (!FallsBack(v)) {
-      if (!v) co_return v.error();
-      out.verdict = *v;
-      if (!v->decision.allowed && v->refused_by < gates) {
-        out.throttled = true;
-        RememberTripped(gated[v->refused_by].key, v->decision, now);
-        Refused(g.kinds[v->refused_by]);
-        co_return out;
-      }
-      out.verdict.refused_by -= std::min(out.verdict.refused_by, gates);
-      CountRefusal(out.verdict);
-      co_return out;
-    }
+  out.verdict = v;
+  if (!v.decision.allowed && v.refused_by < g.size) {
+    out.throttled = true;
+    Refused(g.kinds[v.refused_by]);
+    co_return out;
   }
-  out.verdict = local_.Acquire(tenant_charges, Ns(now));
+  out.verdict.refused_by -= std::min(out.verdict.refused_by, g.size);
   CountRefusal(out.verdict);
   co_return out;
 }
@@ -199,17 +127,9 @@ awaitable<base::Result<Decision>> TenantLimits::AdmitPublicFile(
     std::string_view ip, uint64_t per_hour, std::chrono::steady_clock::time_point now) {
   const std::string key = "pf:ip:" + std::string(ip);
   const Charge charge{key, {per_hour, std::chrono::hours(1)}};
-  const std::span<const Charge> used(&charge, 1);
-  base::Result<Verdict> v = Verdict{};
-  bool local = true;
-  if (shared_) {
-    v = co_await shared_->Acquire(used);
-    local = FallsBack(v);
-  }
-  if (local) v = local_.Acquire(used, Ns(now));
-  if (!v) co_return v.error();
-  if (!v->decision.allowed) Refused(Kind::kPublicFileIp);
-  co_return v->decision;
+  TENANTD_CO_TRY(Verdict v, co_await limiter_.Acquire(std::span(&charge, 1), 0, now));
+  if (!v.decision.allowed) Refused(Kind::kPublicFileIp);
+  co_return v.decision;
 }
 
 void TenantLimits::CountRefusal(const Verdict& v) {
@@ -217,35 +137,6 @@ void TenantLimits::CountRefusal(const Verdict& v) {
   Refused(v.refused_by == 0   ? Kind::kPlan
           : v.refused_by == 1 ? Kind::kCredential
                               : Kind::kAuthRoute);
-}
-
-Verdict TenantLimits::Tripped(std::span<const Charge> charges,
-                              std::chrono::steady_clock::time_point now) const {
-  Verdict v;
-  v.decision.limit = charges.empty() ? 0 : charges[0].policy.limit;
-  std::shared_lock lock(tripped_mu_);
-  for (std::size_t i = 0; i < charges.size(); ++i) {
-    const auto it = tripped_.find(std::string(charges[i].key));
-    if (it == tripped_.end() || it->second.first <= now) continue;
-    Decision d = it->second.second;
-    const Nanos left = std::chrono::duration_cast<Nanos>(it->second.first - now);
-    d.reset -= d.retry_after - left;  // both count down from when it was learned
-    d.retry_after = left;
-    if (v.decision.allowed || d.retry_after > v.decision.retry_after) {
-      v.decision = d;
-      v.refused_by = i;
-    }
-  }
-  return v;
-}
-
-void TenantLimits::RememberTripped(std::string_view key, const Decision& next,
-                                   std::chrono::steady_clock::time_point now) {
-  if (next.allowed || key.empty()) return;
-  std::lock_guard lock(tripped_mu_);
-  auto& entry = tripped_[std::string(key)];
-  entry = {now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(next.retry_after),
-           next};
 }
 
 bool TenantLimits::IsAuthRoute(const http::Request& req) {
@@ -257,11 +148,7 @@ bool TenantLimits::IsAuthRoute(const http::Request& req) {
 }
 
 std::size_t TenantLimits::Purge(std::chrono::steady_clock::time_point now) {
-  {
-    std::lock_guard lock(tripped_mu_);
-    std::erase_if(tripped_, [now](const auto& entry) { return entry.second.first <= now; });
-  }
-  return local_.PurgeExpired(Ns(now));
+  return limiter_.Purge(now);
 }
 
 void TenantLimits::Render(std::string& out) const {
@@ -279,8 +166,8 @@ void TenantLimits::Render(std::string& out) const {
       "# HELP tenantd_rate_limit_local_fallbacks_total Rate-limit checks that Redis could not "
       "answer.\n";
   out += "# TYPE tenantd_rate_limit_local_fallbacks_total counter\n";
-  out += "tenantd_rate_limit_local_fallbacks_total " +
-         std::to_string(local_fallbacks_.load(std::memory_order_relaxed)) + "\n";
+  out += "tenantd_rate_limit_local_fallbacks_total " + std::to_string(limiter_.local_fallbacks()) +
+         "\n";
 }
 
 const config::Plan& TenantLimits::PlanOf(std::string_view name) const {

@@ -1,9 +1,8 @@
 // The rate limits of tenant requests (api.md §7, docs/api.md "Rate
 // limits"): which keys a request is counted against, with which policy,
-// and how the answer reports it. The authentication stage calls it at the
-// points §7 names. The state lives in Redis when one is configured (shared
-// by every process), else, and while Redis is unreachable unless
-// configured to fail closed, in this process.
+// and how the answer reports it. The access stage (access/tenant_access.h)
+// calls it at the points §7 names. The counts live in a RateLimiter: this
+// process's, or Redis's shared by every node (ratelimit/rate_limiter.h).
 #pragma once
 
 #include <array>
@@ -11,17 +10,14 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "base/error.h"
 #include "config/plans.h"
-#include "ratelimit/in_process_limiter.h"
+#include "ratelimit/rate_limiter.h"
 
 namespace tenantd::http {
 struct Request;
@@ -37,10 +33,6 @@ struct TenantLimitsOptions {
   std::chrono::milliseconds window{60000};
   uint64_t failures_per_ip = 10;
   uint64_t failures_per_key = 100;
-  // With Redis unreachable: false = count in this process (each process
-  // then admits up to a full limit: N processes at most N x the limit);
-  // true = answer 503 rate_limiter_unavailable.
-  bool fail_closed = false;
 };
 
 // Which limit refused a request, for /metrics.
@@ -52,8 +44,6 @@ struct FailedAuthKeys {
   std::string key;  // "fa:key:<app key or API key prefix>", "" when none was presented
 };
 
-class RedisLimiter;
-
 // The answer of Admit.
 struct Admission {
   Verdict verdict;
@@ -63,43 +53,31 @@ struct Admission {
 };
 
 // Thread-safe; built once at start-up and shared. The checks are
-// coroutines, for the event loop: with Redis they wait for its answer
-// without blocking the loop. Arguments passed by reference must outlive
-// the call (co_await it at once).
-//
-// With Redis, the hot path is one round trip: the failed-authentication
-// check before verification is answered from what this process learned
-// when it counted failures (no round trip), and Admit checks both counts
-// again in the same script that counts the request, so a count reached on
-// another process still refuses (429) a request whose secret this process
-// has checked meanwhile; it then remembers that count too.
-
+// coroutines, for the event loop (a limiter in Redis answers without
+// blocking it). Arguments passed by reference must outlive the call
+// (co_await it at once). Their errors are the limiter's.
 class TenantLimits {
  public:
-  // `shared` may be null (no Redis). Both must outlive this object.
-  TenantLimits(TenantLimitsOptions options, InProcessLimiter& local,
-               RedisLimiter* shared = nullptr);
+  // `limiter` must outlive this object.
+  TenantLimits(TenantLimitsOptions options, RateLimiter& limiter);
 
-  // The failed-authentication keys of a request that presents credentials
-  // (X-App-Key, X-App-Secret, X-App-Signature or Authorization); nullopt
-  // for one that presents none (a cookie alone is not counted: a bad
-  // cookie is ignored as if absent, api.md §4). A request without a
-  // remote_ip (built from a verify call) has no IP key.
-  static std::optional<FailedAuthKeys> PresentedCredentials(const http::Request& req);
+  // The failed-authentication keys of a request from `ip` ("" = no
+  // address: a request built from a verify call) presenting credentials
+  // under `key` (auth::PresentedKey; "" = a secret without its key).
+  static FailedAuthKeys ForCredentials(std::string_view ip, std::string_view key);
   // The keys of a failure that names no key (a wrong admin token): the
   // client address's count only.
   static FailedAuthKeys AddressOnly(std::string_view ip);
 
   // Before any secret is checked: refused once either count is reached.
-  // The errors of these calls: kUnavailable "rate_limiter_unavailable"
-  // only when Redis is unreachable and fail_closed is set.
   boost::asio::awaitable<base::Result<Verdict>> CheckFailedAuth(
       const FailedAuthKeys& keys, std::chrono::steady_clock::time_point now);
   // After verification failed: counts one failure against both keys.
   boost::asio::awaitable<void> CountFailedAuth(const FailedAuthKeys& keys,
                                                std::chrono::steady_clock::time_point now);
   // The client IP's failed-authentication budget, for the headers of an
-  // answer given before any tenant limit applied. Counts nothing.
+  // answer given before any tenant limit applied (a full one when the
+  // limiter cannot say). Counts nothing.
   boost::asio::awaitable<Decision> FailedAuthBudget(
       std::string_view ip, std::chrono::steady_clock::time_point now) const;
 
@@ -116,8 +94,7 @@ class TenantLimits {
                                                         std::chrono::steady_clock::time_point now);
 
   // A public file download (api.md §14, no credentials): counted against
-  // its client IP, `per_hour` (>= 1) requests an hour. Errors as
-  // CheckFailedAuth's.
+  // its client IP, `per_hour` (>= 1) requests an hour.
   boost::asio::awaitable<base::Result<Decision>> AdmitPublicFile(
       std::string_view ip, uint64_t per_hour, std::chrono::steady_clock::time_point now);
 
@@ -128,7 +105,7 @@ class TenantLimits {
   std::size_t Purge(std::chrono::steady_clock::time_point now);
 
   // Prometheus families tenantd_rate_limited_total{kind="…"} and
-  // tenantd_rate_limit_local_fallbacks_total.
+  // tenantd_rate_limit_local_fallbacks_total (RateLimiter::local_fallbacks).
   void Render(std::string& out) const;
 
  private:
@@ -136,26 +113,11 @@ class TenantLimits {
   void Refused(Kind kind);
   // Counts a refusal of the tenant charges (plan, credential, auth route).
   void CountRefusal(const Verdict& v);
-  // After a call to Redis: true when its answer `v` is unavailable and the
-  // caller is to use this process's limiter instead; with fail_closed, it
-  // turns `v` into 503 rate_limiter_unavailable and says false.
-  template <typename T>
-  bool FallsBack(base::Result<T>& v) const;
-  // Redis mode: the failed-authentication counts known to be reached.
-  Verdict Tripped(std::span<const Charge> charges, std::chrono::steady_clock::time_point now) const;
-  void RememberTripped(std::string_view key, const Decision& next,
-                       std::chrono::steady_clock::time_point now);
 
   TenantLimitsOptions options_;
   config::Plan fallback_;
-  InProcessLimiter& local_;
-  RedisLimiter* shared_;
+  RateLimiter& limiter_;
   std::array<std::atomic<uint64_t>, 6> refused_{};
-  mutable std::atomic<uint64_t> local_fallbacks_{0};
-  mutable std::shared_mutex tripped_mu_;  // read on every request, written rarely
-  // key -> until when it refuses, and the decision to report meanwhile.
-  std::unordered_map<std::string, std::pair<std::chrono::steady_clock::time_point, Decision>>
-      tripped_;  // guarded by tripped_mu_
 };
 
 // RateLimit-Limit/-Remaining/-Reset and their X-RateLimit-* twins, plus

@@ -128,8 +128,7 @@ awaitable<Response> FileHandlers::CreateUploadUrl(Request& req, RequestContext& 
   if (max_upload_size != 0 && static_cast<uint64_t>(*size) > max_upload_size) {
     co_return Problem(BodyProblem(http::BodyError::kTooLarge, max_upload_size), ctx);
   }
-  auto quota = co_await QuotaOf(directory, plans, ctx.auth.tenant_id);
-  if (!quota) co_return Problem(quota.error(), ctx);
+  const uint64_t quota = QuotaOf(plans, ctx);
 
   const base::TimePoint now = clock->Now();
   const auto expires = std::chrono::time_point_cast<std::chrono::seconds>(now + kUploadUrlLife);
@@ -146,7 +145,7 @@ awaitable<Response> FileHandlers::CreateUploadUrl(Request& req, RequestContext& 
   {
     auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kWrite);
     if (!tx) co_return Problem(tx.error(), ctx);
-    base::Status inserted = co_await files::InsertPending(**tx, pending, *quota, file.created_at);
+    base::Status inserted = co_await files::InsertPending(**tx, pending, quota, file.created_at);
     if (inserted) inserted = co_await (*tx)->Commit();
     if (!inserted) co_return Problem(inserted.error(), ctx);
   }
@@ -263,8 +262,7 @@ awaitable<Response> FileHandlers::Complete(Request& req, RequestContext& ctx) co
   if (!IsFileId(id)) co_return Problem(files::NoSuchFile(), ctx);
   const std::string tenant_id = ctx.auth.tenant_id;
   const std::string prefix = PublicPrefix(public_url, ctx.tenant_slug);
-  auto quota = co_await QuotaOf(directory, plans, tenant_id);
-  if (!quota) co_return Problem(quota.error(), ctx);
+  const uint64_t quota = QuotaOf(plans, ctx);
   std::optional<files::PendingFile> pending;
   {
     auto tx = co_await data.Begin(tenant_id, Access::kRead);
@@ -318,7 +316,7 @@ awaitable<Response> FileHandlers::Complete(Request& req, RequestContext& ctx) co
     if (!taken) co_return Problem(taken.error(), ctx);
     if (!*taken) co_return Problem(files::NoSuchFile(), ctx);  // completed meanwhile
     const std::string now_text = base::FormatRfc3339(clock->Now());
-    base::Status inserted = co_await files::InsertFile(**tx, file, *quota, now_text);
+    base::Status inserted = co_await files::InsertFile(**tx, file, quota, now_text);
     if (inserted) inserted = co_await (*tx)->Commit();
     if (!inserted) co_return Problem(inserted.error(), ctx);
   }

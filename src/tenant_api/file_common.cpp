@@ -2,9 +2,9 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "auth/directory.h"
 #include "base/ids.h"
 #include "base/text.h"
+#include "control/control_store.h"
 #include "http/problem.h"
 
 namespace tenantd::tenant_api {
@@ -71,14 +71,12 @@ http::Response JsonAnswer(int status, const boost::json::value& v) {
 // The plan quota of the tenant's stored files (0 = none). A plan missing
 // from the configuration (removed after tenants were put on it) gets the
 // `free` plan's quota rather than none.
-boost::asio::awaitable<base::Result<uint64_t>> QuotaOf(auth::Directory& directory,
-                                                       const config::Plans& plans,
-                                                       std::string_view tenant_id) {
-  TENANTD_CO_TRY(auto tenant, co_await directory.Tenant(tenant_id));
-  if (!tenant) co_return base::NotFound("No such tenant.");
-  const config::Plan* plan = plans.Find(tenant->plan);
+uint64_t QuotaOf(const config::Plans& plans, const http::RequestContext& ctx) {
+  // Every stage in front of a file route sets ctx.tenant; were one to
+  // forget, the smallest quota is the safe answer, not a crash.
+  const config::Plan* plan = ctx.tenant ? plans.Find(ctx.tenant->plan) : nullptr;
   if (plan == nullptr) plan = plans.Find("free");
-  co_return plan == nullptr ? uint64_t{0} : plan->storage_bytes;
+  return plan == nullptr ? uint64_t{0} : plan->storage_bytes;
 }
 
 base::Error BodyProblem(http::BodyError error, uint64_t max_upload_size) {

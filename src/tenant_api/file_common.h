@@ -55,12 +55,11 @@ boost::json::object FileJson(const files::FileRecord& f, std::string_view public
 
 http::Response JsonAnswer(int status, const boost::json::value& v);
 
-// The plan quota of the tenant's stored files (0 = none). A plan missing
-// from the configuration (removed after tenants were put on it) gets the
-// `free` plan's quota rather than none.
-boost::asio::awaitable<base::Result<uint64_t>> QuotaOf(auth::Directory& directory,
-                                                       const config::Plans& plans,
-                                                       std::string_view tenant_id);
+// The plan quota of the stored files of the request's tenant (ctx.tenant,
+// which the access stage set; 0 = none). A plan missing from the
+// configuration (removed after tenants were put on it) gets the `free`
+// plan's quota rather than none.
+uint64_t QuotaOf(const config::Plans& plans, const http::RequestContext& ctx);
 
 // Cache-Control of each way to download: a tenant's file behind
 // credentials or a link may be shared by no cache; a public file (and its

@@ -328,7 +328,7 @@ void PublicFileLimit::Describe(http::RouteDoc& doc) const {
 
 // A presigned link is an alternative to every tenant credential.
 void FileLinkAuth::Describe(http::RouteDoc& doc) const {
-  if (tenant_auth_ == nullptr) {
+  if (links_only_) {
     doc.security.push_back({});  // the URL's signature only
     doc.problems.push_back({403, "invalid_link"});
     doc.problems.push_back({403, "link_expired"});

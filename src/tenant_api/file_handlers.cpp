@@ -9,8 +9,8 @@
 #include <chrono>
 #include <vector>
 
+#include "access/tenant_access.h"
 #include "auth/directory.h"
-#include "auth/tenant_auth.h"
 #include "base/crash_point.h"
 #include "base/ids.h"
 #include "base/text.h"
@@ -197,8 +197,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
     expected_sha = crypto::HexEncode(*decoded);
   }
 
-  auto quota = co_await QuotaOf(directory, plans, ctx.auth.tenant_id);
-  if (!quota) co_return Problem(quota.error(), ctx);
+  const uint64_t quota = QuotaOf(plans, ctx);
   uint64_t stored = 0;
   {
     auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kRead);
@@ -211,8 +210,8 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   }
   // Refused before a byte of the body is read when the length says so.
   if (const auto length = body.content_length();
-      raw && length && *quota != 0 && stored + *length > *quota) {
-    co_return Problem(files::QuotaExceeded(*quota), ctx);
+      raw && length && quota != 0 && stored + *length > quota) {
+    co_return Problem(files::QuotaExceeded(quota), ctx);
   }
 
   const base::TimePoint now = clock->Now();
@@ -221,7 +220,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
   file.created_at = base::FormatRfc3339(now);
   auto upload = blobs.BeginUpload(ctx.auth.tenant_id, file.id, now);
   if (!upload) co_return Problem(upload.error(), ctx);
-  Receiver receiver{**upload, {}, 0, stored, *quota};
+  Receiver receiver{**upload, {}, 0, stored, quota};
 
   std::string filename;
   std::string content_type = "application/octet-stream";
@@ -319,7 +318,7 @@ awaitable<Response> FileHandlers::Upload(Request& req, RequestContext& ctx) cons
     auto tx = co_await data.Begin(ctx.auth.tenant_id, Access::kWrite);
     if (!tx) co_return Problem(tx.error(), ctx);
     const std::string now_text = base::FormatRfc3339(clock->Now());
-    base::Status inserted = co_await files::InsertFile(**tx, file, *quota, now_text);
+    base::Status inserted = co_await files::InsertFile(**tx, file, quota, now_text);
     if (inserted) inserted = co_await (*tx)->Commit();
     if (!inserted) co_return Problem(inserted.error(), ctx);
   }
@@ -451,6 +450,7 @@ awaitable<std::optional<Response>> FileHandlers::FindPublicFile(Request& req, Re
   // What a public file serves counts as the tenant's usage (access log,
   // usage meter), as its authenticated downloads do.
   ctx.tenant_slug = (*tenant)->slug;
+  ctx.tenant = *tenant;
   ctx.auth.tenant_id = tenant_id;
   ctx.auth.mode = "public";
   file = std::move(*found);
@@ -525,7 +525,7 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
     return std::optional<Response>(http::ErrorResponse(e, ctx.request_id));
   };
   if (!signature) {
-    if (tenant_auth_ != nullptr) co_return co_await tenant_auth_->OnRequest(req, ctx);
+    if (!links_only_) co_return co_await access_.OnRequest(req, ctx);
     co_return refuse(base::MakeError(base::ErrorCode::kPermissionDenied, "invalid_link",
                                      "This route takes a signed URL (expires and signature)."));
   }
@@ -545,20 +545,10 @@ awaitable<std::optional<Response>> FileLinkAuth::OnRequest(Request& req,
                                      "This tenant is suspended."));
   }
   ctx.tenant_slug = (*tenant)->slug;
-  if (limits_ != nullptr) {
-    const std::string credential = "link:" + std::string(req.PathParam("id"));
-    const base::Result<ratelimit::Admission> admitted = co_await limits_->Admit(
-        (*tenant)->plan, *tenant_id, credential, req, nullptr, clock_.Steady());
-    if (!admitted) co_return refuse(admitted.error());
-    const ratelimit::Decision& d = admitted->verdict.decision;
-    ctx.rate_limit = ratelimit::FactsOf(d);
-    if (!d.allowed) {
-      co_return ratelimit::RateLimitedResponse(
-          d,
-          "The tenant's plan allows no more requests for now; retry after the time in "
-          "Retry-After.",
-          ctx.request_id);
-    }
+  ctx.tenant = *tenant;
+  const std::string credential = "link:" + std::string(req.PathParam("id"));
+  if (auto refused = co_await access_.Admit(req, ctx, **tenant, credential)) {
+    co_return std::move(refused);
   }
   ctx.auth.tenant_id = *tenant_id;
   ctx.auth.mode = std::string(kLinkMode);
@@ -584,11 +574,9 @@ awaitable<std::optional<Response>> PublicFileLimit::OnRequest(Request& req,
 }
 
 void FileLinkAuth::OnResponse(const RequestContext& ctx, Response& res) const {
-  if (ctx.auth.mode != kLinkMode) {
-    if (tenant_auth_ != nullptr) tenant_auth_->OnResponse(ctx, res);
-    return;
-  }
-  if (ctx.rate_limit.limit != 0) ratelimit::AddRateLimitHeaders(ctx.rate_limit, res.headers);
+  // RateLimit-* of the admission, and a session's cookie when the access
+  // stage ran instead.
+  access_.OnResponse(ctx, res);
 }
 
 }  // namespace tenantd::tenant_api

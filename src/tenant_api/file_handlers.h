@@ -40,9 +40,11 @@ class TenantLimits;
 }
 namespace tenantd::auth {
 class Directory;
-class TenantAuth;
 class AuthFailureCounters;
 }  // namespace tenantd::auth
+namespace tenantd::access {
+class TenantAccess;
+}
 
 namespace tenantd::tenant_api {
 
@@ -71,7 +73,7 @@ struct FileHandlers {
   // Runs what blocks (fsync of a finished upload) off the event loop.
   boost::asio::thread_pool& blocking;
   uint64_t max_upload_size = 0;  // MAX_UPLOAD_SIZE, for messages (the server enforces it)
-  ratelimit::TenantLimits* limits = nullptr;  // for presigned links; null = none
+  ratelimit::TenantLimits* limits = nullptr;  // public files' per-IP limit; null = none
   // TENANTD_PUBLIC_URL: presigned links and public files' URLs absolute
   // under it; "" = relative.
   std::string public_url;
@@ -137,11 +139,11 @@ struct FileHandlers {
                                                       const std::string& tenant_id,
                                                       const files::FileRecord& file,
                                                       std::string_view cache_control) const;
-  // Makes variant `name` of `file` and records it (or finds it made by a
-  // request that got there first).
+  // Makes variant `name` of `file` and records it within `quota` (or finds
+  // it made by a request that got there first).
   boost::asio::awaitable<base::Result<files::VariantRecord>> MakeVariant(
-      const std::string& tenant_id, const files::FileRecord& file, const images::VariantSpec& spec,
-      const std::string& name) const;
+      const std::string& tenant_id, uint64_t quota, const files::FileRecord& file,
+      const images::VariantSpec& spec, const std::string& name) const;
 
   // Direct upload and download URLs (api.md §14; direct_url_handlers.cpp).
   // POST /v1/files/upload-url {"filename","content_type","size","sha256"?}
@@ -168,19 +170,19 @@ struct FileHandlers {
 // standing in for the credential.
 //
 // The local store's one-time upload URLs (PUT /v1/files/{id}/content, api.md
-// §14) use the same stage with `tenant_auth` null: a signature is then the
-// only way in, and it grants `scope` (files:write) on that one file.
+// §14) use the same stage with `links_only`: a signature is then the only
+// way in, and it grants `scope` (files:write) on that one file.
 class FileLinkAuth : public http::Stage {
  public:
-  // `limits` may be null (no rate limits); `tenant_auth` null: links only.
-  FileLinkAuth(const auth::TenantAuth* tenant_auth, const files::FileLinks& links,
-               auth::Directory& directory, ratelimit::TenantLimits* limits,
-               std::string scope = "files:read", const base::Clock& clock = base::ServerClock())
-      : tenant_auth_(tenant_auth),
+  // Everything passed must outlive the stage.
+  FileLinkAuth(const access::TenantAccess& access, const files::FileLinks& links,
+               auth::Directory& directory, std::string scope = "files:read",
+               bool links_only = false, const base::Clock& clock = base::ServerClock())
+      : access_(access),
         links_(links),
         directory_(directory),
-        limits_(limits),
         scope_(std::move(scope)),
+        links_only_(links_only),
         clock_(clock) {}
   boost::asio::awaitable<std::optional<http::Response>> OnRequest(
       http::Request& req, http::RequestContext& ctx) const override;
@@ -188,12 +190,12 @@ class FileLinkAuth : public http::Stage {
   void Describe(http::RouteDoc& doc) const override;  // file_docs.cpp
 
  private:
-  const auth::TenantAuth* tenant_auth_;
+  const access::TenantAccess& access_;
   const files::FileLinks& links_;
   auth::Directory& directory_;
-  ratelimit::TenantLimits* limits_;
   std::string scope_;
-  const base::Clock& clock_;  // link expiry, rate limits
+  bool links_only_;
+  const base::Clock& clock_;  // link expiry
 };
 
 // The rate limit of public files: `per_hour` requests an hour per client

@@ -4,22 +4,22 @@
 
 namespace tenantd::tenant_api {
 
-FileRoutes::FileRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
+FileRoutes::FileRoutes(const access::TenantAccess& access, auth::AuthFailureCounters& failures,
                        FileHandlers handlers, uint64_t public_file_rate)
-    : auth_(auth),
+    : access_(access),
       handlers_(handlers),
-      link_auth_(&auth, handlers.links, handlers.directory, handlers.limits),
+      link_auth_(access, handlers.links, handlers.directory),
       public_limit_(handlers.limits, public_file_rate),
       files_read_("files:read", failures),
       files_write_("files:write", failures) {
   if (handlers.upload_links != nullptr) {
-    upload_link_auth_.emplace(nullptr, *handlers.upload_links, handlers.directory, handlers.limits,
-                              "files:write");
+    upload_link_auth_.emplace(access, *handlers.upload_links, handlers.directory, "files:write",
+                              /*links_only=*/true);
   }
 }
 
 void FileRoutes::Register(http::Router& router) const {
-  const http::Stage* a = &auth_;
+  const http::Stage* a = &access_;
   http::RouteOptions upload;
   upload.stream_body = true;
   upload.max_body_bytes = static_cast<std::size_t>(handlers_.max_upload_size);  // 0 = none

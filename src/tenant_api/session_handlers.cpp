@@ -32,7 +32,7 @@ awaitable<Response> SessionHandlers::Current(Request&, RequestContext& ctx) cons
 
 awaitable<Response> SessionHandlers::Start(Request& req, RequestContext& ctx) const {
   const bool cookie_only = ctx.auth.mode == "session";
-  const base::Status started = co_await auth.StartSession(req, ctx);
+  const base::Status started = co_await binder.Start(req, ctx);
   if (!started) co_return http::ErrorResponse(started.error(), ctx.request_id);
   const base::Result<std::optional<session::SessionRecord>> found =
       co_await sessions.FindLiveAsync(ctx.auth.session_hash, clock.Now());
@@ -44,7 +44,7 @@ awaitable<Response> SessionHandlers::Start(Request& req, RequestContext& ctx) co
 }
 
 awaitable<Response> SessionHandlers::End(Request& req, RequestContext& ctx) const {
-  const base::Status ended = co_await auth.EndSession(req, ctx);
+  const base::Status ended = co_await binder.End(req, ctx);
   if (!ended) co_return http::ErrorResponse(ended.error(), ctx.request_id);
   co_return Response::NoContent();
 }
@@ -69,9 +69,7 @@ awaitable<Response> SessionHandlers::Revoke(Request& req, RequestContext& ctx) c
   if (!revoked) co_return http::ErrorResponse(revoked.error(), ctx.request_id);
   if (!*revoked) co_return http::ErrorResponse(base::NotFound("No such session."), ctx.request_id);
   if (id == ctx.auth.session_id) {
-    ctx.auth.session_id.clear();
-    ctx.auth.session_hash.clear();
-    ctx.auth.set_cookie = session::SessionCookies::ClearCookie(auth.SecureCookies(req));
+    binder.Forget(req, ctx);
   }
   co_return Response::NoContent();
 }
@@ -80,9 +78,7 @@ awaitable<Response> SessionHandlers::RevokeAll(Request& req, RequestContext& ctx
   auto revoked = co_await sessions.RevokeAllAsync(ctx.auth.tenant_id);
   if (!revoked) co_return http::ErrorResponse(revoked.error(), ctx.request_id);
   if (!ctx.auth.session_id.empty()) {
-    ctx.auth.session_id.clear();
-    ctx.auth.session_hash.clear();
-    ctx.auth.set_cookie = session::SessionCookies::ClearCookie(auth.SecureCookies(req));
+    binder.Forget(req, ctx);
   }
   co_return JsonResponse(200, boost::json::object{{"revoked", *revoked}});
 }

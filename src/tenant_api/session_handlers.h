@@ -1,15 +1,15 @@
 // /v1/session and /v1/sessions (api.md §4 "Sessions").
 #pragma once
 
-#include "auth/tenant_auth.h"
 #include "base/clock.h"
 #include "http/stage.h"
+#include "session/session_binder.h"
 #include "session/session_store.h"
 
 namespace tenantd::tenant_api {
 
 struct SessionHandlers {
-  const auth::TenantAuth& auth;
+  const session::SessionBinder& binder;
   session::SessionStore& sessions;
   const base::Clock& clock;  // which sessions are live
 

@@ -31,11 +31,8 @@ std::string Quoted(std::string_view s) {
 // Written out by hand rather than through a boost::json tree: whoami is the
 // cheapest authenticated call and a probe clients make often, and the tree
 // costs a score of allocations per answer.
-awaitable<Response> WhoAmI(auth::Directory& directory, Request&, RequestContext& ctx) {
-  auto tenant = co_await directory.Tenant(ctx.auth.tenant_id);
-  if (!tenant) co_return http::ErrorResponse(tenant.error(), ctx.request_id);
-  if (!*tenant) co_return http::ErrorResponse(base::NotFound("No such tenant."), ctx.request_id);
-  const control::Tenant& t = **tenant;
+awaitable<Response> WhoAmI(Request&, RequestContext& ctx) {
+  const control::Tenant& t = *ctx.tenant;
   static const std::string kAllScopes = [] {
     http::AuthFacts full;
     full.all_scopes = true;
@@ -75,11 +72,11 @@ awaitable<Response> WhoAmI(auth::Directory& directory, Request&, RequestContext&
 
 }  // namespace
 
-TenantRoutes::TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
+TenantRoutes::TenantRoutes(const access::TenantAccess& access, auth::AuthFailureCounters& failures,
                            auth::Directory& directory, control::ControlStore& store,
                            session::SessionStore& sessions, tenant_db::TenantDbPool& pool,
                            const base::Clock& clock)
-    : auth_(auth),
+    : access_(access),
       directory_(directory),
       store_(store),
       sessions_(sessions),
@@ -93,14 +90,10 @@ TenantRoutes::TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounte
       products_write_("products:write", failures) {}
 
 void TenantRoutes::Register(http::Router& router) const {
-  const http::Stage* a = &auth_;
-  auto& directory = directory_;
-  router.Add(
-      "GET", "/v1/whoami", {a},
-      [&directory](Request& req, RequestContext& ctx) { return WhoAmI(directory, req, ctx); },
-      session_docs::WhoAmI());
+  const http::Stage* a = &access_;
+  router.Add("GET", "/v1/whoami", {a}, WhoAmI, session_docs::WhoAmI());
 
-  const SessionHandlers sessions{auth_, sessions_, clock_};
+  const SessionHandlers sessions{access_.sessions(), sessions_, clock_};
   router.Add("GET", "/v1/session", {a}, sessions.Bind(&SessionHandlers::Current),
              session_docs::Current());
   router.Add("POST", "/v1/session", {a}, sessions.Bind(&SessionHandlers::Start),

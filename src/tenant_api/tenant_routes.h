@@ -1,13 +1,17 @@
 // The tenant routes of api.md §4 and §5: /v1/whoami, the session routes,
-// the API-key routes and the product routes. Every route runs behind the TenantAuth stage; routes
+// the API-key routes and the product routes. Every route runs behind the TenantAccess stage; routes
 // that need a scope add a RequireScope stage.
 #pragma once
 
-#include "auth/tenant_auth.h"
+#include "access/tenant_access.h"
+#include "auth/require_scope.h"
 #include "base/clock.h"
 #include "http/router.h"
 #include "tenant_db/tenant_data.h"
 
+namespace tenantd::auth {
+class Directory;
+}
 namespace tenantd::control {
 class ControlStore;
 }
@@ -23,7 +27,7 @@ namespace tenantd::tenant_api {
 class TenantRoutes {
  public:
   // Everything passed must outlive the router the routes are added to.
-  TenantRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
+  TenantRoutes(const access::TenantAccess& access, auth::AuthFailureCounters& failures,
                auth::Directory& directory, control::ControlStore& store,
                session::SessionStore& sessions, tenant_db::TenantDbPool& pool,
                const base::Clock& clock = base::ServerClock());
@@ -31,7 +35,7 @@ class TenantRoutes {
   void Register(http::Router& router) const;
 
  private:
-  const auth::TenantAuth& auth_;
+  const access::TenantAccess& access_;
   auth::Directory& directory_;
   control::ControlStore& store_;
   session::SessionStore& sessions_;

@@ -166,8 +166,7 @@ awaitable<Response> UploadHandlers::Create(Request& req, RequestContext& ctx) co
         ctx);
   }
   const std::string tenant_id = ctx.auth.tenant_id;
-  auto quota = co_await QuotaOf(directory, plans, tenant_id);
-  if (!quota) co_return TusProblem(quota.error(), ctx);
+  const uint64_t quota = QuotaOf(plans, ctx);
 
   const base::TimePoint now = clock->Now();
   files::UploadRecord upload;
@@ -191,7 +190,7 @@ awaitable<Response> UploadHandlers::Create(Request& req, RequestContext& ctx) co
   {
     auto tx = co_await data.Begin(tenant_id, Access::kWrite);
     base::Status inserted = tx ? base::Status() : base::Status(tx.error());
-    if (inserted) inserted = co_await files::InsertUpload(**tx, upload, *quota, upload.created_at);
+    if (inserted) inserted = co_await files::InsertUpload(**tx, upload, quota, upload.created_at);
     if (inserted) inserted = co_await (*tx)->Commit();
     if (!inserted) {
       staging.Remove(tenant_id, upload.id);
@@ -208,7 +207,7 @@ awaitable<Response> UploadHandlers::Create(Request& req, RequestContext& ctx) co
     // A new id: nobody else can hold its lock, but PATCHes may arrive as
     // soon as the client has the Location, which is only after this.
     auto held = locks.TryLock(tenant_id, upload.id);
-    auto appended = co_await Append(req, tenant_id, upload);
+    auto appended = co_await Append(req, tenant_id, QuotaOf(plans, ctx), upload);
     if (!appended) {
       // The client cannot resume what it has no Location for.
       auto tx = co_await data.Begin(tenant_id, Access::kWrite);
@@ -294,7 +293,7 @@ awaitable<Response> UploadHandlers::Patch(Request& req, RequestContext& ctx) con
     res.headers.Add("Upload-Offset", std::to_string(upload->received));
     co_return res;
   }
-  auto appended = co_await Append(req, tenant_id, *upload);
+  auto appended = co_await Append(req, tenant_id, QuotaOf(plans, ctx), *upload);
   if (!appended) co_return TusProblem(appended.error(), ctx);
   Response res = TusNoContent();
   AddUploadHeaders(res, appended->offset, upload->expires_at);
@@ -328,7 +327,8 @@ awaitable<Response> UploadHandlers::Terminate(Request& req, RequestContext& ctx)
 }
 
 awaitable<base::Result<UploadHandlers::Appended>> UploadHandlers::Append(
-    Request& req, const std::string& tenant_id, const files::UploadRecord& upload) const {
+    Request& req, const std::string& tenant_id, uint64_t quota,
+    const files::UploadRecord& upload) const {
   const uint64_t start = upload.received;
   std::optional<tus::Checksum> checksum;
   if (const auto header = req.headers.Get("Upload-Checksum")) {
@@ -386,7 +386,7 @@ awaitable<base::Result<UploadHandlers::Appended>> UploadHandlers::Append(
   fd = base::UniqueFd();
   Appended out{start + added, {}};
   if (!failure && out.offset == upload.length) {
-    TENANTD_CO_TRY(out.file_id, co_await Finish(tenant_id, upload));
+    TENANTD_CO_TRY(out.file_id, co_await Finish(tenant_id, quota, upload));
     co_return out;
   }
   if (added > 0) {
@@ -404,8 +404,7 @@ awaitable<base::Result<UploadHandlers::Appended>> UploadHandlers::Append(
 }
 
 awaitable<base::Result<std::string>> UploadHandlers::Finish(
-    const std::string& tenant_id, const files::UploadRecord& upload) const {
-  TENANTD_CO_TRY(const uint64_t quota, co_await QuotaOf(directory, plans, tenant_id));
+    const std::string& tenant_id, uint64_t quota, const files::UploadRecord& upload) const {
   TENANTD_CO_TRY(base::UniqueFd fd, staging.OpenRead(tenant_id, upload.id));
   const base::TimePoint now = clock->Now();
   files::FileRecord file;

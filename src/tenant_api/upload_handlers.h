@@ -50,7 +50,6 @@ struct UploadHandlers {
   const files::UploadStaging& staging;
   UploadLocks& locks;
   UploadSweep& sweep;  // told about every tenant with an upload
-  auth::Directory& directory;
   const config::Plans& plans;
   // Reads of staging files when an upload finishes (null: inline).
   boost::asio::thread_pool* blocking = nullptr;
@@ -85,11 +84,14 @@ struct UploadHandlers {
   struct Appended;
   // Appends the request body to `upload` at its offset (the caller holds
   // the upload's lock) and finishes the upload when it is complete.
+  // `quota`: the tenant's plan quota (QuotaOf).
   boost::asio::awaitable<base::Result<Appended>> Append(http::Request& req,
                                                         const std::string& tenant_id,
+                                                        uint64_t quota,
                                                         const files::UploadRecord& upload) const;
-  // The complete staging file becomes a file; answers its id.
+  // The complete staging file becomes a file, within `quota`; answers its id.
   boost::asio::awaitable<base::Result<std::string>> Finish(const std::string& tenant_id,
+                                                           uint64_t quota,
                                                            const files::UploadRecord& upload) const;
 };
 

@@ -4,12 +4,12 @@
 
 namespace tenantd::tenant_api {
 
-UploadRoutes::UploadRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
+UploadRoutes::UploadRoutes(const access::TenantAccess& access, auth::AuthFailureCounters& failures,
                            UploadHandlers handlers)
-    : auth_(auth), handlers_(std::move(handlers)), files_write_("files:write", failures) {}
+    : access_(access), handlers_(std::move(handlers)), files_write_("files:write", failures) {}
 
 void UploadRoutes::Register(http::Router& router) const {
-  const std::vector<const http::Stage*> write = {&auth_, &files_write_};
+  const std::vector<const http::Stage*> write = {&access_, &files_write_};
   // Bodies are streamed, bounded by MAX_UPLOAD_SIZE (0 = none) and, per
   // upload, by its Upload-Length.
   http::RouteOptions append;

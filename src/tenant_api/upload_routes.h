@@ -1,9 +1,10 @@
 // The tus 1.0 routes of api.md §14 on /v1/uploads (UploadHandlers): OPTIONS
-// without credentials, the rest behind the tenant authentication stage
+// without credentials, the rest behind the tenant access stage
 // and files:write.
 #pragma once
 
-#include "auth/tenant_auth.h"
+#include "access/tenant_access.h"
+#include "auth/require_scope.h"
 #include "http/router.h"
 #include "tenant_api/upload_handlers.h"
 
@@ -12,13 +13,13 @@ namespace tenantd::tenant_api {
 class UploadRoutes {
  public:
   // Everything `handlers` refers to must outlive the router.
-  UploadRoutes(const auth::TenantAuth& auth, auth::AuthFailureCounters& failures,
+  UploadRoutes(const access::TenantAccess& access, auth::AuthFailureCounters& failures,
                UploadHandlers handlers);
   // Adds the routes; this object must outlive `router` (it owns the stages).
   void Register(http::Router& router) const;
 
  private:
-  const auth::TenantAuth& auth_;
+  const access::TenantAccess& access_;
   UploadHandlers handlers_;
   auth::RequireScope files_write_;
 };

@@ -190,7 +190,7 @@ awaitable<Response> FileHandlers::ServeVariant(Request& req, RequestContext& ctx
                                           "The variant is still being made; retry shortly."),
                           ctx);
       }
-      auto made = co_await MakeVariant(tenant_id, file, *spec, name);
+      auto made = co_await MakeVariant(tenant_id, QuotaOf(plans, ctx), file, *spec, name);
       if (!made) co_return Problem(made.error(), ctx);
       variant = std::move(*made);
     }
@@ -210,8 +210,8 @@ awaitable<Response> FileHandlers::ServeVariant(Request& req, RequestContext& ctx
 }
 
 awaitable<base::Result<files::VariantRecord>> FileHandlers::MakeVariant(
-    const std::string& tenant_id, const files::FileRecord& file, const images::VariantSpec& spec,
-    const std::string& name) const {
+    const std::string& tenant_id, uint64_t quota, const files::FileRecord& file,
+    const images::VariantSpec& spec, const std::string& name) const {
   // Made by another request while this one waited for it?
   {
     TENANTD_CO_TRY(auto tx, co_await data.Begin(tenant_id, Access::kRead));
@@ -239,7 +239,6 @@ awaitable<base::Result<files::VariantRecord>> FileHandlers::MakeVariant(
                  blobs.BeginUploadAt(tenant_id, v.storage_key));
   TENANTD_CO_RETURN_IF_ERROR(co_await upload->Append(bytes));
   TENANTD_CO_RETURN_IF_ERROR(co_await upload->Publish());
-  TENANTD_CO_TRY(const uint64_t quota, co_await QuotaOf(directory, plans, tenant_id));
   const std::string now_text = base::FormatRfc3339(now);
   TENANTD_CO_TRY(auto tx, co_await data.Begin(tenant_id, Access::kWrite));
   TENANTD_CO_TRY(const bool inserted, co_await files::InsertVariant(*tx, v, quota, now_text));

@@ -184,6 +184,15 @@ TEST_F(Backup, TakenWhileAWriterInsertsItRestoresAsANewTenantEqualToTheSnapshot)
   CommandResult r = Cli({"restore", "--tenant", acme.slug, "--archive", archive.string(),
                          "--as-new-slug", copy_slug, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Two reads of the archive, each with its progress line on stderr (the
+  // check before the new tenant is made, then the restore); stdout stays
+  // one JSON document.
+  std::size_t finished_lines = 0;
+  for (std::size_t at = r.err.find(" (100%), "); at != std::string::npos;
+       at = r.err.find(" (100%), ", at + 1)) {
+    ++finished_lines;
+  }
+  EXPECT_EQ(finished_lines, 2u) << r.err;
   const json::value out = JsonOut(r);
   const Tenant copy{StringAt(out, "tenant.id"), copy_slug, StringAt(out, "credentials.app_key"),
                     StringAt(out, "credentials.app_secret")};
@@ -229,6 +238,9 @@ TEST_F(Backup, BackupAndRestoreByAnotherProcessAreSafeWhileTheServerHoldsTheTena
 
   CommandResult r = Cli({"restore", "--tenant", acme.slug, "--archive", archive.string()});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // The extraction's progress on stderr: one final line, the whole archive read.
+  EXPECT_NE(r.err.find(" (100%), "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(", took "), std::string::npos) << r.err;
   Response list;
   ASSERT_TRUE(PollUntil(
       [&] {

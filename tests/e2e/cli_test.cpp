@@ -108,8 +108,39 @@ TEST(CliHelp, ServeHelpListsEveryOptionItTakesAndTheEnvironmentOnce) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(Count(r.out, "Environment variables"), 0u) << args[0] << "\n" << r.out;
   }
-  CommandResult create = RunTenantd({"tenant", "create", "--help"});
-  EXPECT_NE(create.out.find("--data"), std::string::npos) << create.out;
+}
+
+// Every command, groups and subcommands alike, lists --data and --config
+// in its --help (issue 19): an operator reading the help of any command
+// learns where it looks.
+TEST(CliHelp, EveryCommandListsDataAndConfig) {
+  const std::vector<std::vector<std::string>> commands = {
+      {},
+      {"serve"},
+      {"tenant"},
+      {"tenant", "create"},
+      {"tenant", "list"},
+      {"tenant", "show"},
+      {"tenant", "suspend"},
+      {"tenant", "activate"},
+      {"tenant", "delete"},
+      {"tenant", "rotate-secret"},
+      {"migrate"},
+      {"migrate", "status"},
+      {"migrate", "drift"},
+      {"migrate", "control"},
+      {"backup"},
+      {"backup", "verify"},
+      {"restore"},
+      {"version"}};
+  for (std::vector<std::string> args : commands) {
+    const std::string name = args.empty() ? "tenantd" : args.back();
+    args.push_back("--help");
+    CommandResult r = RunTenantd(args);
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    EXPECT_NE(r.out.find("--data"), std::string::npos) << name << "\n" << r.out;
+    EXPECT_NE(r.out.find("--config"), std::string::npos) << name << "\n" << r.out;
+  }
 }
 
 TEST_F(Cli, CreatePrintsTheCredentials) {

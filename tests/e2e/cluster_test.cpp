@@ -86,14 +86,14 @@ class Cluster : public ::testing::Test {
     }
     std::string config = ReadFile(std::string(TENANTD_SOURCE_DIR) + "/deploy/haproxy.cfg");
     ASSERT_FALSE(config.empty());
-    lb_port_ = FreeTcpPort();
-    ReplaceAll(config, "${TENANTD_LB_BIND}", "127.0.0.1:" + std::to_string(lb_port_));
+    ReplaceAll(config, "${TENANTD_LB_BIND}", "127.0.0.1:{port}");
     ReplaceAll(config, "${TENANTD_LB_SOCKET}", (haproxy_.dir() / "admin.sock").string());
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       ReplaceAll(config, "${TENANTD_NODE" + std::to_string(i + 1) + "}",
                  "127.0.0.1:" + std::to_string(nodes_[i].port()));
     }
-    ASSERT_TRUE(haproxy_.Start(config, lb_port_)) << haproxy_.Log();
+    ASSERT_TRUE(haproxy_.Start(config)) << haproxy_.Log();
+    lb_port_ = haproxy_.port();
     // Every node passes haproxy's health check before the test begins.
     ASSERT_TRUE(PollUntil([&] { return NodesAnswering(6) == nodes_.size(); }, milliseconds(10000)))
         << haproxy_.Log();

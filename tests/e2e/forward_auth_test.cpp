@@ -66,11 +66,11 @@ std::string Configure(std::string text, int tenantd, int upstream) {
   return text;
 }
 
-std::string NginxConfig(int tenantd, int upstream, int listen) {
+std::string NginxConfig(int tenantd, int upstream) {
   std::string server = Configure(
       ReadFile(std::filesystem::path(TENANTD_SOURCE_DIR) / "deploy/nginx-forward-auth.conf"),
       tenantd, upstream);
-  ReplaceEvery(server, "listen 80;", "listen 127.0.0.1:" + std::to_string(listen) + ";");
+  ReplaceEvery(server, "listen 80;", "listen 127.0.0.1:{port};");
   return "pid {dir}/nginx.pid;\nerror_log {dir}/error.log warn;\nevents {}\nhttp {\n"
          "access_log off;\nclient_body_temp_path {dir}/body;\nproxy_temp_path {dir}/proxy;\n"
          "fastcgi_temp_path {dir}/fastcgi;\nuwsgi_temp_path {dir}/uwsgi;\n"
@@ -80,7 +80,7 @@ std::string NginxConfig(int tenantd, int upstream, int listen) {
 
 // deploy/haproxy-forward-auth.cfg and .lua, addressed for the test; the Lua
 // file is written into the proxy's directory.
-std::string HaproxyConfig(ProxyServer& proxy, int tenantd, int upstream, int listen) {
+std::string HaproxyConfig(ProxyServer& proxy, int tenantd, int upstream) {
   const std::filesystem::path deploy = std::filesystem::path(TENANTD_SOURCE_DIR) / "deploy";
   std::string lua = ReadFile(deploy / "haproxy-forward-auth.lua");
   ReplaceEvery(lua, "127.0.0.1:8080", "127.0.0.1:" + std::to_string(tenantd));
@@ -88,7 +88,7 @@ std::string HaproxyConfig(ProxyServer& proxy, int tenantd, int upstream, int lis
   std::string cfg = ReadFile(deploy / "haproxy-forward-auth.cfg");
   ReplaceEvery(cfg, "127.0.0.1:3000", "127.0.0.1:" + std::to_string(upstream));
   ReplaceEvery(cfg, "/etc/haproxy/tenantd-forward-auth.lua", "{dir}/tenantd-forward-auth.lua");
-  ReplaceEvery(cfg, "bind :80", "bind 127.0.0.1:" + std::to_string(listen));
+  ReplaceEvery(cfg, "bind :80", "bind 127.0.0.1:{port}");
   return cfg;
 }
 
@@ -108,13 +108,12 @@ class ForwardAuth : public SharedServerTest<ForwardAuth> {
     SharedServerTest<ForwardAuth>::SetUpTestSuite();
     upstream_ = std::make_unique<EchoUpstream>();
     nginx_ = std::make_unique<ProxyServer>(ProxyServer::Kind::kNginx);
-    nginx_port_ = FreeTcpPort();
-    nginx_started_ =
-        nginx_->Start(NginxConfig(server().port(), upstream_->port(), nginx_port_), nginx_port_);
+    nginx_started_ = nginx_->Start(NginxConfig(server().port(), upstream_->port()));
+    nginx_port_ = nginx_->port();
     haproxy_ = std::make_unique<ProxyServer>(ProxyServer::Kind::kHaproxy);
-    haproxy_port_ = FreeTcpPort();
-    haproxy_started_ = haproxy_->Start(
-        HaproxyConfig(*haproxy_, server().port(), upstream_->port(), haproxy_port_), haproxy_port_);
+    haproxy_started_ =
+        haproxy_->Start(HaproxyConfig(*haproxy_, server().port(), upstream_->port()));
+    haproxy_port_ = haproxy_->port();
   }
   static void TearDownTestSuite() {
     nginx_.reset();

@@ -109,8 +109,21 @@ std::string PostgresCluster::Start() {
              Tail(init_log);
     }
   }
-  if (port_ == 0) port_ = FreeLoopbackPort();
-  if (port_ == 0) return "no free loopback port";
+  if (port_ != 0) return StartOnPort();  // a restart keeps its address
+  // A free port stays free only until someone binds it (a tenantd of a
+  // test running beside): when the server cannot bind it, try a new one.
+  std::string error;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    port_ = FreeLoopbackPort();
+    if (port_ == 0) return "no free loopback port";
+    error = StartOnPort();
+    if (error.empty()) return "";
+  }
+  port_ = 0;
+  return error;
+}
+
+std::string PostgresCluster::StartOnPort() {
   const fs::path server_log = dir_ / "server.log";
   const fs::path harness_log = dir_ / "harness.log";
   const std::string options = "-p " + std::to_string(port_) + " -k " + dir_.string() +

@@ -43,6 +43,8 @@ class PostgresCluster {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
+  // pg_ctl start on port_ (the cluster exists); "" or what went wrong.
+  std::string StartOnPort();
   std::filesystem::path dir_;
   int port_ = 0;
   bool running_ = false;

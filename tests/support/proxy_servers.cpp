@@ -8,8 +8,12 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "support/http_client.h"
 #include "support/test_server.h"
@@ -30,7 +34,38 @@ void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
   }
 }
 
-// One request on `fd`, answered with its echo.
+// The inode of the socket listening on 127.0.0.1:`port`, or "" (from
+// /proc/net/tcp: local address in hex, state 0A = LISTEN, inode 10th column).
+std::string ListeningSocketInode(int port) {
+  char local[16];
+  std::snprintf(local, sizeof local, "0100007F:%04X", static_cast<unsigned>(port));
+  std::ifstream tcp("/proc/net/tcp");
+  std::string line;
+  std::getline(tcp, line);  // the header
+  while (std::getline(tcp, line)) {
+    std::istringstream fields(line);
+    std::string slot, address, remote, state, queues, timer, retransmits, uid, timeout, inode;
+    fields >> slot >> address >> remote >> state >> queues >> timer >> retransmits >> uid >>
+        timeout >> inode;
+    if (address == local && state == "0A") return inode;
+  }
+  return "";
+}
+
+// Whether process `pid` holds the socket listening on 127.0.0.1:`port`,
+// rather than some other process that bound the port first.
+bool ListensOn(pid_t pid, int port) {
+  const std::string inode = ListeningSocketInode(port);
+  if (inode.empty()) return false;
+  const std::string wanted = "socket:[" + inode + "]";
+  std::error_code ec;
+  const std::filesystem::path fds = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& fd : std::filesystem::directory_iterator(fds, ec)) {
+    if (std::filesystem::read_symlink(fd.path(), ec).string() == wanted) return true;
+  }
+  return false;
+}
+
 // Answers one request on `fd` with its echo; counts it in `requests` before
 // answering, so a client that has its answer always sees it counted.
 void EchoOne(int fd, std::atomic<int>& requests) {
@@ -167,8 +202,28 @@ ProxyServer::~ProxyServer() {
   }
 }
 
-::testing::AssertionResult ProxyServer::Start(std::string config, int port) {
+::testing::AssertionResult ProxyServer::Start(const std::string& config) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const int port = FreeTcpPort();
+    if (port == 0) return ::testing::AssertionFailure() << "no free loopback port";
+    if (TryStart(config, port)) {
+      port_ = port;
+      return ::testing::AssertionSuccess();
+    }
+    if (!process_->started()) break;  // the binary is missing: no retry helps
+  }
+  return ::testing::AssertionFailure()
+         << (kind_ == Kind::kNginx ? "nginx" : "haproxy") << " did not start:\n"
+         << Log();
+}
+
+bool ProxyServer::TryStart(std::string config, int port) {
+  if (process_) {
+    process_->Signal(SIGKILL);
+    process_->Wait(std::chrono::seconds(5));
+  }
   ReplaceAll(config, "{dir}", dir_.string());
+  ReplaceAll(config, "{port}", std::to_string(port));
   const std::filesystem::path conf = dir_ / (kind_ == Kind::kNginx ? "nginx.conf" : "haproxy.cfg");
   WriteFile(conf, config);
   std::vector<std::string> argv;
@@ -186,17 +241,15 @@ ProxyServer::~ProxyServer() {
     argv = {"haproxy", "-db", "-f", conf.string()};
   }
   process_ = std::make_unique<BackgroundCommand>(argv);
-  if (!process_->started()) {
-    return ::testing::AssertionFailure() << "cannot start " << argv[0] << ": " << process_->Err();
-  }
-  const bool up = PollUntil(
+  if (!process_->started()) return false;
+  bool exited = false;
+  const bool listening = PollUntil(
       [&] {
-        Connection c(port, std::chrono::milliseconds(500));
-        return c.connected();
+        exited = process_->Wait(std::chrono::milliseconds(0)) != kStillRunning;
+        return exited || ListensOn(process_->pid(), port);
       },
       std::chrono::seconds(10));
-  if (!up) return ::testing::AssertionFailure() << argv[0] << " did not start:\n" << Log();
-  return ::testing::AssertionSuccess();
+  return listening && !exited;
 }
 
 std::string ProxyServer::Log() const {

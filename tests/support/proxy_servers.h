@@ -48,7 +48,8 @@ class EchoUpstream {
 };
 
 // nginx or haproxy from `config` (the whole configuration file); the
-// placeholder {dir} in it becomes the temporary directory.
+// placeholders {dir} and {port} in it become the temporary directory and
+// the loopback port the proxy listens on.
 class ProxyServer {
  public:
   enum class Kind { kNginx, kHaproxy };
@@ -58,14 +59,24 @@ class ProxyServer {
   ProxyServer& operator=(const ProxyServer&) = delete;
 
   const std::filesystem::path& dir() const { return dir_; }
-  // Writes the configuration, starts the proxy in the foreground and waits
-  // until `port` accepts connections.
-  ::testing::AssertionResult Start(std::string config, int port);
+  // Picks a free loopback port, writes the configuration, starts the proxy
+  // in the foreground and waits until the proxy itself listens on the port.
+  // A free port is only free until someone binds it: when another process
+  // (a tenantd of a test running beside) takes it first, the proxy exits
+  // and Start tries again on a new port.
+  ::testing::AssertionResult Start(const std::string& config);
+  // The port it listens on, once started.
+  int port() const { return port_; }
   // The proxy's error log (nginx) or output (haproxy), for failure messages.
   std::string Log() const;
 
  private:
+  // One try on `port`: true once the proxy listens there; false when it
+  // exited (the port was taken) or did not listen within 10 s.
+  bool TryStart(std::string config, int port);
+
   Kind kind_;
+  int port_ = 0;
   std::filesystem::path dir_;
   std::unique_ptr<BackgroundCommand> process_;
 };

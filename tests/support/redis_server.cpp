@@ -39,8 +39,21 @@ RedisServer::~RedisServer() { Kill(); }
 std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
 
 ::testing::AssertionResult RedisServer::Start() {
-  if (port_ == 0) port_ = FreeLoopbackPort();
-  if (port_ == 0) return ::testing::AssertionFailure() << "no free loopback port";
+  if (port_ != 0) return StartOnPort();  // a restart keeps its address
+  // A free port stays free only until someone binds it (a tenantd of a
+  // test running beside): when redis-server cannot bind it, try a new one.
+  ::testing::AssertionResult started = ::testing::AssertionFailure() << "no free loopback port";
+  for (int attempt = 0; attempt < 3 && !started; ++attempt) {
+    port_ = FreeLoopbackPort();
+    if (port_ == 0) break;
+    started = StartOnPort();
+  }
+  if (!started) port_ = 0;
+  return started;
+}
+
+::testing::AssertionResult RedisServer::StartOnPort() {
+  Kill();
   // --dir: the working directory of a server without persistence still
   // must be writable; the fixture's own temporary files dir will do.
   process_ = std::make_unique<BackgroundCommand>(std::vector<std::string>{
@@ -52,14 +65,17 @@ std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_str
               "does): "
            << process_->Err();
   }
+  bool exited = false;
   const bool up = PollUntil(
       [&] {
+        exited = process_->Wait(std::chrono::milliseconds(0)) != kStillRunning;
+        if (exited) return true;
         const CommandResult ping = RunCommand({"redis-cli", "-p", std::to_string(port_), "ping"},
                                               {}, std::chrono::seconds(2));
         return ping.out.find("PONG") != std::string::npos;
       },
       std::chrono::seconds(10));
-  if (!up) {
+  if (!up || exited) {
     return ::testing::AssertionFailure()
            << "redis-server on port " << port_ << " did not answer PING: " << process_->Err()
            << process_->Out();

@@ -37,6 +37,8 @@ class RedisServer {
   std::string url() const;
 
  private:
+  // Starts redis-server on port_ and waits for PING.
+  ::testing::AssertionResult StartOnPort();
   int port_ = 0;
   std::unique_ptr<BackgroundCommand> process_;
 };

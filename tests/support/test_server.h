@@ -144,6 +144,7 @@ class BackgroundCommand {
   BackgroundCommand& operator=(const BackgroundCommand&) = delete;
 
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   // Sends `signal` unless the command has exited (and been waited for).
   void Signal(int signal);
   // Waits up to `timeout` for the command to exit; its exit status as for

@@ -259,6 +259,9 @@ struct ArchiveReader::State {
   bool z_ready = false;
   Sha256Stream file_hash;  // of the compressed bytes, as read
   bool stream_end = false;
+  uint64_t file_size = 0;  // at open
+  uint64_t file_read = 0;  // bytes of the file read so far
+  std::function<void(uint64_t read, uint64_t size)> on_read;
   std::string error;  // what went wrong below libarchive
   std::vector<unsigned char> in = std::vector<unsigned char>(kChunkBytes);
   std::vector<unsigned char> out = std::vector<unsigned char>(kChunkBytes);
@@ -288,6 +291,8 @@ struct ArchiveReader::State {
           return -1;
         }
         file_hash.Update(in.data(), static_cast<std::size_t>(n));
+        file_read += static_cast<uint64_t>(n);
+        if (on_read) on_read(file_read, std::max(file_size, file_read));
         z.next_in = in.data();
         z.avail_in = static_cast<uInt>(n);
       }
@@ -319,11 +324,14 @@ struct ArchiveReader::State {
   }
 };
 
-base::Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const fs::path& path) {
+base::Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(
+    const fs::path& path, std::function<void(uint64_t read, uint64_t size)> on_read) {
   std::unique_ptr<ArchiveReader> r(new ArchiveReader());
   r->state_ = std::make_unique<State>();
   State& st = *r->state_;
   st.path = path;
+  // Set before anything is read: opening reads the first chunk already.
+  st.on_read = std::move(on_read);
   st.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (st.fd < 0) {
     if (errno == ENOENT) {
@@ -332,6 +340,8 @@ base::Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const fs::path&
     }
     return FileError("cannot open", path, errno);
   }
+  struct stat info {};
+  if (::fstat(st.fd, &info) == 0) st.file_size = static_cast<uint64_t>(info.st_size);
   // 15 + 16: a gzip wrapper only (no raw deflate, no zlib header).
   if (inflateInit2(&st.z, 15 + 16) != Z_OK) return base::Internal("backup: inflateInit2 failed");
   st.z_ready = true;

@@ -68,7 +68,11 @@ class ArchiveWriter {
 // "backup_corrupt".
 class ArchiveReader {
  public:
-  static base::Result<std::unique_ptr<ArchiveReader>> Open(const std::filesystem::path& path);
+  // `on_read` (optional) is called as the file is read: bytes read so far,
+  // and the file's size (for a progress line).
+  static base::Result<std::unique_ptr<ArchiveReader>> Open(
+      const std::filesystem::path& path,
+      std::function<void(uint64_t read, uint64_t size)> on_read = {});
   ~ArchiveReader();
   ArchiveReader(const ArchiveReader&) = delete;
   ArchiveReader& operator=(const ArchiveReader&) = delete;

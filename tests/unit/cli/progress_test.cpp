@@ -94,6 +94,30 @@ TEST(FormatProgress, EmptyRunIsComplete) {
   EXPECT_EQ(FormatProgress(At(0, 0, 0s, 0, /*finished=*/true)), "0/0 (100%), -/s, took 0ms");
 }
 
+TEST(FormatProgress, InBytesShowsSizesAndAByteRate) {
+  Progress p = At(std::size_t{3} << 30, std::size_t{12} << 30, 32s);
+  p.unit = Unit::kBytes;
+  EXPECT_EQ(FormatProgress(p), "3.0 GiB/12.0 GiB (25%), 96.0 MiB/s, ETA 1m36s");
+  p.done = p.total;
+  EXPECT_EQ(FormatProgress(p), "12.0 GiB/12.0 GiB (100%), 384.0 MiB/s, took 32s");
+}
+
+TEST(FormatProgress, PercentOfAHugeByteCountDoesNotOverflow) {
+  Progress p = At(std::size_t{1} << 62, std::size_t{1} << 63, 1s);
+  p.unit = Unit::kBytes;
+  EXPECT_NE(FormatProgress(p).find("(50%)"), std::string::npos) << FormatProgress(p);
+}
+
+TEST(FormatBytes, PicksTheUnitAndRoundsDown) {
+  EXPECT_EQ(FormatBytes(0), "0 B");
+  EXPECT_EQ(FormatBytes(1023), "1023 B");
+  EXPECT_EQ(FormatBytes(1024), "1.0 KiB");
+  EXPECT_EQ(FormatBytes(1535), "1.4 KiB");
+  EXPECT_EQ(FormatBytes(1048575), "1023.9 KiB");
+  EXPECT_EQ(FormatBytes(5.5 * 1024 * 1024 * 1024), "5.5 GiB");
+  EXPECT_EQ(FormatBytes(3.0 * 1024 * 1024 * 1024 * 1024 * 1024), "3072.0 TiB");
+}
+
 TEST(FormatDuration, PicksTheUnitAndRoundsDown) {
   EXPECT_EQ(FormatDuration(420ms), "420ms");
   EXPECT_EQ(FormatDuration(4250ms), "4.2s");

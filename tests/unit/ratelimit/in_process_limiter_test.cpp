@@ -40,6 +40,27 @@ TEST(InProcessLimiter, ARequestRefusedByOneLimitUsesUpNoneOfTheOthers) {
   EXPECT_EQ(limiter.Peek({&tenant, 1}, kT0).decision.remaining, 8u);
 }
 
+// Gates (the failed-authentication counts) are checked with the request's
+// charges but never counted: a request they refuse counts nowhere, and an
+// admitted one reports its counted charges' budget, not the gates'.
+TEST(InProcessLimiter, GatesAreCheckedNeverCounted) {
+  InProcessLimiter limiter;
+  const Charge gate{"fa:ip:1", {1, seconds(60)}};
+  const Charge tenant{"t:x", {10, seconds(60)}};
+  const Charge both[] = {gate, tenant};
+  const Verdict admitted = limiter.Acquire(both, kT0, /*gates=*/1);
+  EXPECT_TRUE(admitted.decision.allowed);
+  EXPECT_EQ(admitted.decision.limit, 10u);
+  EXPECT_EQ(admitted.decision.remaining, 9u);
+  EXPECT_EQ(limiter.Peek({&gate, 1}, kT0).decision.remaining, 1u);  // not counted
+
+  limiter.Count({&gate, 1}, kT0);  // a failed authentication reaches the gate
+  const Verdict refused = limiter.Acquire(both, kT0, /*gates=*/1);
+  EXPECT_FALSE(refused.decision.allowed);
+  EXPECT_EQ(refused.refused_by, 0u);
+  EXPECT_EQ(limiter.Peek({&tenant, 1}, kT0).decision.remaining, 9u);  // nothing counted
+}
+
 TEST(InProcessLimiter, CountStopsAtTheLimitAndPeekTellsWhenItIsReached) {
   InProcessLimiter limiter;
   const Charge ip{"fa:ip:1.2.3.4", {2, seconds(60)}};

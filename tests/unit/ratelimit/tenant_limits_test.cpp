@@ -5,6 +5,7 @@
 #include "await.h"
 #include "http/message.h"
 #include "http/stage.h"
+#include "ratelimit/in_process_limiter.h"
 
 namespace tenantd::ratelimit {
 namespace {
@@ -37,26 +38,15 @@ std::string HeaderOf(const http::Headers& h, std::string_view name) {
   return std::string(h.Get(name).value_or("<absent>"));
 }
 
-TEST(TenantLimits, PresentedCredentialsKeyOnIpAndAppKeyOrApiKeyPrefix) {
-  http::Request none = Get("/v1/whoami");
-  none.headers.Add("Cookie", "sid=abc");
-  EXPECT_FALSE(TenantLimits::PresentedCredentials(none));
-
-  http::Request app = Get("/v1/whoami");
-  app.headers.Add("X-App-Key", "ak_123");
-  app.headers.Add("X-App-Secret", "nope");
-  const auto app_keys = TenantLimits::PresentedCredentials(app);
-  ASSERT_TRUE(app_keys);
-  EXPECT_EQ(app_keys->ip, "fa:ip:192.0.2.7");
-  EXPECT_EQ(app_keys->key, "fa:key:ak_123");
-
-  http::Request bearer = Get("/v1/whoami");
-  bearer.headers.Add("Authorization", "Bearer sk_live_abcdefghijklmnop");
-  EXPECT_EQ(TenantLimits::PresentedCredentials(bearer)->key, "fa:key:sk_live_abcd");
-
-  http::Request secret_only = Get("/v1/whoami");
-  secret_only.headers.Add("X-App-Secret", "x");
-  EXPECT_EQ(TenantLimits::PresentedCredentials(secret_only)->key, "");
+TEST(TenantLimits, FailedAuthKeysAreTheAddressAndThePresentedKey) {
+  const FailedAuthKeys both = TenantLimits::ForCredentials("192.0.2.7", "ak_123");
+  EXPECT_EQ(both.ip, "fa:ip:192.0.2.7");
+  EXPECT_EQ(both.key, "fa:key:ak_123");
+  // A secret without its key: the address's count only.
+  EXPECT_EQ(TenantLimits::ForCredentials("192.0.2.7", "").key, "");
+  // A verify call's request has no address: the key's count only.
+  EXPECT_EQ(TenantLimits::ForCredentials("", "sk_live_abcd").ip, "");
+  EXPECT_EQ(TenantLimits::AddressOnly("192.0.2.7").key, "");
 }
 
 TEST(TenantLimits, FailedAuthTripsAtTheConfiguredCountPerIp) {
@@ -81,13 +71,7 @@ TEST(TenantLimits, FailedAuthTripsAtTheConfiguredCountPerIp) {
 // POST /auth/v1/verify builds a request without an address: its failures
 // count per key only, so a backend's address is never throttled.
 TEST(TenantLimits, ARequestWithoutAnAddressIsCountedPerKeyOnly) {
-  http::Request verify = Get("/auth/v1/verify", "POST");
-  verify.remote_ip.clear();
-  verify.headers.Add("Authorization", "Bearer sk_live_abcdefghijklmnop");
-  const auto keys = TenantLimits::PresentedCredentials(verify);
-  ASSERT_TRUE(keys);
-  EXPECT_EQ(keys->ip, "");
-  EXPECT_EQ(keys->key, "fa:key:sk_live_abcd");
+  const std::optional<FailedAuthKeys> keys = TenantLimits::ForCredentials("", "sk_live_abcd");
 
   InProcessLimiter limiter;
   TenantLimits limits(SmallPlans(), limiter);
@@ -99,9 +83,16 @@ TEST(TenantLimits, ARequestWithoutAnAddressIsCountedPerKeyOnly) {
   const Verdict v = Await(limits.CheckFailedAuth(*keys, now)).value();
   EXPECT_FALSE(v.decision.allowed);
   EXPECT_EQ(v.decision.limit, 5u);
-  // The tenant's own charges are unaffected.
-  EXPECT_TRUE(Await(limits.Admit("free", "ten_1", "api_key:key_1", verify, &*keys, now))
+  // The tenant's own charges are unaffected...
+  const http::Request verify = Get("/auth/v1/verify", "POST");
+  EXPECT_TRUE(Await(limits.Admit("free", "ten_1", "api_key:key_1", verify, nullptr, now))
                   ->verdict.decision.allowed);
+  // ...but a request presenting that key is refused when it is counted too
+  // (a count reached between its gate and its admission).
+  const Admission gated =
+      Await(limits.Admit("free", "ten_1", "api_key:key_1", verify, &*keys, now)).value();
+  EXPECT_FALSE(gated.verdict.decision.allowed);
+  EXPECT_TRUE(gated.throttled);
 }
 
 TEST(TenantLimits, FailedAuthTripsPerKeyAcrossIps) {
