@@ -192,7 +192,7 @@ absolute numbers, with other machines.
     parts.append("""## Reproduce
 
 ```sh
-make bench    # builds Release with -DTENANTD_BUILD_BENCH=ON, then runs bench/run.py build/release
+make bench    # builds Release with -DTENANTD_BUILD_BENCH=ON, then runs bench/run.py build/bench
 ```
 
 Environment knobs: `BENCH_RUNS` (wrk runs per series), `BENCH_DURATION`

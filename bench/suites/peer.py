@@ -36,7 +36,7 @@ def render(results):
 
 - `bench/peers/hono` (a copy of the project's shared peers): Hono +
   @hono/node-server + better-sqlite3 on Node {x['node_version']}, installed with
-  `npm ci` from its committed `package-lock.json` into `build/release/bench-peers/`.
+  `npm ci` from its committed `package-lock.json` into `build/bench/bench-peers/`.
   The same data model as tenantd's read: the API key's sha256 looked up in
   `control.db` (cached in memory), the tenant's own SQLite file from an LRU
   of open handles, one product row as JSON.
