@@ -60,8 +60,8 @@ class TenantAccess : public http::Stage {
   const session::SessionBinder& sessions() const { return sessions_; }
 
  private:
-  // Authenticate, admit and bind; `presented`: whether the request carries
-  // credentials (its failed-authentication keys are then `gate`).
+  // Authenticate, admit and bind. `gate`: the request's failed-
+  // authentication keys when it presents credentials, else null.
   struct Gate;
   boost::asio::awaitable<std::optional<http::Response>> Run(http::Request& req,
                                                             http::RequestContext& ctx,
