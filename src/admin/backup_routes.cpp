@@ -111,6 +111,7 @@ awaitable<Response> Restore(const BackupRouteDeps& deps, Request& req, RequestCo
   };
   auto restored = co_await base::OffLoop(&deps.workers, std::move(work));
   if (!restored) co_return Problem(restored.error(), ctx);
+  deps.meter.FilesChanged(tenant_id);
   co_return Response::Json(
       200, json::serialize(json::object{
                {"restore", json::object{{"tenant_id", tenant_id},
@@ -167,11 +168,18 @@ awaitable<Response> Usage(const BackupRouteDeps& deps, Request& req, RequestCont
   // Today's storage figures are read live (one row), not from the last flush.
   const std::string today = usage::UtcDay(std::chrono::system_clock::now());
   if (auto it = days.find(today); it != days.end()) {
-    if (auto lease = deps.pool.Acquire(tenant->id)) {
-      if (auto totals = usage::ReadFileTotals(lease->db()); totals && *totals) {
-        it->second.stored_bytes = (*totals)->bytes;
-        it->second.file_count = (*totals)->files;
+    // On the workers: a tenant whose database is not open is opened, which
+    // must not hold up the event loop.
+    std::function<std::optional<usage::FileTotals>()> read = [&pool = deps.pool, id = tenant->id] {
+      std::optional<usage::FileTotals> totals;
+      if (auto lease = pool.Acquire(id)) {
+        if (auto got = usage::ReadFileTotals(lease->db()); got) totals = *got;
       }
+      return totals;
+    };
+    if (auto totals = co_await base::OffLoop(&deps.workers, std::move(read))) {
+      it->second.stored_bytes = totals->bytes;
+      it->second.file_count = totals->files;
     }
   }
   json::array data;

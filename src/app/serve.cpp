@@ -59,6 +59,7 @@
 #include "tenant_db/restore_marks.h"
 #include "tenant_db/tenant_data.h"
 #include "tenant_db/tenant_databases.h"
+#include "usage/pooled_totals.h"
 #include "usage/usage_meter.h"
 
 namespace tenantd::app {
@@ -258,7 +259,10 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   // The local store's one-time upload URLs: a key of their own, so a
   // download link never opens the upload route.
   const files::FileLinks upload_links(box->DeriveKey("file-upload-signing"));
-  tenant_db::TenantData file_data(pool);
+  // A committed write on a tenant's file rows may change its file totals:
+  // the next usage flush reads them again (and only then).
+  tenant_db::TenantData file_data(
+      pool, [&usage_meter](std::string_view tenant_id) { usage_meter.FilesChanged(tenant_id); });
   // Files on their way in (api.md §14): tus uploads staged on this node's
   // disk, and the sweep that removes expired ones and pending direct uploads.
   const files::UploadStaging upload_staging(config.data_dir, &blocking);
@@ -351,13 +355,8 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
        }},
       {"flush usage", std::chrono::seconds(10),
        [&] {
-         auto flushed = usage::Flush(usage_meter, **store, [&pool](std::string_view tenant_id) {
-           std::optional<usage::FileTotals> totals;
-           if (auto lease = pool.Acquire(tenant_id)) {
-             if (auto read = usage::ReadFileTotals(lease->db()); read) totals = *read;
-           }
-           return totals;
-         });
+         auto flushed = usage::Flush(usage_meter, **store,
+                                     usage::PooledTotals(pool, usage::kColdOpensPerFlush));
          if (!flushed) log.Warn("could not record usage: " + flushed.error().log_detail);
        }},
       {"remove expired uploads", std::chrono::seconds(5),

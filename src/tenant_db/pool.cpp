@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <latch>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -9,8 +10,10 @@
 #include <unordered_set>
 #include <utility>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "base/background_priority.h"
 #include "tenant_db/restore_marks.h"
 #include "tenant_db/tenant_databases.h"
 
@@ -90,6 +93,7 @@ class TenantDbPool::Closer {
   };
 
   void Run() {
+    base::LowerThisThreadsPriority();
     std::unique_lock lock(mu_);
     for (;;) {
       wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
@@ -153,6 +157,15 @@ TenantDbPool::TenantDbPool(const TenantDatabases& databases, PoolOptions options
   closer_ = std::make_unique<Closer>(this);
   if (options_.open_threads > 0) {
     openers_ = std::make_unique<boost::asio::thread_pool>(options_.open_threads);
+    // One task per thread (each waits until all have started, so no thread
+    // takes two): the openers yield the CPU to the event loops.
+    auto started = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(options_.open_threads));
+    for (std::size_t i = 0; i < options_.open_threads; ++i) {
+      boost::asio::post(*openers_, [started] {
+        base::LowerThisThreadsPriority();
+        started->arrive_and_wait();
+      });
+    }
   }
 }
 

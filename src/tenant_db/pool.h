@@ -23,7 +23,8 @@
 // inline (AcquireIdle) and opens on the pool's own threads (Open, through
 // openers()), never on an event loop, where a burst of cold tenants would
 // stall every warm request behind it; handles dropped for capacity are
-// closed on another thread of the pool.
+// closed on another thread of the pool. Those threads run at a lower
+// priority (base/background_priority.h), so warm requests keep their CPU.
 #pragma once
 
 #include <atomic>
@@ -96,6 +97,7 @@ class TenantDbPool {
     Lease& operator=(const Lease&) = delete;
     ~Lease();
     storage::sqlite::Connection& db() const { return *db_; }
+    const std::string& tenant_id() const { return tenant_id_; }
 
    private:
     friend class TenantDbPool;

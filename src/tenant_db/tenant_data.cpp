@@ -26,7 +26,8 @@ base::Status Step(storage::sqlite::Connection& db, std::string_view sql) {
 // until it ends.
 class SqliteTenantTransaction final : public storage::Transaction {
  public:
-  explicit SqliteTenantTransaction(TenantDbPool::Lease lease) : lease_(std::move(lease)) {}
+  SqliteTenantTransaction(TenantDbPool::Lease lease, const TenantData::OnWrite* on_write)
+      : lease_(std::move(lease)), on_write_(on_write) {}
   ~SqliteTenantTransaction() override {
     if (open_) (void)Step(lease_.db(), "ROLLBACK");
   }
@@ -47,6 +48,7 @@ class SqliteTenantTransaction final : public storage::Transaction {
     auto committed = Step(lease_.db(), "COMMIT");
     if (!committed) co_return std::move(committed).error();  // the destructor rolls back
     open_ = false;
+    if (writes_ && on_write_ && *on_write_) (*on_write_)(lease_.tenant_id());
     co_return storage::Ok();
   }
 
@@ -54,12 +56,15 @@ class SqliteTenantTransaction final : public storage::Transaction {
     TENANTD_RETURN_IF_ERROR(
         Step(lease_.db(), access == Access::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
     open_ = true;
+    writes_ = access == Access::kWrite;
     return {};
   }
 
  private:
   TenantDbPool::Lease lease_;
+  const TenantData::OnWrite* on_write_;  // null or empty: nobody to tell
   bool open_ = false;
+  bool writes_ = false;
 };
 
 }  // namespace
@@ -77,7 +82,7 @@ awaitable<base::Result<std::unique_ptr<storage::Transaction>>> TenantData::Begin
   }
   base::Result<TenantDbPool::Lease>& lease = *idle;
   if (!lease) co_return std::move(lease).error();
-  auto tx = std::make_unique<SqliteTenantTransaction>(std::move(*lease));
+  auto tx = std::make_unique<SqliteTenantTransaction>(std::move(*lease), &on_write_);
   if (auto started = tx->Start(access); !started) co_return std::move(started).error();
   co_return std::unique_ptr<storage::Transaction>(std::move(tx));
 }

@@ -17,8 +17,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 #include "base/error.h"
 #include "storage/database.h"
@@ -35,8 +37,12 @@ enum class Access { kRead, kWrite };
 
 class TenantData {
  public:
+  // Called with the tenant's id after each write transaction commits.
+  using OnWrite = std::function<void(std::string_view tenant_id)>;
+
   // `pool` must outlive this object. Thread-safe.
-  explicit TenantData(TenantDbPool& pool) : pool_(pool) {}
+  explicit TenantData(TenantDbPool& pool, OnWrite on_write = {})
+      : pool_(pool), on_write_(std::move(on_write)) {}
 
   // A transaction on the tenant's data; rolls back unless committed (a read
   // needs no Commit). The caller holds it only across calls of the
@@ -46,6 +52,7 @@ class TenantData {
 
  private:
   TenantDbPool& pool_;
+  OnWrite on_write_;
 };
 
 }  // namespace tenantd::tenant_db

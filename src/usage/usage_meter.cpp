@@ -159,6 +159,24 @@ base::Result<std::optional<FileTotals>> ReadFileTotals(storage::sqlite::Connecti
   return std::optional<FileTotals>(FileTotals{st.ColumnInt64(0), st.ColumnInt64(1)});
 }
 
+void UsageMeter::FilesChanged(std::string_view tenant_id) {
+  std::lock_guard lock(totals_mu_);
+  auto it = totals_read_.find(tenant_id);
+  if (it != totals_read_.end()) it->second.changed = true;
+}
+
+bool UsageMeter::ClaimTotalsRead(std::string_view tenant_id, std::string_view day) {
+  std::lock_guard lock(totals_mu_);
+  auto it = totals_read_.find(tenant_id);
+  if (it == totals_read_.end()) {
+    totals_read_.emplace(std::string(tenant_id), TotalsRead{std::string(day), false});
+    return true;
+  }
+  if (!it->second.changed && it->second.day == day) return false;
+  it->second = TotalsRead{std::string(day), false};
+  return true;
+}
+
 base::Status Flush(
     UsageMeter& meter, control::ControlStore& store,
     const std::function<std::optional<FileTotals>(std::string_view tenant_id)>& totals) {
@@ -172,14 +190,20 @@ base::Status Flush(
   }
   if (totals) {
     for (const auto& [tenant_id, index] : latest) {
+      if (!meter.ClaimTotalsRead(tenant_id, records[index].day)) continue;
       if (auto t = totals(tenant_id)) {
         records[index].stored_bytes = t->bytes;
         records[index].file_count = t->files;
+      } else {
+        meter.FilesChanged(tenant_id);
       }
     }
   }
   auto added = storage::RunToCompletion(store.AddUsage(records));
-  if (!added) meter.Restore(records);
+  if (!added) {
+    meter.Restore(records);
+    for (const auto& [tenant_id, index] : latest) meter.FilesChanged(tenant_id);  // read again
+  }
   return added;
 }
 

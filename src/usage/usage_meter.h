@@ -54,6 +54,18 @@ class UsageMeter {
   // Puts records back (a flush that failed), so no count is lost.
   void Restore(const std::vector<control::UsageRecord>& records);
 
+  // Notes that the tenant's files may have changed (a write on its file
+  // rows committed, a restore): the next Flush reads its file totals again.
+  void FilesChanged(std::string_view tenant_id);
+  // For Flush: whether the tenant's file totals must be read for a record
+  // of `day` — they changed since the last read, or were not read that day
+  // — and if so notes them read (a change noted after this call makes the
+  // next flush read them again; a failed read calls FilesChanged).
+  // Reading only then keeps a flush from opening the database of every
+  // tenant that was merely read from in the last seconds: with more
+  // tenants than pooled handles, that evicted the warm ones.
+  bool ClaimTotalsRead(std::string_view tenant_id, std::string_view day);
+
  private:
   struct Counts {
     int64_t requests = 0;
@@ -91,6 +103,15 @@ class UsageMeter {
            std::optional<std::string_view> total_slug = std::nullopt);
 
   mutable std::array<Shard, kShards> shards_;
+
+  // Per tenant: the day its file totals were last read, and whether they
+  // changed since. One short entry per tenant flushed since start-up.
+  struct TotalsRead {
+    std::string day;
+    bool changed = false;
+  };
+  std::mutex totals_mu_;
+  std::map<std::string, TotalsRead, std::less<>> totals_read_;
 };
 
 // A tenant's stored bytes and file count: the one-row file_totals table of
@@ -101,9 +122,10 @@ struct FileTotals {
 };
 base::Result<std::optional<FileTotals>> ReadFileTotals(storage::sqlite::Connection& db);
 
-// Takes what `meter` counted and adds it to the control store, with each
-// tenant's file totals as `totals` reports them now (nullopt = unknown, e.g.
-// the tenant is being restored). On failure the counts go back into the
+// Takes what `meter` counted and adds it to the control store, with the
+// file totals of each tenant that ClaimTotalsRead names as `totals` reports
+// them now (nullopt = unknown, e.g. the tenant is being restored; the row
+// keeps the figures an earlier flush of the day wrote). On failure the counts go back into the
 // meter for the next flush. Runs on the housekeeping thread.
 base::Status Flush(
     UsageMeter& meter, control::ControlStore& store,

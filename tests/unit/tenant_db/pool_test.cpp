@@ -1,13 +1,20 @@
 #include "tenant_db/pool.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "base/background_priority.h"
 #include "temp_dir.h"
 #include "tenant_db/restore_marks.h"
 #include "tenant_db/tenant_databases.h"
@@ -348,6 +355,24 @@ TEST_F(PoolTest, ManyThreadsNeverShareAHandle) {
   }
   EXPECT_EQ(total, 1200);
   EXPECT_EQ(pool.Stats().leased, 0u);
+}
+
+// Opening a cold tenant's database waits for nothing but a CPU; so does a
+// warm request on an event loop, which must win.
+TEST_F(PoolTest, OpenerThreadsRunBelowTheEventLoopsPriority) {
+  const int before = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  PoolOptions options;
+  options.open_threads = 2;
+  TenantDbPool pool(dbs_, options);
+  for (int i = 0; i < 2; ++i) {
+    std::promise<int> nice;
+    boost::asio::post(*pool.openers(), [&nice] {
+      nice.set_value(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())));
+    });
+    EXPECT_GE(nice.get_future().get(), base::kBackgroundNice);
+  }
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), before)
+      << "only the pool's own threads are lowered";
 }
 
 }  // namespace

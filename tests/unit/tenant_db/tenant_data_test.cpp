@@ -11,6 +11,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "await.h"
 #include "temp_dir.h"
@@ -79,6 +80,31 @@ TEST_F(TenantDataTest, AWriteCountsOnlyOnceCommittedAndOnlyForItsTenant) {
   }
   EXPECT_EQ(CountIn(kA), 1);
   EXPECT_EQ(CountIn(kB), 0) << "another tenant's transaction sees its own data only";
+}
+
+TEST_F(TenantDataTest, TellsOfEachCommittedWriteOnlyAndOfItsTenant) {
+  std::vector<std::string> told;
+  TenantData data(pool_, [&told](std::string_view id) { told.emplace_back(id); });
+  auto begin = [&data](std::string_view tenant, Access access) {
+    auto tx = Await(data.Begin(tenant, access));
+    if (!tx) throw std::runtime_error("begin: " + tx.error().log_detail);
+    return std::move(*tx);
+  };
+  {
+    auto tx = begin(kA, Access::kWrite);
+    Insert(*tx, "prd_1", "dropped");
+  }  // rolled back: nothing changed
+  {
+    auto tx = begin(kB, Access::kRead);
+    ASSERT_TRUE(Await(tx->Commit()));
+  }  // a read changes nothing
+  EXPECT_TRUE(told.empty());
+  {
+    auto tx = begin(kB, Access::kWrite);
+    Insert(*tx, "prd_2", "kept");
+    ASSERT_TRUE(Await(tx->Commit()));
+  }
+  EXPECT_EQ(told, std::vector<std::string>{std::string(kB)});
 }
 
 TEST_F(TenantDataTest, AReadTakesNoWriteLockAndSeesOneSnapshot) {

@@ -127,5 +127,73 @@ TEST(UsageFlush, AddsToTheDayRowsWithFileTotalsAndKeepsCountsOnFailure) {
   EXPECT_EQ(page->items[0].day, "2026-11-25");
 }
 
+// A flush reads a tenant's file totals only when they may have changed
+// since it last did, or not yet on that day: tenants merely read from are
+// not opened again (with more tenants than pooled handles, reading them
+// all every flush evicted the warm ones).
+TEST(UsageFlush, ReadsFileTotalsOnlyWhenChangedOrNotYetReadThatDay) {
+  test::TempDir dir;
+  auto box = crypto::SecretBox::Create(base::Secret(std::string(32, '\x42')));
+  ASSERT_TRUE(box);
+  auto store = test::OpenControlStore(dir.path() / "data", *box);
+  ASSERT_TRUE(store);
+  control::NewTenant nt;
+  nt.slug = "acme";
+  nt.name = "Acme";
+  auto tenant = Await((*store)->CreateTenant(nt));
+  ASSERT_TRUE(tenant);
+  const std::string id = tenant->tenant.id;
+
+  UsageMeter meter;
+  int reads = 0;
+  int64_t files = 1;
+  bool readable = true;
+  auto totals = [&](std::string_view) -> std::optional<FileTotals> {
+    ++reads;
+    if (!readable) return std::nullopt;
+    return FileTotals{files, files * 100};
+  };
+  auto flush_one = [&](const char* at) {
+    meter.Record(id, At(at), 1, 1);
+    ASSERT_TRUE(Flush(meter, **store, totals));
+  };
+  auto stored = [&](const char* day) -> std::optional<int64_t> {
+    auto page = Await((*store)->ListUsage(id, day, day, "", 5));
+    if (!page || page->items.empty()) return std::nullopt;
+    return page->items[0].stored_bytes;
+  };
+
+  flush_one("2026-11-23T10:00:00Z");
+  EXPECT_EQ(reads, 1);
+  flush_one("2026-11-23T10:00:10Z");
+  flush_one("2026-11-23T10:00:20Z");
+  EXPECT_EQ(reads, 1) << "unchanged totals were read again";
+  EXPECT_EQ(stored("2026-11-23"), 100);
+
+  files = 2;  // a write committed
+  meter.FilesChanged(id);
+  flush_one("2026-11-23T10:00:30Z");
+  EXPECT_EQ(reads, 2);
+  EXPECT_EQ(stored("2026-11-23"), 200);
+
+  flush_one("2026-11-24T00:00:01Z");  // a new day gets its own figure
+  EXPECT_EQ(reads, 3);
+  EXPECT_EQ(stored("2026-11-24"), 200);
+
+  // A failed read (the tenant being restored) is tried again next flush.
+  meter.FilesChanged(id);
+  readable = false;
+  flush_one("2026-11-24T00:00:10Z");
+  EXPECT_EQ(reads, 4);
+  readable = true;
+  files = 3;
+  flush_one("2026-11-24T00:00:20Z");
+  EXPECT_EQ(reads, 5);
+  EXPECT_EQ(stored("2026-11-24"), 300);
+
+  // Tenants the meter never flushed need no note: their first flush reads.
+  meter.FilesChanged("ten_01JGNEVERNEVERNEVERNEVERNE");
+}
+
 }  // namespace
 }  // namespace tenantd::usage
