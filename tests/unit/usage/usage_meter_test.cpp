@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -79,29 +80,41 @@ TEST(UsageMeter, CountsPerTenantAndDayFromManyThreads) {
   EXPECT_EQ(meter.Take().size(), 3u);
 }
 
-TEST(UsageFlush, AddsToTheDayRowsWithFileTotalsAndKeepsCountsOnFailure) {
-  test::TempDir dir;
-  auto box = crypto::SecretBox::Create(base::Secret(std::string(32, '\x42')));
-  ASSERT_TRUE(box);
-  auto store = test::OpenControlStore(dir.path() / "data", *box);
-  ASSERT_TRUE(store);
-  control::NewTenant nt;
-  nt.slug = "acme";
-  nt.name = "Acme";
-  auto tenant = Await((*store)->CreateTenant(nt));
-  ASSERT_TRUE(tenant);
-  const std::string id = tenant->tenant.id;
+// A control store with one tenant, `id`, for the flushes to add to.
+class UsageFlush : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto box = crypto::SecretBox::Create(base::Secret(std::string(32, '\x42')));
+    ASSERT_TRUE(box);
+    box_ = std::make_unique<crypto::SecretBox>(std::move(*box));
+    auto opened = test::OpenControlStore(dir_.path() / "data", *box_);
+    ASSERT_TRUE(opened);
+    store_ = std::move(*opened);
+    control::NewTenant nt;
+    nt.slug = "acme";
+    nt.name = "Acme";
+    auto tenant = Await(store_->CreateTenant(nt));
+    ASSERT_TRUE(tenant);
+    id = tenant->tenant.id;
+  }
 
+  test::TempDir dir_;
+  std::unique_ptr<crypto::SecretBox> box_;
+  std::unique_ptr<control::ControlStore> store_;
+  std::string id;
+};
+
+TEST_F(UsageFlush, AddsToTheDayRowsWithFileTotalsAndKeepsCountsOnFailure) {
   UsageMeter meter;
   auto totals = [](std::string_view) { return std::optional<FileTotals>(FileTotals{3, 300}); };
   meter.Record(id, At("2026-11-23T10:00:00Z"), 10, 20);
   meter.Record(id, At("2026-11-23T11:00:00Z"), 1, 2);
   meter.Record("ten_01JGONEGONEGONEGONEGONEGONE", At("2026-11-23T11:00:00Z"), 1, 2);
-  ASSERT_TRUE(Flush(meter, **store, totals));
+  ASSERT_TRUE(Flush(meter, *store_, totals));
   meter.Record(id, At("2026-11-23T12:00:00Z"), 100, 200);
-  ASSERT_TRUE(Flush(meter, **store, totals));
+  ASSERT_TRUE(Flush(meter, *store_, totals));
 
-  auto page = Await((*store)->ListUsage(id, "", "", "", 50));
+  auto page = Await(store_->ListUsage(id, "", "", "", 50));
   ASSERT_TRUE(page);
   ASSERT_EQ(page->items.size(), 1u);
   const control::UsageRecord& r = page->items[0];
@@ -116,13 +129,13 @@ TEST(UsageFlush, AddsToTheDayRowsWithFileTotalsAndKeepsCountsOnFailure) {
   // Pagination by day.
   meter.Record(id, At("2026-11-24T12:00:00Z"), 1, 1);
   meter.Record(id, At("2026-11-25T12:00:00Z"), 1, 1);
-  ASSERT_TRUE(Flush(meter, **store, {}));
-  page = Await((*store)->ListUsage(id, "2026-11-24", "", "", 1));
+  ASSERT_TRUE(Flush(meter, *store_, {}));
+  page = Await(store_->ListUsage(id, "2026-11-24", "", "", 1));
   ASSERT_TRUE(page);
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].day, "2026-11-24");
   EXPECT_EQ(page->next_cursor, "2026-11-24");
-  page = Await((*store)->ListUsage(id, "", "", "2026-11-24", 50));
+  page = Await(store_->ListUsage(id, "", "", "2026-11-24", 50));
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].day, "2026-11-25");
 }
@@ -131,19 +144,7 @@ TEST(UsageFlush, AddsToTheDayRowsWithFileTotalsAndKeepsCountsOnFailure) {
 // since it last did, or not yet on that day: tenants merely read from are
 // not opened again (with more tenants than pooled handles, reading them
 // all every flush evicted the warm ones).
-TEST(UsageFlush, ReadsFileTotalsOnlyWhenChangedOrNotYetReadThatDay) {
-  test::TempDir dir;
-  auto box = crypto::SecretBox::Create(base::Secret(std::string(32, '\x42')));
-  ASSERT_TRUE(box);
-  auto store = test::OpenControlStore(dir.path() / "data", *box);
-  ASSERT_TRUE(store);
-  control::NewTenant nt;
-  nt.slug = "acme";
-  nt.name = "Acme";
-  auto tenant = Await((*store)->CreateTenant(nt));
-  ASSERT_TRUE(tenant);
-  const std::string id = tenant->tenant.id;
-
+TEST_F(UsageFlush, ReadsFileTotalsOnlyWhenChangedOrNotYetReadThatDay) {
   UsageMeter meter;
   int reads = 0;
   int64_t files = 1;
@@ -155,10 +156,10 @@ TEST(UsageFlush, ReadsFileTotalsOnlyWhenChangedOrNotYetReadThatDay) {
   };
   auto flush_one = [&](const char* at) {
     meter.Record(id, At(at), 1, 1);
-    ASSERT_TRUE(Flush(meter, **store, totals));
+    ASSERT_TRUE(Flush(meter, *store_, totals));
   };
   auto stored = [&](const char* day) -> std::optional<int64_t> {
-    auto page = Await((*store)->ListUsage(id, day, day, "", 5));
+    auto page = Await(store_->ListUsage(id, day, day, "", 5));
     if (!page || page->items.empty()) return std::nullopt;
     return page->items[0].stored_bytes;
   };
