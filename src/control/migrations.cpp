@@ -392,6 +392,237 @@ CREATE TRIGGER api_keys_delete_change AFTER DELETE ON api_keys
 CREATE TRIGGER api_key_secrets_change AFTER UPDATE OR DELETE ON api_key_secrets
   FOR EACH ROW EXECUTE FUNCTION tenantd_api_key_secret_change();
 )sql"},
+      {6, "people: users, accounts, memberships, roles, one-time tokens, invites, email outbox",
+       // api.md §11. Emails are stored lower-cased (unique without regard
+       // to case). memberships.role is a built-in role name or a custom
+       // role's id. users.sessions_valid_after ends every session of the
+       // user started before it (a password change or reset). cache_changes
+       // rows name a user id as well as tenant ids: caches keep a user's
+       // standing in a tenant under both, so a membership, role or user
+       // change reaches every node's caches (control/change_journal.h).
+       R"sql(
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  billing_email TEXT NOT NULL,
+  stripe_customer_id TEXT,
+  status TEXT NOT NULL CHECK (status IN ('active', 'past_due')),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+  account_id TEXT REFERENCES accounts (id),
+  personal_tenant_id TEXT,
+  last_tenant_id TEXT,
+  email_verified_at TEXT,
+  last_sign_in_at TEXT,
+  sessions_valid_after TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+
+ALTER TABLE tenants ADD COLUMN kind TEXT NOT NULL DEFAULT 'org';
+ALTER TABLE tenants ADD COLUMN account_id TEXT REFERENCES accounts (id);
+
+CREATE TABLE roles (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,  -- space-separated
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (tenant_id, name)
+) STRICT;
+
+CREATE TABLE memberships (
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  is_primary_contact INTEGER NOT NULL DEFAULT 0,
+  is_billing_contact INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (user_id, tenant_id)
+) STRICT;
+CREATE INDEX memberships_tenant_id ON memberships (tenant_id, user_id);
+
+-- Email verification and password reset tokens: only their SHA-256 is kept.
+CREATE TABLE user_tokens (
+  token_hash TEXT PRIMARY KEY,
+  purpose TEXT NOT NULL CHECK (purpose IN ('verify', 'reset')),
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT
+) STRICT;
+CREATE INDEX user_tokens_user_id ON user_tokens (user_id);
+
+CREATE TABLE invites (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  email TEXT NOT NULL,
+  role TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  invited_by TEXT,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  accepted_at TEXT
+) STRICT;
+CREATE INDEX invites_tenant_id ON invites (tenant_id, id);
+
+-- The durable outbox (api.md §11 "Email"). body_sealed: the rendered
+-- message sealed under the master key (it may carry a token), dropped once
+-- sent. claimed_until: a node sending it; another may take it after.
+CREATE TABLE email_outbox (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  to_address TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  body_sealed TEXT,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  claimed_until TEXT,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  sent_at TEXT
+) STRICT;
+CREATE INDEX email_outbox_status ON email_outbox (status, next_attempt_at);
+
+ALTER TABLE sessions ADD COLUMN user_id TEXT;
+CREATE INDEX sessions_user_id ON sessions (user_id, id);
+
+CREATE TRIGGER memberships_insert_change AFTER INSERT ON memberships BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, NEW.tenant_id FROM cache_epoch;
+END;
+CREATE TRIGGER memberships_update_change AFTER UPDATE ON memberships BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, NEW.tenant_id FROM cache_epoch;
+END;
+CREATE TRIGGER memberships_delete_change AFTER DELETE ON memberships BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, OLD.tenant_id FROM cache_epoch;
+END;
+CREATE TRIGGER roles_update_change AFTER UPDATE ON roles BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, NEW.tenant_id FROM cache_epoch;
+END;
+CREATE TRIGGER roles_delete_change AFTER DELETE ON roles BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, OLD.tenant_id FROM cache_epoch;
+END;
+CREATE TRIGGER users_update_change
+  AFTER UPDATE OF status, sessions_valid_after ON users BEGIN
+  UPDATE cache_epoch SET value = value + 1;
+  INSERT INTO cache_changes SELECT value, NEW.id FROM cache_epoch;
+END;
+)sql",
+       R"sql(
+CREATE TABLE accounts (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  name TEXT NOT NULL,
+  billing_email TEXT NOT NULL,
+  stripe_customer_id TEXT,
+  status TEXT NOT NULL CHECK (status IN ('active', 'past_due')),
+  created_at TEXT COLLATE "C" NOT NULL,
+  updated_at TEXT COLLATE "C" NOT NULL
+);
+
+CREATE TABLE users (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  email TEXT COLLATE "C" NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+  account_id TEXT COLLATE "C" REFERENCES accounts (id),
+  personal_tenant_id TEXT COLLATE "C",
+  last_tenant_id TEXT COLLATE "C",
+  email_verified_at TEXT COLLATE "C",
+  last_sign_in_at TEXT COLLATE "C",
+  sessions_valid_after TEXT COLLATE "C",
+  created_at TEXT COLLATE "C" NOT NULL,
+  updated_at TEXT COLLATE "C" NOT NULL
+);
+
+ALTER TABLE tenants ADD COLUMN kind TEXT NOT NULL DEFAULT 'org';
+ALTER TABLE tenants ADD COLUMN account_id TEXT COLLATE "C" REFERENCES accounts (id);
+
+CREATE TABLE roles (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL,
+  updated_at TEXT COLLATE "C" NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+
+CREATE TABLE memberships (
+  user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  role TEXT COLLATE "C" NOT NULL,
+  is_primary_contact INTEGER NOT NULL DEFAULT 0,
+  is_billing_contact INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (user_id, tenant_id)
+);
+CREATE INDEX memberships_tenant_id ON memberships (tenant_id, user_id);
+
+CREATE TABLE user_tokens (
+  token_hash TEXT COLLATE "C" PRIMARY KEY,
+  purpose TEXT NOT NULL CHECK (purpose IN ('verify', 'reset')),
+  user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at TEXT COLLATE "C" NOT NULL,
+  expires_at TEXT COLLATE "C" NOT NULL,
+  used_at TEXT COLLATE "C"
+);
+CREATE INDEX user_tokens_user_id ON user_tokens (user_id);
+
+CREATE TABLE invites (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  email TEXT COLLATE "C" NOT NULL,
+  role TEXT COLLATE "C" NOT NULL,
+  token_hash TEXT COLLATE "C" NOT NULL UNIQUE,
+  invited_by TEXT COLLATE "C",
+  created_at TEXT COLLATE "C" NOT NULL,
+  expires_at TEXT COLLATE "C" NOT NULL,
+  accepted_at TEXT COLLATE "C"
+);
+CREATE INDEX invites_tenant_id ON invites (tenant_id, id);
+
+CREATE TABLE email_outbox (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  kind TEXT NOT NULL,
+  to_address TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  body_sealed TEXT,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT COLLATE "C" NOT NULL,
+  claimed_until TEXT COLLATE "C",
+  last_error TEXT,
+  created_at TEXT COLLATE "C" NOT NULL,
+  sent_at TEXT COLLATE "C"
+);
+CREATE INDEX email_outbox_status ON email_outbox (status, next_attempt_at);
+
+ALTER TABLE sessions ADD COLUMN user_id TEXT COLLATE "C";
+CREATE INDEX sessions_user_id ON sessions (user_id, id);
+
+CREATE TRIGGER memberships_change AFTER INSERT OR UPDATE OR DELETE ON memberships
+  FOR EACH ROW EXECUTE FUNCTION tenantd_cache_change('tenant_id');
+CREATE TRIGGER roles_change AFTER UPDATE OR DELETE ON roles
+  FOR EACH ROW EXECUTE FUNCTION tenantd_cache_change('tenant_id');
+CREATE TRIGGER users_change AFTER UPDATE OF status, sessions_valid_after ON users
+  FOR EACH ROW EXECUTE FUNCTION tenantd_cache_change('id');
+)sql"},
   };
   return migrations;
 }
