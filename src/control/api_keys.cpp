@@ -13,7 +13,8 @@ namespace tenantd::control {
 namespace {
 
 // Resources whose routes check scopes. A new resource adds its name here.
-constexpr std::array<std::string_view, 4> kResources = {"files", "keys", "products", "sessions"};
+constexpr std::array<std::string_view, 6> kResources = {"billing", "files",    "keys",
+                                                        "members", "products", "sessions"};
 constexpr std::size_t kPrefixChars = 12;
 constexpr std::size_t kMaxScopes = 32;
 constexpr int kMaxListLimit = 500;
@@ -22,26 +23,6 @@ constexpr std::size_t kSecretIdChars = 16;  // 64 bits of the keyed hash
 constexpr std::string_view kKeyColumns =
     "k.id, k.tenant_id, k.name, k.type, k.environment, k.scopes, k.prefix, k.created_at,"
     " k.expires_at, k.revoked_at, k.last_used_at";
-
-std::vector<std::string> SplitScopes(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    const std::size_t space = text.find(' ');
-    if (space != 0) out.emplace_back(text.substr(0, space));
-    if (space == std::string_view::npos) break;
-    text.remove_prefix(space + 1);
-  }
-  return out;
-}
-
-std::string JoinScopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const std::string& s : scopes) {
-    if (!out.empty()) out += ' ';
-    out += s;
-  }
-  return out;
-}
 
 // "sk_live_" + 43 base62 characters: 256 random bits, as api.md asks for
 // (at least 32 random bytes).
@@ -91,6 +72,26 @@ base::Error NoSuchKey() { return base::NotFound("No such API key."); }
 
 }  // namespace
 
+std::vector<std::string> SplitScopes(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const std::size_t space = text.find(' ');
+    if (space != 0) out.emplace_back(text.substr(0, space));
+    if (space == std::string_view::npos) break;
+    text.remove_prefix(space + 1);
+  }
+  return out;
+}
+
+std::string JoinScopes(const std::vector<std::string>& scopes) {
+  std::string out;
+  for (const std::string& s : scopes) {
+    if (!out.empty()) out += ' ';
+    out += s;
+  }
+  return out;
+}
+
 const std::vector<std::string>& AllScopes() {
   static const std::vector<std::string> scopes = [] {
     std::vector<std::string> out;
@@ -131,8 +132,8 @@ std::vector<base::FieldError> ValidateNewApiKey(const NewApiKey& k, base::TimePo
     for (const std::string& s : k.scopes) {
       if (!IsKnownScope(s)) {
         errors.push_back({"scopes", "Unknown scope \"" + s.substr(0, 40) +
-                                        "\"; scopes are <resource>:<read|write> of files, keys, "
-                                        "products, sessions."});
+                                        "\"; scopes are <resource>:<read|write> of billing, "
+                                        "files, keys, members, products, sessions."});
         break;
       }
     }

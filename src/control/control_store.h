@@ -46,8 +46,10 @@ struct Tenant {
   std::string name;
   std::string plan;  // "free" | "pro" | "enterprise"
   TenantStatus status = TenantStatus::kActive;
-  std::string isolation;  // "database" (PostgreSQL modes come later)
-  std::string app_key;    // "ak_" + 24 base62 chars; public identifier, not a secret
+  std::string isolation;     // "database" (PostgreSQL modes come later)
+  std::string app_key;       // "ak_" + 24 base62 chars; public identifier, not a secret
+  std::string kind = "org";  // "org" | "personal" (one per user, made at sign-up)
+  std::string account_id;    // the account that owns it ("acc_…"); "" for none
   base::TimePoint created_at;
   base::TimePoint updated_at;
 };
@@ -57,6 +59,15 @@ struct NewTenant {
   std::string name;
   std::string plan = "free";
   std::string isolation = "database";
+  std::string kind = "org";  // "org" | "personal"
+  std::string account_id;    // "" = no account
+  // A user made the tenant's owner (membership role "owner", primary and
+  // billing contact) in the transaction that writes the tenant; "" = none.
+  std::string owner_user_id;
+  // Runs first in that transaction, given the tenant about to be written:
+  // what its row refers to and must commit with it (sign-up's account and
+  // user).
+  std::function<boost::asio::awaitable<base::Status>(storage::Transaction&, const Tenant&)> prepare;
 };
 
 struct CreatedTenant {
@@ -280,6 +291,11 @@ class ControlStore {
   // The tenant's database location record (unsealed), nullopt for a tenant
   // created before locations were recorded. kNotFound for an unknown id.
   Async<std::optional<std::string>> DatabaseLocation(std::string_view tenant_id);
+
+  // Notes changes this process committed to rows the caches in front of
+  // the store hold under these ids (tenant or user ids) that the change
+  // log also records for other processes: the caches drop them at once.
+  void NoteChanged(const std::vector<std::string>& ids);
 
   // Runs `fn` with the ids of every tenant (deleted ones too) while holding
   // a lock that keeps any process from creating or purging a tenant until

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "base/secret.h"
@@ -66,6 +67,9 @@ base::Error TenantDeleted();
 std::string AppSecretAad(std::string_view tenant_id);
 std::string DbLocationAad(std::string_view tenant_id);
 std::optional<base::FieldError> CheckName(std::string_view raw);
+// Scopes as stored: space-separated.
+std::vector<std::string> SplitScopes(std::string_view text);
+std::string JoinScopes(const std::vector<std::string>& scopes);
 // " FOR UPDATE" on PostgreSQL, "" on SQLite.
 std::string_view ForUpdate(const storage::Transaction& tx);
 

@@ -22,7 +22,8 @@ constexpr int kMaxListLimit = 500;
 
 // Columns read by ReadTenant, in its order.
 constexpr std::string_view kTenantColumns =
-    "t.id, t.slug, t.name, t.plan, t.status, t.isolation, t.app_key, t.created_at, t.updated_at";
+    "t.id, t.slug, t.name, t.plan, t.status, t.isolation, t.app_key, t.created_at, t.updated_at,"
+    " t.kind, t.account_id";
 
 std::optional<base::FieldError> CheckSlug(std::string_view slug) {
   if (slug.size() < kSlugMinLength || slug.size() > kSlugMaxLength) {
@@ -72,6 +73,8 @@ base::Result<Tenant> ReadTenant(const storage::Row& row) {
   if (!created || !updated) return CorruptRow(t.id + " timestamps");
   t.created_at = *created;
   t.updated_at = *updated;
+  t.kind = row.Text(9);
+  t.account_id = row.OptionalText(10).value_or("");
   return t;
 }
 
@@ -95,17 +98,22 @@ base::Error SlugTaken() {
 
 // The new tenant's row and its app secret, in one short transaction.
 // `location_sealed`: its sealed database location, when it has a database.
+// `t`: what the caller asked for (its owner and prepare step).
 boost::asio::awaitable<base::Status> InsertTenant(
-    storage::Database& db, const Tenant& tenant, const std::string& secret_sealed,
-    const std::string& secret_digest, const std::optional<std::string>& location_sealed) {
+    storage::Database& db, const NewTenant& t, const Tenant& tenant,
+    const std::string& secret_sealed, const std::string& secret_digest,
+    const std::optional<std::string>& location_sealed) {
   const std::string now = base::FormatRfc3339(tenant.created_at);
   TENANTD_CO_TRY(std::unique_ptr<storage::Transaction> tx, co_await db.Begin());
+  if (t.prepare) TENANTD_CO_RETURN_IF_ERROR(co_await t.prepare(*tx, tenant));
+  std::optional<std::string> account_id;
+  if (!tenant.account_id.empty()) account_id = tenant.account_id;
   auto inserted = co_await tx->Exec(
       "INSERT INTO tenants (id, slug, name, plan, status, isolation, app_key,"
-      " created_at, updated_at, db_location_sealed)"
-      " VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $7, $8)",
+      " created_at, updated_at, db_location_sealed, kind, account_id)"
+      " VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $7, $8, $9, $10)",
       tenant.id, tenant.slug, tenant.name, tenant.plan, tenant.isolation, tenant.app_key, now,
-      location_sealed);
+      location_sealed, tenant.kind, account_id);
   if (!inserted) {
     // The id and app key were just minted from 80+ random bits, so the
     // slug is the only unique column that can collide. Deleted tenants keep
@@ -117,6 +125,12 @@ boost::asio::awaitable<base::Status> InsertTenant(
       "INSERT INTO app_credentials (tenant_id, secret_sealed, secret_sha256, created_at)"
       " VALUES ($1, $2, $3, $4)",
       tenant.id, secret_sealed, secret_digest, now));
+  if (!t.owner_user_id.empty()) {
+    TENANTD_CO_RETURN_IF_ERROR(
+        co_await tx->Exec("INSERT INTO memberships (user_id, tenant_id, role, is_primary_contact,"
+                          " is_billing_contact, created_at) VALUES ($1, $2, 'owner', 1, 1, $3)",
+                          t.owner_user_id, tenant.id, now));
+  }
   co_return co_await tx->Commit();
 }
 
@@ -184,6 +198,9 @@ std::vector<base::FieldError> ValidateNewTenant(const NewTenant& t,
   if (auto e = CheckSlug(t.slug)) errors.push_back(std::move(*e));
   if (auto e = CheckName(t.name)) errors.push_back(std::move(*e));
   if (auto e = CheckPlan(t.plan, plans)) errors.push_back(std::move(*e));
+  if (t.kind != "org" && t.kind != "personal") {
+    errors.push_back({"kind", "Kind must be \"org\" or \"personal\"."});
+  }
   if (t.isolation != kIsolationDatabase) {
     errors.push_back({"isolation",
                       "Isolation must be \"database\"; other isolation modes are not available "
@@ -221,6 +238,8 @@ Async<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
   tenant.plan = t.plan;
   tenant.status = TenantStatus::kActive;
   tenant.isolation = t.isolation;
+  tenant.kind = t.kind;
+  tenant.account_id = t.account_id;
   tenant.app_key = "ak_" + crypto::RandomBase62(kAppKeyRandomChars);
   tenant.created_at = tenant.updated_at = Now();
   created.app_secret = base::Secret(crypto::RandomBase62(kAppSecretChars));
@@ -240,7 +259,7 @@ Async<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
     TENANTD_CO_TRY(std::string made, co_await provisioning.create(tenant));
     location = impl_->box->Seal(made, DbLocationAad(tenant.id));
   }
-  base::Status written = co_await InsertTenant(*impl_->db, tenant, sealed, digest, location);
+  base::Status written = co_await InsertTenant(*impl_->db, t, tenant, sealed, digest, location);
   if (!written) {
     if (provisioning.undo && location) co_await provisioning.undo(tenant);
     co_return std::move(written).error();
@@ -248,6 +267,8 @@ Async<CreatedTenant> ControlStore::CreateTenant(const NewTenant& t,
   impl_->Changed(tenant.id);
   co_return created;
 }
+
+void ControlStore::NoteChanged(const std::vector<std::string>& ids) { impl_->journal.Add(ids); }
 
 Async<std::optional<std::string>> ControlStore::DatabaseLocation(std::string_view tenant_id) {
   TENANTD_CO_TRY(

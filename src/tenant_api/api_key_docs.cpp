@@ -28,7 +28,7 @@ constexpr const char* kApiKeyInput = R"({
     "type": {"type": "string", "enum": ["secret", "restricted"], "default": "secret"},
     "environment": {"type": "string", "enum": ["live", "test"], "default": "live"},
     "scopes": {"type": "array", "items": {"type": "string", "pattern": "^[a-z]+:(read|write)$"},
-               "description": "Restricted keys: at least one of files, keys, products, sessions with :read or :write"},
+               "description": "Restricted keys: at least one of billing, files, keys, members, products, sessions with :read or :write"},
     "expires_at": {"type": ["string", "null"], "format": "date-time"}
   }})";
 
