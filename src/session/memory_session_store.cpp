@@ -107,4 +107,43 @@ base::Result<int64_t> MemorySessionStore::PurgeExpired(base::TimePoint now) {
   return n;
 }
 
+// Like the tenant's, a scan over every session.
+base::Result<std::vector<SessionRecord>> MemorySessionStore::ListLiveForUser(
+    std::string_view user_id, base::TimePoint now) {
+  std::vector<SessionRecord> live;
+  if (user_id.empty()) return live;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, s] : by_id_) {
+    if (live.size() == static_cast<std::size_t>(kMaxUserSessions)) break;
+    if (s.user_id == user_id && s.expires_at > now) live.push_back(s);
+  }
+  return live;
+}
+
+base::Result<bool> MemorySessionStore::RevokeForUser(std::string_view user_id,
+                                                     std::string_view id) {
+  if (user_id.empty()) return false;
+  std::lock_guard lock(mu_);
+  const auto it = by_id_.find(id);
+  if (it == by_id_.end() || it->second.user_id != user_id) return false;
+  EraseLocked(it);
+  return true;
+}
+
+base::Result<int64_t> MemorySessionStore::RevokeAllForUser(std::string_view user_id,
+                                                           std::string_view keep_id_hash) {
+  if (user_id.empty()) return int64_t{0};
+  std::lock_guard lock(mu_);
+  int64_t n = 0;
+  for (auto it = by_id_.begin(); it != by_id_.end();) {
+    auto next = std::next(it);
+    if (it->second.user_id == user_id && it->second.id_hash != keep_id_hash) {
+      EraseLocked(it);
+      ++n;
+    }
+    it = next;
+  }
+  return n;
+}
+
 }  // namespace tenantd::session

@@ -25,6 +25,11 @@ class MemorySessionStore : public SessionStore {
   base::Result<bool> Revoke(std::string_view tenant_id, std::string_view id) override;
   base::Result<int64_t> RevokeAll(std::string_view tenant_id) override;
   base::Result<int64_t> PurgeExpired(base::TimePoint now) override;
+  base::Result<std::vector<SessionRecord>> ListLiveForUser(std::string_view user_id,
+                                                           base::TimePoint now) override;
+  base::Result<bool> RevokeForUser(std::string_view user_id, std::string_view id) override;
+  base::Result<int64_t> RevokeAllForUser(std::string_view user_id,
+                                         std::string_view keep_id_hash) override;
 
  private:
   void EraseLocked(std::map<std::string, SessionRecord, std::less<>>::iterator it);

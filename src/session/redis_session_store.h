@@ -4,8 +4,10 @@
 //
 // Layout: "tenantd:ses:h:<id hash>" a hash of the record's fields,
 // "tenantd:ses:i:<public id>" the id hash, "tenantd:ses:t:<tenant id>" the
-// tenant's public ids (a sorted set, by id). The first two expire with the
-// session; the tenant index is cleaned as it is read. Each operation is one
+// tenant's public ids (a sorted set, by id), "tenantd:ses:u:<user id>" the
+// user's (user sessions only; same form). The first two expire with the
+// session; the indexes lose a session when it is destroyed or revoked, and
+// an expired one as they are read. Each operation is one
 // command or one Lua script: one round trip, atomic.
 //
 // Errors: kUnavailable "session_store_unavailable" whenever Redis cannot be
@@ -37,6 +39,11 @@ class RedisSessionStore : public SessionStore {
   base::Result<int64_t> RevokeAll(std::string_view tenant_id) override;
   // Nothing to do: Redis expires sessions by itself. Always 0.
   base::Result<int64_t> PurgeExpired(base::TimePoint now) override;
+  base::Result<std::vector<SessionRecord>> ListLiveForUser(std::string_view user_id,
+                                                           base::TimePoint now) override;
+  base::Result<bool> RevokeForUser(std::string_view user_id, std::string_view id) override;
+  base::Result<int64_t> RevokeAllForUser(std::string_view user_id,
+                                         std::string_view keep_id_hash) override;
 
   // Pipelined over the event loop's connection (redis_client.h).
   boost::asio::awaitable<base::Status> CreateAsync(const SessionRecord& s) override;
@@ -53,6 +60,12 @@ class RedisSessionStore : public SessionStore {
   boost::asio::awaitable<base::Result<bool>> RevokeAsync(std::string_view tenant_id,
                                                          std::string_view id) override;
   boost::asio::awaitable<base::Result<int64_t>> RevokeAllAsync(std::string_view tenant_id) override;
+  boost::asio::awaitable<base::Result<std::vector<SessionRecord>>> ListLiveForUserAsync(
+      std::string_view user_id, base::TimePoint now) override;
+  boost::asio::awaitable<base::Result<bool>> RevokeForUserAsync(std::string_view user_id,
+                                                                std::string_view id) override;
+  boost::asio::awaitable<base::Result<int64_t>> RevokeAllForUserAsync(
+      std::string_view user_id, std::string_view keep_id_hash) override;
 
  private:
   redis::RedisClient& client_;

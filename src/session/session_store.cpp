@@ -37,4 +37,19 @@ awaitable<base::Result<int64_t>> SessionStore::RevokeAllAsync(std::string_view t
   co_return RevokeAll(tenant_id);
 }
 
+awaitable<base::Result<std::vector<SessionRecord>>> SessionStore::ListLiveForUserAsync(
+    std::string_view user_id, base::TimePoint now) {
+  co_return ListLiveForUser(user_id, now);
+}
+
+awaitable<base::Result<bool>> SessionStore::RevokeForUserAsync(std::string_view user_id,
+                                                               std::string_view id) {
+  co_return RevokeForUser(user_id, id);
+}
+
+awaitable<base::Result<int64_t>> SessionStore::RevokeAllForUserAsync(
+    std::string_view user_id, std::string_view keep_id_hash) {
+  co_return RevokeAllForUser(user_id, keep_id_hash);
+}
+
 }  // namespace tenantd::session

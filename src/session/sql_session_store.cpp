@@ -13,7 +13,7 @@ using boost::asio::awaitable;
 
 constexpr std::string_view kColumns =
     "id, id_hash, tenant_id, auth_mode, key_id, created_at, last_seen_at, expires_at, ip,"
-    " user_agent, secret_id";
+    " user_agent, secret_id, user_id";
 constexpr int kMaxListLimit = 500;
 constexpr auto kFlushInterval = std::chrono::milliseconds(50);
 constexpr std::size_t kFlushBatch = 1000;
@@ -23,7 +23,7 @@ constexpr std::size_t kMaxCached = 100'000;
 // dropped, not written (the WHERE EXISTS), so one cannot fail the batch.
 awaitable<base::Status> Insert(storage::Transaction& tx, const SessionRecord& s) {
   static const std::string sql = "INSERT INTO sessions (" + std::string(kColumns) +
-                                 ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11"
+                                 ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12"
                                  " WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $3)";
   // Built before the co_await: GCC 12 mishandles class-type temporaries of
   // a conditional expression inside a co_await expression (it freed a
@@ -32,10 +32,12 @@ awaitable<base::Status> Insert(storage::Transaction& tx, const SessionRecord& s)
   if (!s.key_id.empty()) key_id = s.key_id;
   std::optional<std::string> secret_id;
   if (!s.secret_id.empty()) secret_id = s.secret_id;
-  storage::Params params =
-      storage::MakeParams(s.id, s.id_hash, s.tenant_id, s.auth_mode, key_id,
-                          base::FormatRfc3339(s.created_at), base::FormatRfc3339(s.last_seen_at),
-                          base::FormatRfc3339(s.expires_at), s.ip, s.user_agent, secret_id);
+  std::optional<std::string> user_id;  // NULL for a session without a user
+  if (!s.user_id.empty()) user_id = s.user_id;
+  storage::Params params = storage::MakeParams(
+      s.id, s.id_hash, s.tenant_id, s.auth_mode, key_id, base::FormatRfc3339(s.created_at),
+      base::FormatRfc3339(s.last_seen_at), base::FormatRfc3339(s.expires_at), s.ip, s.user_agent,
+      secret_id, user_id);
   co_return co_await tx.Exec(sql, std::move(params));
 }
 
@@ -56,6 +58,7 @@ base::Result<SessionRecord> ReadSession(const storage::Row& row) {
   s.ip = row.Text(8);
   s.user_agent = row.Text(9);
   s.secret_id = row.OptionalText(10).value_or("");
+  s.user_id = row.OptionalText(11).value_or("");
   return s;
 }
 
@@ -311,6 +314,104 @@ awaitable<base::Result<int64_t>> SqlSessionStore::RevokeAllAsync(std::string_vie
   }
   TENANTD_CO_TRY(storage::Rows deleted,
                  co_await db_.Query("DELETE FROM sessions WHERE tenant_id = $1", tenant_id));
+  co_return deleted.affected + in_flight;
+}
+
+base::Result<std::vector<SessionRecord>> SqlSessionStore::ListLiveForUser(std::string_view user_id,
+                                                                          base::TimePoint now) {
+  return storage::RunToCompletion(ListLiveForUserAsync(user_id, now));
+}
+
+awaitable<base::Result<std::vector<SessionRecord>>> SqlSessionStore::ListLiveForUserAsync(
+    std::string_view user_id, base::TimePoint now) {
+  std::vector<SessionRecord> live;
+  if (user_id.empty()) co_return live;
+  TENANTD_CO_RETURN_IF_ERROR(co_await FlushAsync());
+  // The flusher thread may be writing some of the user's sessions right
+  // now: taken before the query, so each is either committed before it
+  // (and read) or still among these.
+  std::vector<SessionRecord> writing;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [hash, s] : in_flight_) {
+      if (s.user_id == user_id && s.expires_at > now) writing.push_back(s);
+    }
+  }
+  static const std::string sql = "SELECT " + std::string(kColumns) +
+                                 " FROM sessions WHERE user_id = $1 AND expires_at > $2"
+                                 " ORDER BY id LIMIT $3";
+  const std::string at = base::FormatRfc3339(now);
+  TENANTD_CO_TRY(storage::Rows rows, co_await db_.Query(sql, user_id, at, kMaxUserSessions));
+  for (const storage::Row& row : rows.rows) {
+    TENANTD_CO_TRY(SessionRecord s, ReadSession(row));
+    live.push_back(std::move(s));
+  }
+  for (SessionRecord& s : writing) {
+    const bool read =
+        std::any_of(live.begin(), live.end(), [&](const SessionRecord& r) { return r.id == s.id; });
+    if (!read) live.push_back(std::move(s));
+  }
+  {
+    // Revoked while being written: its insert may have committed, its
+    // delete not yet.
+    std::lock_guard lock(mu_);
+    std::erase_if(live,
+                  [&](const SessionRecord& s) { return removed_in_flight_.contains(s.id_hash); });
+  }
+  std::sort(live.begin(), live.end(),
+            [](const SessionRecord& a, const SessionRecord& b) { return a.id < b.id; });
+  if (live.size() > static_cast<std::size_t>(kMaxUserSessions)) live.resize(kMaxUserSessions);
+  co_return live;
+}
+
+base::Result<bool> SqlSessionStore::RevokeForUser(std::string_view user_id, std::string_view id) {
+  return storage::RunToCompletion(RevokeForUserAsync(user_id, id));
+}
+
+// As Revoke, with the user in place of the tenant.
+awaitable<base::Result<bool>> SqlSessionStore::RevokeForUserAsync(std::string_view user_id,
+                                                                  std::string_view id) {
+  if (user_id.empty()) co_return false;
+  TENANTD_CO_RETURN_IF_ERROR(co_await FlushAsync());
+  int64_t in_flight = 0;  // being written by the flusher thread right now
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(cache_, [&](const auto& entry) {
+      return entry.second.id == id && entry.second.user_id == user_id;
+    });
+    in_flight =
+        RemoveInFlight([&](const SessionRecord& r) { return r.id == id && r.user_id == user_id; });
+    ++removals_;
+  }
+  TENANTD_CO_TRY(
+      storage::Rows deleted,
+      co_await db_.Query("DELETE FROM sessions WHERE id = $1 AND user_id = $2", id, user_id));
+  co_return deleted.affected > 0 || in_flight > 0;
+}
+
+base::Result<int64_t> SqlSessionStore::RevokeAllForUser(std::string_view user_id,
+                                                        std::string_view keep_id_hash) {
+  return storage::RunToCompletion(RevokeAllForUserAsync(user_id, keep_id_hash));
+}
+
+// As RevokeAll, with the user in place of the tenant, sparing one session.
+awaitable<base::Result<int64_t>> SqlSessionStore::RevokeAllForUserAsync(
+    std::string_view user_id, std::string_view keep_id_hash) {
+  if (user_id.empty()) co_return int64_t{0};
+  TENANTD_CO_RETURN_IF_ERROR(co_await FlushAsync());
+  const auto revoked = [&](const SessionRecord& r) {
+    return r.user_id == user_id && r.id_hash != keep_id_hash;
+  };
+  int64_t in_flight = 0;  // being written by the flusher thread right now
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(cache_, [&](const auto& entry) { return revoked(entry.second); });
+    in_flight = RemoveInFlight(revoked);
+    ++removals_;
+  }
+  TENANTD_CO_TRY(storage::Rows deleted,
+                 co_await db_.Query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2",
+                                    user_id, keep_id_hash));
   co_return deleted.affected + in_flight;
 }
 

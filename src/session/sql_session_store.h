@@ -52,6 +52,11 @@ class SqlSessionStore : public SessionStore {
   base::Result<bool> Revoke(std::string_view tenant_id, std::string_view id) override;
   base::Result<int64_t> RevokeAll(std::string_view tenant_id) override;
   base::Result<int64_t> PurgeExpired(base::TimePoint now) override;
+  base::Result<std::vector<SessionRecord>> ListLiveForUser(std::string_view user_id,
+                                                           base::TimePoint now) override;
+  base::Result<bool> RevokeForUser(std::string_view user_id, std::string_view id) override;
+  base::Result<int64_t> RevokeAllForUser(std::string_view user_id,
+                                         std::string_view keep_id_hash) override;
 
   boost::asio::awaitable<base::Status> CreateAsync(const SessionRecord& s) override;
   boost::asio::awaitable<base::Result<std::optional<SessionRecord>>> FindLiveAsync(
@@ -67,6 +72,12 @@ class SqlSessionStore : public SessionStore {
   boost::asio::awaitable<base::Result<bool>> RevokeAsync(std::string_view tenant_id,
                                                          std::string_view id) override;
   boost::asio::awaitable<base::Result<int64_t>> RevokeAllAsync(std::string_view tenant_id) override;
+  boost::asio::awaitable<base::Result<std::vector<SessionRecord>>> ListLiveForUserAsync(
+      std::string_view user_id, base::TimePoint now) override;
+  boost::asio::awaitable<base::Result<bool>> RevokeForUserAsync(std::string_view user_id,
+                                                                std::string_view id) override;
+  boost::asio::awaitable<base::Result<int64_t>> RevokeAllForUserAsync(
+      std::string_view user_id, std::string_view keep_id_hash) override;
 
   // Writes the sessions not yet written.
   base::Status Flush();

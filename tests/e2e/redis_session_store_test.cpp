@@ -1,6 +1,8 @@
-// session::RedisSessionStore on its event-loop path against a real Redis:
-// listing and revoking (the tenant's /v1/sessions routes) and the readiness
-// probe wait for Redis without blocking the loop they run on.
+// session::RedisSessionStore against a real Redis: the session-store
+// contract (support/session_store_contract.h); its indexes kept clean; and
+// on its event-loop path, listing and revoking (the tenant's /v1/sessions
+// routes) and the readiness probe wait for Redis without blocking the loop
+// they run on.
 #include "session/redis_session_store.h"
 
 #include <gtest/gtest.h>
@@ -11,11 +13,13 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "base/ids.h"
 #include "redis/redis_client.h"
 #include "redis/redis_url.h"
 #include "support/redis_server.h"
+#include "support/session_store_contract.h"
 
 namespace tenantd::session {
 namespace {
@@ -23,6 +27,7 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::hours;
 using std::chrono::milliseconds;
+using test::SessionStoreTest;
 
 const base::TimePoint kNow = std::chrono::floor<milliseconds>(std::chrono::system_clock::now());
 
@@ -51,6 +56,38 @@ SessionRecord Record(const std::string& tenant) {
   s.expires_at = kNow + hours(1);
   return s;
 }
+
+// A redis-server of its own per test; tenants are only names to Redis.
+class RedisHarness : public test::SessionStoreHarness {
+ public:
+  static std::unique_ptr<test::SessionStoreHarness> Open() {
+    auto harness = std::make_unique<RedisHarness>();
+    EXPECT_TRUE(harness->redis_.Start());
+    auto url = redis::ParseRedisUrl(harness->redis_.url());
+    EXPECT_TRUE(url);
+    if (!url) return nullptr;
+    harness->client_.emplace(redis::RedisClientOptions{*url, milliseconds(500)});
+    harness->store_.emplace(*harness->client_);
+    return harness;
+  }
+
+  SessionStore& store() override { return *store_; }
+  const std::vector<std::string>& tenants() const override { return tenants_; }
+  std::unique_ptr<SessionStore> OpenAgain() override {
+    return std::make_unique<RedisSessionStore>(*client_);
+  }
+  bool ExpiresByItself() const override { return true; }
+
+ private:
+  test::RedisServer redis_;
+  std::optional<redis::RedisClient> client_;
+  std::optional<RedisSessionStore> store_;
+  const std::vector<std::string> tenants_{base::NewId("ten"), base::NewId("ten")};
+};
+
+INSTANTIATE_TEST_SUITE_P(Redis, SessionStoreTest,
+                         ::testing::Values(test::SessionStoreKind{"redis", RedisHarness::Open}),
+                         test::SessionStoreKindName);
 
 class RedisSessionStoreAsync : public ::testing::Test {
  protected:
@@ -112,6 +149,55 @@ TEST_F(RedisSessionStoreAsync, ListRevokeAndRevokeAllOnTheLoop) {
   EXPECT_EQ(still->items.size(), 1u);
 }
 
+// The indexes (redis_session_store.h's layout) lose a session however it
+// ends: destroyed, revoked one way or another, or expired.
+TEST_F(RedisSessionStoreAsync, IndexesLoseEndedSessions) {
+  const std::string tenant = base::NewId("ten"), other = base::NewId("ten");
+  const auto members = [&](const std::string& key) -> int64_t {
+    auto reply = client_->Command({"ZCARD", key});
+    EXPECT_TRUE(reply);
+    return reply ? reply->integer : -1;
+  };
+  const std::string user_a = "tenantd:ses:u:usr_a", user_b = "tenantd:ses:u:usr_b";
+  const auto make = [&](const std::string& tenant_id, const std::string& user) {
+    SessionRecord s = Record(tenant_id);
+    s.user_id = user;
+    EXPECT_TRUE(store_->Create(s));
+    return s;
+  };
+  const SessionRecord a0 = make(tenant, "usr_a"), a1 = make(tenant, "usr_a");
+  make(other, "usr_a");
+  make(tenant, "usr_b");
+  make(tenant, "");
+  EXPECT_EQ(members(user_a), 3);
+  EXPECT_EQ(members(user_b), 1);
+  EXPECT_EQ(members("tenantd:ses:t:" + tenant), 4) << "user sessions are the tenant's too";
+
+  EXPECT_TRUE(*store_->Destroy(a0.id_hash));
+  EXPECT_EQ(members(user_a), 2);
+  EXPECT_TRUE(*store_->RevokeForUser("usr_a", a1.id));
+  EXPECT_EQ(members(user_a), 1);
+  EXPECT_EQ(members("tenantd:ses:t:" + tenant), 2);
+  EXPECT_EQ(*store_->RevokeAll(tenant), 2);
+  EXPECT_EQ(members(user_b), 0) << "revoked with its tenant";
+  EXPECT_EQ(*store_->RevokeAllForUser("usr_a", ""), 1);
+  EXPECT_EQ(members(user_a), 0);
+  EXPECT_EQ(members("tenantd:ses:t:" + other), 0) << "revoked with its user";
+
+  // Expired: Redis drops the session itself, the index entry goes when read.
+  SessionRecord brief = Record(tenant);
+  brief.user_id = "usr_c";
+  brief.expires_at =
+      std::chrono::floor<milliseconds>(std::chrono::system_clock::now()) + milliseconds(200);
+  ASSERT_TRUE(store_->Create(brief));
+  EXPECT_EQ(members("tenantd:ses:u:usr_c"), 1);
+  std::this_thread::sleep_for(milliseconds(400));
+  auto listed = store_->ListLiveForUser("usr_c", brief.expires_at + milliseconds(200));
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
+  EXPECT_EQ(members("tenantd:ses:u:usr_c"), 0);
+}
+
 // With Redis stopped, a list and a readiness probe wait on it; a coroutine
 // spawned after them on the same one-thread loop runs before either
 // completes. (A blocking call would hold the thread until Redis timed out,
@@ -128,8 +214,8 @@ TEST_F(RedisSessionStoreAsync, WaitingForRedisLeavesTheLoopFree) {
                  [&](std::exception_ptr, base::Result<SessionPage> page) {
                    EXPECT_FALSE(page) << "Redis is stopped";
                    if (!page) {
-          EXPECT_EQ(page.error().problem_code, "session_store_unavailable");
-        }
+                     EXPECT_EQ(page.error().problem_code, "session_store_unavailable");
+                   }
                    listed = true;
                  });
   asio::co_spawn(io_, client_->HealthAsync(), [&](std::exception_ptr, std::string why) {

@@ -1,149 +1,91 @@
-// The two session stores must behave alike: each test runs on both.
+// The session-store contract (support/session_store_contract.h) on the
+// stores of one process: memory, and the control store's on SQLite and on
+// PostgreSQL. (Redis: e2e/redis_session_store_test.cpp.)
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
-#include "base/ids.h"
 #include "control/control_store.h"
 #include "control_store_for_tests.h"
 #include "crypto/secret_box.h"
 #include "session/memory_session_store.h"
 #include "session/sql_session_store.h"
+#include "support/postgres_server.h"
+#include "support/session_store_contract.h"
 #include "temp_dir.h"
 
-namespace tenantd::session {
+namespace tenantd::test {
 namespace {
 
-using test::Await;
+// Tenants are only names to the memory store.
+class MemoryHarness : public SessionStoreHarness {
+ public:
+  session::SessionStore& store() override { return store_; }
+  const std::vector<std::string>& tenants() const override { return tenants_; }
 
-namespace fs = std::filesystem;
-using std::chrono::hours;
-using std::chrono::seconds;
+ private:
+  session::MemorySessionStore store_;
+  const std::vector<std::string> tenants_{"ten_one", "ten_two"};
+};
 
-const base::TimePoint kT0 =
-    std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-
-class SessionStoreTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
+// A control store with two tenants (sessions of unknown tenants are not
+// written) and the SqlSessionStore over its database.
+class ControlHarness : public SessionStoreHarness {
+ public:
+  // `database_url` "": SQLite in a temporary directory.
+  static std::unique_ptr<SessionStoreHarness> Open(const std::string& database_url) {
+    auto harness = std::make_unique<ControlHarness>();
     auto box = crypto::SecretBox::Create(base::Secret(std::string(32, 'k')));
-    ASSERT_TRUE(box);
-    box_.emplace(std::move(*box));
-    auto control = test::OpenControlStore(dir_, *box_);
-    ASSERT_TRUE(control);
-    control_ = std::move(*control);
+    EXPECT_TRUE(box);
+    if (!box) return nullptr;
+    harness->box_.emplace(std::move(*box));
+    auto control = OpenControlStore(harness->tmp_.path(), *harness->box_, database_url);
+    EXPECT_TRUE(control) << (control ? "" : control.error().log_detail);
+    if (!control) return nullptr;
+    harness->control_ = std::move(*control);
     for (const char* slug : {"one", "two"}) {
       control::NewTenant t;
       t.slug = slug;
       t.name = slug;
-      auto created = Await(control_->CreateTenant(t));
-      ASSERT_TRUE(created);
-      tenants_.push_back(created->tenant.id);
+      auto created = Await(harness->control_->CreateTenant(t));
+      EXPECT_TRUE(created);
+      if (!created) return nullptr;
+      harness->tenants_.push_back(created->tenant.id);
     }
-    if (GetParam() == "memory") {
-      store_ = std::make_unique<MemorySessionStore>();
-    } else {
-      store_ = std::make_unique<SqlSessionStore>(control_->database());
-    }
+    harness->store_ = std::make_unique<session::SqlSessionStore>(harness->control_->database());
+    return harness;
   }
-  void TearDown() override {
-    store_.reset();
+  ~ControlHarness() override {
+    store_.reset();  // before the database it writes to
     control_.reset();
   }
 
-  SessionRecord Make(int tenant, std::string hash, base::TimePoint expires = kT0 + hours(2)) {
-    SessionRecord s;
-    s.id = base::NewId("ses");
-    s.id_hash = std::move(hash);
-    s.tenant_id = tenants_.at(tenant);
-    s.auth_mode = "app_secret";
-    s.created_at = s.last_seen_at = kT0;
-    s.expires_at = expires;
-    s.ip = "127.0.0.1";
-    s.user_agent = "test";
-    s.secret_id = "secret-" + s.id_hash;
-    EXPECT_TRUE(store_->Create(s));
-    return s;
+  session::SessionStore& store() override { return *store_; }
+  const std::vector<std::string>& tenants() const override { return tenants_; }
+  std::unique_ptr<session::SessionStore> OpenAgain() override {
+    return std::make_unique<session::SqlSessionStore>(control_->database());
   }
+  base::Status Flush() override { return store_->Flush(); }
 
-  test::TempDir tmp_;
-  const fs::path dir_ = tmp_.path();
+ private:
+  TempDir tmp_;
   std::optional<crypto::SecretBox> box_;
   std::unique_ptr<control::ControlStore> control_;
   std::vector<std::string> tenants_;
-  std::unique_ptr<SessionStore> store_;
+  std::unique_ptr<session::SqlSessionStore> store_;
 };
 
-TEST_P(SessionStoreTest, FindsALiveSessionByHashOnly) {
-  const SessionRecord s = Make(0, "h1");
-  auto found = store_->FindLive("h1", kT0);
-  ASSERT_TRUE(found && *found);
-  EXPECT_EQ((*found)->id, s.id);
-  EXPECT_EQ((*found)->tenant_id, s.tenant_id);
-  EXPECT_EQ((*found)->expires_at, s.expires_at);
-  EXPECT_EQ((*found)->user_agent, "test");
-  EXPECT_EQ((*found)->secret_id, "secret-h1") << "the session ends with this secret";
-  EXPECT_FALSE(*store_->FindLive("h2", kT0));
-  EXPECT_FALSE(*store_->FindLive(s.id, kT0));
-}
-
-TEST_P(SessionStoreTest, ExpiredSessionsAreNotFoundAndArePurged) {
-  Make(0, "old", kT0 + seconds(1));
-  Make(0, "new", kT0 + hours(1));
-  EXPECT_FALSE(*store_->FindLive("old", kT0 + seconds(1)));
-  EXPECT_EQ(*store_->PurgeExpired(kT0 + seconds(1)), 1);
-  EXPECT_TRUE(*store_->FindLive("new", kT0 + seconds(1)));
-}
-
-TEST_P(SessionStoreTest, ExtendMovesTheExpiry) {
-  Make(0, "h", kT0 + seconds(10));
-  ASSERT_TRUE(store_->Extend("h", kT0 + seconds(5), kT0 + hours(2)));
-  auto found = store_->FindLive("h", kT0 + seconds(20));
-  ASSERT_TRUE(found && *found);
-  EXPECT_EQ((*found)->last_seen_at, kT0 + seconds(5));
-}
-
-TEST_P(SessionStoreTest, DestroyAndRevoke) {
-  const SessionRecord a = Make(0, "a");
-  const SessionRecord b = Make(0, "b");
-  Make(1, "c");
-  EXPECT_TRUE(*store_->Destroy("a"));
-  EXPECT_FALSE(*store_->Destroy("a"));
-  EXPECT_FALSE(*store_->Revoke(tenants_[1], b.id)) << "another tenant's session";
-  EXPECT_TRUE(*store_->Revoke(tenants_[0], b.id));
-  EXPECT_FALSE(*store_->FindLive("b", kT0));
-  EXPECT_TRUE(*store_->FindLive("c", kT0));
-  (void)a;
-}
-
-TEST_P(SessionStoreTest, RevokeAllTouchesOneTenant) {
-  Make(0, "a");
-  Make(0, "b");
-  Make(1, "c");
-  EXPECT_EQ(*store_->RevokeAll(tenants_[0]), 2);
-  EXPECT_FALSE(*store_->FindLive("a", kT0));
-  EXPECT_TRUE(*store_->FindLive("c", kT0));
-}
-
-TEST_P(SessionStoreTest, ListsLiveSessionsOfOneTenantInPages) {
-  std::vector<std::string> ids;
-  for (int i = 0; i < 5; ++i) ids.push_back(Make(0, "h" + std::to_string(i)).id);
-  Make(1, "other");
-  Make(0, "expired", kT0 + seconds(1));
-  std::vector<std::string> seen;
-  std::string after;
-  for (int pages = 0; pages < 10; ++pages) {
-    auto page = store_->ListLive(tenants_[0], kT0 + seconds(2), after, 2);
-    ASSERT_TRUE(page);
-    for (const auto& s : page->items) seen.push_back(s.id);
-    if (!page->next_cursor) break;
-    after = *page->next_cursor;
-  }
-  EXPECT_EQ(seen, ids);
-}
-
-INSTANTIATE_TEST_SUITE_P(BothStores, SessionStoreTest, ::testing::Values("memory", "control"));
+INSTANTIATE_TEST_SUITE_P(
+    LocalStores, SessionStoreTest,
+    ::testing::Values(SessionStoreKind{"memory", [] { return std::make_unique<MemoryHarness>(); }},
+                      SessionStoreKind{"control", [] { return ControlHarness::Open(""); }},
+                      SessionStoreKind{"control_postgres",
+                                       [] { return ControlHarness::Open(CreateTestDatabase()); }}),
+    SessionStoreKindName);
 
 }  // namespace
-}  // namespace tenantd::session
+}  // namespace tenantd::test
