@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "mail/mail_test_util.h"
 #include "temp_dir.h"
@@ -61,6 +62,21 @@ TEST(EmlDirectory, SendingTheSameMessageAgainReplacesItsFile) {
   const auto files = Files(tmp.path() / "mail");
   ASSERT_EQ(files.size(), 1u);  // no temporary file left either
   EXPECT_EQ(Read(files[0]), FormatMessage(m));
+}
+
+TEST(EmlDirectory, ConcurrentSendsOfOneMessageLeaveOneFile) {
+  tenantd::test::TempDir tmp;
+  EmlDirectory eml(tmp.path());
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      for (int k = 0; k < 10; ++k) EXPECT_EQ(eml.Send(SampleMessage()).outcome, Outcome::kSent);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const auto files = Files(tmp.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(Read(files[0]), FormatMessage(SampleMessage()));
 }
 
 TEST(EmlDirectory, NamesSortByDateAndKeepDistinctIdsApart) {

@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <set>
+#include <thread>
+
 #include "base/unique_fd.h"
 #include "mail/mail_test_util.h"
 #include "mail/templates.h"
@@ -240,6 +243,27 @@ TEST(SmtpTransport, SilentServerTimesOut) {
   const Delivery d = transport->Send(SampleMessage());
   EXPECT_EQ(d.outcome, Outcome::kRetry) << d.detail;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST(SmtpTransport, SendsFromSeveralThreadsAtOnce) {
+  SmtpServer server(SmtpServer::Mode::kStartTls);
+  ASSERT_TRUE(server.Start());
+  const auto transport = MakeTransport(server.url(), server.ca_file());
+  constexpr int kThreads = 4;
+  std::vector<Delivery> deliveries(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Message m = SampleMessage();
+      m.message_id = "<thread-" + std::to_string(i) + "@tenantd.example>";
+      deliveries[i] = transport->Send(m);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Delivery& d : deliveries) EXPECT_EQ(d.outcome, Outcome::kSent) << d.detail;
+  std::set<std::string> ids;
+  for (const auto& r : server.Messages()) ids.insert(r.headers.at("Message-ID"));
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kThreads));
 }
 
 TEST(SmtpTransport, InvalidMessageFailsWithoutConnecting) {
