@@ -105,13 +105,16 @@ awaitable<std::optional<Response>> TenantAccess::Run(Request& req, RequestContex
   facts.all_scopes = identity.all_scopes;
   facts.scopes = std::move(identity.scopes);
   facts.secret_id = std::move(identity.secret_id);
+  facts.user_id = std::move(identity.user_id);
+  facts.role = std::move(identity.role);
   ctx.tenant = identity.tenant;
 
   // 3. Admit: the plan, credential and route-group limits, all or nothing;
   // before any session is started, so a refused request leaves nothing behind.
   if (limits_) {
-    const std::string credential =
-        facts.key_id.empty() ? "app:" + facts.tenant_id : "api_key:" + facts.key_id;
+    const std::string credential = !facts.key_id.empty()  ? "api_key:" + facts.key_id
+                                   : !facts.user_id.empty() ? "user:" + facts.user_id
+                                                            : "app:" + facts.tenant_id;
     const base::Result<ratelimit::Admission> admitted =
         co_await limits_->Admit(tenant.plan, facts.tenant_id, credential, req,
                                 gate ? &gate->keys : nullptr, clock_.Steady());

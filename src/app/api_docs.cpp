@@ -76,6 +76,10 @@ std::vector<std::string> RegisterApiDocs(http::Router& router, std::string versi
       {"Resumable uploads",
        "tus 1.0.0 on /v1/uploads (creation, creation-with-upload, termination, checksum, "
        "expiration): uploads that survive a dropped connection and become files."},
+      {"Users",
+       "People who sign in (docs/api.md, Users): sign-up, sign-in, the signed-in user, their "
+       "tenants and their sessions (the sid cookie)."},
+      {"Members", "A tenant's members and their roles, built-in and custom."},
       {"Forward authentication",
        "tenantd as the auth server of other backends: proxies ask /auth/v1/check about each "
        "request (docs/forward-auth.md); backends verify API keys with /auth/v1/verify."},

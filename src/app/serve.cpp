@@ -51,6 +51,7 @@
 #include "storage/run_to_completion.h"
 #include "tenant_api/file_routes.h"
 #include "tenant_api/tenant_routes.h"
+#include "users/user_routes.h"
 #include "tenant_api/upload_locks.h"
 #include "tenant_api/upload_routes.h"
 #include "tenant_api/upload_sweep.h"
@@ -225,6 +226,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   const auth::Authenticator authenticator(auth_options, directory, *sessions, cookies, replays);
   session::SessionBinderOptions binder_options;
   binder_options.session_ttl = config.session_ttl;
+  binder_options.user_session_ttl = config.user_session_ttl;
   binder_options.force_secure_cookies = config.force_secure_cookies;
   const session::SessionBinder session_binder(binder_options, *sessions, cookies);
   // The counts: in this process, or in Redis shared by every node (this
@@ -236,7 +238,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   }
   ratelimit::TenantLimits limits(
       {config.plans, config.rate_limit_window, config.auth_failures_per_ip,
-       config.auth_failures_per_key},
+       config.auth_failures_per_key, config.signin_failures_per_email},
       shared_limiter ? static_cast<ratelimit::RateLimiter&>(*shared_limiter) : local_limiter);
   // Every tenant route: gate, authenticate, admit, bind the session.
   const access::TenantAccess tenant_access(authenticator, session_binder, auth_failures, &limits);
@@ -307,6 +309,13 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
       {tenant_access, auth_failures, admin_auth,
        [&config](std::string_view peer) { return config.trusted_proxies.Contains(peer); }});
   forward_auth_routes.Register(router);
+  // Sign-ins hash passwords (argon2id, 19 MiB each) on two threads of their
+  // own: a burst of them neither stalls the event loops nor delays fsyncs.
+  boost::asio::thread_pool password_workers(2);
+  const users::UserRoutes user_routes({**store, databases, blocking, password_workers, *sessions,
+                                       cookies, session_binder, tenant_access, directory,
+                                       auth_failures, &limits});
+  user_routes.Register(router);
   // Last: the OpenAPI document describes every route registered before it.
   for (const std::string& route : RegisterApiDocs(router, base::kVersion)) {
     log.Warn("route " + route + " has no OpenAPI description (http/route_doc.h)");

@@ -30,11 +30,13 @@ constexpr std::size_t kMaxHintChars = 128;
 // What verified credentials (or a session) establish.
 struct Principal {
   std::string tenant_id;
-  std::string mode;  // app_secret | signature | api_key | session
+  std::string mode;  // app_secret | signature | api_key | session | user
   std::string key_id;
   bool all_scopes = true;
   std::vector<std::string> scopes;
   std::string secret_id;  // the app or API key secret that proved it
+  std::string user_id;    // mode "user"
+  std::string role;       // mode "user"
 };
 
 using Verdict = std::variant<Principal, Refusal>;
@@ -89,7 +91,7 @@ Verdict VerifyAppSecret(const control::AppCredentials* creds, std::string_view p
   if (!creds || !matched) {
     return Unauthorized("invalid_credentials", "The app key or secret is not valid.");
   }
-  return Principal{creds->tenant_id, "app_secret", "", true, {}, matched->id};
+  return Principal{creds->tenant_id, "app_secret", "", true, {}, matched->id, "", ""};
 }
 
 // Everything the resolution needs, gathered once per request.
@@ -144,7 +146,7 @@ awaitable<base::Result<Verdict>> VerifySignature(const Resolution& r, std::strin
                                    "This signature was already used; sign each request afresh (add "
                                    "X-Nonce to send identical requests within one second)."));
   }
-  co_return Verdict(Principal{creds->tenant_id, "signature", "", true, {}, matched->id});
+  co_return Verdict(Principal{creds->tenant_id, "signature", "", true, {}, matched->id, "", ""});
 }
 
 // API keys: "Bearer sk_live_…" and friends.
@@ -168,7 +170,30 @@ awaitable<base::Result<Verdict>> VerifyApiKey(const Resolution& r, std::string_v
   }
   r.directory.RecordKeyUse(key.id, r.now);
   co_return Verdict(Principal{key.tenant_id, "api_key", key.id, key.type == "secret", key.scopes,
-                              match->secret_id});
+                              match->secret_id, "", ""});
+}
+
+// A user's session (api.md §11) serves the tenant it is bound to while
+// the user is active, still a member, and has not changed their password
+// since it started; it holds exactly the scopes of the user's role there,
+// as the directory knows it now (so a role change applies to the next
+// request). nullopt: ended.
+awaitable<base::Result<std::optional<Principal>>> FromUserSession(const Resolution& r,
+                                                                  const session::SessionRecord& s) {
+  TENANTD_CO_TRY(std::shared_ptr<const control::UserAccess> access,
+                 co_await r.directory.UserAccess(s.user_id, s.tenant_id));
+  if (!access || access->status != control::UserStatus::kActive ||
+      (access->sessions_valid_after && s.created_at < *access->sessions_valid_after)) {
+    co_return std::optional<Principal>();
+  }
+  Principal p;
+  p.tenant_id = s.tenant_id;
+  p.mode = "user";
+  p.all_scopes = access->all_scopes;
+  p.scopes = access->scopes;
+  p.user_id = s.user_id;
+  p.role = access->role_name;
+  co_return std::optional<Principal>(std::move(p));
 }
 
 // A session lives only as long as the secret that started it (api.md §4
@@ -176,10 +201,11 @@ awaitable<base::Result<Verdict>> VerifyApiKey(const Resolution& r, std::string_v
 // a revoked or expired key, or a deleted tenant end it. nullopt: ended.
 awaitable<base::Result<std::optional<Principal>>> FromSession(const Resolution& r,
                                                               const session::SessionRecord& s) {
+  if (!s.user_id.empty()) co_return co_await FromUserSession(r, s);
   const auto live = [&r](const std::optional<base::TimePoint>& expires_at) {
     return !expires_at || *expires_at > r.now;
   };
-  Principal p{s.tenant_id, "session", "", true, {}, s.secret_id};
+  Principal p{s.tenant_id, "session", "", true, {}, s.secret_id, "", ""};
   if (s.secret_id.empty()) co_return std::optional<Principal>();  // predates the record
   if (!s.key_id.empty()) {
     TENANTD_CO_TRY(std::shared_ptr<const control::ApiKeyWithSecrets> found,
@@ -394,6 +420,8 @@ awaitable<base::Result<Authentication>> Authenticator::Authenticate(const Reques
   identity.all_scopes = principal.all_scopes;
   identity.scopes = std::move(principal.scopes);
   identity.secret_id = std::move(principal.secret_id);
+  identity.user_id = std::move(principal.user_id);
+  identity.role = std::move(principal.role);
   identity.session = std::move(live);
   co_return Authentication(std::move(identity));
 }

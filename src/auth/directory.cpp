@@ -26,8 +26,10 @@ struct Directory::ThreadCache {
   std::unordered_set<std::string> unknown_app_keys;
   std::unordered_map<std::string, std::shared_ptr<const control::ApiKeyMatch>> api_keys;
   std::unordered_map<std::string, std::shared_ptr<const control::ApiKeyWithSecrets>> keys_by_id;
-  // The keys each tenant's entries are cached under, per map, so that a
-  // change to one tenant drops its entries and nothing else.
+  std::unordered_map<std::string, std::shared_ptr<const control::UserAccess>> user_access;
+  // The keys each tenant's (or user's) entries are cached under, per map,
+  // so that a change to one tenant or user drops its entries and nothing
+  // else. The store's change journal names both kinds of id.
   std::unordered_map<std::string, std::vector<std::pair<CachedKind, std::string>>> by_tenant;
   // Last use noted per key by this thread, to the second: RecordKeyUse
   // takes the shared lock at most once a second per key and thread.
@@ -39,6 +41,7 @@ struct Directory::ThreadCache {
     unknown_app_keys.clear();
     api_keys.clear();
     keys_by_id.clear();
+    user_access.clear();
     by_tenant.clear();
   }
 
@@ -58,6 +61,9 @@ struct Directory::ThreadCache {
           break;
         case CachedKind::kKeyById:
           keys_by_id.erase(key);
+          break;
+        case CachedKind::kUserAccess:
+          user_access.erase(key);
           break;
       }
     }
@@ -85,11 +91,20 @@ const std::string& TenantOf(const control::Tenant& v) { return v.id; }
 const std::string& TenantOf(const control::AppCredentials& v) { return v.tenant_id; }
 const std::string& TenantOf(const control::ApiKeyMatch& v) { return v.key.tenant_id; }
 const std::string& TenantOf(const control::ApiKeyWithSecrets& v) { return v.key.tenant_id; }
+const std::string& TenantOf(const control::UserAccess& v) { return v.tenant_id; }
+
+// The ids besides the tenant whose change drops an entry: a user's access
+// also ends with a change to the user.
+const std::string* AlsoOwnedBy(const control::UserAccess& v) { return &v.user_id; }
+template <class Value>
+const std::string* AlsoOwnedBy(const Value&) {
+  return nullptr;
+}
 
 }  // namespace
 
 Directory::Directory(control::ControlStore& store)
-    : store_(store), instance_([] {
+    : store_(store), people_(store), instance_([] {
         static std::atomic<uint64_t> next{1};
         return next.fetch_add(1);
       }()) {}
@@ -131,6 +146,9 @@ Directory::Lookup<Value> Directory::Find(
     auto& entries = fresh.*map;
     if (entries.size() >= kMaxEntriesPerMap) fresh.Clear();
     if (entries.emplace(key, value).second) {
+      if (const std::string* other = AlsoOwnedBy(*value)) {
+        fresh.by_tenant[*other].emplace_back(kind, key);
+      }
       fresh.by_tenant[TenantOf(*value)].emplace_back(kind, std::move(key));
     }
   }
@@ -174,6 +192,15 @@ Directory::Lookup<control::ApiKeyWithSecrets> Directory::ApiKeyById(std::string_
   cache_key += key_id;
   co_return co_await Find(&ThreadCache::keys_by_id, CachedKind::kKeyById, std::move(cache_key),
                           [&] { return store_.FindApiKeyWithSecrets(tenant_id, key_id); });
+}
+
+Directory::Lookup<control::UserAccess> Directory::UserAccess(std::string_view user_id,
+                                                            std::string_view tenant_id) {
+  std::string cache_key(user_id);
+  cache_key += '|';
+  cache_key += tenant_id;
+  co_return co_await Find(&ThreadCache::user_access, CachedKind::kUserAccess, std::move(cache_key),
+                          [&] { return people_.FindUserAccess(user_id, tenant_id); });
 }
 
 void Directory::RecordKeyUse(const std::string& key_id, base::TimePoint at) {

@@ -25,6 +25,7 @@
 
 #include "base/error.h"
 #include "control/control_store.h"
+#include "control/people.h"
 
 namespace tenantd::auth {
 
@@ -41,6 +42,10 @@ class Directory {
   Lookup<control::ApiKeyMatch> ApiKeyBySecret(std::string_view secret);
   Lookup<control::ApiKeyWithSecrets> ApiKeyById(std::string_view tenant_id,
                                                 std::string_view key_id);
+  // A user's standing in a tenant (status, role, scopes); nullptr when not
+  // a member. Dropped on a change to the tenant (memberships, roles) or to
+  // the user (status, password).
+  Lookup<control::UserAccess> UserAccess(std::string_view user_id, std::string_view tenant_id);
 
   // Notes that API key `key_id` was used now. Thread-safe, no I/O.
   void RecordKeyUse(const std::string& key_id, base::TimePoint at);
@@ -51,7 +56,7 @@ class Directory {
 
  private:
   struct ThreadCache;
-  enum class CachedKind : uint8_t { kTenant, kAppKey, kApiKey, kKeyById };
+  enum class CachedKind : uint8_t { kTenant, kAppKey, kApiKey, kKeyById, kUserAccess };
   ThreadCache& Cache();
   // The thread's cache, emptied first if the store changed; an error when
   // the store could not confirm it for longer than its max staleness.
@@ -62,6 +67,7 @@ class Directory {
       CachedKind kind, std::string key, Load load);
 
   control::ControlStore& store_;
+  control::People people_;
   const uint64_t instance_;  // tells this directory's thread caches from another's
 
   std::mutex uses_mu_;

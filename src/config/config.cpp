@@ -321,6 +321,13 @@ const std::vector<Setting>& Table() {
         31536000000ULL, [](Config& config, uint64_t value) {
           config.session_ttl = std::chrono::milliseconds(value);
         }));
+    t.push_back(IntegerSetting(
+        "user_session_ttl_ms", "USER_SESSION_TTL_MS", "2592000000",
+        "A signed-in user's session lifetime in milliseconds (api.md §11), rolling: renewed when "
+        "less than half is left.",
+        60000, 31536000000ULL, [](Config& config, uint64_t value) {
+          config.user_session_ttl = std::chrono::milliseconds(value);
+        }));
     t.push_back(BooleanSetting("force_secure_cookies", "FORCE_SECURE_COOKIES", "false",
                                "Mark the session cookie Secure also over plain HTTP (behind a "
                                "TLS-terminating proxy).",
@@ -364,6 +371,12 @@ const std::vector<Setting>& Table() {
         "Failed authentications per window for one app key or API key prefix before its "
         "requests answer 429.",
         1, 1000000, [](Config& config, uint64_t value) { config.auth_failures_per_key = value; }));
+    t.push_back(IntegerSetting(
+        "signin_failures_per_email", "TENANTD_SIGNIN_FAILURES_PER_EMAIL", "10",
+        "Failed sign-ins per window for one email address before sign-ins with it answer 429 "
+        "(the client IP's count is auth_failures_per_ip).",
+        1, 1000000,
+        [](Config& config, uint64_t value) { config.signin_failures_per_email = value; }));
     t.push_back(IntegerSetting(
         "public_file_rate", "TENANTD_PUBLIC_FILE_RATE", "500",
         "Public file requests (/public/…) one client IP may make per hour before they answer "

@@ -46,6 +46,7 @@ struct Config {
   std::string base_domain;  // "" = subdomains identify nothing; else lower case, no dots at ends
   bool dev_mode = false;    // allows ?tenant=<slug>
   std::chrono::milliseconds session_ttl{7200000};
+  std::chrono::milliseconds user_session_ttl{2592000000};  // a signed-in user's session
   bool force_secure_cookies = false;
   std::chrono::seconds signature_skew{300};
   std::string session_store = "control";  // control | memory
@@ -53,6 +54,7 @@ struct Config {
   std::chrono::milliseconds rate_limit_window{60000};
   uint64_t auth_failures_per_ip = 10;    // failed authentications a window, per client IP
   uint64_t auth_failures_per_key = 100;  // … per app key or API key prefix
+  uint64_t signin_failures_per_email = 10;  // failed sign-ins a window, per email
   uint64_t public_file_rate = 500;       // public file requests an hour per client IP; 0 = off
   // The image variant sizes that may be made (api.md §14); empty = none.
   std::vector<images::Size> image_variants = {{64, 64}, {256, 256}, {1024, 1024}};

@@ -142,7 +142,8 @@ base::Status AddIdentityHeaders(const control::Tenant& tenant, const http::AuthF
   }
   const std::pair<const char*, std::string_view> headers[] = {
       {"X-Tenant-Id", tenant.id}, {"X-Tenant-Slug", tenant.slug}, {"X-Tenant-Plan", tenant.plan},
-      {"X-Auth-Mode", auth.mode}, {"X-Auth-Key-Id", auth.key_id}, {"X-Scopes", scopes}};
+      {"X-Auth-Mode", auth.mode}, {"X-Auth-Key-Id", auth.key_id}, {"X-User-Id", auth.user_id},
+      {"X-Scopes", scopes}};
   for (const auto& [name, value] : headers) {
     if (!IsHeaderSafe(value)) {
       return base::Internal(std::string("forward auth: refusing to send ") + name +

@@ -25,14 +25,21 @@ namespace tenantd::http {
 // in by the authentication stage.
 struct AuthFacts {
   std::string tenant_id;  // empty = not authenticated
-  std::string mode;       // "session" | "app_secret" | "signature" | "api_key"
-  std::string key_id;     // the API key behind the request (also via a session)
+  // "session" | "app_secret" | "signature" | "api_key" | "user" (a signed-in
+  // user's session, api.md §11)
+  std::string mode;
+  std::string key_id;   // the API key behind the request (also via a session)
+  std::string user_id;  // the signed-in user (mode "user"); else ""
+  std::string role;     // the user's role in the tenant: built-in name or custom role name
   bool all_scopes = false;
   std::vector<std::string> scopes;  // when !all_scopes
   std::string secret_id;            // the secret behind it; a session ends with it
   std::string session_id;           // public id of the session bound to this answer, if any
   std::string session_hash;         // its store hash (to destroy it)
   std::string set_cookie;           // a Set-Cookie value to send with the answer
+
+  // Proven by the session cookie alone (an app session or a user's).
+  bool ByCookie() const { return mode == "session" || mode == "user"; }
 
   // "x:read" is also granted by "x:write".
   bool HasScope(std::string_view scope) const {

@@ -36,7 +36,7 @@ Gates GatesOf(const FailedAuthKeys& keys, const TenantLimitsOptions& o) {
     g.kinds[g.size++] = Kind::kFailedAuthIp;
   }
   if (!keys.key.empty()) {
-    g.charges[g.size] = {keys.key, {o.failures_per_key, o.window}};
+    g.charges[g.size] = {keys.key, {keys.key_limit ? keys.key_limit : o.failures_per_key, o.window}};
     g.kinds[g.size++] = Kind::kFailedAuthKey;
   }
   return g;
@@ -58,7 +58,17 @@ FailedAuthKeys TenantLimits::ForCredentials(std::string_view ip, std::string_vie
 }
 
 FailedAuthKeys TenantLimits::AddressOnly(std::string_view ip) {
-  return FailedAuthKeys{"fa:ip:" + std::string(ip), ""};
+  FailedAuthKeys keys;
+  keys.ip = "fa:ip:" + std::string(ip);
+  return keys;
+}
+
+FailedAuthKeys TenantLimits::ForSignIn(std::string_view ip, std::string_view email) const {
+  FailedAuthKeys keys;
+  if (!ip.empty()) keys.ip = "fa:ip:" + std::string(ip);
+  keys.key = "fa:email:" + std::string(email);
+  keys.key_limit = options_.signin_failures_per_email;
+  return keys;
 }
 
 awaitable<base::Result<Verdict>> TenantLimits::CheckFailedAuth(

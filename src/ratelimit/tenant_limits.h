@@ -33,6 +33,7 @@ struct TenantLimitsOptions {
   std::chrono::milliseconds window{60000};
   uint64_t failures_per_ip = 10;
   uint64_t failures_per_key = 100;
+  uint64_t signin_failures_per_email = 10;
 };
 
 // Which limit refused a request, for /metrics.
@@ -42,6 +43,7 @@ enum class Kind { kPlan, kCredential, kAuthRoute, kFailedAuthIp, kFailedAuthKey,
 struct FailedAuthKeys {
   std::string ip;   // "fa:ip:<client ip>", "" when the request has no address
   std::string key;  // "fa:key:<app key or API key prefix>", "" when none was presented
+  uint64_t key_limit = 0;  // failures a window under `key`; 0 = failures_per_key
 };
 
 // The answer of Admit.
@@ -68,6 +70,9 @@ class TenantLimits {
   // The keys of a failure that names no key (a wrong admin token): the
   // client address's count only.
   static FailedAuthKeys AddressOnly(std::string_view ip);
+  // The keys of a sign-in (api.md §11): its client IP and the email tried,
+  // which has its own, lower, limit (signin_failures_per_email).
+  FailedAuthKeys ForSignIn(std::string_view ip, std::string_view email) const;
 
   // Before any secret is checked: refused once either count is reached.
   boost::asio::awaitable<base::Result<Verdict>> CheckFailedAuth(

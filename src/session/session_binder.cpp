@@ -27,16 +27,17 @@ awaitable<base::Status> SessionBinder::Bind(const Request& req, RequestContext& 
                                             const std::optional<SessionRecord>& live) const {
   http::AuthFacts& auth = ctx.auth;
   const base::TimePoint now = options_.clock->Now();
-  const auto ttl = std::chrono::duration_cast<base::TimePoint::duration>(options_.session_ttl);
-  if (auth.mode == "session") {
+  if (auth.ByCookie()) {
+    // Rolling renewal: slid once less than half its lifetime is left.
+    const std::chrono::milliseconds lifetime = TtlFor(live->user_id);
+    const auto ttl = std::chrono::duration_cast<base::TimePoint::duration>(lifetime);
     auth.session_id = live->id;
     auth.session_hash = live->id_hash;
     if (live->expires_at - now < ttl / 2) {
       TENANTD_CO_RETURN_IF_ERROR(co_await sessions_.ExtendAsync(live->id_hash, now, now + ttl));
       const auto cookie = FindCookie(*req.headers.Get("Cookie"), kCookieName);
       auth.set_cookie = SessionCookies::SetCookie(
-          *cookie, std::chrono::duration_cast<std::chrono::seconds>(options_.session_ttl),
-          SecureCookies(req));
+          *cookie, std::chrono::duration_cast<std::chrono::seconds>(lifetime), SecureCookies(req));
     }
     co_return Done();
   }
@@ -70,9 +71,11 @@ awaitable<base::Status> SessionBinder::Mint(const Request& req, RequestContext& 
   s.tenant_id = ctx.auth.tenant_id;
   s.auth_mode = ctx.auth.mode;
   s.key_id = ctx.auth.key_id;
+  s.user_id = ctx.auth.user_id;
   s.secret_id = ctx.auth.secret_id;
+  const std::chrono::milliseconds lifetime = TtlFor(s.user_id);
   s.created_at = s.last_seen_at = now;
-  s.expires_at = now + std::chrono::duration_cast<base::TimePoint::duration>(options_.session_ttl);
+  s.expires_at = now + std::chrono::duration_cast<base::TimePoint::duration>(lifetime);
   s.ip = req.remote_ip;
   s.user_agent =
       std::string(req.headers.Get("User-Agent").value_or("").substr(0, kMaxUserAgentChars));
@@ -80,13 +83,22 @@ awaitable<base::Status> SessionBinder::Mint(const Request& req, RequestContext& 
   ctx.auth.session_id = s.id;
   ctx.auth.session_hash = s.id_hash;
   ctx.auth.set_cookie = SessionCookies::SetCookie(
-      minted.cookie_value, std::chrono::duration_cast<std::chrono::seconds>(options_.session_ttl),
+      minted.cookie_value, std::chrono::duration_cast<std::chrono::seconds>(lifetime),
       SecureCookies(req));
   co_return Done();
 }
 
+awaitable<base::Status> SessionBinder::StartForUser(
+    const Request& req, RequestContext& ctx,
+    const std::optional<std::string>& previous_hash) const {
+  ctx.auth.mode = "user";
+  ctx.auth.key_id.clear();
+  ctx.auth.secret_id.clear();
+  co_return co_await Mint(req, ctx, previous_hash);
+}
+
 awaitable<base::Status> SessionBinder::Start(const Request& req, RequestContext& ctx) const {
-  if (ctx.auth.mode == "session") co_return Done();    // nothing new was proven
+  if (ctx.auth.ByCookie()) co_return Done();           // nothing new was proven
   if (!ctx.auth.set_cookie.empty()) co_return Done();  // the access stage just started one
   // Signing in again replaces the session (fresh id: no session fixation).
   const std::optional<std::string> previous =
@@ -108,6 +120,12 @@ void SessionBinder::Forget(const Request& req, RequestContext& ctx) const {
   ctx.auth.session_id.clear();
   ctx.auth.session_hash.clear();
   ctx.auth.set_cookie = SessionCookies::ClearCookie(SecureCookies(req));
+}
+
+std::string SessionBinder::UserCookie(const Request& req, std::string_view cookie_value) const {
+  return SessionCookies::SetCookie(
+      cookie_value, std::chrono::duration_cast<std::chrono::seconds>(options_.user_session_ttl),
+      SecureCookies(req));
 }
 
 void SessionBinder::AddCookie(const RequestContext& ctx, http::Response& res) {

@@ -9,6 +9,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "base/clock.h"
 #include "base/error.h"
@@ -20,7 +22,8 @@ namespace tenantd::session {
 class SessionCookies;
 
 struct SessionBinderOptions {
-  std::chrono::milliseconds session_ttl{7200000};
+  std::chrono::milliseconds session_ttl{7200000};  // sessions of app credentials and API keys
+  std::chrono::milliseconds user_session_ttl{2592000000};  // a signed-in user's (30 days)
   bool force_secure_cookies = false;
   const base::Clock* clock = &base::ServerClock();
 };
@@ -43,6 +46,13 @@ class SessionBinder {
   // keeps its own.
   boost::asio::awaitable<base::Status> Start(const http::Request& req,
                                              http::RequestContext& ctx) const;
+  // Signing a user in (api.md §11): a new user session for ctx.auth's
+  // user_id and tenant_id (mode "user"), replacing the session with hash
+  // `previous_hash` if any (a fresh id on every sign-in and switch: no
+  // session fixation). Sets the cookie.
+  boost::asio::awaitable<base::Status> StartForUser(
+      const http::Request& req, http::RequestContext& ctx,
+      const std::optional<std::string>& previous_hash) const;
   // Destroys the request's session and arranges for its cookie to be cleared.
   boost::asio::awaitable<base::Status> End(const http::Request& req,
                                            http::RequestContext& ctx) const;
@@ -50,12 +60,19 @@ class SessionBinder {
   // its cookie.
   void Forget(const http::Request& req, http::RequestContext& ctx) const;
 
+  // A Set-Cookie value that sets `cookie_value` for a user session's
+  // lifetime, as StartForUser would.
+  std::string UserCookie(const http::Request& req, std::string_view cookie_value) const;
+
   // Adds the Set-Cookie that ctx.auth holds, if any, to `res`.
   static void AddCookie(const http::RequestContext& ctx, http::Response& res);
 
  private:
   bool SecureCookies(const http::Request& req) const {
     return options_.force_secure_cookies || req.is_tls;
+  }
+  std::chrono::milliseconds TtlFor(const std::string& user_id) const {
+    return user_id.empty() ? options_.session_ttl : options_.user_session_ttl;
   }
   // Starts a session for ctx.auth (destroying `previous_hash`'s), sets the cookie.
   boost::asio::awaitable<base::Status> Mint(const http::Request& req, http::RequestContext& ctx,

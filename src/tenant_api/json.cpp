@@ -50,6 +50,7 @@ boost::json::object SessionJson(const session::SessionRecord& s, bool current) {
       {"current", current},
   };
   if (!s.key_id.empty()) o["key_id"] = s.key_id;
+  if (!s.user_id.empty()) o["user_id"] = s.user_id;
   return o;
 }
 

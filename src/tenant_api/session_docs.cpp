@@ -11,8 +11,9 @@ constexpr const char* kSession = R"({
   "properties": {
     "id": {"type": "string", "pattern": "^ses_"},
     "tenant_id": {"type": "string"},
-    "auth_mode": {"type": "string", "enum": ["app_secret", "signature", "api_key"]},
+    "auth_mode": {"type": "string", "enum": ["app_secret", "signature", "api_key", "user"]},
     "key_id": {"type": "string", "description": "The API key the session is bound to"},
+    "user_id": {"type": "string", "description": "The signed-in user, for auth_mode user"},
     "created_at": {"type": "string", "format": "date-time"},
     "last_seen_at": {"type": "string", "format": "date-time"},
     "expires_at": {"type": "string", "format": "date-time"},
@@ -35,8 +36,10 @@ constexpr const char* kWhoAmI = R"({
     "auth": {
       "type": "object", "required": ["mode", "scopes"],
       "properties": {
-        "mode": {"type": "string", "enum": ["session", "app_secret", "signature", "api_key"]},
+        "mode": {"type": "string", "enum": ["session", "app_secret", "signature", "api_key", "user"]},
         "key_id": {"type": "string"},
+        "user_id": {"type": "string", "description": "The signed-in user, for mode user"},
+        "role": {"type": "string", "description": "The user's role in the tenant, for mode user"},
         "session_id": {"type": "string"},
         "scopes": {"type": "array", "items": {"type": "string"}}
       }

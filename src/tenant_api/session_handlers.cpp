@@ -31,7 +31,7 @@ awaitable<Response> SessionHandlers::Current(Request&, RequestContext& ctx) cons
 }
 
 awaitable<Response> SessionHandlers::Start(Request& req, RequestContext& ctx) const {
-  const bool cookie_only = ctx.auth.mode == "session";
+  const bool cookie_only = ctx.auth.ByCookie();
   const base::Status started = co_await binder.Start(req, ctx);
   if (!started) co_return http::ErrorResponse(started.error(), ctx.request_id);
   const base::Result<std::optional<session::SessionRecord>> found =

@@ -61,6 +61,12 @@ awaitable<Response> WhoAmI(Request&, RequestContext& ctx) {
     body += ctx.auth.key_id;
     body += '"';
   }
+  if (!ctx.auth.user_id.empty()) {
+    body += R"(,"user_id":")";
+    body += ctx.auth.user_id;
+    body += R"(","role":)";
+    body += Quoted(ctx.auth.role);  // a custom role's name is the tenant's text
+  }
   if (!ctx.auth.session_id.empty()) {
     body += R"(,"session_id":")";
     body += ctx.auth.session_id;

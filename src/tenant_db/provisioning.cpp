@@ -50,6 +50,12 @@ boost::asio::awaitable<void> RemoveDatabase(const TenantDatabases& databases,
 boost::asio::awaitable<base::Result<control::CreatedTenant>> CreateTenant(
     control::ControlStore& store, const TenantDatabases& databases, const control::NewTenant& t,
     boost::asio::thread_pool* workers) {
+  const control::TenantProvisioning provisioning = ProvisioningFor(databases, workers);
+  co_return co_await store.CreateTenant(t, provisioning);
+}
+
+control::TenantProvisioning ProvisioningFor(const TenantDatabases& databases,
+                                            boost::asio::thread_pool* workers) {
   control::TenantProvisioning provisioning;
   provisioning.create = [&databases, workers](const control::Tenant& tenant) {
     return BuildDatabase(databases, workers, tenant.id);
@@ -57,7 +63,7 @@ boost::asio::awaitable<base::Result<control::CreatedTenant>> CreateTenant(
   provisioning.undo = [&databases, workers](const control::Tenant& tenant) {
     return RemoveDatabase(databases, workers, tenant.id);
   };
-  co_return co_await store.CreateTenant(t, provisioning);
+  return provisioning;
 }
 
 boost::asio::awaitable<base::Result<control::Tenant>> PurgeTenant(control::ControlStore& store,

@@ -28,6 +28,11 @@ boost::asio::awaitable<base::Result<control::CreatedTenant>> CreateTenant(
     control::ControlStore& store, const TenantDatabases& databases, const control::NewTenant& t,
     boost::asio::thread_pool* workers = nullptr);
 
+// The provisioning hook CreateTenant passes to the control store, for
+// other ways of writing a tenant (a user's sign-up, api.md §11).
+control::TenantProvisioning ProvisioningFor(const TenantDatabases& databases,
+                                            boost::asio::thread_pool* workers);
+
 // Removes the tenant's row, then its database (closing pooled handles
 // first when a pool is given) and its uploaded files.
 boost::asio::awaitable<base::Result<control::Tenant>> PurgeTenant(control::ControlStore& store,

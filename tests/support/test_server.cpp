@@ -38,7 +38,7 @@ using Clock = std::chrono::steady_clock;
 bool IsScrubbed(std::string_view key) {
   static constexpr std::string_view kExact[] = {
       "LOG_JSON",       "REDIS_URL",       "FORCE_SECURE_COOKIES",
-      "SESSION_TTL_MS", "MAX_UPLOAD_SIZE", "DATABASE_URL"};
+      "SESSION_TTL_MS", "MAX_UPLOAD_SIZE", "DATABASE_URL", "USER_SESSION_TTL_MS"};
   if (key.starts_with("TENANTD_") || key.starts_with("APP_")) return true;
   for (std::string_view k : kExact) {
     if (key == k) return true;
