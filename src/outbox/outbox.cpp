@@ -30,8 +30,9 @@ void Outbox::OnEnqueued(std::function<void()> fn) {
   on_enqueued_ = std::move(fn);
 }
 
-boost::asio::awaitable<base::Result<std::string>> Outbox::Enqueue(std::string kind,
-                                                                  mail::Message message) {
+boost::asio::awaitable<base::Result<std::string>> Outbox::Enqueue(std::string_view kind,
+                                                                  const mail::Message& original) {
+  mail::Message message = original;
   const std::string id = base::NewId("eml");
   const base::TimePoint now = options_.clock->Now();
   if (message.from.empty()) message.from = options_.from;
@@ -45,7 +46,7 @@ boost::asio::awaitable<base::Result<std::string>> Outbox::Enqueue(std::string ki
 
   control::NewOutboxEmail record;
   record.id = id;
-  record.kind = std::move(kind);
+  record.kind = std::string(kind);
   record.to = message.to;
   record.message_id = message.message_id;
   record.body_sealed = SealMessage(box_, id, message);

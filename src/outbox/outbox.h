@@ -2,7 +2,7 @@
 // message in the control store, and a Courier (courier.h) delivers it,
 // retrying for a day, at least once, always as the same message.
 //
-//   co_await outbox.Enqueue("verification", message);
+//   auto queued = co_await outbox.Enqueue("verification", message);
 //
 // The message's body carries tokens, so it is stored only sealed under the
 // master key and dropped once sent.
@@ -53,8 +53,14 @@ class Outbox {
   // the control store reports them. Awaits the store (no blocking I/O
   // beyond the control store's own), then wakes the courier of this
   // process, if one is listening.
-  boost::asio::awaitable<base::Result<std::string>> Enqueue(std::string kind,
-                                                            mail::Message message);
+  //
+  // co_await it at once, as the storage calls: both arguments are copied
+  // before the call first suspends, so neither need outlive the statement,
+  // and no class-type temporary sits in the co_await expression (GCC 12):
+  //   mail::Message m = …;
+  //   auto queued = co_await outbox.Enqueue("verification", m);
+  boost::asio::awaitable<base::Result<std::string>> Enqueue(std::string_view kind,
+                                                            const mail::Message& message);
 
   // `fn` runs after each successful Enqueue (the Courier's Wake). Set it
   // before the first Enqueue may run.
