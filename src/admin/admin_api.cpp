@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "admin/admin_docs.h"
+#include "admin/email_routes.h"
 #include "admin/tenant_json.h"
 #include "base/ids.h"
 #include "control/control_store.h"
@@ -177,6 +178,7 @@ void RegisterAdminRoutes(http::Router& router, const http::Stage& auth, const Ad
              admin_docs::DeleteTenant());
   router.Add("POST", "/admin/v1/tenants/{id}/credentials/rotate", stages, bind(RotateCredentials),
              admin_docs::RotateCredentials());
+  RegisterEmailRoutes(router, stages, store);
 }
 
 }  // namespace tenantd::admin

@@ -1,5 +1,6 @@
 // Routes of the platform administration API (api.md §3) that exist so far:
-// tenant create / list / show / patch / delete, credential rotation.
+// tenant create / list / show / patch / delete, credential rotation, the
+// email outbox (email_routes.h).
 #pragma once
 
 #include "http/router.h"

@@ -36,6 +36,9 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "logging/logger.h"
+#include "outbox/courier.h"
+#include "outbox/open_transport.h"
+#include "outbox/outbox.h"
 #include "ratelimit/in_process_limiter.h"
 #include "ratelimit/redis_limiter.h"
 #include "ratelimit/shared_limiter.h"
@@ -123,6 +126,23 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
     if (!url) return Fail("TENANTD_DATABASE_LISTEN_URL: " + url.error().public_message);
     change_listener = std::make_unique<ChangeListener>(**store, std::move(*url), log);
   }
+  // Email (api.md §11): request handlers queue messages in the outbox; the
+  // courier, on a thread of its own, delivers them over SMTP or as .eml
+  // files. Its link base is final once the server listens (port 0).
+  auto mail_transport =
+      outbox::OpenTransport(config.smtp_url.Reveal(), config.smtp_ca_file, config.data_dir);
+  if (!mail_transport) return Fail(mail_transport.error().public_message);
+  outbox::OutboxOptions outbox_options;
+  outbox_options.from = config.mail_from;
+  outbox_options.clock = &base::ServerClock();
+  outbox_options.link_base = config::AuthLinkBase(config, config.port);
+  outbox::Outbox outbox(**store, *box, std::move(outbox_options));
+  outbox::CourierOptions courier_options;
+  courier_options.clock = &base::ServerClock();
+  courier_options.log = &log;
+  outbox::Courier courier(**store, *box, *mail_transport->transport, courier_options);
+  outbox.OnEnqueued([&courier] { courier.Wake(); });
+
   auto token = admin::EnsureAdminToken(config.admin_token, config.data_dir, **store);
   if (!token) return Fail(token.error().public_message + " " + token.error().log_detail);
 
@@ -447,6 +467,10 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
 
   http::Server server(options, router, metrics, std::move(hooks));
   if (auto st = server.Listen(); !st) return Fail(st.error().public_message);
+  outbox.set_link_base(config::AuthLinkBase(config, server.port()));
+  courier.Start();
+  log.Info("email: " + mail_transport->description + ", from " + config.mail_from +
+           ", links under " + outbox.link_base());
 
   if (!token->written_to.empty()) {
     log.Info("generated the admin token; it is in " + token->written_to.string() +
@@ -460,6 +484,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
            std::to_string(server.port()) + " with " + std::to_string(options.threads) +
            " event-loop threads, data in " + config.data_dir.string());
   server.Run(/*handle_signals=*/true);
+  courier.Stop();         // a send under way completes (within the SMTP timeout)
   backup_workers.join();  // a backup or restore under way completes
   housekeeping.Stop();    // last usage flush included
   blocking.join();

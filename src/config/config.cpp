@@ -17,6 +17,10 @@
 #include <system_error>
 #include <utility>
 
+#include "base/text.h"
+#include "mail/message.h"
+#include "mail/smtp_transport.h"
+
 namespace tenantd::config {
 namespace {
 
@@ -93,6 +97,22 @@ std::optional<bool> ParseBoolean(std::string_view text) {
   if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
   if (lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
   return std::nullopt;
+}
+
+// An http(s) URL without query or fragment that links are built under,
+// its trailing '/' dropped; "" is accepted (unset).
+bool StoreBaseUrl(std::string_view text, std::string& out) {
+  std::string_view url = text;
+  while (url.ends_with('/')) url.remove_suffix(1);
+  const std::string lower = ToLower(url);
+  const bool scheme = lower.starts_with("https://") || lower.starts_with("http://");
+  const std::size_t host = url.find("://") + 3;
+  const bool clean = std::none_of(url.begin(), url.end(), [](unsigned char c) {
+    return c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || c == '"' || c == '\\';
+  });
+  if (!text.empty() && (!scheme || !clean || url.size() <= host)) return false;
+  out = std::string(url);
+  return true;
 }
 
 Setting IntegerSetting(std::string name, std::string env, std::string default_value,
@@ -512,17 +532,7 @@ const std::vector<Setting>& Table() {
                        "presigned links are absolute under it. Empty = relative links."};
     public_url.requirement = "must be an http:// or https:// URL without query or fragment";
     public_url.store = [](std::string_view text, Config& config) {
-      std::string_view url = text;
-      while (url.ends_with('/')) url.remove_suffix(1);
-      const std::string lower = ToLower(url);
-      const bool scheme = lower.starts_with("https://") || lower.starts_with("http://");
-      const std::size_t host = url.find("://") + 3;
-      const bool clean = std::none_of(url.begin(), url.end(), [](unsigned char c) {
-        return c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || c == '"' || c == '\\';
-      });
-      if (!text.empty() && (!scheme || !clean || url.size() <= host)) return false;
-      config.public_url = std::string(url);
-      return true;
+      return StoreBaseUrl(text, config.public_url);
     };
     t.push_back(std::move(public_url));
     // File storage (api.md §14, docs/operations.md "File storage").
@@ -582,6 +592,49 @@ const std::vector<Setting>& Table() {
                              "PEM file of extra CA certificates trusted for an https S3 "
                              "endpoint.",
                              "must be a file path without blanks", &Config::s3_ca_file));
+
+    // Email (api.md §11 "Email", docs/operations.md "Email delivery").
+    // Holds a password: no flag, never echoed; parsed here so that a typo
+    // stops start-up rather than every email.
+    Setting smtp_url;
+    smtp_url.info = {"smtp_url", "TENANTD_SMTP_URL", "",
+                     "smtp://[user:pass@]host[:port] (STARTTLS) or smtps://… (implicit TLS): "
+                     "where emails are sent; empty = written as .eml files under <data>/mail/.",
+                     /*has_flag=*/false};
+    smtp_url.requirement =
+        "must be smtp://[user:pass@]host[:port] or smtps://[user:pass@]host[:port]";
+    smtp_url.is_secret = true;
+    smtp_url.store = [](std::string_view text, Config& config) {
+      if (!text.empty() && !mail::ParseSmtpUrl(text)) return false;
+      config.smtp_url = base::Secret(std::string(text));
+      return true;
+    };
+    t.push_back(std::move(smtp_url));
+    t.push_back(text_setting("smtp_ca_file", "TENANTD_SMTP_CA_FILE", "",
+                             "PEM file of the CA certificates trusted for the SMTP server's TLS "
+                             "(STARTTLS or smtps); empty = the system's.",
+                             "must be a file path without blanks", &Config::smtp_ca_file));
+    Setting mail_from;
+    mail_from.info = {"mail_from", "TENANTD_MAIL_FROM", "tenantd <no-reply@localhost>",
+                      "The From of tenantd's emails: an address, optionally with a display name "
+                      "(\"Acme <no-reply@acme.example>\")."};
+    mail_from.requirement =
+        "must be one address local@domain, optionally as \"Name <local@domain>\"";
+    mail_from.store = [](std::string_view text, Config& config) {
+      if (!mail::BareAddress(text)) return false;
+      config.mail_from = std::string(base::TrimAsciiSpace(text));
+      return true;
+    };
+    t.push_back(std::move(mail_from));
+    Setting auth_link_base;
+    auth_link_base.info = {"auth_link_base", "TENANTD_AUTH_LINK_BASE", "",
+                           "Where the links in emails point: {base}/auth/verify?token=…; empty = "
+                           "public_url, else http://localhost:<port>."};
+    auth_link_base.requirement = "must be an http:// or https:// URL without query or fragment";
+    auth_link_base.store = [](std::string_view text, Config& config) {
+      return StoreBaseUrl(text, config.auth_link_base);
+    };
+    t.push_back(std::move(auth_link_base));
 
     // X-Tenantd-Token needs tenantd's own access tokens (api.md §12), which
     // this version does not issue: turning it on must fail loudly at
@@ -952,6 +1005,21 @@ Values EnvironmentValues() {
     }
   }
   return values;
+}
+
+std::string AuthLinkBase(const Config& config, uint16_t port) {
+  if (!config.auth_link_base.empty()) return config.auth_link_base;
+  if (!config.public_url.empty()) return config.public_url;
+  const std::string scheme = config.tls_cert.empty() ? "http://" : "https://";
+  // A server on every address or the loopback is reached, on this machine,
+  // as localhost; a particular address is the one to use.
+  const std::string& host = config.host;
+  const bool local = host.empty() || host == "0.0.0.0" || host == "::" || host == "127.0.0.1" ||
+                     host == "::1" || host == "localhost";
+  const std::string name = local                                 ? "localhost"
+                           : host.find(':') != std::string::npos ? "[" + host + "]"
+                                                                 : host;
+  return scheme + name + ":" + std::to_string(port);
 }
 
 base::Result<Config> Load(const Values& flags, const Values& env,

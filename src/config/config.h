@@ -92,6 +92,14 @@ struct Config {
   base::Secret s3_secret_access_key;
   bool s3_force_path_style = false;
   std::string s3_ca_file;  // extra trusted CA certificates (PEM), "" = the system's
+  // Email (api.md §11). smtp://[user:pass@]host[:port] or smtps://…; empty
+  // = .eml files under <data>/mail/. Holds a password.
+  base::Secret smtp_url;
+  std::string smtp_ca_file;  // CAs trusted for the SMTP server (PEM), "" = the system's
+  std::string mail_from = "tenantd <no-reply@localhost>";
+  // Links in emails: {auth_link_base}/auth/verify?token=…; "" = public_url,
+  // else derived from the listen address (AuthLinkBase).
+  std::string auth_link_base;
   // Forward authentication (api.md §19): X-Tenantd-Token on /auth/v1/check
   // answers. Refused while tenantd issues no access tokens (§12).
   bool forward_token = false;
@@ -133,6 +141,13 @@ Values EnvironmentValues();
 // public_message naming the setting and its variable, e.g.
 // `invalid port (APP_PORT): must be an integer 0-65535, got "x"`; the value
 // of admin_token or master_key never appears in it.
+// The base of the links in emails (api.md §11): auth_link_base, else
+// public_url, else "http(s)://localhost:<port>" for a server on the
+// loopback or any address, "http(s)://<host>:<port>" for one on a
+// particular address. `port` is the one the server listens on (config.port
+// may be 0).
+std::string AuthLinkBase(const Config& config, uint16_t port);
+
 base::Result<Config> Load(const Values& flags, const Values& env,
                           const std::optional<std::filesystem::path>& config_file);
 

@@ -198,6 +198,8 @@ TEST_F(OpenApi, RealAnswersMatchTheDocumentedSchemas) {
   a.Add("POST", "/admin/v1/tenants/{id}/restore",
         s.Admin("POST", t + "/restore", R"({"backup_id":")" + backup_id + R"("})"));
   a.Add("GET", "/admin/v1/tenants/{id}/usage", s.Admin("GET", t + "/usage"));
+  a.Add("GET", "/admin/v1/emails", s.Admin("GET", "/admin/v1/emails?status=failed&limit=2"));
+  a.Add("GET", "/admin/v1/emails", s.Admin("GET", "/admin/v1/emails?status=queued"));  // 400
 
   // The tenant, with app key + secret.
   a.Add("GET", "/v1/whoami", s.Request("GET", "/v1/whoami", app));

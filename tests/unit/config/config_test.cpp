@@ -132,6 +132,10 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.s3_secret_access_key.Reveal(), b.s3_secret_access_key.Reveal());
   EXPECT_EQ(a.s3_force_path_style, b.s3_force_path_style);
   EXPECT_EQ(a.s3_ca_file, b.s3_ca_file);
+  EXPECT_EQ(a.smtp_url.Reveal(), b.smtp_url.Reveal());
+  EXPECT_EQ(a.smtp_ca_file, b.smtp_ca_file);
+  EXPECT_EQ(a.mail_from, b.mail_from);
+  EXPECT_EQ(a.auth_link_base, b.auth_link_base);
 }
 
 // ---- The table ----
@@ -187,6 +191,10 @@ TEST(AllSettings, ListsEverySettingInConfigOrder) {
                                              "s3_secret_access_key",
                                              "s3_force_path_style",
                                              "s3_ca_file",
+                                             "smtp_url",
+                                             "smtp_ca_file",
+                                             "mail_from",
+                                             "auth_link_base",
 
                                              "forward_token"}));
 }
@@ -241,6 +249,10 @@ TEST(AllSettings, MapsNamesToTheirEnvironmentVariables) {
       {"s3_secret_access_key", "TENANTD_S3_SECRET_ACCESS_KEY"},
       {"s3_force_path_style", "TENANTD_S3_FORCE_PATH_STYLE"},
       {"s3_ca_file", "TENANTD_S3_CA_FILE"},
+      {"smtp_url", "TENANTD_SMTP_URL"},
+      {"smtp_ca_file", "TENANTD_SMTP_CA_FILE"},
+      {"mail_from", "TENANTD_MAIL_FROM"},
+      {"auth_link_base", "TENANTD_AUTH_LINK_BASE"},
       {"forward_token", "TENANTD_FORWARD_TOKEN"},
   };
   for (const SettingInfo& info : AllSettings()) {
@@ -254,7 +266,7 @@ TEST(AllSettings, GivesSecretsNoFlagBecauseArgvShowsInPs) {
     const bool is_secret = info.name == "admin_token" || info.name == "master_key" ||
                            info.name == "redis_url" || info.name == "database_url" ||
                            info.name == "database_listen_url" ||
-                           info.name == "s3_secret_access_key";
+                           info.name == "s3_secret_access_key" || info.name == "smtp_url";
     EXPECT_EQ(info.has_flag, !is_secret) << info.name;
   }
 }
@@ -409,6 +421,10 @@ TEST(ConfigLoad, EveryValidationErrorNamesItsSettingAndEnvironmentVariable) {
       {"s3_secret_access_key", "sec ret"},
       {"s3_force_path_style", "sometimes"},
       {"s3_ca_file", "/etc/my ca.pem"},
+      {"smtp_url", "http://mail.example"},
+      {"smtp_ca_file", "/etc/smtp ca.pem"},
+      {"mail_from", "no address"},
+      {"auth_link_base", "ftp://app.example"},
       {"forward_token", "true"},
   };
   // master_key's content is checked by the crypto module, so any text loads.
@@ -465,6 +481,38 @@ TEST(ConfigLoad, ReadsProxySettingsAndThePublicUrl) {
   for (const char* bad : {"https://", "https://a b", "https://x/?q", "//x", "https://x#f"}) {
     EXPECT_FALSE(Load({{"public_url", bad}}, {}, std::nullopt)) << bad;
   }
+}
+
+TEST(ConfigLoad, ReadsTheEmailSettings) {
+  const Config defaults = LoadOk({}, {});
+  EXPECT_TRUE(defaults.smtp_url.empty());
+  EXPECT_EQ(defaults.mail_from, "tenantd <no-reply@localhost>");
+  EXPECT_EQ(AuthLinkBase(defaults, 8080), "http://localhost:8080");
+
+  const Config config =
+      LoadOk({{"mail_from", " Acme <no-reply@acme.example> "}, {"host", "10.1.2.3"}},
+             {{"smtp_url", "smtps://mailer:p%40ss@mail.acme.example"}});
+  EXPECT_EQ(config.smtp_url.Reveal(), "smtps://mailer:p%40ss@mail.acme.example");
+  EXPECT_EQ(config.mail_from, "Acme <no-reply@acme.example>");
+  EXPECT_EQ(AuthLinkBase(config, 9000), "http://10.1.2.3:9000");
+  for (const char* bad : {"smtp://", "smtp://a@b@", "smtp://host:99999", "mail.example"}) {
+    const std::string message = ErrorMessage(Load({}, {{"smtp_url", bad}}, std::nullopt));
+    EXPECT_NE(message.find("smtp_url (TENANTD_SMTP_URL)"), std::string::npos) << bad;
+  }
+  // The password never shows, not even in the message refusing the URL.
+  const std::string message =
+      ErrorMessage(Load({}, {{"smtp_url", "smtp://mailer:hunter2@host:0"}}, std::nullopt));
+  EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+}
+
+TEST(ConfigLoad, EmailLinksFollowAuthLinkBaseThenPublicUrl) {
+  Config config = LoadOk({{"public_url", "https://api.example.com/"}}, {});
+  EXPECT_EQ(AuthLinkBase(config, 8080), "https://api.example.com");
+  config = LoadOk({{"public_url", "https://api.example.com"},
+                   {"auth_link_base", "https://app.example.com/account/"}},
+                  {});
+  EXPECT_EQ(AuthLinkBase(config, 8080), "https://app.example.com/account");
+  EXPECT_FALSE(Load({{"auth_link_base", "https://app.example.com/?x"}}, {}, std::nullopt));
 }
 
 TEST(ConfigLoad, ExplainsTheRuleAndShowsTheRejectedValue) {

@@ -132,6 +132,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the email outbox in creation order (never bodies or tokens) */
+        get: operations["listEmails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{id}/backups": {
         parameters: {
             query?: never;
@@ -872,7 +889,7 @@ export interface components {
              * @enum {string}
              */
             environment?: "live" | "test";
-            /** @description Restricted keys: at least one of files, keys, products, sessions with :read or :write */
+            /** @description Restricted keys: at least one of billing, files, keys, members, products, sessions with :read or :write */
             scopes?: string[];
             /** Format: date-time */
             expires_at?: string | null;
@@ -983,6 +1000,30 @@ export interface components {
                 remaining: number;
                 reset: number;
             };
+        };
+        /** OutboxEmail */
+        OutboxEmail: {
+            id: string;
+            /** @description verification, password_reset, invite, signup_attempt */
+            kind: string;
+            to: string;
+            /** @description The Message-ID header, the same on every attempt */
+            message_id: string;
+            /** @enum {string} */
+            status: "pending" | "sent" | "failed";
+            /** @description Deliveries tried and not completed */
+            attempts: number;
+            /** @description The SMTP reply or error of the last failed attempt */
+            last_error: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            sent_at: string | null;
+            /**
+             * Format: date-time
+             * @description While pending: when it is tried next
+             */
+            next_attempt_at: string | null;
         };
         /**
          * Problem
@@ -2108,6 +2149,97 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description Problem: `header_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "header_too_large";
+                    };
+                };
+            };
+            /** @description Problem: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    listEmails: {
+        parameters: {
+            query?: {
+                /** @description Items per page (default 50) */
+                limit?: number;
+                /** @description The next_cursor of the previous page (opaque) */
+                after?: string;
+                /** @description Only emails with this status */
+                status?: "pending" | "sent" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of outbox emails */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["OutboxEmail"][];
+                        /** @description Pass as ?after= for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bad_request";
+                    };
+                };
+            };
+            /** @description Problem: `invalid_credentials`, `missing_credentials` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_credentials" | "missing_credentials";
+                    };
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "uri_too_long";
                     };
                 };
             };
