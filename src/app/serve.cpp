@@ -334,7 +334,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   boost::asio::thread_pool password_workers(2);
   const users::UserRoutes user_routes({**store, databases, blocking, password_workers, *sessions,
                                        cookies, session_binder, tenant_access, directory,
-                                       auth_failures, &limits});
+                                       auth_failures, &limits, outbox});
   user_routes.Register(router);
   // Last: the OpenAPI document describes every route registered before it.
   for (const std::string& route : RegisterApiDocs(router, base::kVersion)) {

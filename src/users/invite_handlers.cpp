@@ -148,7 +148,7 @@ awaitable<Response> CreateInvite(const UserServices& s, Request& req, RequestCon
   email.link = AuthLink(s, "invite", token);
   email.expires_in = "7 days";
   const mail::EmailContent content = mail::RenderInvite(email);
-  const base::Status queued = co_await s.send_email("invite", in->email, content);
+  const base::Status queued = co_await SendEmail(s, "invite", in->email, content);
   if (!queued) co_return http::ErrorResponse(queued.error(), ctx.request_id);
   co_return Json(201, boost::json::object{{"invite", InviteJson(*invite)}});
 }

@@ -1,5 +1,6 @@
 #include "users/passwords.h"
 
+#include <boost/asio/post.hpp>
 #include <functional>
 #include <stdexcept>
 
@@ -43,6 +44,10 @@ std::optional<std::string> NormalizeEmail(std::string_view email) {
     return std::nullopt;  // a domain without a dot cannot receive mail
   }
   return out;
+}
+
+Passwords::Passwords(boost::asio::thread_pool& workers) : workers_(workers) {
+  boost::asio::post(workers_, [] { crypto::VerifyAgainstNobody(""); });
 }
 
 boost::asio::awaitable<base::Result<std::string>> Passwords::Hash(std::string password) const {

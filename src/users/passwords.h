@@ -27,8 +27,9 @@ std::optional<std::string> NormalizeEmail(std::string_view email);
 
 class Passwords {
  public:
-  // `workers` must outlive this.
-  explicit Passwords(boost::asio::thread_pool& workers) : workers_(workers) {}
+  // `workers` must outlive this. Prepares VerifyNobody's hash on it at
+  // once, so that the first unknown email costs no more than later ones.
+  explicit Passwords(boost::asio::thread_pool& workers);
 
   boost::asio::awaitable<base::Result<std::string>> Hash(std::string password) const;
   // Whether `password` matches `stored`.

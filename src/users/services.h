@@ -3,7 +3,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <functional>
 #include <string>
 
 #include "base/clock.h"
@@ -28,14 +27,11 @@ class TenantDatabases;
 namespace tenantd::mail {
 struct EmailContent;
 }
+namespace tenantd::outbox {
+class Outbox;
+}
 
 namespace tenantd::users {
-
-// Queues an email to `to` (kind: "verification", "reset", "invite",
-// "signup_attempt") for durable delivery; the outbox adds sender, date and
-// Message-ID. Done once it is stored, not sent.
-using SendEmail = std::function<boost::asio::awaitable<base::Status>(
-    std::string kind, std::string to, const mail::EmailContent& content)>;
 
 struct UserServices {
   control::ControlStore& store;
@@ -50,16 +46,18 @@ struct UserServices {
   const session::SessionBinder& binder;
   auth::Directory& directory;
   ratelimit::TenantLimits* limits;  // null: no sign-in throttle
-  SendEmail send_email;
-  // Where the links in emails point: {link_base}/auth/invite?token=…
-  std::string link_base;
+  outbox::Outbox& outbox;  // emails, and where their links point
   const base::Clock& clock;
 };
 
-// {link_base}/auth/{action}?token={token}: the links of api.md §11's emails.
-inline std::string AuthLink(const UserServices& s, std::string_view action,
-                            std::string_view token) {
-  return s.link_base + "/auth/" + std::string(action) + "?token=" + std::string(token);
-}
+// {TENANTD_AUTH_LINK_BASE}/auth/{action}?token={token}: the links of
+// api.md §11's emails.
+std::string AuthLink(const UserServices& s, std::string_view action, std::string_view token);
+
+// Queues an email to `to` for durable delivery (kind "verification",
+// "password_reset", "invite", "signup_attempt"); done once stored, not sent.
+boost::asio::awaitable<base::Status> SendEmail(const UserServices& s, std::string_view kind,
+                                               std::string_view to,
+                                               const mail::EmailContent& content);
 
 }  // namespace tenantd::users

@@ -11,6 +11,7 @@
 #include "session/session_cookie.h"
 #include "session/session_store.h"
 #include "users/account_handlers.h"
+#include "users/email_handlers.h"
 #include "users/signed_in.h"
 #include "users/tenant_choice.h"
 #include "users/user_json.h"
@@ -53,9 +54,17 @@ base::Result<SignUpInput> ReadSignUp(const Request& req) {
 
 // The answer to a sign-up with an email that has an account: the same
 // shape as a real one, with ids that match no record and a cookie that
-// serves nothing, so that it cannot be told apart (api.md §11).
-Response DecoySignUp(const UserServices& s, const Request& req, RequestContext& ctx,
-                     const SignUpInput& in) {
+// serves nothing, so that it cannot be told apart (api.md §11). The
+// address's owner gets a notice instead of a verification email.
+awaitable<Response> DecoySignUp(const UserServices& s, const Request& req, RequestContext& ctx,
+                                const SignUpInput& in) {
+  base::Result<std::optional<control::UserCredentials>> owner =
+      co_await s.people.FindCredentials(in.email);
+  if (!owner) co_return http::ErrorResponse(owner.error(), ctx.request_id);
+  if (*owner) {
+    const base::Status noticed = co_await SendSignUpAttempt(s, (*owner)->user);
+    if (!noticed) co_return http::ErrorResponse(noticed.error(), ctx.request_id);
+  }
   control::User user;
   user.id = base::NewId("usr");
   user.email = in.email;
@@ -73,7 +82,7 @@ Response DecoySignUp(const UserServices& s, const Request& req, RequestContext& 
   Response res = Json(201, boost::json::object{{"user", UserJson(user)}, {"tenant", brief}});
   ctx.auth.set_cookie = s.binder.UserCookie(req, s.cookies.Mint().cookie_value);
   session::SessionBinder::AddCookie(ctx, res);
-  return res;
+  co_return res;
 }
 
 Response InvalidCredentials(const RequestContext& ctx) {
@@ -124,11 +133,13 @@ awaitable<Response> SignUp(const UserServices& s, Request& req, RequestContext& 
   base::Result<std::pair<control::User, control::CreatedTenant>> made =
       co_await s.people.SignUp(user, std::move(tenant), provisioning);
   if (!made && made.error().problem_code == "email_taken") {
-    co_return DecoySignUp(s, req, ctx, *in);
+    co_return co_await DecoySignUp(s, req, ctx, *in);
   }
   if (!made) co_return http::ErrorResponse(made.error(), ctx.request_id);
   const control::User& created = made->first;
   const control::Tenant& personal = made->second.tenant;
+  const base::Status queued = co_await SendVerification(s, created);
+  if (!queued) co_return http::ErrorResponse(queued.error(), ctx.request_id);
   const base::Status started = co_await StartUserSession(s, req, ctx, created.id, personal.id);
   if (!started) co_return http::ErrorResponse(started.error(), ctx.request_id);
   boost::json::object brief = TenantBrief(personal);

@@ -149,7 +149,7 @@ constexpr const char* kInvite = R"({
   "properties": {
     "id": {"type": "string", "pattern": "^inv_"}, "email": {"type": "string"},
     "role": {"type": "string"},
-    "invited_by": {"type": "string", "description": "The inviting user (usr_…) or API key (key_…)"},
+    "invited_by": {"type": "string", "description": "The inviting user usr_… or API key key_…"},
     "created_at": {"type": "string", "format": "date-time"},
     "expires_at": {"type": "string", "format": "date-time"}
   }})";
@@ -208,6 +208,40 @@ http::RouteDoc SignOut() {
           .summary = "End this session and clear the cookie",
           .tag = "Users",
           .responses = {{204, "Signed out", ""}}};
+}
+
+http::RouteDoc VerifyEmail() {
+  return {.operation_id = "verifyEmail",
+          .summary = "Confirm the user's email with the token from the verification email",
+          .tag = "Users",
+          .request = {{"application/json",
+                       R"({"title":"TokenInput","type":"object","additionalProperties":false,"required":["token"],"properties":{"token":{"type":"string"}}})"}},
+          .responses = {{200, "Verified", http::Envelope("user", kUser)}},
+          .problems = {{400, "invalid_token"}, {422, "validation_failed"}}};
+}
+
+http::RouteDoc Recover() {
+  return {.operation_id = "recoverPassword",
+          .summary = "Email a password-reset link (always 202)",
+          .description = "The answer is the same whether or not the address has an account.",
+          .tag = "Users",
+          .request = {{"application/json",
+                       R"({"title":"RecoverInput","type":"object","additionalProperties":false,"required":["email"],"properties":{"email":{"type":"string"}}})"}},
+          .responses = {{202, "Accepted",
+                         R"({"type":"object","required":["status"],"properties":{"status":{"type":"string"}}})"}},
+          .problems = {{422, "validation_failed"}}};
+}
+
+http::RouteDoc ResetPassword() {
+  return {.operation_id = "resetPassword",
+          .summary = "Set a new password with the token from the reset email",
+          .description = "Every session of the user ends; the token is single-use and lasts "
+                         "an hour.",
+          .tag = "Users",
+          .request = {{"application/json",
+                       R"({"title":"ResetInput","type":"object","additionalProperties":false,"required":["token","password"],"properties":{"token":{"type":"string"},"password":{"type":"string","minLength":10,"maxLength":1024}}})"}},
+          .responses = {{204, "Changed", ""}},
+          .problems = {{400, "invalid_token"}, {422, "validation_failed"}}};
 }
 
 http::RouteDoc ShowUser() {

@@ -8,6 +8,9 @@ namespace tenantd::users::docs {
 http::RouteDoc SignUp();
 http::RouteDoc SignIn();
 http::RouteDoc SignOut();
+http::RouteDoc VerifyEmail();
+http::RouteDoc Recover();
+http::RouteDoc ResetPassword();
 http::RouteDoc ShowUser();
 http::RouteDoc UpdateUser();
 http::RouteDoc SwitchTenant();

@@ -1,6 +1,8 @@
 #include "users/user_routes.h"
 
 #include "users/account_handlers.h"
+#include "users/auth_pages.h"
+#include "users/email_handlers.h"
 #include "users/invite_handlers.h"
 #include "users/member_handlers.h"
 #include "users/user_docs.h"
@@ -21,8 +23,7 @@ UserRoutes::UserRoutes(const UserRoutesDeps& deps)
                 deps.binder,
                 deps.directory,
                 deps.limits,
-                deps.send_email,
-                deps.link_base,
+                deps.outbox,
                 deps.clock},
       signed_in_(people_, deps.sessions, deps.cookies, deps.binder, deps.clock),
       members_read_("members:read", deps.failures),
@@ -36,6 +37,9 @@ void UserRoutes::Register(http::Router& router) const {
   router.Add("POST", "/auth/v1/signup", {}, bind(SignUp), docs::SignUp());
   router.Add("POST", "/auth/v1/signin", {}, bind(SignIn), docs::SignIn());
   router.Add("POST", "/auth/v1/signout", {}, bind(SignOut), docs::SignOut());
+  router.Add("POST", "/auth/v1/verify-email", {}, bind(VerifyEmail), docs::VerifyEmail());
+  router.Add("POST", "/auth/v1/recover", {}, bind(Recover), docs::Recover());
+  router.Add("POST", "/auth/v1/reset", {}, bind(ResetPassword), docs::ResetPassword());
 
   const http::Stage* user = &signed_in_;
   router.Add("GET", "/auth/v1/user", {user}, bind(ShowUser), docs::ShowUser());
@@ -48,6 +52,7 @@ void UserRoutes::Register(http::Router& router) const {
   router.Add("DELETE", "/auth/v1/sessions/{id}", {user}, bind(RevokeSession),
              docs::RevokeSession());
 
+  RegisterAuthPages(router);
   const SignedIn* signed_in = &signed_in_;
   router.Add(
       "POST", "/auth/v1/invites/accept", {},

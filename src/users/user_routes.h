@@ -33,8 +33,7 @@ struct UserRoutesDeps {
   auth::Directory& directory;
   auth::AuthFailureCounters& failures;
   ratelimit::TenantLimits* limits;
-  SendEmail send_email;
-  std::string link_base;  // TENANTD_AUTH_LINK_BASE: where emails' links point
+  outbox::Outbox& outbox;
   const base::Clock& clock = base::ServerClock();
 };
 

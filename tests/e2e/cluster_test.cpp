@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "support/http_client.h"
+#include "support/mail_files.h"
 #include "support/postgres_server.h"
 #include "support/problem.h"
 #include "support/proxy_servers.h"
@@ -264,6 +265,72 @@ TEST_F(Cluster, ANodeWhoseListenConnectionWasCutStillRefusesARevokedKey) {
 
 // One budget in Redis for the three nodes: at most the limit plus 1%, plus
 // what the limiter refills while the burst lasts.
+// A user's role comes from the membership as the node's directory knows it:
+// a role change or a removal made through one node reaches every node's
+// cache within 1 s, also through sessions those nodes already serve.
+TEST_F(Cluster, ARoleChangeAndARemovalReachEveryNodeWithinOneSecond) {
+  const auto call = [](const TestServer& node, std::string_view method, const std::string& target,
+                       const std::string& body, const std::string& cookie) {
+    Headers h = {{"Content-Type", "application/json"}};
+    if (!cookie.empty()) h.push_back({"Cookie", cookie});
+    return node.Request(method, target, h, body);
+  };
+  const auto post = [&call](const TestServer& node, const std::string& target,
+                            const std::string& body, const std::string& cookie) {
+    return call(node, "POST", target, body, cookie);
+  };
+  const auto cookie_of = [](const Response& r) {
+    const std::string set = r.Header("Set-Cookie");
+    return set.substr(0, set.find(';'));
+  };
+  const std::string password = "correct horse battery";
+  const std::string owner_email = UniqueSlug("owner") + "@example.com";
+  Response r = post(nodes_[0], "/auth/v1/signup",
+                    json::serialize(json::object{{"email", owner_email}, {"password", password}}),
+                    "");
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  const std::string slug = UniqueSlug("org");
+  r = post(nodes_[0], "/auth/v1/tenants",
+           json::serialize(json::object{{"slug", slug}, {"name", "Org"}}), cookie_of(r));
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  r = post(nodes_[1], "/auth/v1/signin",
+           json::serialize(json::object{{"email", owner_email}, {"password", password},
+                                        {"tenant", slug}}),
+           "");
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  const std::string owner = cookie_of(r);
+
+  const std::string email = UniqueSlug("member") + "@example.com";
+  r = post(nodes_[1], "/v1/invites",
+           json::serialize(json::object{{"email", email}, {"role", "viewer"}}), owner);
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  const std::string token = TokenFromMail(nodes_[0].data_dir(), email, "invite");
+  ASSERT_FALSE(token.empty());
+  r = post(nodes_[2], "/auth/v1/invites/accept",
+           json::serialize(json::object{{"token", token}, {"password", password}}), "");
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  const std::string member = cookie_of(r);
+  const std::string member_id = [&] {
+    const Response who = nodes_[2].Request("GET", "/v1/whoami", {{"Cookie", member}});
+    return StringAt(who.Json(), "auth.user_id");
+  }();
+  const auto role_on = [&](const TestServer& node) {
+    const Response who = node.Request("GET", "/v1/whoami", {{"Cookie", member}});
+    return who.status == 200 ? StringAt(who.Json(), "auth.role") : std::to_string(who.status);
+  };
+  for (const TestServer& node : nodes_) ASSERT_EQ(role_on(node), "viewer");  // cached everywhere
+
+  r = call(nodes_[0], "PATCH", "/v1/members/" + member_id, R"({"role":"member"})", owner);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_TRUE(EveryNodeWithin(kPropagation,
+                              [&](const TestServer& node) { return role_on(node) == "member"; }));
+
+  r = call(nodes_[1], "DELETE", "/v1/members/" + member_id, "", owner);
+  ASSERT_EQ(r.status, 204) << r.Describe();
+  EXPECT_TRUE(EveryNodeWithin(kPropagation,
+                              [&](const TestServer& node) { return role_on(node) == "401"; }));
+}
+
 TEST_F(Cluster, ARateLimitIsSharedExactlyByTheNodes) {
   const Tenant t = MustCreateTenant(nodes_[0]);
   std::atomic<int> admitted{0}, refused{0}, other{0};

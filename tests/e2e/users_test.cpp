@@ -9,6 +9,7 @@
 
 #include "support/fixtures.h"
 #include "support/http_client.h"
+#include "support/mail_files.h"
 #include "support/problem.h"
 #include "support/test_server.h"
 
@@ -375,6 +376,127 @@ TEST_F(Users, ARestrictedKeyNeedsMembersScopes) {
   const std::string key = r.Json().at("secret").as_string().c_str();
   EXPECT_TRUE(IsProblem(server().Request("GET", "/v1/members", {{"Authorization", "Bearer " + key}}),
                         403, "insufficient_scope"));
+}
+
+TEST_F(Users, TheVerificationEmailLinkVerifiesTheAddressOnce) {
+  const SignedUp u = MustSignUp(UniqueEmail("verify"));
+  const std::string token = TokenFromMail(server().data_dir(), u.email, "verify");
+  ASSERT_FALSE(token.empty()) << "a verification email with a link under <data>/mail/";
+  EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/verify-email", R"({"token":"not-a-token"})"), 400,
+                        "invalid_token"));
+  const Response r = Call("POST", "/auth/v1/verify-email",
+                          json::serialize(json::object{{"token", token}}));
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_FALSE(StringAt(r.Json(), "user.email_verified_at").empty());
+  EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/verify-email",
+                             json::serialize(json::object{{"token", token}})),
+                        400, "invalid_token"))
+      << "single use";
+}
+
+TEST_F(Users, ResettingThePasswordEndsEverySession) {
+  const SignedUp u = MustSignUp(UniqueEmail("reset"));
+  // Recover answers the same for an address without an account.
+  const Response unknown = Call("POST", "/auth/v1/recover",
+                                json::serialize(json::object{{"email", UniqueEmail("ghost")}}));
+  const Response known = Call("POST", "/auth/v1/recover",
+                              json::serialize(json::object{{"email", u.email}}));
+  ASSERT_EQ(known.status, 202) << known.Describe();
+  EXPECT_EQ(unknown.status, 202);
+  EXPECT_EQ(unknown.body, known.body);
+  const std::string token = TokenFromMail(server().data_dir(), u.email, "reset");
+  ASSERT_FALSE(token.empty());
+  EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/reset",
+                             json::serialize(json::object{{"token", token}, {"password", "short"}})),
+                        422, "validation_failed"));
+  const Response r = Call("POST", "/auth/v1/reset",
+                          json::serialize(json::object{{"token", token},
+                                                       {"password", "a brand new password"}}));
+  ASSERT_EQ(r.status, 204) << r.Describe();
+  EXPECT_EQ(WhoAmI(u.cookie).status, 401) << "the old session is over";
+  EXPECT_TRUE(IsProblem(SignIn(u.email, kPassword), 401, "invalid_credentials"));
+  EXPECT_EQ(SignIn(u.email, "a brand new password").status, 200);
+  EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/reset",
+                             json::serialize(json::object{{"token", token},
+                                                          {"password", "yet another password"}})),
+                        400, "invalid_token"));
+}
+
+// The whole path of issue 16: an owner invites a second user, who signs up
+// by accepting; a role change applies to the next request; a viewer cannot
+// write; removal ends their access through the existing session.
+TEST_F(Users, InviteAcceptRoleChangeAndRemoval) {
+  const SignedUp owner = MustSignUp(UniqueEmail("boss"));
+  const std::string org = MustCreateOrg(owner.cookie);
+  const Response switched = Call("POST", "/auth/v1/switch",
+                                 json::serialize(json::object{{"tenant", org}}), owner.cookie);
+  ASSERT_EQ(switched.status, 200);
+  const std::string boss = SessionCookie(switched);
+  // A personal tenant cannot be shared.
+  const std::string personal = SessionCookie(SignIn(owner.email, kPassword, owner.tenant_id));
+  EXPECT_TRUE(IsProblem(
+      Call("POST", "/v1/invites",
+           json::serialize(json::object{{"email", UniqueEmail()}, {"role", "member"}}), personal),
+      409, "personal_tenant"));
+
+  const std::string invitee = UniqueEmail("new");
+  Response r = Call("POST", "/v1/invites",
+                    json::serialize(json::object{{"email", invitee}, {"role", "viewer"}}), boss);
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  EXPECT_TRUE(StringAt(r.Json(), "invite.id").starts_with("inv_"));
+  EXPECT_EQ(Call("GET", "/v1/invites", "", boss).Json().at("data").as_array().size(), 1u);
+  const std::string token = TokenFromMail(server().data_dir(), invitee, "invite");
+  ASSERT_FALSE(token.empty());
+
+  // A signed-in user with another email cannot take it.
+  const SignedUp stranger = MustSignUp(UniqueEmail("stranger"));
+  EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/invites/accept",
+                             json::serialize(json::object{{"token", token}}), stranger.cookie),
+                        403, "invite_email_mismatch"));
+  // Accepting as a new user: signed up, verified, member with the role, signed in to the org.
+  r = Call("POST", "/auth/v1/invites/accept",
+           json::serialize(json::object{{"token", token}, {"name", "Grace"}, {"password", kPassword}}));
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(StringAt(r.Json(), "tenant.id"), org);
+  EXPECT_EQ(StringAt(r.Json(), "role"), "viewer");
+  const std::string grace = SessionCookie(r);
+  Response who = WhoAmI(grace);
+  ASSERT_EQ(who.status, 200);
+  EXPECT_EQ(StringAt(who.Json(), "auth.role"), "viewer");
+  const std::string grace_id = StringAt(who.Json(), "auth.user_id");
+  EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/invites/accept",
+                             json::serialize(json::object{{"token", token}, {"password", kPassword}})),
+                        400, "invalid_token"))
+      << "single use";
+
+  // A viewer reads but does not write.
+  EXPECT_EQ(Call("GET", "/v1/products", "", grace).status, 200);
+  const std::string product = R"({"sku":"V-1","name":"Vase","price_cents":500})";
+  EXPECT_TRUE(IsProblem(Call("POST", "/v1/products", product, grace), 403, "insufficient_scope"));
+  EXPECT_EQ(Call("GET", "/v1/members", "", grace).status, 200) << "members:read is a read";
+
+  // The owner makes her a member: the next request may write.
+  r = Call("PATCH", "/v1/members/" + grace_id, R"({"role":"member"})", boss);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(Call("POST", "/v1/products", product, grace).status, 201);
+  // A member cannot manage members, nor make herself owner.
+  EXPECT_TRUE(IsProblem(Call("PATCH", "/v1/members/" + grace_id, R"({"role":"owner"})", grace), 403,
+                        "insufficient_scope"));
+  // An admin may manage members but not make owners.
+  ASSERT_EQ(Call("PATCH", "/v1/members/" + grace_id, R"({"role":"admin"})", boss).status, 200);
+  EXPECT_TRUE(IsProblem(Call("PATCH", "/v1/members/" + grace_id, R"({"role":"owner"})", grace), 403,
+                        "owner_required"));
+  EXPECT_TRUE(IsProblem(Call("DELETE", "/v1/members/" + owner.user_id, "", grace), 403,
+                        "owner_required"));
+
+  // Removal: her existing session no longer reaches the org.
+  ASSERT_EQ(Call("DELETE", "/v1/members/" + grace_id, "", boss).status, 204);
+  EXPECT_EQ(WhoAmI(grace).status, 401);
+  // She can still sign in, to her own personal tenant.
+  const Response back = SignIn(invitee, kPassword);
+  ASSERT_EQ(back.status, 200) << back.Describe();
+  EXPECT_EQ(StringAt(back.Json(), "tenant.kind"), "personal");
+  EXPECT_TRUE(IsProblem(SignIn(invitee, kPassword, org), 403, "not_a_member"));
 }
 
 }  // namespace
