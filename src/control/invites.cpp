@@ -58,7 +58,7 @@ People::Async<Invite> People::CreateInvite(std::string_view tenant_id, std::stri
   Invite i;
   i.id = base::NewId("inv");
   i.tenant_id = tenant_id;
-  i.email = email;
+  i.email = NormalizeEmail(email);
   i.role = role;
   i.invited_by = invited_by;
   i.created_at = Now();

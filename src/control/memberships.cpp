@@ -84,14 +84,18 @@ std::vector<base::FieldError> CheckRole(const std::optional<std::string>& name,
   return errors;
 }
 
-// Whether `role` is a built-in role or a custom role of the tenant, within `tx`.
+// Whether `role` is a built-in role or a custom role of the tenant, within
+// `tx`. A custom role's row stays locked until `tx` ends (PostgreSQL;
+// SQLite's transaction holds the write lock already): DeleteRole locks it
+// too, so a role cannot be deleted while it is being given to a member.
 boost::asio::awaitable<base::Result<bool>> RoleKnown(storage::Transaction& tx,
                                                      std::string_view tenant_id,
                                                      std::string_view role) {
   if (IsBuiltInRole(role)) co_return true;
-  TENANTD_CO_TRY(
-      storage::Rows rows,
-      co_await tx.Query("SELECT 1 FROM roles WHERE id = $1 AND tenant_id = $2", role, tenant_id));
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await tx.Query("SELECT 1 FROM roles WHERE id = $1 AND tenant_id = $2" +
+                                       std::string(ForUpdate(tx)),
+                                   role, tenant_id));
   co_return !rows.empty();
 }
 
@@ -347,11 +351,20 @@ People::Async<Role> People::UpdateRole(std::string_view tenant_id, std::string_v
 People::AsyncStatus People::DeleteRole(std::string_view tenant_id, std::string_view role_id) {
   {
     TENANTD_CO_TRY(std::unique_ptr<storage::Transaction> tx, co_await db_.Begin());
+    // Locked first (see RoleKnown): a member being given the role meanwhile
+    // either committed before (and is seen below) or finds it gone.
+    TENANTD_CO_TRY(storage::Rows found,
+                   co_await tx->Query("SELECT 1 FROM roles WHERE id = $1 AND tenant_id = $2" +
+                                          std::string(ForUpdate(*tx)),
+                                      role_id, tenant_id));
+    if (found.empty()) co_return NoSuchRole();
+    // An expired invite holds nothing: it can no longer be accepted.
     TENANTD_CO_TRY(storage::Rows used,
                    co_await tx->Query("SELECT 1 FROM memberships WHERE tenant_id = $1 AND"
                                       " role = $2 UNION ALL SELECT 1 FROM invites WHERE"
-                                      " tenant_id = $1 AND role = $2 AND accepted_at IS NULL",
-                                      tenant_id, role_id));
+                                      " tenant_id = $1 AND role = $2 AND accepted_at IS NULL"
+                                      " AND expires_at > $3",
+                                      tenant_id, role_id, base::FormatRfc3339(Now())));
     if (!used.empty()) {
       co_return base::MakeError(base::ErrorCode::kAlreadyExists, "in_use",
                                 "Members or pending invites hold this role; give them another "
