@@ -237,6 +237,53 @@ TEST_P(PeopleTest, SignUpWithATakenEmailMakesNothing) {
   EXPECT_EQ(users->items.size(), 1u);
 }
 
+TEST_P(PeopleTest, SignUpWithATakenSlugLeavesNoUserBehind) {
+  Org("taken");
+  auto r = TrySignUp("orphan@example.com", "taken");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().problem_code, "slug_taken");
+  auto creds = Await(people_->FindCredentials("orphan@example.com"));
+  ASSERT_TRUE(creds);
+  EXPECT_FALSE(*creds) << "the user rolled back with the tenant";
+  // The email is free for the next attempt.
+  EXPECT_TRUE(TrySignUp("orphan@example.com", "not-taken"));
+}
+
+TEST_P(PeopleTest, SignUpProvisionsThePersonalTenantBeforeWritingIt) {
+  int created = 0, undone = 0;
+  TenantProvisioning provisioning;
+  provisioning.create = [&](const Tenant& t) -> boost::asio::awaitable<base::Result<std::string>> {
+    ++created;
+    EXPECT_EQ(t.kind, "personal");
+    co_return std::string("db-of-" + t.id);
+  };
+  provisioning.undo = [&](const Tenant&) -> boost::asio::awaitable<void> {
+    ++undone;
+    co_return;
+  };
+  NewUser n;
+  n.email = "prov@example.com";
+  n.name = "Prov";
+  n.password_hash = "h";
+  NewTenant t;
+  t.slug = "prov";
+  t.name = "Prov";
+  auto r = Await(people_->SignUp(n, t, provisioning));
+  ASSERT_TRUE(r) << r.error().log_detail;
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(undone, 0);
+  auto location = Await(store_->DatabaseLocation(r->first.personal_tenant_id));
+  ASSERT_TRUE(location && *location);
+  EXPECT_EQ(**location, "db-of-" + r->first.personal_tenant_id);
+
+  // A taken email costs no database.
+  t.slug = "prov-2";
+  auto again = Await(people_->SignUp(n, t, provisioning));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().problem_code, "email_taken");
+  EXPECT_EQ(created, 1);
+}
+
 TEST_P(PeopleTest, ConcurrentSignUpsWithOneEmailMakeOneUser) {
   std::atomic<int> ok{0}, taken{0};
   RunConcurrently(4, [&](int i) {
