@@ -6,6 +6,7 @@
 #include "base/ids.h"
 #include "control/control_store_impl.h"
 #include "control/people.h"
+#include "control/people_impl.h"
 #include "storage/errors.h"
 
 namespace tenantd::control {
@@ -66,6 +67,7 @@ People::Async<Invite> People::CreateInvite(std::string_view tenant_id, std::stri
   i.created_at = Now();
   // Stored to the millisecond: the invite answered equals the one read back.
   i.expires_at = std::chrono::floor<std::chrono::milliseconds>(expires_at);
+  TENANTD_CO_RETURN_IF_ERROR(co_await CheckShareable(db_, tenant_id));
   TENANTD_CO_RETURN_IF_ERROR(co_await db_.Exec(
       "INSERT INTO invites (id, tenant_id, email, role, token_hash, invited_by, created_at,"
       " expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -6,6 +6,7 @@
 #include "base/text.h"
 #include "control/control_store_impl.h"
 #include "control/people.h"
+#include "control/people_impl.h"
 #include "storage/errors.h"
 
 namespace tenantd::control {
@@ -115,6 +116,18 @@ boost::asio::awaitable<base::Result<std::vector<std::string>>> LockOwners(
 }
 
 }  // namespace
+
+AsyncStatus CheckShareable(storage::Database& db, std::string_view tenant_id) {
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await db.Query("SELECT kind FROM tenants WHERE id = $1", tenant_id));
+  if (rows.empty()) co_return NoSuchTenant();
+  if (rows.front().Text(0) == "personal") {
+    co_return base::MakeError(base::ErrorCode::kFailedPrecondition, "personal_tenant",
+                              "A personal tenant is never shared; create an org tenant to work "
+                              "with others.");
+  }
+  co_return storage::Ok();
+}
 
 bool IsBuiltInRole(std::string_view role) {
   return std::find(std::begin(kBuiltInRoles), std::end(kBuiltInRoles), role) !=
@@ -255,6 +268,7 @@ People::AsyncStatus People::RemoveMember(std::string_view tenant_id, std::string
 
 People::AsyncStatus People::AddMember(std::string_view tenant_id, std::string_view user_id,
                                       std::string_view role) {
+  TENANTD_CO_RETURN_IF_ERROR(co_await CheckShareable(db_, tenant_id));
   base::Status added = co_await db_.Exec(
       "INSERT INTO memberships (user_id, tenant_id, role, created_at) VALUES ($1, $2, $3, $4)",
       user_id, tenant_id, role, base::FormatRfc3339(Now()));

@@ -254,7 +254,7 @@ People::Async<bool> People::MayUseAccount(std::string_view user_id, std::string_
                                     " UNION ALL SELECT 1 FROM memberships m"
                                     " JOIN tenants t ON t.id = m.tenant_id"
                                     " WHERE m.user_id = $1 AND t.account_id = $2"
-                                    " AND m.is_billing_contact = 1",
+                                    " AND m.is_billing_contact = 1 AND t.status <> 'deleted'",
                                     user_id, account_id));
   co_return !rows.empty();
 }

@@ -180,7 +180,8 @@ class People {
   Async<Member> UpdateMember(std::string_view tenant_id, std::string_view user_id,
                              const MemberPatch& patch);
   AsyncStatus RemoveMember(std::string_view tenant_id, std::string_view user_id);
-  // kAlreadyExists "already_member".
+  // kAlreadyExists "already_member"; "personal_tenant" (409) for a
+  // personal tenant (never shared); kNotFound for an unknown tenant.
   AsyncStatus AddMember(std::string_view tenant_id, std::string_view user_id,
                         std::string_view role);
 
@@ -212,6 +213,7 @@ class People {
   // ---- Invites ----
 
   // `email` is stored lower-cased; the caller checks the role exists.
+  // "personal_tenant" (409) for a personal tenant, as AddMember.
   Async<Invite> CreateInvite(std::string_view tenant_id, std::string_view email,
                              std::string_view role, std::string_view invited_by,
                              std::string_view token_hash, base::TimePoint expires_at);
@@ -230,7 +232,7 @@ class People {
 
   Async<std::optional<Account>> FindAccount(std::string_view account_id);
   // Whether the user may put tenants on the account: it is theirs, or they
-  // are a billing contact of one of its tenants.
+  // are a billing contact of one of its tenants (not a deleted one).
   Async<bool> MayUseAccount(std::string_view user_id, std::string_view account_id);
 
  private:

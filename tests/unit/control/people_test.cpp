@@ -670,6 +670,25 @@ TEST_P(PeopleTest, AddMemberTwiceIsAlreadyMember) {
   EXPECT_EQ(Access(u.id, org.id)->role, "member") << "the first role stays";
 }
 
+TEST_P(PeopleTest, APersonalTenantIsNeverShared) {
+  const User owner = SignUp("solo@example.com", "solo");
+  const User other = SignUp("guest@example.com", "guest");
+  auto added = Await(people_->AddMember(owner.personal_tenant_id, other.id, "viewer"));
+  ASSERT_FALSE(added);
+  EXPECT_EQ(added.error().problem_code, "personal_tenant");
+  EXPECT_EQ(added.error().code, base::ErrorCode::kFailedPrecondition);  // 409
+  auto invited =
+      Await(people_->CreateInvite(owner.personal_tenant_id, "guest@example.com", "viewer", owner.id,
+                                  crypto::Sha256Hex("solo"), WallNow() + hours(1)));
+  ASSERT_FALSE(invited);
+  EXPECT_EQ(invited.error().problem_code, "personal_tenant");
+  EXPECT_FALSE(Access(other.id, owner.personal_tenant_id));
+
+  auto unknown = Await(people_->AddMember("ten_nobody", other.id, "viewer"));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, base::ErrorCode::kNotFound);
+}
+
 // ---- Roles ----
 
 TEST_P(PeopleTest, RolesListsBuiltInsThenCustomOnes) {
@@ -987,6 +1006,10 @@ TEST_P(PeopleTest, MayUseOwnAccountOrOneTheyAreBillingContactOf) {
   EXPECT_TRUE(*Await(people_->MayUseAccount(b.id, a.account_id)));
   ASSERT_TRUE(Await(people_->UpdateMember(org.id, b.id, BillingPatch(false))));
   EXPECT_FALSE(*Await(people_->MayUseAccount(b.id, a.account_id)));
+  ASSERT_TRUE(Await(people_->UpdateMember(org.id, b.id, BillingPatch(true))));
+  ASSERT_TRUE(Await(store_->DeleteTenant(org.id)));
+  EXPECT_FALSE(*Await(people_->MayUseAccount(b.id, a.account_id)))
+      << "a deleted tenant makes no one a billing contact";
 
   auto none = Await(people_->FindAccount("acc_nobody"));
   ASSERT_TRUE(none);
