@@ -537,7 +537,7 @@ TEST_P(PeopleTest, FindUserAccessHoldsTheScopesOfTheRole) {
   EXPECT_EQ(Access(u.id, org.id)->scopes, Ids{"files:read"});
 }
 
-TEST_P(PeopleTest, BuiltInRolesAreFixed) {
+TEST(BuiltInRoles, AreFixed) {
   for (std::string_view r : kBuiltInRoles) EXPECT_TRUE(IsBuiltInRole(r)) << r;
   EXPECT_FALSE(IsBuiltInRole("Owner"));
   EXPECT_FALSE(IsBuiltInRole("rol_x"));
