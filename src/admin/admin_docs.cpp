@@ -48,6 +48,41 @@ constexpr const char* kUsageDay = R"({
     "file_count": {"type": ["integer", "null"], "minimum": 0}
   }})";
 
+constexpr const char* kUser = R"({
+  "title": "User", "type": "object",
+  "required": ["id", "email", "name", "status", "account_id", "personal_tenant_id",
+               "email_verified_at", "last_sign_in_at", "created_at", "updated_at"],
+  "properties": {
+    "id": {"type": "string", "pattern": "^usr_"},
+    "email": {"type": "string", "description": "Lower-cased"},
+    "name": {"type": "string"},
+    "status": {"type": "string", "enum": ["active", "suspended"]},
+    "account_id": {"type": "string", "description": "acc_…: the account made at sign-up"
+}
+, "personal_tenant_id" : {"type" : "string", "description" : "ten_…: the personal tenant made at sign-up"},
+                         "email_verified_at"
+    : {"type" : [ "string", "null" ], "format" : "date-time"},
+      "last_sign_in_at" : {"type" : [ "string", "null" ], "format" : "date-time"},
+                          "created_at" : {"type" : "string", "format" : "date-time"},
+                                         "updated_at" : {
+  "type" : "string", "format" : "date-time"
+}
+}
+})";
+
+constexpr const char* kUserMembership = R"({
+  "title": "UserMembership", "type": "object",
+  "required": ["tenant_id", "slug", "name", "kind", "role"],
+  "properties": {
+    "tenant_id": {"type": "string", "pattern": "^ten_"},
+    "slug": {"type": "string"},
+    "name": {"type": "string"},
+    "kind": {"type": "string", "enum": ["personal", "org"]},
+    "role": {"type": "string", "description": "owner, admin, member, viewer or a custom role's rol_… id"
+}
+}
+})";
+
 constexpr const char* kTag = "Administration";
 
 http::ParamDoc IdParam() { return {"id", "path", "The tenant's id (ten_…) or slug"}; }
@@ -143,6 +178,43 @@ http::RouteDoc RotateCredentials() {
                 kCredentials +
                 R"(,"previous_secret_expires_at":{"type":"string","format":"date-time"}}})"}},
       .problems = {{404, "not_found"}, {409, "tenant_deleted"}}};
+}
+
+http::RouteDoc ListUsers() {
+  std::vector<http::ParamDoc> params = http::PageParams();
+  params.push_back({"email", "query", "Only the user with this email (exact, any case)"});
+  return {.operation_id = "listUsers",
+          .summary = "List users in sign-up order",
+          .tag = kTag,
+          .params = std::move(params),
+          .responses = {{200, "A page of users", http::PageOf(kUser)}},
+          .problems = {{400, "bad_request"}}};
+}
+
+http::RouteDoc ShowUser() {
+  return {
+      .operation_id = "getUser",
+      .summary = "One user and the tenants they belong to (never the password)",
+      .tag = kTag,
+      .params = {{"id", "path", "The user's id (usr_…)"}},
+      .responses =
+          {{200, "The user and their memberships",
+            std::string(
+                R"({"title":"UserWithMemberships","type":"object","required":["user","memberships"],"properties":{"user":)") +
+                kUser + R"(,"memberships":{"type":"array","items":)" + kUserMembership + "}}}"}},
+      .problems = {{404, "not_found"}}};
+}
+
+http::RouteDoc PatchUser() {
+  return {.operation_id = "updateUser",
+          .summary = "Suspend a user (every session of theirs ends) or reactivate them",
+          .tag = kTag,
+          .params = {{"id", "path", "The user's id (usr_…)"}},
+          .request = {{"application/json", R"({
+            "title": "UserPatch", "type": "object", "additionalProperties": false,
+            "properties": {"status": {"type": "string", "enum": ["active", "suspended"]}}})"}},
+          .responses = {{200, "The user", http::Envelope("user", kUser)}},
+          .problems = {{404, "not_found"}}};
 }
 
 http::RouteDoc CreateBackup() {

@@ -12,6 +12,10 @@ http::RouteDoc PatchTenant();
 http::RouteDoc DeleteTenant();
 http::RouteDoc RotateCredentials();
 
+http::RouteDoc ListUsers();
+http::RouteDoc ShowUser();
+http::RouteDoc PatchUser();
+
 http::RouteDoc CreateBackup();
 http::RouteDoc ListBackups();
 http::RouteDoc Restore();

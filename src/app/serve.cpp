@@ -12,6 +12,7 @@
 #include "admin/admin_auth.h"
 #include "admin/admin_token.h"
 #include "admin/backup_routes.h"
+#include "admin/user_routes.h"
 #include "app/api_docs.h"
 #include "app/change_listener.h"
 #include "app/housekeeping.h"
@@ -272,6 +273,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   }
   RegisterPublicRoutes(router, **store, metrics, std::move(readiness));
   admin::RegisterAdminRoutes(router, admin_auth, {**store, databases, pool, &blobs, &blocking});
+  admin::RegisterUserRoutes(router, admin_auth, {**store, *sessions});
   admin::RegisterBackupRoutes(router, admin_auth,
                               {**store, backups, restorer, pool, usage_meter, backup_workers});
   const tenant_api::TenantRoutes tenant_routes(tenant_access, auth_failures, directory, **store,

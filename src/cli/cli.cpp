@@ -13,6 +13,7 @@
 #include "cli/backup_command.h"
 #include "cli/migrate_command.h"
 #include "cli/output.h"
+#include "cli/user_command.h"
 #include "config/config.h"
 #include "control/control_store.h"
 #include "crypto/secret_box.h"
@@ -37,8 +38,7 @@ void AddCommonOptions(CLI::App& app, Common& common) {
     app.add_option("--data", common.data, "Data directory (default ./data, env TENANTD_DATA)");
   }
   if (app.get_option_no_throw("--config") == nullptr) {
-    app.add_option("--config", common.config_file,
-                   "TOML configuration file (env TENANTD_CONFIG)");
+    app.add_option("--config", common.config_file, "TOML configuration file (env TENANTD_CONFIG)");
   }
   if (app.get_option_no_throw("--json") == nullptr) {
     app.add_flag("--json", common.json, "Print one JSON document instead of human lines");
@@ -171,6 +171,7 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
   for (auto* c : {create, list, show, suspend, activate, del, rotate}) AddCommonOptions(*c, common);
   MigrateCommand migrate(app);
   BackupCommand backup(app);
+  UserCommand user(app);
   auto* version = app.add_subcommand("version", "Print the version");
   AddCommonOptionsToEveryCommand(app, common);
   // Set once every subcommand exists (they copy their parent's footer):
@@ -226,6 +227,7 @@ int Main(int argc, char** argv, const std::vector<storage::Migration>& tenant_mi
   const tenant_db::TenantDatabases databases(cfg->data_dir, tenant_migrations);
   if (migrate.parsed()) return migrate.Run(store, databases, common.json);
   if (backup.parsed()) return backup.Run(*cfg, store, databases, common.json);
+  if (user.parsed()) return user.Run(*cfg, store, common.json);
 
   if (create->parsed()) {
     control::NewTenant t;

@@ -67,6 +67,9 @@ base::Error TenantDeleted();
 std::string AppSecretAad(std::string_view tenant_id);
 std::string DbLocationAad(std::string_view tenant_id);
 std::optional<base::FieldError> CheckName(std::string_view raw);
+// An email as stored and looked up: ASCII letters lower-cased, so that
+// emails are unique and found without regard to case (api.md §11).
+std::string NormalizeEmail(std::string_view email);
 // Scopes as stored: space-separated.
 std::vector<std::string> SplitScopes(std::string_view text);
 std::string JoinScopes(const std::vector<std::string>& scopes);

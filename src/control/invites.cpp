@@ -1,9 +1,12 @@
 // People: one-time tokens (email verification, password reset) and invites.
 // Tokens are stored only as their SHA-256: a copy of the store cannot be
 // used to verify, reset or accept anything.
+#include <chrono>
+
 #include "base/ids.h"
 #include "control/control_store_impl.h"
 #include "control/people.h"
+#include "control/people_impl.h"
 #include "storage/errors.h"
 
 namespace tenantd::control {
@@ -58,11 +61,13 @@ People::Async<Invite> People::CreateInvite(std::string_view tenant_id, std::stri
   Invite i;
   i.id = base::NewId("inv");
   i.tenant_id = tenant_id;
-  i.email = email;
+  i.email = NormalizeEmail(email);
   i.role = role;
   i.invited_by = invited_by;
   i.created_at = Now();
-  i.expires_at = expires_at;
+  // Stored to the millisecond: the invite answered equals the one read back.
+  i.expires_at = std::chrono::floor<std::chrono::milliseconds>(expires_at);
+  TENANTD_CO_RETURN_IF_ERROR(co_await CheckShareable(db_, tenant_id));
   TENANTD_CO_RETURN_IF_ERROR(co_await db_.Exec(
       "INSERT INTO invites (id, tenant_id, email, role, token_hash, invited_by, created_at,"
       " expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -6,6 +6,7 @@
 #include "base/text.h"
 #include "control/control_store_impl.h"
 #include "control/people.h"
+#include "control/people_impl.h"
 #include "storage/errors.h"
 
 namespace tenantd::control {
@@ -84,14 +85,18 @@ std::vector<base::FieldError> CheckRole(const std::optional<std::string>& name,
   return errors;
 }
 
-// Whether `role` is a built-in role or a custom role of the tenant, within `tx`.
+// Whether `role` is a built-in role or a custom role of the tenant, within
+// `tx`. A custom role's row stays locked until `tx` ends (PostgreSQL;
+// SQLite's transaction holds the write lock already): DeleteRole locks it
+// too, so a role cannot be deleted while it is being given to a member.
 boost::asio::awaitable<base::Result<bool>> RoleKnown(storage::Transaction& tx,
                                                      std::string_view tenant_id,
                                                      std::string_view role) {
   if (IsBuiltInRole(role)) co_return true;
-  TENANTD_CO_TRY(
-      storage::Rows rows,
-      co_await tx.Query("SELECT 1 FROM roles WHERE id = $1 AND tenant_id = $2", role, tenant_id));
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await tx.Query("SELECT 1 FROM roles WHERE id = $1 AND tenant_id = $2" +
+                                       std::string(ForUpdate(tx)),
+                                   role, tenant_id));
   co_return !rows.empty();
 }
 
@@ -111,6 +116,18 @@ boost::asio::awaitable<base::Result<std::vector<std::string>>> LockOwners(
 }
 
 }  // namespace
+
+AsyncStatus CheckShareable(storage::Database& db, std::string_view tenant_id) {
+  TENANTD_CO_TRY(storage::Rows rows,
+                 co_await db.Query("SELECT kind FROM tenants WHERE id = $1", tenant_id));
+  if (rows.empty()) co_return NoSuchTenant();
+  if (rows.front().Text(0) == "personal") {
+    co_return base::MakeError(base::ErrorCode::kFailedPrecondition, "personal_tenant",
+                              "A personal tenant is never shared; create an org tenant to work "
+                              "with others.");
+  }
+  co_return storage::Ok();
+}
 
 bool IsBuiltInRole(std::string_view role) {
   return std::find(std::begin(kBuiltInRoles), std::end(kBuiltInRoles), role) !=
@@ -251,6 +268,7 @@ People::AsyncStatus People::RemoveMember(std::string_view tenant_id, std::string
 
 People::AsyncStatus People::AddMember(std::string_view tenant_id, std::string_view user_id,
                                       std::string_view role) {
+  TENANTD_CO_RETURN_IF_ERROR(co_await CheckShareable(db_, tenant_id));
   base::Status added = co_await db_.Exec(
       "INSERT INTO memberships (user_id, tenant_id, role, created_at) VALUES ($1, $2, $3, $4)",
       user_id, tenant_id, role, base::FormatRfc3339(Now()));
@@ -347,11 +365,20 @@ People::Async<Role> People::UpdateRole(std::string_view tenant_id, std::string_v
 People::AsyncStatus People::DeleteRole(std::string_view tenant_id, std::string_view role_id) {
   {
     TENANTD_CO_TRY(std::unique_ptr<storage::Transaction> tx, co_await db_.Begin());
+    // Locked first (see RoleKnown): a member being given the role meanwhile
+    // either committed before (and is seen below) or finds it gone.
+    TENANTD_CO_TRY(storage::Rows found,
+                   co_await tx->Query("SELECT 1 FROM roles WHERE id = $1 AND tenant_id = $2" +
+                                          std::string(ForUpdate(*tx)),
+                                      role_id, tenant_id));
+    if (found.empty()) co_return NoSuchRole();
+    // An expired invite holds nothing: it can no longer be accepted.
     TENANTD_CO_TRY(storage::Rows used,
                    co_await tx->Query("SELECT 1 FROM memberships WHERE tenant_id = $1 AND"
                                       " role = $2 UNION ALL SELECT 1 FROM invites WHERE"
-                                      " tenant_id = $1 AND role = $2 AND accepted_at IS NULL",
-                                      tenant_id, role_id));
+                                      " tenant_id = $1 AND role = $2 AND accepted_at IS NULL"
+                                      " AND expires_at > $3",
+                                      tenant_id, role_id, base::FormatRfc3339(Now())));
     if (!used.empty()) {
       co_return base::MakeError(base::ErrorCode::kAlreadyExists, "in_use",
                                 "Members or pending invites hold this role; give them another "

@@ -57,6 +57,14 @@ base::Error EmailTaken() {
 
 }  // namespace
 
+std::string NormalizeEmail(std::string_view email) {
+  std::string out(email);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 std::string_view ToString(UserStatus s) {
   return s == UserStatus::kSuspended ? "suspended" : "active";
 }
@@ -75,7 +83,7 @@ People::Async<std::pair<User, CreatedTenant>> People::SignUp(
   const std::string at = base::FormatRfc3339(now);
   User user;
   user.id = base::NewId("usr");
-  user.email = n.email;
+  user.email = NormalizeEmail(n.email);
   user.name = std::string(base::TrimAsciiSpace(n.name));
   user.account_id = base::NewId("acc");
   if (n.email_verified) user.email_verified_at = now;
@@ -121,7 +129,7 @@ People::Async<std::optional<UserCredentials>> People::FindCredentials(std::strin
   TENANTD_CO_TRY(storage::Rows rows,
                  co_await db_.Query("SELECT " + std::string(kUserColumns) +
                                         ", u.password_hash FROM users u WHERE u.email = $1",
-                                    email));
+                                    NormalizeEmail(email)));
   if (rows.empty()) co_return std::optional<UserCredentials>();
   TENANTD_CO_TRY(User user, ReadUser(rows.front()));
   co_return std::optional<UserCredentials>(
@@ -167,10 +175,12 @@ People::Async<User> People::Rename(std::string_view user_id, std::string_view na
 People::AsyncStatus People::SetPassword(std::string_view user_id, std::string_view password_hash,
                                         base::TimePoint sessions_valid_after) {
   const std::string valid_after = base::FormatRfc3339(sessions_valid_after);
-  TENANTD_CO_RETURN_IF_ERROR(co_await db_.Exec(
-      "UPDATE users SET password_hash = $1, sessions_valid_after = $2, updated_at = $3"
-      " WHERE id = $4",
-      password_hash, valid_after, base::FormatRfc3339(Now()), user_id));
+  TENANTD_CO_TRY(
+      storage::Rows updated,
+      co_await db_.Query("UPDATE users SET password_hash = $1, sessions_valid_after = $2,"
+                         " updated_at = $3 WHERE id = $4 RETURNING id",
+                         password_hash, valid_after, base::FormatRfc3339(Now()), user_id));
+  if (updated.empty()) co_return NoSuchUser();
   store_.NoteChanged({std::string(user_id)});
   co_return base::Status();
 }
@@ -188,7 +198,7 @@ People::Async<UserPage> People::ListUsers(std::string_view email, std::string_vi
   storage::Params params = storage::MakeParams(after, limit + 1);
   if (!email.empty()) {
     sql += " AND u.email = $3";
-    params.push_back(std::string(email));
+    params.push_back(NormalizeEmail(email));
   }
   sql += " ORDER BY u.id LIMIT $2";
   TENANTD_CO_TRY(storage::Rows rows, co_await db_.Query(sql, std::move(params)));
@@ -205,9 +215,12 @@ People::Async<UserPage> People::ListUsers(std::string_view email, std::string_vi
 }
 
 People::Async<User> People::SetStatus(std::string_view user_id, UserStatus status) {
-  TENANTD_CO_RETURN_IF_ERROR(
-      co_await db_.Exec("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3",
-                        std::string(ToString(status)), base::FormatRfc3339(Now()), user_id));
+  TENANTD_CO_TRY(
+      storage::Rows updated,
+      co_await db_.Query("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3"
+                         " RETURNING id",
+                         std::string(ToString(status)), base::FormatRfc3339(Now()), user_id));
+  if (updated.empty()) co_return NoSuchUser();
   store_.NoteChanged({std::string(user_id)});
   TENANTD_CO_TRY(std::optional<User> user, co_await FindUser(user_id));
   if (!user) co_return NoSuchUser();
@@ -241,7 +254,7 @@ People::Async<bool> People::MayUseAccount(std::string_view user_id, std::string_
                                     " UNION ALL SELECT 1 FROM memberships m"
                                     " JOIN tenants t ON t.id = m.tenant_id"
                                     " WHERE m.user_id = $1 AND t.account_id = $2"
-                                    " AND m.is_billing_contact = 1",
+                                    " AND m.is_billing_contact = 1 AND t.status <> 'deleted'",
                                     user_id, account_id));
   co_return !rows.empty();
 }

@@ -107,7 +107,7 @@ struct UserAccess {
 };
 
 struct NewUser {
-  std::string email;  // lower-cased by the caller
+  std::string email;  // stored lower-cased (SignUp does it)
   std::string name;
   std::string password_hash;
   bool email_verified = false;
@@ -151,7 +151,7 @@ class People {
   // transaction. kAlreadyExists "email_taken" when the email is in use.
   Async<std::pair<User, CreatedTenant>> SignUp(const NewUser& user, NewTenant tenant,
                                                const TenantProvisioning& provisioning);
-  // By lower-cased email, with the password hash; nullopt when unknown.
+  // By email (any case), with the password hash; nullopt when unknown.
   Async<std::optional<UserCredentials>> FindCredentials(std::string_view email);
   Async<std::optional<User>> FindUser(std::string_view user_id);
   Async<std::optional<std::string>> PasswordHash(std::string_view user_id);
@@ -159,11 +159,14 @@ class People {
   AsyncStatus RecordSignIn(std::string_view user_id, std::string_view tenant_id, bool sign_in);
   Async<User> Rename(std::string_view user_id, std::string_view name);
   // New hash; sessions started before `sessions_valid_after` end.
+  // kNotFound for an unknown user.
   AsyncStatus SetPassword(std::string_view user_id, std::string_view password_hash,
                           base::TimePoint sessions_valid_after);
   AsyncStatus MarkEmailVerified(std::string_view user_id);
-  // Admin: by id; `email` filters by exact (lower-cased) email.
+  // Admin: by id; a non-empty `email` keeps only that email (exact, any
+  // case).
   Async<UserPage> ListUsers(std::string_view email, std::string_view after, int limit);
+  // kNotFound for an unknown user.
   Async<User> SetStatus(std::string_view user_id, UserStatus status);
 
   // ---- Memberships ----
@@ -177,7 +180,8 @@ class People {
   Async<Member> UpdateMember(std::string_view tenant_id, std::string_view user_id,
                              const MemberPatch& patch);
   AsyncStatus RemoveMember(std::string_view tenant_id, std::string_view user_id);
-  // kAlreadyExists "already_member".
+  // kAlreadyExists "already_member"; "personal_tenant" (409) for a
+  // personal tenant (never shared); kNotFound for an unknown tenant.
   AsyncStatus AddMember(std::string_view tenant_id, std::string_view user_id,
                         std::string_view role);
 
@@ -191,7 +195,8 @@ class People {
   Async<Role> UpdateRole(std::string_view tenant_id, std::string_view role_id,
                          const std::optional<std::string>& name,
                          const std::optional<std::vector<std::string>>& scopes);
-  // "in_use" (409) while a member or invite holds it.
+  // "in_use" (409) while a member or a pending (unexpired) invite holds
+  // it; kNotFound for a built-in role or another tenant's.
   AsyncStatus DeleteRole(std::string_view tenant_id, std::string_view role_id);
   // Whether `role` names a built-in role or one of the tenant's custom ones.
   Async<bool> RoleExists(std::string_view tenant_id, std::string_view role);
@@ -207,6 +212,8 @@ class People {
 
   // ---- Invites ----
 
+  // `email` is stored lower-cased; the caller checks the role exists.
+  // "personal_tenant" (409) for a personal tenant, as AddMember.
   Async<Invite> CreateInvite(std::string_view tenant_id, std::string_view email,
                              std::string_view role, std::string_view invited_by,
                              std::string_view token_hash, base::TimePoint expires_at);
@@ -225,7 +232,7 @@ class People {
 
   Async<std::optional<Account>> FindAccount(std::string_view account_id);
   // Whether the user may put tenants on the account: it is theirs, or they
-  // are a billing contact of one of its tenants.
+  // are a billing contact of one of its tenants (not a deleted one).
   Async<bool> MayUseAccount(std::string_view user_id, std::string_view account_id);
 
  private:

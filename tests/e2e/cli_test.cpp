@@ -1,10 +1,11 @@
-// The command line (api.md §9): `tenantd tenant …` and `tenantd version`
+// The command line (api.md §9): `tenantd tenant …`, `tenantd user …` and `tenantd version`
 // against a data dir, alone and next to a running server on the same dir.
 #include <boost/json.hpp>
 #include <filesystem>
 #include <string>
 
 #include "base/version.h"
+#include "support/people.h"
 #include "support/problem.h"
 #include "support/test_server.h"
 
@@ -114,25 +115,29 @@ TEST(CliHelp, ServeHelpListsEveryOptionItTakesAndTheEnvironmentOnce) {
 // in its --help (issue 19): an operator reading the help of any command
 // learns where it looks.
 TEST(CliHelp, EveryCommandListsDataAndConfig) {
-  const std::vector<std::vector<std::string>> commands = {
-      {},
-      {"serve"},
-      {"tenant"},
-      {"tenant", "create"},
-      {"tenant", "list"},
-      {"tenant", "show"},
-      {"tenant", "suspend"},
-      {"tenant", "activate"},
-      {"tenant", "delete"},
-      {"tenant", "rotate-secret"},
-      {"migrate"},
-      {"migrate", "status"},
-      {"migrate", "drift"},
-      {"migrate", "control"},
-      {"backup"},
-      {"backup", "verify"},
-      {"restore"},
-      {"version"}};
+  const std::vector<std::vector<std::string>> commands = {{},
+                                                          {"serve"},
+                                                          {"tenant"},
+                                                          {"tenant", "create"},
+                                                          {"tenant", "list"},
+                                                          {"tenant", "show"},
+                                                          {"tenant", "suspend"},
+                                                          {"tenant", "activate"},
+                                                          {"tenant", "delete"},
+                                                          {"tenant", "rotate-secret"},
+                                                          {"migrate"},
+                                                          {"migrate", "status"},
+                                                          {"migrate", "drift"},
+                                                          {"migrate", "control"},
+                                                          {"backup"},
+                                                          {"backup", "verify"},
+                                                          {"restore"},
+                                                          {"user"},
+                                                          {"user", "list"},
+                                                          {"user", "show"},
+                                                          {"user", "suspend"},
+                                                          {"user", "activate"},
+                                                          {"version"}};
   for (std::vector<std::string> args : commands) {
     const std::string name = args.empty() ? "tenantd" : args.back();
     args.push_back("--help");
@@ -279,6 +284,82 @@ TEST_F(Cli, CliSeesAndChangesTenantsOfARunningServer) {
   EXPECT_EQ(StringAt(r.Json(), "tenant.status"), "suspended") << r.Describe();
   // And the server's answers still agree with the CLI afterwards.
   EXPECT_TRUE(IsProblem(dir_.CreateTenant("fromapi", "Again"), 409, "slug_taken"));
+}
+
+// ---- tenantd user ----------------------------------------------------------
+
+TEST_F(Cli, UserListFiltersByEmailAndPrintsATableOrJson) {
+  ASSERT_EQ(Tenantd({"user", "list"}).exit_code, 0) << "an empty store lists nobody";
+  const CreatedUser a = CreateUser(dir_.data_dir(), "Cli.Ann@Example.com", "cli-ann");
+  const CreatedUser b = CreateUser(dir_.data_dir(), "cli.bob@example.com", "cli-bob");
+  json::value all = TenantdJson({"user", "list"});
+  ASSERT_EQ(all.at("data").as_array().size(), 2u) << all;
+  EXPECT_EQ(StringAt(all, "data.0.id"), std::min(a.id, b.id));
+  json::value one = TenantdJson({"user", "list", "--email", "CLI.ANN@example.COM"});
+  ASSERT_EQ(one.at("data").as_array().size(), 1u) << one;
+  EXPECT_EQ(StringAt(one, "data.0.id"), a.id);
+  EXPECT_EQ(StringAt(one, "data.0.email"), "cli.ann@example.com");
+  EXPECT_TRUE(
+      TenantdJson({"user", "list", "--email", "nobody@example.com"}).at("data").as_array().empty());
+  CommandResult table = Tenantd({"user", "list"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("EMAIL"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find(a.id), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("cli.bob@example.com"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find(a.password_hash), std::string::npos);
+}
+
+TEST_F(Cli, UserShowPrintsTheUserAndMembershipsButNoPassword) {
+  ASSERT_EQ(Tenantd({"user", "list"}).exit_code, 0);
+  const CreatedUser u = CreateUser(dir_.data_dir(), "show@example.com", "cli-show");
+  json::value v = TenantdJson({"user", "show", u.id});
+  EXPECT_EQ(StringAt(v, "user.id"), u.id);
+  EXPECT_EQ(StringAt(v, "user.status"), "active");
+  EXPECT_EQ(StringAt(v, "memberships.0.tenant_id"), u.personal_tenant_id);
+  EXPECT_EQ(StringAt(v, "memberships.0.kind"), "personal");
+  EXPECT_EQ(StringAt(v, "memberships.0.role"), "owner");
+  CommandResult human = Tenantd({"user", "show", u.id});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  for (const std::string& needle : {u.id, u.email, u.personal_tenant_id, std::string("owner")}) {
+    EXPECT_NE(human.out.find(needle), std::string::npos) << needle << "\n" << human.out;
+  }
+  for (const CommandResult& r : {human, Tenantd({"user", "show", u.id, "--json"})}) {
+    EXPECT_EQ(r.out.find(u.password_hash), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("argon2"), std::string::npos) << r.out;
+  }
+}
+
+TEST_F(Cli, UserSuspendRevokesSessionsAndActivateRestores) {
+  ASSERT_EQ(Tenantd({"user", "list"}).exit_code, 0);
+  const CreatedUser u = CreateUser(dir_.data_dir(), "sus@example.com", "cli-sus");
+  AddUserSession(dir_.data_dir(), u.id, u.personal_tenant_id, "ses_cli_sus_1");
+  ASSERT_EQ(CountUserSessions(dir_.data_dir(), u.id), 1);
+  json::value suspended = TenantdJson({"user", "suspend", u.id});
+  EXPECT_EQ(StringAt(suspended, "user.status"), "suspended");
+  EXPECT_EQ(suspended.at("sessions_revoked").as_int64(), 1) << suspended;
+  EXPECT_EQ(CountUserSessions(dir_.data_dir(), u.id), 0);
+  EXPECT_EQ(StringAt(TenantdJson({"user", "show", u.id}), "user.status"), "suspended");
+  CommandResult activated = Tenantd({"user", "activate", u.id});
+  ASSERT_EQ(activated.exit_code, 0) << activated.err;
+  EXPECT_NE(activated.out.find("active"), std::string::npos) << activated.out;
+  EXPECT_EQ(StringAt(TenantdJson({"user", "show", u.id}), "user.status"), "active");
+}
+
+TEST_F(Cli, UnknownUserFailsWithAOneLineError) {
+  for (const char* command : {"show", "suspend", "activate"}) {
+    SCOPED_TRACE(command);
+    EXPECT_TRUE(FailsWithOneLine(Tenantd({"user", command, "usr_nobody"})));
+  }
+  EXPECT_EQ(Tenantd({"user", "frobnicate"}).exit_code, 2);
+}
+
+TEST_F(Cli, UserSuspendedByTheCliIsSuspendedForARunningServer) {
+  ASSERT_TRUE(dir_.Start());
+  const CreatedUser u = CreateUser(dir_.data_dir(), "served@example.com", "cli-served");
+  ASSERT_EQ(Tenantd({"user", "suspend", u.id}).exit_code, 0);
+  Response r = dir_.Admin("GET", "/admin/v1/users/" + u.id);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(StringAt(r.Json(), "user.status"), "suspended");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "support/fixtures.h"
 #include "support/http_client.h"
+#include "support/people.h"
 #include "support/png.h"
 #include "support/test_server.h"
 
@@ -200,6 +201,15 @@ TEST_F(OpenApi, RealAnswersMatchTheDocumentedSchemas) {
   a.Add("GET", "/admin/v1/tenants/{id}/usage", s.Admin("GET", t + "/usage"));
   a.Add("GET", "/admin/v1/emails", s.Admin("GET", "/admin/v1/emails?status=failed&limit=2"));
   a.Add("GET", "/admin/v1/emails", s.Admin("GET", "/admin/v1/emails?status=queued"));  // 400
+  const std::string user_slug = UniqueSlug("oas-user");
+  const std::string u =
+      "/admin/v1/users/" + CreateUser(s.data_dir(), user_slug + "@example.com", user_slug).id;
+  a.Add("GET", "/admin/v1/users", s.Admin("GET", "/admin/v1/users?limit=2"));
+  a.Add("GET", "/admin/v1/users", s.Admin("GET", "/admin/v1/users?limit=0"));  // 400
+  a.Add("GET", "/admin/v1/users/{id}", s.Admin("GET", u));
+  a.Add("GET", "/admin/v1/users/{id}", s.Admin("GET", "/admin/v1/users/usr_nope"));  // 404
+  a.Add("PATCH", "/admin/v1/users/{id}", s.Admin("PATCH", u, R"({"status":"suspended"})"));
+  a.Add("PATCH", "/admin/v1/users/{id}", s.Admin("PATCH", u, R"({"status":"gone"})"));  // 422
 
   // The tenant, with app key + secret.
   a.Add("GET", "/v1/whoami", s.Request("GET", "/v1/whoami", app));

@@ -1,5 +1,6 @@
 #include "support/test_server.h"
 
+#include "support/control_database.h"
 #include "support/postgres_server.h"
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -30,6 +32,18 @@ extern char** environ;
 
 namespace tenantd::test {
 namespace fs = std::filesystem;
+
+std::string ControlDatabaseUrl(const fs::path& data_dir) {
+  const char* on = std::getenv("TENANTD_E2E_POSTGRES");
+  if (on == nullptr || std::string_view(on) != "1") return "";
+  static std::mutex mu;
+  static std::map<std::string, std::string> urls;  // data dir -> database URL
+  std::lock_guard lock(mu);
+  std::string& url = urls[fs::weakly_canonical(data_dir).string()];
+  if (url.empty()) url = CreateTestDatabase();
+  return url;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -66,15 +80,11 @@ std::vector<std::string> BuildEnvironment(const Env& extra) {
 // share it, as they share control.db otherwise. A test that sets
 // TENANTD_DATABASE_URL itself keeps its own.
 Env WithControlDatabase(const fs::path& data_dir, Env env) {
-  const char* on = std::getenv("TENANTD_E2E_POSTGRES");
-  if (on == nullptr || std::string_view(on) != "1") return env;
   for (const auto& [k, v] : env) {
     if (k == "TENANTD_DATABASE_URL") return env;
   }
-  static std::map<std::string, std::string> urls;  // data dir -> database URL
-  std::string& url = urls[fs::weakly_canonical(data_dir).string()];
-  if (url.empty()) url = CreateTestDatabase();
-  env.emplace_back("TENANTD_DATABASE_URL", url);
+  const std::string url = ControlDatabaseUrl(data_dir);
+  if (!url.empty()) env.emplace_back("TENANTD_DATABASE_URL", url);
   return env;
 }
 
