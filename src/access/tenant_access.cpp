@@ -112,7 +112,7 @@ awaitable<std::optional<Response>> TenantAccess::Run(Request& req, RequestContex
   // 3. Admit: the plan, credential and route-group limits, all or nothing;
   // before any session is started, so a refused request leaves nothing behind.
   if (limits_) {
-    const std::string credential = !facts.key_id.empty()  ? "api_key:" + facts.key_id
+    const std::string credential = !facts.key_id.empty()    ? "api_key:" + facts.key_id
                                    : !facts.user_id.empty() ? "user:" + facts.user_id
                                                             : "app:" + facts.tenant_id;
     const base::Result<ratelimit::Admission> admitted =

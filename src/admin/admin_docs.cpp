@@ -1,5 +1,7 @@
 #include "admin/admin_docs.h"
 
+#include "users/user_schemas.h"
+
 #include <string>
 
 namespace tenantd::admin::admin_docs {
@@ -48,40 +50,8 @@ constexpr const char* kUsageDay = R"({
     "file_count": {"type": ["integer", "null"], "minimum": 0}
   }})";
 
-constexpr const char* kUser = R"({
-  "title": "User", "type": "object",
-  "required": ["id", "email", "name", "status", "account_id", "personal_tenant_id",
-               "email_verified_at", "last_sign_in_at", "created_at", "updated_at"],
-  "properties": {
-    "id": {"type": "string", "pattern": "^usr_"},
-    "email": {"type": "string", "description": "Lower-cased"},
-    "name": {"type": "string"},
-    "status": {"type": "string", "enum": ["active", "suspended"]},
-    "account_id": {"type": "string", "description": "acc_…: the account made at sign-up"
-}
-, "personal_tenant_id" : {"type" : "string", "description" : "ten_…: the personal tenant made at sign-up"},
-                         "email_verified_at"
-    : {"type" : [ "string", "null" ], "format" : "date-time"},
-      "last_sign_in_at" : {"type" : [ "string", "null" ], "format" : "date-time"},
-                          "created_at" : {"type" : "string", "format" : "date-time"},
-                                         "updated_at" : {
-  "type" : "string", "format" : "date-time"
-}
-}
-})";
-
-constexpr const char* kUserMembership = R"({
-  "title": "UserMembership", "type": "object",
-  "required": ["tenant_id", "slug", "name", "kind", "role"],
-  "properties": {
-    "tenant_id": {"type": "string", "pattern": "^ten_"},
-    "slug": {"type": "string"},
-    "name": {"type": "string"},
-    "kind": {"type": "string", "enum": ["personal", "org"]},
-    "role": {"type": "string", "description": "owner, admin, member, viewer or a custom role's rol_… id"
-}
-}
-})";
+constexpr const char* kUser = users::schemas::kUser;
+constexpr const char* kUserMembership = users::schemas::kUserMembership;
 
 constexpr const char* kTag = "Administration";
 

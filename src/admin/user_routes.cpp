@@ -4,11 +4,11 @@
 #include <memory>
 
 #include "admin/admin_docs.h"
-#include "admin/user_json.h"
 #include "control/people.h"
 #include "http/json_body.h"
 #include "http/problem.h"
 #include "session/session_store.h"
+#include "users/user_json.h"
 
 namespace tenantd::admin {
 namespace {
@@ -34,7 +34,7 @@ awaitable<Response> ListUsers(control::People& people, Request& req, RequestCont
   auto page = co_await people.ListUsers(email, *after, *limit);
   if (!page) co_return http::ErrorResponse(page.error(), ctx.request_id);
   boost::json::array data;
-  for (const control::User& u : page->items) data.push_back(UserToJson(u));
+  for (const control::User& u : page->items) data.push_back(users::UserJson(u));
   boost::json::object out{{"data", std::move(data)}, {"next_cursor", nullptr}};
   if (page->next_cursor) out["next_cursor"] = *page->next_cursor;
   co_return JsonResponse(200, out);
@@ -48,9 +48,9 @@ awaitable<Response> ShowUser(control::People& people, Request& req, RequestConte
   auto memberships = co_await people.MembershipsOf(id);
   if (!memberships) co_return http::ErrorResponse(memberships.error(), ctx.request_id);
   boost::json::array list;
-  for (const control::TenantMembership& m : *memberships) list.push_back(MembershipToJson(m));
-  co_return JsonResponse(
-      200, boost::json::object{{"user", UserToJson(**user)}, {"memberships", std::move(list)}});
+  for (const control::TenantMembership& m : *memberships) list.push_back(users::MembershipJson(m));
+  co_return JsonResponse(200, boost::json::object{{"user", users::UserJson(**user)},
+                                                  {"memberships", std::move(list)}});
 }
 
 awaitable<Response> PatchUser(control::People& people, session::SessionStore& sessions,
@@ -86,7 +86,7 @@ awaitable<Response> PatchUser(control::People& people, session::SessionStore& se
     auto revoked = co_await sessions.RevokeAllForUserAsync(id, "");
     if (!revoked) co_return http::ErrorResponse(revoked.error(), ctx.request_id);
   }
-  co_return JsonResponse(200, boost::json::object{{"user", UserToJson(*user)}});
+  co_return JsonResponse(200, boost::json::object{{"user", users::UserJson(*user)}});
 }
 
 }  // namespace

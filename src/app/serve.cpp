@@ -55,7 +55,6 @@
 #include "storage/run_to_completion.h"
 #include "tenant_api/file_routes.h"
 #include "tenant_api/tenant_routes.h"
-#include "users/user_routes.h"
 #include "tenant_api/upload_locks.h"
 #include "tenant_api/upload_routes.h"
 #include "tenant_api/upload_sweep.h"
@@ -66,6 +65,7 @@
 #include "tenant_db/tenant_databases.h"
 #include "usage/pooled_totals.h"
 #include "usage/usage_meter.h"
+#include "users/user_routes.h"
 
 namespace tenantd::app {
 namespace {
@@ -259,7 +259,8 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   }
   ratelimit::TenantLimits limits(
       {config.plans, config.rate_limit_window, config.auth_failures_per_ip,
-       config.auth_failures_per_key, config.signin_failures_per_email},
+       config.auth_failures_per_key, config.signin_failures_per_email,
+       config.user_auth_requests_per_ip},
       shared_limiter ? static_cast<ratelimit::RateLimiter&>(*shared_limiter) : local_limiter);
   // Every tenant route: gate, authenticate, admit, bind the session.
   const access::TenantAccess tenant_access(authenticator, session_binder, auth_failures, &limits);

@@ -45,8 +45,8 @@ struct AuthenticatorOptions {
 // Who a request is, proven.
 struct Identity {
   std::shared_ptr<const control::Tenant> tenant;  // active
-  std::string mode;    // app_secret | signature | api_key | session | user
-  std::string key_id;  // the API key behind it (also via a session)
+  std::string mode;     // app_secret | signature | api_key | session | user
+  std::string key_id;   // the API key behind it (also via a session)
   std::string user_id;  // the signed-in user (mode "user")
   std::string role;     // their role's name in the tenant
   bool all_scopes = true;

@@ -195,7 +195,7 @@ Directory::Lookup<control::ApiKeyWithSecrets> Directory::ApiKeyById(std::string_
 }
 
 Directory::Lookup<control::UserAccess> Directory::UserAccess(std::string_view user_id,
-                                                            std::string_view tenant_id) {
+                                                             std::string_view tenant_id) {
   std::string cache_key(user_id);
   cache_key += '|';
   cache_key += tenant_id;

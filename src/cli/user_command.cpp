@@ -6,7 +6,6 @@
 #include <memory>
 #include <optional>
 
-#include "admin/user_json.h"
 #include "cli/output.h"
 #include "control/control_store.h"
 #include "control/people.h"
@@ -14,6 +13,7 @@
 #include "session/redis_session_store.h"
 #include "session/sql_session_store.h"
 #include "storage/run_to_completion.h"
+#include "users/user_json.h"
 
 namespace tenantd::cli {
 namespace {
@@ -89,7 +89,7 @@ int UserCommand::List(control::ControlStore& store, bool json) const {
     if (!page) return Fail(Describe(page.error()));
     for (const control::User& u : page->items) {
       if (json) {
-        data.push_back(admin::UserToJson(u));
+        data.push_back(users::UserJson(u));
       } else {
         std::printf("%-30s %-32s %-10s %s\n", u.id.c_str(), u.email.c_str(),
                     std::string(control::ToString(u.status)).c_str(), u.name.c_str());
@@ -112,9 +112,9 @@ int UserCommand::Show(control::ControlStore& store, bool json) const {
   if (json) {
     json::array list;
     for (const control::TenantMembership& m : *memberships) {
-      list.push_back(admin::MembershipToJson(m));
+      list.push_back(users::MembershipJson(m));
     }
-    PrintJson(json::object{{"user", admin::UserToJson(**user)}, {"memberships", std::move(list)}});
+    PrintJson(json::object{{"user", users::UserJson(**user)}, {"memberships", std::move(list)}});
     return 0;
   }
   PrintUser(**user);
@@ -145,7 +145,7 @@ int UserCommand::SetStatus(const config::Config& config, control::ControlStore& 
     revoked = *r;
   }
   if (json) {
-    json::object out{{"user", admin::UserToJson(*user)}};
+    json::object out{{"user", users::UserJson(*user)}};
     if (revoked) out["sessions_revoked"] = *revoked;
     PrintJson(out);
   } else {

@@ -398,6 +398,12 @@ const std::vector<Setting>& Table() {
         1, 1000000,
         [](Config& config, uint64_t value) { config.signin_failures_per_email = value; }));
     t.push_back(IntegerSetting(
+        "user_auth_requests_per_ip", "TENANTD_USER_AUTH_REQUESTS_PER_IP", "60",
+        "Requests per window one client IP may make to the user routes that need no session "
+        "(sign-up, sign-in, recover, reset, verify, accept an invite) before they answer 429.",
+        1, 1000000,
+        [](Config& config, uint64_t value) { config.user_auth_requests_per_ip = value; }));
+    t.push_back(IntegerSetting(
         "public_file_rate", "TENANTD_PUBLIC_FILE_RATE", "500",
         "Public file requests (/public/…) one client IP may make per hour before they answer "
         "429; 0 = no limit.",

@@ -52,10 +52,11 @@ struct Config {
   std::string session_store = "control";  // control | memory
   // Rate limits (api.md §7); plan limits are in `plans`.
   std::chrono::milliseconds rate_limit_window{60000};
-  uint64_t auth_failures_per_ip = 10;    // failed authentications a window, per client IP
-  uint64_t auth_failures_per_key = 100;  // … per app key or API key prefix
+  uint64_t auth_failures_per_ip = 10;       // failed authentications a window, per client IP
+  uint64_t auth_failures_per_key = 100;     // … per app key or API key prefix
   uint64_t signin_failures_per_email = 10;  // failed sign-ins a window, per email
-  uint64_t public_file_rate = 500;       // public file requests an hour per client IP; 0 = off
+  uint64_t user_auth_requests_per_ip = 60;  // /auth/v1 sign-up, sign-in… a window, per IP
+  uint64_t public_file_rate = 500;          // public file requests an hour per client IP; 0 = off
   // The image variant sizes that may be made (api.md §14); empty = none.
   std::vector<images::Size> image_variants = {{64, 64}, {256, 256}, {1024, 1024}};
   // postgres://user:pass@host:port/db: the control store on PostgreSQL;

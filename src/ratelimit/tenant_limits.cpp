@@ -11,8 +11,9 @@ namespace {
 
 using boost::asio::awaitable;
 
-constexpr std::array<const char*, 6> kKindNames = {
-    "plan", "credential", "auth_route", "failed_auth_ip", "failed_auth_key", "public_file_ip"};
+constexpr std::array<const char*, 7> kKindNames = {
+    "plan",           "credential",  "auth_route", "failed_auth_ip", "failed_auth_key",
+    "public_file_ip", "user_auth_ip"};
 
 uint64_t CeilSeconds(Nanos d) {
   constexpr int64_t kSecond = 1000000000;
@@ -36,7 +37,8 @@ Gates GatesOf(const FailedAuthKeys& keys, const TenantLimitsOptions& o) {
     g.kinds[g.size++] = Kind::kFailedAuthIp;
   }
   if (!keys.key.empty()) {
-    g.charges[g.size] = {keys.key, {keys.key_limit ? keys.key_limit : o.failures_per_key, o.window}};
+    g.charges[g.size] = {keys.key,
+                         {keys.key_limit ? keys.key_limit : o.failures_per_key, o.window}};
     g.kinds[g.size++] = Kind::kFailedAuthKey;
   }
   return g;
@@ -139,6 +141,16 @@ awaitable<base::Result<Decision>> TenantLimits::AdmitPublicFile(
   const Charge charge{key, {per_hour, std::chrono::hours(1)}};
   TENANTD_CO_TRY(Verdict v, co_await limiter_.Acquire(std::span(&charge, 1), 0, now));
   if (!v.decision.allowed) Refused(Kind::kPublicFileIp);
+  co_return v.decision;
+}
+
+awaitable<base::Result<Decision>> TenantLimits::AdmitUserAuth(
+    std::string_view ip, std::chrono::steady_clock::time_point now) {
+  if (ip.empty()) co_return Decision{};
+  const std::string key = "ua:ip:" + std::string(ip);
+  const Charge charge{key, {options_.user_auth_requests_per_ip, options_.window}};
+  TENANTD_CO_TRY(Verdict v, co_await limiter_.Acquire(std::span(&charge, 1), 0, now));
+  if (!v.decision.allowed) Refused(Kind::kUserAuthIp);
   co_return v.decision;
 }
 

@@ -34,15 +34,26 @@ struct TenantLimitsOptions {
   uint64_t failures_per_ip = 10;
   uint64_t failures_per_key = 100;
   uint64_t signin_failures_per_email = 10;
+  // Requests a window one client IP may make to the user routes that need
+  // no session (sign-up, sign-in, recover, reset, verify, accept).
+  uint64_t user_auth_requests_per_ip = 60;
 };
 
 // Which limit refused a request, for /metrics.
-enum class Kind { kPlan, kCredential, kAuthRoute, kFailedAuthIp, kFailedAuthKey, kPublicFileIp };
+enum class Kind {
+  kPlan,
+  kCredential,
+  kAuthRoute,
+  kFailedAuthIp,
+  kFailedAuthKey,
+  kPublicFileIp,
+  kUserAuthIp
+};
 
 // What a request is counted against, derived once from the request.
 struct FailedAuthKeys {
-  std::string ip;   // "fa:ip:<client ip>", "" when the request has no address
-  std::string key;  // "fa:key:<app key or API key prefix>", "" when none was presented
+  std::string ip;          // "fa:ip:<client ip>", "" when the request has no address
+  std::string key;         // "fa:key:<app key or API key prefix>", "" when none was presented
   uint64_t key_limit = 0;  // failures a window under `key`; 0 = failures_per_key
 };
 
@@ -103,6 +114,12 @@ class TenantLimits {
   boost::asio::awaitable<base::Result<Decision>> AdmitPublicFile(
       std::string_view ip, uint64_t per_hour, std::chrono::steady_clock::time_point now);
 
+  // A request to a user route that needs no session (api.md §11: sign-up,
+  // sign-in, …), counted against its client IP, user_auth_requests_per_ip
+  // a window. An empty IP is not counted.
+  boost::asio::awaitable<base::Result<Decision>> AdmitUserAuth(
+      std::string_view ip, std::chrono::steady_clock::time_point now);
+
   // Signing in (POST /v1/session) and managing API keys and sessions.
   static bool IsAuthRoute(const http::Request& req);
 
@@ -122,7 +139,7 @@ class TenantLimits {
   TenantLimitsOptions options_;
   config::Plan fallback_;
   RateLimiter& limiter_;
-  std::array<std::atomic<uint64_t>, 6> refused_{};
+  std::array<std::atomic<uint64_t>, 7> refused_{};
 };
 
 // RateLimit-Limit/-Remaining/-Reset and their X-RateLimit-* twins, plus

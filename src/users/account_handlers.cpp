@@ -35,7 +35,7 @@ base::Error UserGone() {
 }
 
 awaitable<base::Result<boost::json::array>> MembershipList(const UserServices& s,
-                                                          std::string_view user_id) {
+                                                           std::string_view user_id) {
   TENANTD_CO_TRY(std::vector<control::TenantMembership> memberships,
                  co_await s.people.MembershipsOf(user_id));
   boost::json::array list;
@@ -45,7 +45,7 @@ awaitable<base::Result<boost::json::array>> MembershipList(const UserServices& s
 
 // {"user", "memberships", "tenant", "role"}: GET /auth/v1/user's answer.
 awaitable<base::Result<boost::json::object>> UserView(const UserServices& s,
-                                                     const RequestContext& ctx) {
+                                                      const RequestContext& ctx) {
   TENANTD_CO_TRY(std::optional<control::User> user, co_await s.people.FindUser(ctx.auth.user_id));
   if (!user) co_return UserGone();
   TENANTD_CO_TRY(boost::json::array memberships, co_await MembershipList(s, user->id));
@@ -88,7 +88,8 @@ base::Result<UserPatch> ReadUserPatch(const Request& req) {
 // leave the store.
 awaitable<base::Status> ChangePassword(const UserServices& s, const Request& req,
                                        RequestContext& ctx, const UserPatch& patch) {
-  TENANTD_CO_TRY(std::optional<std::string> stored, co_await s.people.PasswordHash(ctx.auth.user_id));
+  TENANTD_CO_TRY(std::optional<std::string> stored,
+                 co_await s.people.PasswordHash(ctx.auth.user_id));
   if (!stored) co_return UserGone();
   const bool verified = co_await s.passwords.Verify(*patch.current_password, *stored);
   if (!verified) {

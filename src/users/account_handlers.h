@@ -10,8 +10,7 @@
 
 namespace tenantd::users {
 
-using UserHandler = boost::asio::awaitable<http::Response> (*)(const UserServices&,
-                                                               http::Request&,
+using UserHandler = boost::asio::awaitable<http::Response> (*)(const UserServices&, http::Request&,
                                                                http::RequestContext&);
 
 // sign_in_handlers.cpp: no session needed.

@@ -31,7 +31,8 @@ std::string PageHtml(std::string_view action, std::string_view title, std::strin
   html += title;
   html += "</h1>\n";
   html += form;
-  html += "<p id=\"status\" role=\"status\">This page needs JavaScript.</p>\n</main></body></html>\n";
+  html +=
+      "<p id=\"status\" role=\"status\">This page needs JavaScript.</p>\n</main></body></html>\n";
   return html;
 }
 
@@ -139,11 +140,11 @@ void RegisterAuthPages(http::Router& router) {
         res.headers.Add("Cache-Control", "public, max-age=3600");
         co_return res;
       },
-      http::RouteDoc{.operation_id = "authPagesScript",
-                     .summary = "The script of the email-link pages",
-                     .tag = "Users",
-                     .responses = {{200, "JavaScript", R"({"type":"string"})",
-                                    "text/javascript"}}});
+      http::RouteDoc{
+          .operation_id = "authPagesScript",
+          .summary = "The script of the email-link pages",
+          .tag = "Users",
+          .responses = {{200, "JavaScript", R"({"type":"string"})", "text/javascript"}}});
 }
 
 }  // namespace tenantd::users

@@ -84,7 +84,8 @@ awaitable<Response> VerifyEmail(const UserServices& s, Request& req, RequestCont
   base::Result<boost::json::object> body = ReadTokenBody(req, {"token"});
   if (!body) co_return http::ErrorResponse(body.error(), ctx.request_id);
   const std::string hash = crypto::Sha256Hex(Field(*body, "token"));
-  base::Result<std::optional<std::string>> user_id = co_await s.people.ConsumeUserToken("verify", hash);
+  base::Result<std::optional<std::string>> user_id =
+      co_await s.people.ConsumeUserToken("verify", hash);
   if (!user_id) co_return http::ErrorResponse(user_id.error(), ctx.request_id);
   if (!*user_id) co_return http::ErrorResponse(InvalidToken(), ctx.request_id);
   const base::Status marked = co_await s.people.MarkEmailVerified(**user_id);
@@ -116,8 +117,9 @@ awaitable<Response> Recover(const UserServices& s, Request& req, RequestContext&
       if (!queued) co_return http::ErrorResponse(queued.error(), ctx.request_id);
     }
   }
-  co_return Json(202, boost::json::object{{"status", "If the address has an account, a reset "
-                                                     "link is on its way."}});
+  co_return Json(202, boost::json::object{{"status",
+                                           "If the address has an account, a reset "
+                                           "link is on its way."}});
 }
 
 awaitable<Response> ResetPassword(const UserServices& s, Request& req, RequestContext& ctx) {

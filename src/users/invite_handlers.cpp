@@ -127,7 +127,8 @@ awaitable<Response> CreateInvite(const UserServices& s, Request& req, RequestCon
   if (!known) co_return http::ErrorResponse(known.error(), ctx.request_id);
   if (!*known) {
     co_return http::ErrorResponse(
-        base::ValidationFailed({{"role", "No such role: owner, admin, member, viewer or a rol_ id."}}),
+        base::ValidationFailed(
+            {{"role", "No such role: owner, admin, member, viewer or a rol_ id."}}),
         ctx.request_id);
   }
   if (in->role == "owner" && !ActsAsOwner(ctx.auth)) {
@@ -154,7 +155,8 @@ awaitable<Response> CreateInvite(const UserServices& s, Request& req, RequestCon
 }
 
 awaitable<Response> ListInvites(const UserServices& s, Request&, RequestContext& ctx) {
-  base::Result<std::vector<control::Invite>> invites = co_await s.people.Invites(ctx.auth.tenant_id);
+  base::Result<std::vector<control::Invite>> invites =
+      co_await s.people.Invites(ctx.auth.tenant_id);
   if (!invites) co_return http::ErrorResponse(invites.error(), ctx.request_id);
   boost::json::array data;
   for (const control::Invite& i : *invites) data.push_back(InviteJson(i));
@@ -216,7 +218,8 @@ awaitable<Response> AcceptInvite(const UserServices& s, const SignedIn& signed_i
   if (!*accepted) co_return http::ErrorResponse(InvalidToken(), ctx.request_id);
 
   // The session now serves the tenant joined.
-  base::Result<std::optional<ActiveTenant>> joined = co_await MemberTenant(s, user_id, invite.tenant_id);
+  base::Result<std::optional<ActiveTenant>> joined =
+      co_await MemberTenant(s, user_id, invite.tenant_id);
   if (!joined) co_return http::ErrorResponse(joined.error(), ctx.request_id);
   if (!*joined) co_return http::ErrorResponse(NotAMember(), ctx.request_id);
   const base::Status started = co_await StartUserSession(s, req, ctx, user_id, invite.tenant_id);

@@ -17,8 +17,8 @@ namespace {
 
 // The member's current role, or nullopt when not a member.
 awaitable<base::Result<std::optional<std::string>>> RoleOf(const UserServices& s,
-                                                          std::string_view tenant_id,
-                                                          std::string_view user_id) {
+                                                           std::string_view tenant_id,
+                                                           std::string_view user_id) {
   TENANTD_CO_TRY(std::vector<control::Member> members, co_await s.people.Members(tenant_id));
   for (const control::Member& m : members) {
     if (m.membership.user_id == user_id) co_return std::optional<std::string>(m.membership.role);
@@ -92,11 +92,12 @@ awaitable<Response> UpdateMember(const UserServices& s, Request& req, RequestCon
     co_return http::ErrorResponse(base::ValidationFailed(std::move(errors)), ctx.request_id);
   }
   const std::string user_id(req.PathParam("user_id"));
-  base::Result<std::optional<std::string>> current = co_await RoleOf(s, ctx.auth.tenant_id, user_id);
+  base::Result<std::optional<std::string>> current =
+      co_await RoleOf(s, ctx.auth.tenant_id, user_id);
   if (!current) co_return http::ErrorResponse(current.error(), ctx.request_id);
   if (!*current) co_return http::ErrorResponse(NoSuchMember(), ctx.request_id);
-  const bool touches_owner = patch.role && (**current == "owner" || *patch.role == "owner") &&
-                             *patch.role != **current;
+  const bool touches_owner =
+      patch.role && (**current == "owner" || *patch.role == "owner") && *patch.role != **current;
   if (touches_owner && !ActsAsOwner(ctx.auth)) {
     co_return http::ErrorResponse(OwnerRequired(), ctx.request_id);
   }
@@ -108,7 +109,8 @@ awaitable<Response> UpdateMember(const UserServices& s, Request& req, RequestCon
 
 awaitable<Response> RemoveMember(const UserServices& s, Request& req, RequestContext& ctx) {
   const std::string user_id(req.PathParam("user_id"));
-  base::Result<std::optional<std::string>> current = co_await RoleOf(s, ctx.auth.tenant_id, user_id);
+  base::Result<std::optional<std::string>> current =
+      co_await RoleOf(s, ctx.auth.tenant_id, user_id);
   if (!current) co_return http::ErrorResponse(current.error(), ctx.request_id);
   if (!*current) co_return http::ErrorResponse(NoSuchMember(), ctx.request_id);
   if (**current == "owner" && !ActsAsOwner(ctx.auth)) {
@@ -142,7 +144,8 @@ awaitable<Response> CreateRole(const UserServices& s, Request& req, RequestConte
   if (!errors.empty()) {
     co_return http::ErrorResponse(base::ValidationFailed(std::move(errors)), ctx.request_id);
   }
-  base::Result<control::Role> role = co_await s.people.CreateRole(ctx.auth.tenant_id, *name, *scopes);
+  base::Result<control::Role> role =
+      co_await s.people.CreateRole(ctx.auth.tenant_id, *name, *scopes);
   if (!role) co_return http::ErrorResponse(role.error(), ctx.request_id);
   co_return Json(201, boost::json::object{{"role", RoleJson(*role)}});
 }

@@ -46,7 +46,7 @@ struct UserServices {
   const session::SessionBinder& binder;
   auth::Directory& directory;
   ratelimit::TenantLimits* limits;  // null: no sign-in throttle
-  outbox::Outbox& outbox;  // emails, and where their links point
+  outbox::Outbox& outbox;           // emails, and where their links point
   const base::Clock& clock;
 };
 

@@ -86,10 +86,10 @@ awaitable<Response> DecoySignUp(const UserServices& s, const Request& req, Reque
 }
 
 Response InvalidCredentials(const RequestContext& ctx) {
-  return http::ErrorResponse(base::MakeError(base::ErrorCode::kUnauthenticated,
-                                             "invalid_credentials",
-                                             "The email or password is not correct."),
-                             ctx.request_id);
+  return http::ErrorResponse(
+      base::MakeError(base::ErrorCode::kUnauthenticated, "invalid_credentials",
+                      "The email or password is not correct."),
+      ctx.request_id);
 }
 
 struct SignInInput {
@@ -188,7 +188,7 @@ awaitable<Response> SignIn(const UserServices& s, Request& req, RequestContext& 
     if (gate) co_await s.limits->CountFailedAuth(*gate, s.clock.Steady());
     co_return InvalidCredentials(ctx);
   }
-  const control::User& user = found->user;
+  control::User& user = found->user;
   if (user.status != control::UserStatus::kActive) {
     co_return http::ErrorResponse(
         base::MakeError(base::ErrorCode::kPermissionDenied, "user_suspended",
@@ -209,6 +209,7 @@ awaitable<Response> SignIn(const UserServices& s, Request& req, RequestContext& 
   if (!started) co_return http::ErrorResponse(started.error(), ctx.request_id);
   const base::Status recorded = co_await s.people.RecordSignIn(user.id, active.tenant->id, true);
   if (!recorded) co_return http::ErrorResponse(recorded.error(), ctx.request_id);
+  user.last_sign_in_at = std::chrono::floor<std::chrono::milliseconds>(s.clock.Now());
 
   base::Result<std::vector<control::TenantMembership>> memberships =
       co_await s.people.MembershipsOf(user.id);

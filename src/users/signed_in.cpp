@@ -41,8 +41,9 @@ awaitable<std::optional<Response>> SignedIn::OnRequest(Request& req, RequestCont
   const session::SessionRecord& s = **found;
   const base::Result<std::optional<control::User>> user = co_await people_.FindUser(s.user_id);
   if (!user) co_return http::ErrorResponse(user.error(), ctx.request_id);
-  const bool ended = !*user || (*user)->status != control::UserStatus::kActive ||
-                     ((*user)->sessions_valid_after && s.created_at < *(*user)->sessions_valid_after);
+  const bool ended =
+      !*user || (*user)->status != control::UserStatus::kActive ||
+      ((*user)->sessions_valid_after && s.created_at < *(*user)->sessions_valid_after);
   if (ended) {
     // Best effort: a session left behind is refused again on its next use.
     const base::Result<bool> destroyed = co_await sessions_.DestroyAsync(s.id_hash);

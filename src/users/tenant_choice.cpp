@@ -2,8 +2,8 @@
 
 #include "auth/directory.h"
 #include "crypto/crypto.h"
-#include "tenant_db/provisioning.h"
 #include "session/session_binder.h"
+#include "tenant_db/provisioning.h"
 #include "users/signed_in.h"
 
 namespace tenantd::users {

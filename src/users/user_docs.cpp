@@ -2,23 +2,12 @@
 
 #include <string>
 
+#include "users/user_schemas.h"
+
 namespace tenantd::users::docs {
 namespace {
 
-constexpr const char* kUser = R"({
-  "title": "User", "type": "object",
-  "required": ["id", "email", "name", "status", "account_id", "personal_tenant_id", "email_verified_at", "last_sign_in_at", "created_at"],
-  "properties": {
-    "id": {"type": "string", "pattern": "^usr_"},
-    "email": {"type": "string", "description": "Lower-cased"},
-    "name": {"type": "string"},
-    "status": {"type": "string", "enum": ["active", "suspended"]},
-    "account_id": {"type": "string", "pattern": "^acc_"},
-    "personal_tenant_id": {"type": "string", "pattern": "^ten_"},
-    "email_verified_at": {"type": ["string", "null"], "format": "date-time"},
-    "last_sign_in_at": {"type": ["string", "null"], "format": "date-time"},
-    "created_at": {"type": "string", "format": "date-time"}
-  }})";
+constexpr const char* kUser = schemas::kUser;
 
 constexpr const char* kUserTenant = R"({
   "title": "UserTenant", "type": "object", "required": ["id", "slug", "name", "kind", "plan", "status"],
@@ -29,13 +18,7 @@ constexpr const char* kUserTenant = R"({
     "role": {"type": "string", "description": "The user's role in it"}
   }})";
 
-constexpr const char* kMembership = R"({
-  "title": "UserMembership", "type": "object", "required": ["tenant_id", "slug", "name", "kind", "role"],
-  "properties": {
-    "tenant_id": {"type": "string", "pattern": "^ten_"}, "slug": {"type": "string"},
-    "name": {"type": "string"}, "kind": {"type": "string", "enum": ["personal", "org"]},
-    "role": {"type": "string", "description": "A built-in role name or a custom role id"}
-  }})";
+constexpr const char* kMembership = schemas::kUserMembership;
 
 constexpr const char* kUserSession = R"({
   "title": "UserSession", "type": "object",
@@ -109,7 +92,7 @@ constexpr const char* kSignIn = R"({
   }})";
 
 constexpr const char* kUserPatch = R"({
-  "title": "UserPatch", "type": "object", "additionalProperties": false,
+  "title": "CurrentUserPatch", "type": "object", "additionalProperties": false,
   "properties": {
     "name": {"type": "string", "maxLength": 200},
     "password": {"type": "string", "minLength": 10, "maxLength": 1024},
@@ -211,51 +194,60 @@ http::RouteDoc SignOut() {
 }
 
 http::RouteDoc VerifyEmail() {
-  return {.operation_id = "verifyEmail",
-          .summary = "Confirm the user's email with the token from the verification email",
-          .tag = "Users",
-          .request = {{"application/json",
-                       R"({"title":"TokenInput","type":"object","additionalProperties":false,"required":["token"],"properties":{"token":{"type":"string"}}})"}},
-          .responses = {{200, "Verified", http::Envelope("user", kUser)}},
-          .problems = {{400, "invalid_token"}, {422, "validation_failed"}}};
+  return {
+      .operation_id = "verifyEmail",
+      .summary = "Confirm the user's email with the token from the verification email",
+      .tag = "Users",
+      .request =
+          {{"application/json",
+            R"({"title":"TokenInput","type":"object","additionalProperties":false,"required":["token"],"properties":{"token":{"type":"string"}}})"}},
+      .responses = {{200, "Verified", http::Envelope("user", kUser)}},
+      .problems = {{400, "invalid_token"}, {422, "validation_failed"}}};
 }
 
 http::RouteDoc Recover() {
-  return {.operation_id = "recoverPassword",
-          .summary = "Email a password-reset link (always 202)",
-          .description = "The answer is the same whether or not the address has an account.",
-          .tag = "Users",
-          .request = {{"application/json",
-                       R"({"title":"RecoverInput","type":"object","additionalProperties":false,"required":["email"],"properties":{"email":{"type":"string"}}})"}},
-          .responses = {{202, "Accepted",
-                         R"({"type":"object","required":["status"],"properties":{"status":{"type":"string"}}})"}},
-          .problems = {{422, "validation_failed"}}};
+  return {
+      .operation_id = "recoverPassword",
+      .summary = "Email a password-reset link (always 202)",
+      .description = "The answer is the same whether or not the address has an account.",
+      .tag = "Users",
+      .request =
+          {{"application/json",
+            R"({"title":"RecoverInput","type":"object","additionalProperties":false,"required":["email"],"properties":{"email":{"type":"string"}}})"}},
+      .responses =
+          {{202, "Accepted",
+            R"({"type":"object","required":["status"],"properties":{"status":{"type":"string"}}})"}},
+      .problems = {{422, "validation_failed"}}};
 }
 
 http::RouteDoc ResetPassword() {
-  return {.operation_id = "resetPassword",
-          .summary = "Set a new password with the token from the reset email",
-          .description = "Every session of the user ends; the token is single-use and lasts "
-                         "an hour.",
-          .tag = "Users",
-          .request = {{"application/json",
-                       R"({"title":"ResetInput","type":"object","additionalProperties":false,"required":["token","password"],"properties":{"token":{"type":"string"},"password":{"type":"string","minLength":10,"maxLength":1024}}})"}},
-          .responses = {{204, "Changed", ""}},
-          .problems = {{400, "invalid_token"}, {422, "validation_failed"}}};
+  return {
+      .operation_id = "resetPassword",
+      .summary = "Set a new password with the token from the reset email",
+      .description =
+          "Every session of the user ends; the token is single-use and lasts "
+          "an hour.",
+      .tag = "Users",
+      .request =
+          {{"application/json",
+            R"({"title":"ResetInput","type":"object","additionalProperties":false,"required":["token","password"],"properties":{"token":{"type":"string"},"password":{"type":"string","minLength":10,"maxLength":1024}}})"}},
+      .responses = {{204, "Changed", ""}},
+      .problems = {{400, "invalid_token"}, {422, "validation_failed"}}};
 }
 
 http::RouteDoc ShowUser() {
-  return {.operation_id = "getUser",
+  return {.operation_id = "getCurrentUser",
           .summary = "The signed-in user, their memberships and the active tenant",
           .tag = "Users",
           .responses = {{200, "The user", UserAnswer(true)}}};
 }
 
 http::RouteDoc UpdateUser() {
-  return {.operation_id = "updateUser",
+  return {.operation_id = "updateCurrentUser",
           .summary = "Change the user's name or password",
-          .description = "A new password ends every other session of the user; this request "
-                         "gets a new session id (Set-Cookie).",
+          .description =
+              "A new password ends every other session of the user; this request "
+              "gets a new session id (Set-Cookie).",
           .tag = "Users",
           .request = {{"application/json", kUserPatch}},
           .responses = {{200, "The user", UserAnswer(true)}},
@@ -263,27 +255,28 @@ http::RouteDoc UpdateUser() {
 }
 
 http::RouteDoc SwitchTenant() {
-  return {.operation_id = "switchTenant",
-          .summary = "Serve another of the user's tenants (new session id and cookie)",
-          .tag = "Users",
-          .request = {{"application/json", kSwitch}},
-          .responses = {{200, "Switched",
-                         R"({"type":"object","required":["tenant","role"],"properties":{"tenant":)" +
-                             std::string(kUserTenant) + R"(,"role":{"type":"string"}}})"}},
-          .problems = {{403, "not_a_member"}, {422, "validation_failed"}}};
+  return {
+      .operation_id = "switchTenant",
+      .summary = "Serve another of the user's tenants (new session id and cookie)",
+      .tag = "Users",
+      .request = {{"application/json", kSwitch}},
+      .responses = {{200, "Switched",
+                     R"({"type":"object","required":["tenant","role"],"properties":{"tenant":)" +
+                         std::string(kUserTenant) + R"(,"role":{"type":"string"}}})"}},
+      .problems = {{403, "not_a_member"}, {422, "validation_failed"}}};
 }
 
 http::RouteDoc CreateTenant() {
-  return {.operation_id = "createUserTenant",
-          .summary = "Create an org tenant owned by the user",
-          .description = "Does not switch to it. App credentials are not shown here: an owner "
-                         "gets them by rotating them.",
-          .tag = "Users",
-          .request = {{"application/json", kNewTenant}},
-          .responses = {{201, "Created", http::Envelope("tenant", kUserTenant)}},
-          .problems = {{403, "not_billing_contact"},
-                       {409, "slug_taken"},
-                       {422, "validation_failed"}}};
+  return {
+      .operation_id = "createUserTenant",
+      .summary = "Create an org tenant owned by the user",
+      .description =
+          "Does not switch to it. App credentials are not shown here: an owner "
+          "gets them by rotating them.",
+      .tag = "Users",
+      .request = {{"application/json", kNewTenant}},
+      .responses = {{201, "Created", http::Envelope("tenant", kUserTenant)}},
+      .problems = {{403, "not_billing_contact"}, {409, "slug_taken"}, {422, "validation_failed"}}};
 }
 
 http::RouteDoc ListSessions() {
@@ -310,30 +303,33 @@ http::RouteDoc RevokeOtherSessions() {
 }
 
 http::RouteDoc AcceptInvite() {
-  return {.operation_id = "acceptInvite",
-          .summary = "Join the tenant of an invite",
-          .description = "Signed in with the invited email, or with a password to sign up with "
-                         "it (the new user's email counts as verified). The session then serves "
-                         "the tenant joined.",
-          .tag = "Users",
-          .request = {{"application/json", kAcceptInput}},
-          .responses = {{200, "Joined; Set-Cookie carries the new session",
-                         R"({"type":"object","required":["tenant","role"],"properties":{"tenant":)" +
-                             std::string(kUserTenant) + R"(,"role":{"type":"string"}}})"}},
-          .problems = {{400, "invalid_token"},
-                       {401, "not_signed_in"},
-                       {403, "invite_email_mismatch"},
-                       {409, "already_member"},
-                       {422, "validation_failed"}}};
+  return {
+      .operation_id = "acceptInvite",
+      .summary = "Join the tenant of an invite",
+      .description =
+          "Signed in with the invited email, or with a password to sign up with "
+          "it (the new user's email counts as verified). The session then serves "
+          "the tenant joined.",
+      .tag = "Users",
+      .request = {{"application/json", kAcceptInput}},
+      .responses = {{200, "Joined; Set-Cookie carries the new session",
+                     R"({"type":"object","required":["tenant","role"],"properties":{"tenant":)" +
+                         std::string(kUserTenant) + R"(,"role":{"type":"string"}}})"}},
+      .problems = {{400, "invalid_token"},
+                   {401, "not_signed_in"},
+                   {403, "invite_email_mismatch"},
+                   {409, "already_member"},
+                   {422, "validation_failed"}}};
 }
 
 http::RouteDoc CreateInvite() {
-  return {.operation_id = "createInvite",
-          .summary = "Invite an email to the tenant with a role (sends a 7-day link)",
-          .tag = "Members",
-          .request = {{"application/json", kInviteInput}},
-          .responses = {{201, "Invited", http::Envelope("invite", kInvite)}},
-          .problems = {{403, "owner_required"}, {409, "personal_tenant"}, {422, "validation_failed"}}};
+  return {
+      .operation_id = "createInvite",
+      .summary = "Invite an email to the tenant with a role (sends a 7-day link)",
+      .tag = "Members",
+      .request = {{"application/json", kInviteInput}},
+      .responses = {{201, "Invited", http::Envelope("invite", kInvite)}},
+      .problems = {{403, "owner_required"}, {409, "personal_tenant"}, {422, "validation_failed"}}};
 }
 
 http::RouteDoc ListInvites() {
@@ -362,8 +358,9 @@ http::RouteDoc ListMembers() {
 http::RouteDoc UpdateMember() {
   return {.operation_id = "updateMember",
           .summary = "Change a member's role or contact flags",
-          .description = "Takes effect on the member's next request. The last owner cannot be "
-                         "demoted; only an owner makes or unmakes an owner.",
+          .description =
+              "Takes effect on the member's next request. The last owner cannot be "
+              "demoted; only an owner makes or unmakes an owner.",
           .tag = "Members",
           .params = {UserIdParam()},
           .request = {{"application/json", kMemberPatch}},

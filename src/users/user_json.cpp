@@ -23,7 +23,8 @@ boost::json::object UserJson(const control::User& u) {
           {"personal_tenant_id", u.personal_tenant_id},
           {"email_verified_at", OptionalTime(u.email_verified_at)},
           {"last_sign_in_at", OptionalTime(u.last_sign_in_at)},
-          {"created_at", base::FormatRfc3339(u.created_at)}};
+          {"created_at", base::FormatRfc3339(u.created_at)},
+          {"updated_at", base::FormatRfc3339(u.updated_at)}};
 }
 
 boost::json::object TenantBrief(const control::Tenant& t) {
@@ -52,10 +53,8 @@ boost::json::object MemberJson(const control::Member& m) {
 boost::json::object RoleJson(const control::Role& r) {
   boost::json::array scopes;
   for (const std::string& s : r.scopes) scopes.emplace_back(s);
-  boost::json::object o{{"id", r.id},
-                        {"name", r.name},
-                        {"scopes", std::move(scopes)},
-                        {"built_in", r.built_in}};
+  boost::json::object o{
+      {"id", r.id}, {"name", r.name}, {"scopes", std::move(scopes)}, {"built_in", r.built_in}};
   if (!r.built_in) {
     o["created_at"] = base::FormatRfc3339(r.created_at);
     o["updated_at"] = base::FormatRfc3339(r.updated_at);

@@ -1,5 +1,6 @@
 // The JSON shapes of api.md §11: users (never their password hash),
-// memberships, members, roles, and a user's sessions.
+// memberships, members, roles, and a user's sessions. The admin API and
+// the CLI answer users in the same shape.
 #pragma once
 
 #include <boost/json/object.hpp>

@@ -13,33 +13,26 @@ UserRoutes::UserRoutes(const UserRoutesDeps& deps)
     : tenant_access_(deps.tenant_access),
       people_(deps.store),
       passwords_(deps.password_workers),
-      services_{deps.store,
-                people_,
-                passwords_,
-                deps.databases,
-                deps.provisioning_workers,
-                deps.sessions,
-                deps.cookies,
-                deps.binder,
-                deps.directory,
-                deps.limits,
-                deps.outbox,
-                deps.clock},
+      services_{deps.store,    people_,      passwords_,  deps.databases, deps.provisioning_workers,
+                deps.sessions, deps.cookies, deps.binder, deps.directory, deps.limits,
+                deps.outbox,   deps.clock},
       signed_in_(people_, deps.sessions, deps.cookies, deps.binder, deps.clock),
+      auth_limit_(deps.limits, deps.clock),
       members_read_("members:read", deps.failures),
       members_write_("members:write", deps.failures) {}
 
 void UserRoutes::Register(http::Router& router) const {
   const UserServices* s = &services_;
+  const http::Stage* limit = &auth_limit_;
   const auto bind = [s](UserHandler fn) -> http::Handler {
     return [s, fn](http::Request& req, http::RequestContext& ctx) { return fn(*s, req, ctx); };
   };
-  router.Add("POST", "/auth/v1/signup", {}, bind(SignUp), docs::SignUp());
-  router.Add("POST", "/auth/v1/signin", {}, bind(SignIn), docs::SignIn());
+  router.Add("POST", "/auth/v1/signup", {limit}, bind(SignUp), docs::SignUp());
+  router.Add("POST", "/auth/v1/signin", {limit}, bind(SignIn), docs::SignIn());
   router.Add("POST", "/auth/v1/signout", {}, bind(SignOut), docs::SignOut());
-  router.Add("POST", "/auth/v1/verify-email", {}, bind(VerifyEmail), docs::VerifyEmail());
-  router.Add("POST", "/auth/v1/recover", {}, bind(Recover), docs::Recover());
-  router.Add("POST", "/auth/v1/reset", {}, bind(ResetPassword), docs::ResetPassword());
+  router.Add("POST", "/auth/v1/verify-email", {limit}, bind(VerifyEmail), docs::VerifyEmail());
+  router.Add("POST", "/auth/v1/recover", {limit}, bind(Recover), docs::Recover());
+  router.Add("POST", "/auth/v1/reset", {limit}, bind(ResetPassword), docs::ResetPassword());
 
   const http::Stage* user = &signed_in_;
   router.Add("GET", "/auth/v1/user", {user}, bind(ShowUser), docs::ShowUser());
@@ -55,7 +48,7 @@ void UserRoutes::Register(http::Router& router) const {
   RegisterAuthPages(router);
   const SignedIn* signed_in = &signed_in_;
   router.Add(
-      "POST", "/auth/v1/invites/accept", {},
+      "POST", "/auth/v1/invites/accept", {limit},
       [s, signed_in](http::Request& req, http::RequestContext& ctx) {
         return AcceptInvite(*s, *signed_in, req, ctx);
       },
@@ -67,15 +60,13 @@ void UserRoutes::Register(http::Router& router) const {
              docs::UpdateMember());
   router.Add("DELETE", "/v1/members/{user_id}", {a, &members_write_}, bind(RemoveMember),
              docs::RemoveMember());
-  router.Add("POST", "/v1/invites", {a, &members_write_}, bind(CreateInvite),
-             docs::CreateInvite());
+  router.Add("POST", "/v1/invites", {a, &members_write_}, bind(CreateInvite), docs::CreateInvite());
   router.Add("GET", "/v1/invites", {a, &members_read_}, bind(ListInvites), docs::ListInvites());
   router.Add("DELETE", "/v1/invites/{id}", {a, &members_write_}, bind(DeleteInvite),
              docs::DeleteInvite());
   router.Add("GET", "/v1/roles", {a, &members_read_}, bind(ListRoles), docs::ListRoles());
   router.Add("POST", "/v1/roles", {a, &members_write_}, bind(CreateRole), docs::CreateRole());
-  router.Add("PATCH", "/v1/roles/{id}", {a, &members_write_}, bind(UpdateRole),
-             docs::UpdateRole());
+  router.Add("PATCH", "/v1/roles/{id}", {a, &members_write_}, bind(UpdateRole), docs::UpdateRole());
   router.Add("DELETE", "/v1/roles/{id}", {a, &members_write_}, bind(DeleteRole),
              docs::DeleteRole());
 }

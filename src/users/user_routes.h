@@ -16,6 +16,7 @@
 #include "access/tenant_access.h"
 #include "auth/require_scope.h"
 #include "http/router.h"
+#include "users/auth_limit.h"
 #include "users/services.h"
 #include "users/signed_in.h"
 
@@ -50,6 +51,7 @@ class UserRoutes {
   Passwords passwords_;
   UserServices services_;
   SignedIn signed_in_;
+  UserAuthLimit auth_limit_;
   auth::RequireScope members_read_, members_write_;
 };
 

@@ -285,17 +285,17 @@ TEST_F(Cluster, ARoleChangeAndARemovalReachEveryNodeWithinOneSecond) {
   };
   const std::string password = "correct horse battery";
   const std::string owner_email = UniqueSlug("owner") + "@example.com";
-  Response r = post(nodes_[0], "/auth/v1/signup",
-                    json::serialize(json::object{{"email", owner_email}, {"password", password}}),
-                    "");
+  Response r =
+      post(nodes_[0], "/auth/v1/signup",
+           json::serialize(json::object{{"email", owner_email}, {"password", password}}), "");
   ASSERT_EQ(r.status, 201) << r.Describe();
   const std::string slug = UniqueSlug("org");
   r = post(nodes_[0], "/auth/v1/tenants",
            json::serialize(json::object{{"slug", slug}, {"name", "Org"}}), cookie_of(r));
   ASSERT_EQ(r.status, 201) << r.Describe();
   r = post(nodes_[1], "/auth/v1/signin",
-           json::serialize(json::object{{"email", owner_email}, {"password", password},
-                                        {"tenant", slug}}),
+           json::serialize(
+               json::object{{"email", owner_email}, {"password", password}, {"tenant", slug}}),
            "");
   ASSERT_EQ(r.status, 200) << r.Describe();
   const std::string owner = cookie_of(r);

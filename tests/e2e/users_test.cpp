@@ -36,9 +36,7 @@ struct SignedUp {
 
 class Users : public SharedServerTest<Users> {
  public:
-  static ServerOptions Options() {
-    return {.env = {{"TENANTD_SIGNIN_FAILURES_PER_EMAIL", "3"}}};
-  }
+  static ServerOptions Options() { return {.env = {{"TENANTD_SIGNIN_FAILURES_PER_EMAIL", "3"}}}; }
 
  protected:
   static Response Call(std::string_view method, std::string_view target, std::string_view body,
@@ -50,9 +48,9 @@ class Users : public SharedServerTest<Users> {
   }
 
   static SignedUp MustSignUp(const std::string& email, std::string_view name = "Ada") {
-    const Response r = Call("POST", "/auth/v1/signup",
-                            json::serialize(json::object{
-                                {"email", email}, {"password", kPassword}, {"name", name}}));
+    const Response r = Call(
+        "POST", "/auth/v1/signup",
+        json::serialize(json::object{{"email", email}, {"password", kPassword}, {"name", name}}));
     if (r.status != 201) throw std::runtime_error("sign-up: " + r.Describe());
     const json::value body = r.Json();
     return {SessionCookie(r), StringAt(body, "user.id"), StringAt(body, "tenant.id"),
@@ -73,8 +71,9 @@ class Users : public SharedServerTest<Users> {
   // A new org tenant owned by the signed-in user (not switched to).
   static std::string MustCreateOrg(const std::string& cookie) {
     const std::string slug = UniqueSlug("org");
-    const Response r = Call("POST", "/auth/v1/tenants",
-                            json::serialize(json::object{{"slug", slug}, {"name", "Acme"}}), cookie);
+    const Response r =
+        Call("POST", "/auth/v1/tenants",
+             json::serialize(json::object{{"slug", slug}, {"name", "Acme"}}), cookie);
     if (r.status != 201) throw std::runtime_error("create org: " + r.Describe());
     return StringAt(r.Json(), "tenant.id");
   }
@@ -82,9 +81,9 @@ class Users : public SharedServerTest<Users> {
 
 TEST_F(Users, SignUpMakesAUserWithAPersonalTenantAndSignsIn) {
   const std::string email = UniqueEmail("ada");
-  const Response r = Call("POST", "/auth/v1/signup",
-                          json::serialize(json::object{
-                              {"email", email}, {"password", kPassword}, {"name", "Ada"}}));
+  const Response r = Call(
+      "POST", "/auth/v1/signup",
+      json::serialize(json::object{{"email", email}, {"password", kPassword}, {"name", "Ada"}}));
   ASSERT_EQ(r.status, 201) << r.Describe();
   const json::value body = r.Json();
   EXPECT_TRUE(StringAt(body, "user.id").starts_with("usr_"));
@@ -108,9 +107,8 @@ TEST_F(Users, SignUpMakesAUserWithAPersonalTenantAndSignsIn) {
   EXPECT_EQ(StringAt(w, "tenant.id"), StringAt(body, "tenant.id"));
 
   // The personal tenant's data is the owner's: products can be written.
-  const Response created = Call("POST", "/v1/products",
-                                R"({"sku":"P-1","name":"Pen","price_cents":100})",
-                                SessionCookie(r));
+  const Response created = Call(
+      "POST", "/v1/products", R"({"sku":"P-1","name":"Pen","price_cents":100})", SessionCookie(r));
   EXPECT_EQ(created.status, 201) << created.Describe();
 }
 
@@ -132,10 +130,10 @@ TEST_F(Users, SignUpRefusesBadInputWithTheFieldsAtFault) {
 TEST_F(Users, ADuplicateSignUpLooksTheSameButCreatesNothing) {
   const std::string email = UniqueEmail("dup");
   const SignedUp first = MustSignUp(email);
-  const Response again = Call("POST", "/auth/v1/signup",
-                              json::serialize(json::object{{"email", email},
-                                                           {"password", "another password"},
-                                                           {"name", "Eve"}}));
+  const Response again =
+      Call("POST", "/auth/v1/signup",
+           json::serialize(
+               json::object{{"email", email}, {"password", "another password"}, {"name", "Eve"}}));
   ASSERT_EQ(again.status, 201) << again.Describe();
   const json::value body = again.Json();
   EXPECT_TRUE(StringAt(body, "user.id").starts_with("usr_"));
@@ -177,6 +175,24 @@ TEST_F(Users, FailedSignInsAreThrottledPerEmail) {
   EXPECT_EQ(SignIn(other.email, kPassword).status, 200);
 }
 
+TEST(UsersLimit, TheUserRoutesAreLimitedPerClientIp) {
+  TestServer server;
+  ASSERT_TRUE(server.Start({.env = {{"TENANTD_USER_AUTH_REQUESTS_PER_IP", "3"}}}));
+  const Headers json = {{"Content-Type", "application/json"}};
+  const std::string body = R"({"email":"nobody@example.com","password":"wrong password"})";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(IsProblem(server.Request("POST", "/auth/v1/signin", json, body), 401,
+                          "invalid_credentials"));
+  }
+  const Response limited =
+      server.Request("POST", "/auth/v1/signup", json,
+                     R"({"email":"new@example.com","password":"correct horse battery"})");
+  EXPECT_TRUE(IsProblem(limited, 429, "rate_limited"));
+  EXPECT_TRUE(limited.HasHeader("Retry-After"));
+  // Signed-in routes and tenant routes are not counted here.
+  EXPECT_TRUE(IsProblem(server.Request("GET", "/auth/v1/user"), 401, "not_signed_in"));
+}
+
 TEST_F(Users, SignInAnswersTheUserTenantRoleAndMemberships) {
   const SignedUp u = MustSignUp(UniqueEmail("signin"));
   const Response r = SignIn(u.email, kPassword);
@@ -199,9 +215,10 @@ TEST_F(Users, SignInAnswersTheUserTenantRoleAndMemberships) {
 TEST_F(Users, SwitchingTenantIssuesANewSessionAndEndsTheOld) {
   const SignedUp u = MustSignUp(UniqueEmail("switch"));
   const std::string org = MustCreateOrg(u.cookie);
-  EXPECT_EQ(StringAt(WhoAmI(u.cookie).Json(), "tenant.id"), u.tenant_id) << "creating is not switching";
-  const Response r = Call("POST", "/auth/v1/switch", json::serialize(json::object{{"tenant", org}}),
-                          u.cookie);
+  EXPECT_EQ(StringAt(WhoAmI(u.cookie).Json(), "tenant.id"), u.tenant_id)
+      << "creating is not switching";
+  const Response r =
+      Call("POST", "/auth/v1/switch", json::serialize(json::object{{"tenant", org}}), u.cookie);
   ASSERT_EQ(r.status, 200) << r.Describe();
   EXPECT_EQ(StringAt(r.Json(), "role"), "owner");
   const std::string cookie = SessionCookie(r);
@@ -218,26 +235,25 @@ TEST_F(Users, SwitchingTenantIssuesANewSessionAndEndsTheOld) {
                              json::serialize(json::object{{"tenant", other.tenant_id}}), cookie),
                         403, "not_a_member"));
   // A user session names its tenant: another one's id in X-Tenant-ID is a mismatch.
-  EXPECT_TRUE(IsProblem(WhoAmI(cookie, {{"X-Tenant-ID", other.tenant_id}}), 403,
-                        "tenant_mismatch"));
+  EXPECT_TRUE(
+      IsProblem(WhoAmI(cookie, {{"X-Tenant-ID", other.tenant_id}}), 403, "tenant_mismatch"));
 }
 
 TEST_F(Users, AuthRoutesNeedASignedInUser) {
   EXPECT_TRUE(IsProblem(Call("GET", "/auth/v1/user", ""), 401, "not_signed_in"));
-  EXPECT_TRUE(IsProblem(Call("GET", "/auth/v1/sessions", "", "sid=forged.cookie"), 401,
-                        "not_signed_in"));
+  EXPECT_TRUE(
+      IsProblem(Call("GET", "/auth/v1/sessions", "", "sid=forged.cookie"), 401, "not_signed_in"));
   // An app session's cookie is not a user's.
   const std::string slug = UniqueSlug("app");
   const Response created = server().CreateTenant(slug);
   ASSERT_EQ(created.status, 201);
   const json::value t = created.Json();
-  const Response app = server().Request(
-      "GET", "/v1/whoami",
-      {{"X-App-Key", StringAt(t, "credentials.app_key")},
-       {"X-App-Secret", StringAt(t, "credentials.app_secret")}});
+  const Response app = server().Request("GET", "/v1/whoami",
+                                        {{"X-App-Key", StringAt(t, "credentials.app_key")},
+                                         {"X-App-Secret", StringAt(t, "credentials.app_secret")}});
   ASSERT_EQ(app.status, 200);
-  EXPECT_TRUE(IsProblem(Call("GET", "/auth/v1/user", "", SessionCookie(app)), 401,
-                        "not_signed_in"));
+  EXPECT_TRUE(
+      IsProblem(Call("GET", "/auth/v1/user", "", SessionCookie(app)), 401, "not_signed_in"));
 }
 
 TEST_F(Users, ChangingThePasswordEndsEveryOtherSession) {
@@ -245,17 +261,17 @@ TEST_F(Users, ChangingThePasswordEndsEveryOtherSession) {
   const std::string other = SessionCookie(SignIn(u.email, kPassword));
   ASSERT_EQ(WhoAmI(other).status, 200);
   // The current password is required, and checked.
-  EXPECT_TRUE(IsProblem(Call("PATCH", "/auth/v1/user", R"({"password":"a new password"})",
-                             u.cookie),
-                        422, "validation_failed"));
+  EXPECT_TRUE(
+      IsProblem(Call("PATCH", "/auth/v1/user", R"({"password":"a new password"})", u.cookie), 422,
+                "validation_failed"));
   EXPECT_TRUE(IsProblem(
       Call("PATCH", "/auth/v1/user",
            R"({"password":"a new password","current_password":"not the password"})", u.cookie),
       403, "invalid_credentials"));
-  const Response r = Call(
-      "PATCH", "/auth/v1/user",
-      json::serialize(json::object{{"password", "a new password"}, {"current_password", kPassword}}),
-      u.cookie);
+  const Response r = Call("PATCH", "/auth/v1/user",
+                          json::serialize(json::object{{"password", "a new password"},
+                                                       {"current_password", kPassword}}),
+                          u.cookie);
   ASSERT_EQ(r.status, 200) << r.Describe();
   const std::string renewed = SessionCookie(r);
   ASSERT_FALSE(renewed.empty()) << "this request gets a fresh session";
@@ -276,10 +292,10 @@ TEST_F(Users, RenamingKeepsTheSession) {
 
 TEST_F(Users, SessionsAreListedAndRevokedPerUser) {
   const SignedUp u = MustSignUp(UniqueEmail("devices"));
-  const Response second = Call("POST", "/auth/v1/signin",
-                               json::serialize(json::object{{"email", u.email},
-                                                            {"password", kPassword}}),
-                               "", {{"User-Agent", "phone/1.0"}});
+  const Response second =
+      Call("POST", "/auth/v1/signin",
+           json::serialize(json::object{{"email", u.email}, {"password", kPassword}}), "",
+           {{"User-Agent", "phone/1.0"}});
   ASSERT_EQ(second.status, 200);
   const std::string phone = SessionCookie(second);
   Response list = Call("GET", "/auth/v1/sessions", "", u.cookie);
@@ -328,8 +344,8 @@ TEST_F(Users, TheLastOwnerCannotLeaveOrBeDemoted) {
   EXPECT_EQ(StringAt(data[0], "role"), "owner");
   EXPECT_TRUE(IsProblem(Call("PATCH", "/v1/members/" + u.user_id, R"({"role":"viewer"})", u.cookie),
                         409, "last_owner"));
-  EXPECT_TRUE(IsProblem(Call("DELETE", "/v1/members/" + u.user_id, "", u.cookie), 409,
-                        "last_owner"));
+  EXPECT_TRUE(
+      IsProblem(Call("DELETE", "/v1/members/" + u.user_id, "", u.cookie), 409, "last_owner"));
   EXPECT_TRUE(IsProblem(Call("DELETE", "/v1/members/usr_01NOSUCHUSER0000000000000", "", u.cookie),
                         404, "not_found"));
   EXPECT_EQ(StringAt(WhoAmI(u.cookie).Json(), "auth.role"), "owner");
@@ -337,20 +353,20 @@ TEST_F(Users, TheLastOwnerCannotLeaveOrBeDemoted) {
 
 TEST_F(Users, CustomRolesAreCreatedChangedAndDeleted) {
   const SignedUp u = MustSignUp(UniqueEmail("roles"));
-  Response r = Call("POST", "/v1/roles", R"({"name":"support","scopes":["products:read","files:read"]})",
-                    u.cookie);
+  Response r = Call("POST", "/v1/roles",
+                    R"({"name":"support","scopes":["products:read","files:read"]})", u.cookie);
   ASSERT_EQ(r.status, 201) << r.Describe();
   const std::string id = StringAt(r.Json(), "role.id");
   EXPECT_TRUE(id.starts_with("rol_"));
-  EXPECT_TRUE(IsProblem(Call("POST", "/v1/roles", R"({"name":"support","scopes":["products:read"]})",
-                             u.cookie),
-                        409, "role_exists"));
-  EXPECT_TRUE(IsProblem(Call("POST", "/v1/roles", R"({"name":"owner","scopes":["products:read"]})",
-                             u.cookie),
-                        422, "validation_failed"));
-  EXPECT_TRUE(IsProblem(Call("POST", "/v1/roles", R"({"name":"x","scopes":["root:all"]})",
-                             u.cookie),
-                        422, "validation_failed"));
+  EXPECT_TRUE(IsProblem(
+      Call("POST", "/v1/roles", R"({"name":"support","scopes":["products:read"]})", u.cookie), 409,
+      "role_exists"));
+  EXPECT_TRUE(IsProblem(
+      Call("POST", "/v1/roles", R"({"name":"owner","scopes":["products:read"]})", u.cookie), 422,
+      "validation_failed"));
+  EXPECT_TRUE(
+      IsProblem(Call("POST", "/v1/roles", R"({"name":"x","scopes":["root:all"]})", u.cookie), 422,
+                "validation_failed"));
   r = Call("PATCH", "/v1/roles/" + id, R"({"scopes":["products:write"]})", u.cookie);
   ASSERT_EQ(r.status, 200) << r.Describe();
   r = Call("GET", "/v1/roles", "", u.cookie);
@@ -374,8 +390,9 @@ TEST_F(Users, ARestrictedKeyNeedsMembersScopes) {
                     R"({"name":"ro","type":"restricted","scopes":["products:read"]})", u.cookie);
   ASSERT_EQ(r.status, 201) << r.Describe();
   const std::string key = r.Json().at("secret").as_string().c_str();
-  EXPECT_TRUE(IsProblem(server().Request("GET", "/v1/members", {{"Authorization", "Bearer " + key}}),
-                        403, "insufficient_scope"));
+  EXPECT_TRUE(
+      IsProblem(server().Request("GET", "/v1/members", {{"Authorization", "Bearer " + key}}), 403,
+                "insufficient_scope"));
 }
 
 TEST_F(Users, TheVerificationEmailLinkVerifiesTheAddressOnce) {
@@ -384,13 +401,13 @@ TEST_F(Users, TheVerificationEmailLinkVerifiesTheAddressOnce) {
   ASSERT_FALSE(token.empty()) << "a verification email with a link under <data>/mail/";
   EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/verify-email", R"({"token":"not-a-token"})"), 400,
                         "invalid_token"));
-  const Response r = Call("POST", "/auth/v1/verify-email",
-                          json::serialize(json::object{{"token", token}}));
+  const Response r =
+      Call("POST", "/auth/v1/verify-email", json::serialize(json::object{{"token", token}}));
   ASSERT_EQ(r.status, 200) << r.Describe();
   EXPECT_FALSE(StringAt(r.Json(), "user.email_verified_at").empty());
-  EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/verify-email",
-                             json::serialize(json::object{{"token", token}})),
-                        400, "invalid_token"))
+  EXPECT_TRUE(IsProblem(
+      Call("POST", "/auth/v1/verify-email", json::serialize(json::object{{"token", token}})), 400,
+      "invalid_token"))
       << "single use";
 }
 
@@ -399,27 +416,28 @@ TEST_F(Users, ResettingThePasswordEndsEverySession) {
   // Recover answers the same for an address without an account.
   const Response unknown = Call("POST", "/auth/v1/recover",
                                 json::serialize(json::object{{"email", UniqueEmail("ghost")}}));
-  const Response known = Call("POST", "/auth/v1/recover",
-                              json::serialize(json::object{{"email", u.email}}));
+  const Response known =
+      Call("POST", "/auth/v1/recover", json::serialize(json::object{{"email", u.email}}));
   ASSERT_EQ(known.status, 202) << known.Describe();
   EXPECT_EQ(unknown.status, 202);
   EXPECT_EQ(unknown.body, known.body);
   const std::string token = TokenFromMail(server().data_dir(), u.email, "reset");
   ASSERT_FALSE(token.empty());
-  EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/reset",
-                             json::serialize(json::object{{"token", token}, {"password", "short"}})),
-                        422, "validation_failed"));
-  const Response r = Call("POST", "/auth/v1/reset",
-                          json::serialize(json::object{{"token", token},
-                                                       {"password", "a brand new password"}}));
+  EXPECT_TRUE(
+      IsProblem(Call("POST", "/auth/v1/reset",
+                     json::serialize(json::object{{"token", token}, {"password", "short"}})),
+                422, "validation_failed"));
+  const Response r =
+      Call("POST", "/auth/v1/reset",
+           json::serialize(json::object{{"token", token}, {"password", "a brand new password"}}));
   ASSERT_EQ(r.status, 204) << r.Describe();
   EXPECT_EQ(WhoAmI(u.cookie).status, 401) << "the old session is over";
   EXPECT_TRUE(IsProblem(SignIn(u.email, kPassword), 401, "invalid_credentials"));
   EXPECT_EQ(SignIn(u.email, "a brand new password").status, 200);
-  EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/reset",
-                             json::serialize(json::object{{"token", token},
-                                                          {"password", "yet another password"}})),
-                        400, "invalid_token"));
+  EXPECT_TRUE(IsProblem(
+      Call("POST", "/auth/v1/reset",
+           json::serialize(json::object{{"token", token}, {"password", "yet another password"}})),
+      400, "invalid_token"));
 }
 
 // The whole path of issue 16: an owner invites a second user, who signs up
@@ -428,8 +446,8 @@ TEST_F(Users, ResettingThePasswordEndsEverySession) {
 TEST_F(Users, InviteAcceptRoleChangeAndRemoval) {
   const SignedUp owner = MustSignUp(UniqueEmail("boss"));
   const std::string org = MustCreateOrg(owner.cookie);
-  const Response switched = Call("POST", "/auth/v1/switch",
-                                 json::serialize(json::object{{"tenant", org}}), owner.cookie);
+  const Response switched =
+      Call("POST", "/auth/v1/switch", json::serialize(json::object{{"tenant", org}}), owner.cookie);
   ASSERT_EQ(switched.status, 200);
   const std::string boss = SessionCookie(switched);
   // A personal tenant cannot be shared.
@@ -454,8 +472,9 @@ TEST_F(Users, InviteAcceptRoleChangeAndRemoval) {
                              json::serialize(json::object{{"token", token}}), stranger.cookie),
                         403, "invite_email_mismatch"));
   // Accepting as a new user: signed up, verified, member with the role, signed in to the org.
-  r = Call("POST", "/auth/v1/invites/accept",
-           json::serialize(json::object{{"token", token}, {"name", "Grace"}, {"password", kPassword}}));
+  r = Call(
+      "POST", "/auth/v1/invites/accept",
+      json::serialize(json::object{{"token", token}, {"name", "Grace"}, {"password", kPassword}}));
   ASSERT_EQ(r.status, 200) << r.Describe();
   EXPECT_EQ(StringAt(r.Json(), "tenant.id"), org);
   EXPECT_EQ(StringAt(r.Json(), "role"), "viewer");
@@ -464,9 +483,10 @@ TEST_F(Users, InviteAcceptRoleChangeAndRemoval) {
   ASSERT_EQ(who.status, 200);
   EXPECT_EQ(StringAt(who.Json(), "auth.role"), "viewer");
   const std::string grace_id = StringAt(who.Json(), "auth.user_id");
-  EXPECT_TRUE(IsProblem(Call("POST", "/auth/v1/invites/accept",
-                             json::serialize(json::object{{"token", token}, {"password", kPassword}})),
-                        400, "invalid_token"))
+  EXPECT_TRUE(
+      IsProblem(Call("POST", "/auth/v1/invites/accept",
+                     json::serialize(json::object{{"token", token}, {"password", kPassword}})),
+                400, "invalid_token"))
       << "single use";
 
   // A viewer reads but does not write.
@@ -486,8 +506,8 @@ TEST_F(Users, InviteAcceptRoleChangeAndRemoval) {
   ASSERT_EQ(Call("PATCH", "/v1/members/" + grace_id, R"({"role":"admin"})", boss).status, 200);
   EXPECT_TRUE(IsProblem(Call("PATCH", "/v1/members/" + grace_id, R"({"role":"owner"})", grace), 403,
                         "owner_required"));
-  EXPECT_TRUE(IsProblem(Call("DELETE", "/v1/members/" + owner.user_id, "", grace), 403,
-                        "owner_required"));
+  EXPECT_TRUE(
+      IsProblem(Call("DELETE", "/v1/members/" + owner.user_id, "", grace), 403, "owner_required"));
 
   // Removal: her existing session no longer reaches the org.
   ASSERT_EQ(Call("DELETE", "/v1/members/" + grace_id, "", boss).status, 204);

@@ -51,8 +51,8 @@ using Clock = std::chrono::steady_clock;
 // Variables that configure tenantd; a developer's shell must not leak them in.
 bool IsScrubbed(std::string_view key) {
   static constexpr std::string_view kExact[] = {
-      "LOG_JSON",       "REDIS_URL",       "FORCE_SECURE_COOKIES",
-      "SESSION_TTL_MS", "MAX_UPLOAD_SIZE", "DATABASE_URL", "USER_SESSION_TTL_MS"};
+      "LOG_JSON",        "REDIS_URL",    "FORCE_SECURE_COOKIES", "SESSION_TTL_MS",
+      "MAX_UPLOAD_SIZE", "DATABASE_URL", "USER_SESSION_TTL_MS"};
   if (key.starts_with("TENANTD_") || key.starts_with("APP_")) return true;
   for (std::string_view k : kExact) {
     if (key == k) return true;
@@ -226,8 +226,10 @@ TestServer::~TestServer() {
   Env env = WithControlDatabase(options.data_dir.value_or(data_dir_), options.env);
   // Every suite refuses credentials on purpose, all from 127.0.0.1: the
   // failed-authentication throttle (api.md §7) would soon answer 429 to
-  // unrelated tests. It is raised out of the way unless a test sets it.
-  for (const char* name : {"TENANTD_AUTH_FAILURES_PER_IP", "TENANTD_AUTH_FAILURES_PER_KEY"}) {
+  // unrelated tests. It is raised out of the way unless a test sets it; so
+  // is the per-IP limit of the user routes (sign-ups, sign-ins).
+  for (const char* name : {"TENANTD_AUTH_FAILURES_PER_IP", "TENANTD_AUTH_FAILURES_PER_KEY",
+                           "TENANTD_USER_AUTH_REQUESTS_PER_IP"}) {
     const bool given =
         std::any_of(env.begin(), env.end(), [name](const auto& kv) { return kv.first == name; });
     if (!given) env.emplace_back(name, "1000000");

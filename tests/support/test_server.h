@@ -36,9 +36,10 @@ using Env = std::vector<std::pair<std::string, std::string>>;
 struct ServerOptions {
   // Appended after `serve --host 127.0.0.1 [--port 0] --data DIR`.
   std::vector<std::string> args = {};
-  // TENANTD_AUTH_FAILURES_PER_IP and _PER_KEY default to 1000000 here (the
-  // suites refuse credentials on purpose, all from one IP); set them to test
-  // the failed-authentication throttle.
+  // TENANTD_AUTH_FAILURES_PER_IP and _PER_KEY and
+  // TENANTD_USER_AUTH_REQUESTS_PER_IP default to 1000000 here (the suites
+  // refuse credentials on purpose and sign up many users, all from one IP);
+  // set them to test those limits.
   Env env = {};
   // False: no `--port 0` (the port then comes from the environment or --config).
   bool pass_port = true;
