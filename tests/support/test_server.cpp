@@ -65,14 +65,23 @@ std::vector<std::string> BuildEnvironment(const Env& extra) {
 // shared PostgreSQL cluster: servers and CLI runs on one data directory
 // share it, as they share control.db otherwise. A test that sets
 // TENANTD_DATABASE_URL itself keeps its own.
-Env WithControlDatabase(const fs::path& data_dir, Env env) {
+bool PostgresRun() {
   const char* on = std::getenv("TENANTD_E2E_POSTGRES");
-  if (on == nullptr || std::string_view(on) != "1") return env;
+  return on != nullptr && std::string_view(on) == "1";
+}
+
+// data dir -> database URL
+std::map<std::string, std::string>& ControlDatabaseUrls() {
+  static std::map<std::string, std::string> urls;
+  return urls;
+}
+
+Env WithControlDatabase(const fs::path& data_dir, Env env) {
+  if (!PostgresRun()) return env;
   for (const auto& [k, v] : env) {
     if (k == "TENANTD_DATABASE_URL") return env;
   }
-  static std::map<std::string, std::string> urls;  // data dir -> database URL
-  std::string& url = urls[fs::weakly_canonical(data_dir).string()];
+  std::string& url = ControlDatabaseUrls()[fs::weakly_canonical(data_dir).string()];
   if (url.empty()) url = CreateTestDatabase();
   env.emplace_back("TENANTD_DATABASE_URL", url);
   return env;
@@ -434,6 +443,12 @@ bool PollUntil(const std::function<bool()>& condition, std::chrono::milliseconds
     if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+std::string ControlDatabaseUrl(const fs::path& data_dir) {
+  if (!PostgresRun()) return "";
+  const auto it = ControlDatabaseUrls().find(fs::weakly_canonical(data_dir).string());
+  return it == ControlDatabaseUrls().end() ? "" : it->second;
 }
 
 }  // namespace tenantd::test
