@@ -20,6 +20,7 @@
 #include "storage/run_to_completion.h"
 #include "storage/sqlite/sqlite_database.h"
 #include "support/fixtures.h"
+#include "support/smtp_server.h"
 
 namespace tenantd::test {
 namespace {
@@ -31,8 +32,10 @@ constexpr const char* kToken = "tok_E2e-Secret-Token_987";
 
 class EmailOutboxE2e : public ::testing::Test {
  protected:
+  virtual ServerOptions Options() { return {}; }
+
   void SetUp() override {
-    ASSERT_TRUE(server_.Start());
+    ASSERT_TRUE(server_.Start(Options()));
     const std::string url = ControlDatabaseUrl(server_.data_dir());
     if (url.empty()) {
       auto db = storage::OpenSqliteDatabase(server_.data_dir() / "control.db");
@@ -168,6 +171,45 @@ TEST_F(EmailOutboxE2e, ListsPagesByCursorAndRefusesBadQueries) {
   EXPECT_EQ(server_.Admin("GET", "/admin/v1/emails?status=queued").status, 400);
   EXPECT_EQ(server_.Admin("GET", "/admin/v1/emails?limit=0").status, 400);
   EXPECT_EQ(server_.Request("GET", "/admin/v1/emails").status, 401);
+}
+
+// The same through a real SMTP server that wants STARTTLS and a password:
+// TENANTD_SMTP_URL and TENANTD_SMTP_CA_FILE reach the courier, and the
+// password reaches no output.
+constexpr const char* kSmtpPassword = "S3cret-Mail-PW";
+
+class EmailOutboxSmtpE2e : public EmailOutboxE2e {
+ protected:
+  ServerOptions Options() override {
+    EXPECT_TRUE(smtp_.Start());
+    ServerOptions options;
+    options.env = {{"TENANTD_SMTP_URL", smtp_.url(std::string("mailer:") + kSmtpPassword)},
+                   {"TENANTD_SMTP_CA_FILE", smtp_.ca_file().string()},
+                   {"TENANTD_MAIL_FROM", "Acme <no-reply@acme.example>"}};
+    return options;
+  }
+
+  SmtpServer smtp_{SmtpServer::Mode::kStartTls, std::string("mailer:") + kSmtpPassword};
+};
+
+TEST_F(EmailOutboxSmtpE2e, DeliversOverStartTlsWithTheConfiguredCaAndNeverShowsThePassword) {
+  const std::string id = Queue("Ada <ada@example.org>");
+  ASSERT_TRUE(WaitForStatus(id, "sent")) << server_.LogText();
+  const auto received = smtp_.Messages();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_TRUE(received[0].tls);
+  EXPECT_EQ(received[0].auth_user, "mailer");
+  EXPECT_EQ(received[0].headers.at("Message-ID"), "<" + id + "@acme.example>");
+  EXPECT_EQ(received[0].rcpt_tos, std::vector<std::string>{"ada@example.org"});
+  EXPECT_FALSE(fs::exists(server_.data_dir() / "mail"));  // no .eml fallback
+  const std::optional<std::string> line = server_.WaitForLogLine("email: SMTP");
+  ASSERT_TRUE(line);
+  EXPECT_NE(line->find("smtp://mailer:***@127.0.0.1:"), std::string::npos) << *line;
+  server_.Stop();
+  for (const std::string& out : {server_.LogText(), server_.StdoutText(), server_.StderrText()}) {
+    EXPECT_EQ(out.find(kSmtpPassword), std::string::npos);
+    EXPECT_EQ(out.find(kToken), std::string::npos);
+  }
 }
 
 }  // namespace
