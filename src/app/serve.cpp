@@ -141,6 +141,7 @@ int Serve(const config::Config& config, const std::vector<storage::Migration>& t
   outbox::CourierOptions courier_options;
   courier_options.clock = &base::ServerClock();
   courier_options.log = &log;
+  courier_options.send_timeout = outbox::kSmtpTimeout;
   outbox::Courier courier(**store, *box, *mail_transport->transport, courier_options);
   outbox.OnEnqueued([&courier] { courier.Wake(); });
 

@@ -81,18 +81,23 @@ EmailOutbox::Async<std::vector<ClaimedEmail>> EmailOutbox::Claim(base::TimePoint
   // couriers of other nodes pass over the rows this one is claiming, and
   // the outer WHERE is checked again against a row's latest version (read
   // committed re-evaluates it after the lock), so a row another node
-  // claimed meanwhile is not taken twice. Timestamps are fixed-width
-  // RFC 3339 text (COLLATE "C" on PostgreSQL): text order is time order.
+  // claimed meanwhile is not taken twice. The choice is a MATERIALIZED CTE,
+  // not an IN (subquery): PostgreSQL may run such a subquery again for
+  // each row, and SKIP LOCKED then skips the rows this very statement has
+  // just updated and returns the next ones, past the LIMIT (a test saw 5
+  // claimed for a limit of 3). Timestamps are fixed-width RFC 3339 text
+  // (COLLATE "C" on PostgreSQL): text order is time order.
+  const bool postgres = db_.engine() == storage::Engine::kPostgres;
   const std::string due =
       "status = 'pending' AND next_attempt_at <= $1"
       " AND (claimed_until IS NULL OR claimed_until <= $1)";
-  const std::string skip_locked =
-      db_.engine() == storage::Engine::kPostgres ? " FOR UPDATE SKIP LOCKED" : "";
-  const std::string sql =
-      "UPDATE email_outbox SET claimed_until = $2 WHERE id IN (SELECT id"
-      " FROM email_outbox WHERE " +
-      due + " ORDER BY next_attempt_at, id LIMIT $3" + skip_locked + ") AND " + due +
-      " RETURNING " + std::string(kColumns) + ", body_sealed";
+  const std::string sql = std::string("WITH due AS") + (postgres ? " MATERIALIZED" : "") +
+                          " (SELECT id FROM email_outbox WHERE " + due +
+                          " ORDER BY next_attempt_at, id LIMIT $3" +
+                          (postgres ? " FOR UPDATE SKIP LOCKED" : "") +
+                          ") UPDATE email_outbox SET claimed_until = $2"
+                          " WHERE id IN (SELECT id FROM due) AND " +
+                          due + " RETURNING " + std::string(kColumns) + ", body_sealed";
   TENANTD_CO_TRY(storage::Rows rows,
                  co_await db_.Query(sql, at, until, static_cast<int64_t>(std::max(limit, 1))));
   std::vector<ClaimedEmail> claimed;

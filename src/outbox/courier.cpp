@@ -13,7 +13,7 @@ using std::chrono::milliseconds;
 
 // A pass stops after this many batches even if more keep coming due, so
 // Stop() is never held up for long by a flood.
-constexpr int kMaxBatchesPerPass = 50;
+constexpr int kMaxBatchesPerPass = 300;
 
 // The wait before attempt `attempts` + 1, `attempts` failed so far (>= 1):
 // first, 2 × first, 4 × first, … at most max.
@@ -83,6 +83,10 @@ base::Result<PassResult> Courier::RunOnce() {
         // next pass (here or on another node).
         if (stopping_) return result;
       }
+      // Slow sends before it ate the lease: sending now could overlap with
+      // another courier that takes the message over. It is claimed again
+      // once the lease has run out.
+      if (options_.clock->Now() + options_.send_timeout >= c.claimed_until) continue;
       TENANTD_RETURN_IF_ERROR(Deliver(c, result));
     }
   }

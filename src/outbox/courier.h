@@ -34,15 +34,21 @@ namespace tenantd::outbox {
 
 struct CourierOptions {
   // How long a claimed message is this courier's alone: longer than one
-  // batch of sends may take (each bounded by the SMTP timeout).
+  // batch of sends may take (batch × send_timeout).
   std::chrono::milliseconds lease = std::chrono::minutes(2);
+  // How long one send may take (the SMTP transport's timeout). A message
+  // whose lease ends sooner than that is left for the next claim rather
+  // than sent while another courier may take it over.
+  std::chrono::milliseconds send_timeout = std::chrono::seconds(30);
   // Between passes when nothing wakes the courier: how soon other nodes'
   // messages, retries and expired leases are seen. Real time.
   std::chrono::milliseconds poll_interval = std::chrono::seconds(5);
   std::chrono::milliseconds first_retry = std::chrono::seconds(30);
   std::chrono::milliseconds max_retry = std::chrono::hours(1);
   std::chrono::milliseconds give_up_after = std::chrono::hours(24);
-  int batch = 20;  // messages claimed at once
+  // Messages claimed at once: few, so that a batch of sends that all run
+  // into the timeout still ends within the lease (3 × 30 s < 2 min).
+  int batch = 3;
   // What "now" is for due times, leases and backoff (tests move it).
   const base::Clock* clock = &base::SystemClock();
   logging::Logger* log = nullptr;  // nullptr: no log lines

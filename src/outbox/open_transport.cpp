@@ -14,7 +14,7 @@ base::Result<TransportChoice> OpenTransport(const std::string& smtp_url, const s
   }
   TENANTD_TRY(mail::SmtpUrl url, mail::ParseSmtpUrl(smtp_url));
   TENANTD_TRY(std::unique_ptr<mail::SmtpTransport> smtp,
-              mail::SmtpTransport::Create({smtp_url, ca_file, std::chrono::seconds(30)}));
+              mail::SmtpTransport::Create({smtp_url, ca_file, kSmtpTimeout}));
   return TransportChoice{std::move(smtp), "SMTP " + url.Masked()};
 }
 

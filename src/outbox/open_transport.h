@@ -1,6 +1,7 @@
 // The transport the courier delivers through (api.md §11 "Email").
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -9,6 +10,9 @@
 #include "mail/transport.h"
 
 namespace tenantd::outbox {
+
+// How long one SMTP delivery may take, connecting included.
+inline constexpr std::chrono::seconds kSmtpTimeout{30};
 
 struct TransportChoice {
   std::unique_ptr<mail::Transport> transport;

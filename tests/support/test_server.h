@@ -180,4 +180,9 @@ std::string UniqueSlug(std::string_view prefix = "t");
 // Polls `condition` every 20 ms until it holds or `timeout` passes.
 bool PollUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
+// The PostgreSQL database the harness gave `data_dir`'s control store in
+// the suite's PostgreSQL run (once a server or CLI run used it); "" in the
+// SQLite run (the store is then DIR/control.db).
+std::string ControlDatabaseUrl(const std::filesystem::path& data_dir);
+
 }  // namespace tenantd::test

@@ -311,6 +311,20 @@ TEST_P(CourierTest, AnotherCourierSendsWhatADeadOneClaimedOnceItsLeaseRunsOut) {
   EXPECT_EQ(Get(id).status, control::EmailStatus::kSent);
 }
 
+TEST_P(CourierTest, SendsNothingWhoseLeaseCouldEndMidSend) {
+  const std::string id = Enqueue();
+  CourierOptions options = Options();
+  options.lease = seconds(20);
+  options.send_timeout = seconds(30);
+  Courier courier(*store_, *box_, *transport_, options);
+  const PassResult pass = Pass(courier);
+  EXPECT_EQ(pass.claimed, 1);
+  EXPECT_EQ(pass.sent, 0);
+  EXPECT_TRUE(smtp_.Messages().empty());
+  EXPECT_EQ(Get(id).status, control::EmailStatus::kPending);
+  EXPECT_EQ(Get(id).attempts, 0);
+}
+
 TEST_P(CourierTest, WakesAtOnceWhenThisProcessQueuesAMessage) {
   CourierOptions options = Options();
   options.poll_interval = hours(1);  // only a Wake can explain a prompt delivery
