@@ -84,7 +84,7 @@ TEST_F(AuthCore, AppKeyAndSecretIdentifyTheTenant) {
   EXPECT_EQ(StringAt(body, "tenant.slug"), c.slug);
   EXPECT_EQ(StringAt(body, "tenant.status"), "active");
   EXPECT_EQ(StringAt(body, "auth.mode"), "app_secret");
-  EXPECT_EQ(body.at("auth").at("scopes").as_array().size(), 8u);
+  EXPECT_EQ(body.at("auth").at("scopes").as_array().size(), 12u);
 }
 
 TEST_F(AuthCore, WrongSecretIsInvalidCredentials) {

@@ -232,6 +232,49 @@ TEST_F(OpenApi, RealAnswersMatchTheDocumentedSchemas) {
   a.Add("POST", "/v1/api-keys/{id}/rotate",
         s.Request("POST", key_path + "/rotate", json_app, R"({"grace_seconds":0})"));
   a.Add("DELETE", "/v1/api-keys/{id}", s.Request("DELETE", key_path, app));
+
+  // Users (api.md §11): sign-up, the user's session on /v1/ and /auth/v1/, roles.
+  const Headers json_only = {{"Content-Type", "application/json"}};
+  const std::string email = UniqueSlug("oas-user") + "@example.com";
+  const std::string credentials =
+      R"({"email":")" + email + R"(","password":"correct horse battery")";
+  const Response signed_up =
+      a.Add("POST", "/auth/v1/signup",
+            s.Request("POST", "/auth/v1/signup", json_only, credentials + R"(,"name":"Ada"})"));
+  a.Add("POST", "/auth/v1/signup",
+        s.Request("POST", "/auth/v1/signup", json_only, R"({"email":"x"})"));  // 422
+  const std::string set_cookie = signed_up.Header("Set-Cookie");
+  const Headers user = {{"Cookie", set_cookie.substr(0, set_cookie.find(';'))}};
+  Headers json_user = user;
+  json_user.push_back({"Content-Type", "application/json"});
+  a.Add("GET", "/v1/whoami", s.Request("GET", "/v1/whoami", user));
+  a.Add("GET", "/auth/v1/user", s.Request("GET", "/auth/v1/user", user));
+  a.Add("GET", "/auth/v1/user", s.Request("GET", "/auth/v1/user"));  // 401
+  a.Add("PATCH", "/auth/v1/user",
+        s.Request("PATCH", "/auth/v1/user", json_user, R"({"name":"Ada L"})"));
+  a.Add("GET", "/auth/v1/sessions", s.Request("GET", "/auth/v1/sessions", user));
+  a.Add("POST", "/auth/v1/signin",
+        s.Request("POST", "/auth/v1/signin", json_only, credentials + "}"));
+  a.Add("POST", "/auth/v1/signin",
+        s.Request("POST", "/auth/v1/signin", json_only,
+                  R"({"email":")" + email + R"(","password":"wrong password"})"));  // 401
+  a.Add("GET", "/v1/members", s.Request("GET", "/v1/members", user));
+  a.Add("GET", "/v1/roles", s.Request("GET", "/v1/roles", user));
+  const json::value role = a.Add("POST", "/v1/roles",
+                                 s.Request("POST", "/v1/roles", json_user,
+                                           R"({"name":"support","scopes":["products:read"]})"))
+                               .Json();
+  a.Add("PATCH", "/v1/roles/{id}",
+        s.Request("PATCH", "/v1/roles/" + StringAt(role, "role.id"), json_user,
+                  R"({"name":"helpdesk"})"));
+  a.Add("POST", "/auth/v1/recover",
+        s.Request("POST", "/auth/v1/recover", json_only, R"({"email":")" + email + R"("})"));
+  a.Add("POST", "/auth/v1/reset",
+        s.Request("POST", "/auth/v1/reset", json_only,
+                  R"({"token":"nope","password":"a long password"})"));  // 400
+  a.Add("POST", "/auth/v1/switch",
+        s.Request("POST", "/auth/v1/switch", json_user, R"({"tenant":"nope"})"));  // 403
+  a.Add("GET", "/auth/verify", s.Request("GET", "/auth/verify?token=x"));
   a.Add("POST", "/v1/api-keys", s.Request("POST", "/v1/api-keys", app, "{}"));  // 415
 
   const json::value product =

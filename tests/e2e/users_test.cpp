@@ -300,7 +300,8 @@ TEST_F(Users, SessionsAreListedAndRevokedPerUser) {
   const std::string phone = SessionCookie(second);
   Response list = Call("GET", "/auth/v1/sessions", "", u.cookie);
   ASSERT_EQ(list.status, 200) << list.Describe();
-  const json::array& data = list.Json().at("data").as_array();
+  const json::value listed = list.Json();
+  const json::array& data = listed.at("data").as_array();
   ASSERT_EQ(data.size(), 2u);
   int current = 0;
   std::string phone_id;
@@ -339,7 +340,8 @@ TEST_F(Users, TheLastOwnerCannotLeaveOrBeDemoted) {
   const SignedUp u = MustSignUp(UniqueEmail("owner"));
   const Response members = Call("GET", "/v1/members", "", u.cookie);
   ASSERT_EQ(members.status, 200) << members.Describe();
-  const json::array& data = members.Json().at("data").as_array();
+  const json::value listed = members.Json();
+  const json::array& data = listed.at("data").as_array();
   ASSERT_EQ(data.size(), 1u);
   EXPECT_EQ(StringAt(data[0], "role"), "owner");
   EXPECT_TRUE(IsProblem(Call("PATCH", "/v1/members/" + u.user_id, R"({"role":"viewer"})", u.cookie),
@@ -371,7 +373,8 @@ TEST_F(Users, CustomRolesAreCreatedChangedAndDeleted) {
   ASSERT_EQ(r.status, 200) << r.Describe();
   r = Call("GET", "/v1/roles", "", u.cookie);
   ASSERT_EQ(r.status, 200);
-  const json::array& roles = r.Json().at("data").as_array();
+  const json::value listed = r.Json();
+  const json::array& roles = listed.at("data").as_array();
   ASSERT_EQ(roles.size(), 5u) << "four built-in roles and the custom one";
   EXPECT_EQ(StringAt(roles[0], "id"), "owner");
   EXPECT_EQ(Call("DELETE", "/v1/roles/" + id, "", u.cookie).status, 204);
