@@ -115,17 +115,29 @@ awaitable<base::Status> SqlSessionStore::FlushAsync() {
     std::lock_guard lock(mu_);
     for (auto& [hash, s] : batch) {
       in_flight_.erase(hash);
-      if (removed_in_flight_.erase(hash) > 0) {
-        if (written) to_delete.push_back(hash);
+      if (removed_in_flight_.contains(hash)) {
+        // Kept marked until deleted below: a listing in between must not
+        // show the session its insert just committed.
+        if (written) {
+          to_delete.push_back(hash);
+        } else {
+          removed_in_flight_.erase(hash);
+        }
       } else if (!written) {
         pending_.try_emplace(hash, std::move(s));  // for the next round
       }
     }
   }
+  base::Status deleted_all = Done();
   for (const std::string& hash : to_delete) {
     base::Status deleted = co_await db_.Exec("DELETE FROM sessions WHERE id_hash = $1", hash);
-    if (!deleted) co_return deleted;
+    {
+      std::lock_guard lock(mu_);
+      removed_in_flight_.erase(hash);
+    }
+    if (!deleted && deleted_all) deleted_all = std::move(deleted);
   }
+  if (!deleted_all) co_return deleted_all;
   co_return written;
 }
 
@@ -270,6 +282,13 @@ awaitable<base::Result<SessionPage>> SqlSessionStore::ListLiveAsync(std::string_
   for (const storage::Row& row : rows.rows) {
     TENANTD_CO_TRY(SessionRecord s, ReadSession(row));
     page.items.push_back(std::move(s));
+  }
+  {
+    // Removed while a flush was writing it: its insert may have committed,
+    // its delete not yet.
+    std::lock_guard lock(mu_);
+    std::erase_if(page.items,
+                  [&](const SessionRecord& s) { return removed_in_flight_.contains(s.id_hash); });
   }
   if (page.items.size() > static_cast<std::size_t>(limit)) {
     page.items.pop_back();

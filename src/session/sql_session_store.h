@@ -101,8 +101,9 @@ class SqlSessionStore : public SessionStore {
   // Sessions a flush is writing right now (taken out of pending_, not yet
   // committed): still found by lookups. One removed meanwhile goes into
   // removed_in_flight_: lookups no longer find it, and the flush deletes
-  // it again once its insert has committed, so a sign-out or revocation
-  // racing the flush cannot be undone by it.
+  // it again once its insert has committed (marked until that delete has
+  // run, so listings skip it), so a sign-out or revocation racing the flush
+  // cannot be undone by it.
   std::unordered_map<std::string, SessionRecord> in_flight_;
   std::unordered_set<std::string> removed_in_flight_;
   // Bumped by every removal, so a read that raced one is not cached.
