@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "auth/directory.h"
 #include "http/json_body.h"
 #include "http/problem.h"
 #include "users/user_json.h"
@@ -15,15 +16,15 @@ using http::Response;
 
 namespace {
 
-// The member's current role, or nullopt when not a member.
+// The member's current role, or nullopt when not a member: one indexed
+// read, served from the directory's cache once warm.
 awaitable<base::Result<std::optional<std::string>>> RoleOf(const UserServices& s,
                                                            std::string_view tenant_id,
                                                            std::string_view user_id) {
-  TENANTD_CO_TRY(std::vector<control::Member> members, co_await s.people.Members(tenant_id));
-  for (const control::Member& m : members) {
-    if (m.membership.user_id == user_id) co_return std::optional<std::string>(m.membership.role);
-  }
-  co_return std::optional<std::string>();
+  TENANTD_CO_TRY(std::shared_ptr<const control::UserAccess> access,
+                 co_await s.directory.UserAccess(user_id, tenant_id));
+  if (!access) co_return std::optional<std::string>();
+  co_return std::optional<std::string>(access->role);
 }
 
 base::Error NoSuchMember() { return base::NotFound("No such member of this tenant."); }

@@ -1,9 +1,7 @@
 // Sign-up, sign-in and sign-out (api.md §11): the routes that need no session.
 #include <boost/json.hpp>
 
-#include "auth/directory.h"
 #include "base/ids.h"
-#include "crypto/crypto.h"
 #include "http/json_body.h"
 #include "http/problem.h"
 #include "ratelimit/tenant_limits.h"
